@@ -1,0 +1,63 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Dependencies flow one way (docs/ARCHITECTURE.md):
+//   sotto → TUI → Core → Wire        sotto-server → Server → Wire, Inference
+// The server links no client code (no ncurses, libcurl or libfido2).
+let package = Package(
+    name: "sotto",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sotto", targets: ["sotto"]),
+        .executable(name: "sotto-server", targets: ["sotto-server"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // System libraries: a module map plus a shim header of static inline wrappers.
+        .systemLibrary(
+            name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        // No pkgConfig for ncursesw: its -D_XOPEN_SOURCE flags are prohibited by SwiftPM (a
+        // warning on every build) and the shim defines what they would have enabled.
+        .systemLibrary(
+            name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CFido2", pkgConfig: "libfido2", providers: [.apt(["libfido2-dev"])]),
+
+        // What both ends of the wire share; no I/O.
+        .target(name: "Wire", dependencies: ["CSodium"]),
+        // The client's brain: no UI, no server code.
+        .target(name: "Core", dependencies: ["Wire", "CCurl", "CFido2"]),
+        .target(name: "TUI", dependencies: ["Core", "CNcurses"]),
+        .target(name: "Server", dependencies: ["Wire", "Inference"]),
+        // The embedded LLM runtime imports nothing of ours.
+        .target(name: "Inference"),
+
+        .executableTarget(
+            name: "sotto",
+            dependencies: [
+                // CSodium directly only for the benchmark's raw-libsodium baseline.
+                "Wire", "Core", "TUI", "CSodium",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "sotto-server",
+            dependencies: [
+                "Server", "Inference",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Shared by the test targets: fixture paths, helpers.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
+        .testTarget(name: "CoreTests", dependencies: ["Core"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Wire", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

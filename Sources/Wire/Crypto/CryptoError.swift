@@ -1,0 +1,43 @@
+/// An error of the crypto layer. Stable `code`, a message a user or developer can act on,
+/// and never any key, plaintext or other secret in either.
+public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// Stable identifiers: logs, tests and documentation refer to these.
+    public enum Code: String, Sendable, CaseIterable {
+        case invalidKeyLength = "SOTTO-CRYPTO-KEY-LENGTH"
+        case invalidNonceLength = "SOTTO-CRYPTO-NONCE-LENGTH"
+        case invalidLength = "SOTTO-CRYPTO-LENGTH"
+        case authenticationFailed = "SOTTO-CRYPTO-AUTH"
+        case weakPublicKey = "SOTTO-CRYPTO-WEAK-KEY"
+        case invalidSignature = "SOTTO-CRYPTO-SIGNATURE"
+        case unsupported = "SOTTO-CRYPTO-UNSUPPORTED"
+        case outputTooLong = "SOTTO-CRYPTO-OUTPUT-LENGTH"
+        case outOfMemory = "SOTTO-CRYPTO-MEMORY"
+        case streamTruncated = "SOTTO-CRYPTO-STREAM-TRUNCATED"
+        case streamFinished = "SOTTO-CRYPTO-STREAM-FINISHED"
+        case invalidEncoding = "SOTTO-CRYPTO-ENCODING"
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    static func keyLength(_ what: String, expected: Int, got: Int) -> CryptoError {
+        CryptoError(.invalidKeyLength, "\(what) key must be \(expected) bytes, got \(got)")
+    }
+
+    static func nonceLength(_ what: String, expected: Int, got: Int) -> CryptoError {
+        CryptoError(.invalidNonceLength, "\(what) nonce must be \(expected) bytes, got \(got)")
+    }
+
+    static func authentication(_ what: String) -> CryptoError {
+        CryptoError(
+            .authenticationFailed,
+            "\(what): authentication failed; the data was altered, truncated or encrypted under another key")
+    }
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds, and runs every test suite.
+# Usage: scripts/test.sh [extra `swift test` arguments, e.g. --filter NoiseTests]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+
+# Formatting is part of the check (as in CI): a diff means run scripts/format.sh.
+if [ "${SKIP_FORMAT_CHECK:-}" != "1" ]; then
+    scripts/format.sh --check
+fi
+
+swift build --build-tests
+swift test --skip-build "$@"
