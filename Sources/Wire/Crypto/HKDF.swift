@@ -11,15 +11,19 @@ public enum HKDF {
             throw CryptoError(
                 .outputTooLong, "HKDF-\(function.rawValue) can derive at most \(255 * hashLength) bytes")
         }
-        let prk = SecureBytes(zeroed: hashLength)
-        prk.withUnsafeMutableBytes { prk in
+        // PRK and the running block T(i) share one locked buffer.
+        let scratch = SecureBytes(zeroed: 2 * hashLength)
+        scratch.withUnsafeMutableBytes { s in
+            let prk = UnsafeMutableRawBufferPointer(rebasing: s[0..<hashLength])
             // RFC 5869: an absent salt is HashLen zero bytes; HMAC pads a shorter key with zeros
             // to the same effect, so an empty salt needs no special case.
             var extract = HMAC(function, key: salt)
             extract.update(ikm)
             extract.finalize(into: prk)
+            expand(
+                function, prk: UnsafeRawBufferPointer(prk), info: info,
+                block: UnsafeMutableRawBufferPointer(rebasing: s[hashLength..<(2 * hashLength)]), into: output)
         }
-        try expand(function, prk: prk, info: info, into: output)
     }
 
     /// The expand step alone, from a pseudorandom key `prk`.
@@ -34,22 +38,28 @@ public enum HKDF {
         }
         let block = SecureBytes(zeroed: hashLength)
         prk.withUnsafeBytes { prk in
-            block.withUnsafeMutableBytes { t in
-                var written = 0
-                var counter: UInt8 = 1
-                while written < output.count {
-                    var mac = HMAC(function, key: prk)
-                    if counter > 1 { mac.update(UnsafeRawBufferPointer(t)) }
-                    mac.update(info)
-                    withUnsafeBytes(of: counter) { mac.update($0) }
-                    mac.finalize(into: t)
-                    let n = min(hashLength, output.count - written)
-                    UnsafeMutableRawBufferPointer(rebasing: output[written..<(written + n)])
-                        .copyMemory(from: UnsafeRawBufferPointer(rebasing: t[0..<n]))
-                    written += n
-                    counter &+= 1
-                }
-            }
+            block.withUnsafeMutableBytes { t in expand(function, prk: prk, info: info, block: t, into: output) }
+        }
+    }
+
+    private static func expand(
+        _ function: HashFunction, prk: UnsafeRawBufferPointer, info: UnsafeRawBufferPointer,
+        block t: UnsafeMutableRawBufferPointer, into output: UnsafeMutableRawBufferPointer
+    ) {
+        let hashLength = function.outputByteCount
+        var written = 0
+        var counter: UInt8 = 1
+        while written < output.count {
+            var mac = HMAC(function, key: prk)
+            if counter > 1 { mac.update(UnsafeRawBufferPointer(t)) }
+            mac.update(info)
+            withUnsafeBytes(of: counter) { mac.update($0) }
+            mac.finalize(into: t)
+            let n = min(hashLength, output.count - written)
+            UnsafeMutableRawBufferPointer(rebasing: output[written..<(written + n)])
+                .copyMemory(from: UnsafeRawBufferPointer(rebasing: t[0..<n]))
+            written += n
+            counter &+= 1
         }
     }
 

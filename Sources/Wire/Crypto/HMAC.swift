@@ -2,9 +2,10 @@
 /// BLAKE2s at all, so one construction serves the four; Wycheproof checks it for SHA-2 and
 /// Noise's vectors for the BLAKE2 pair.
 public struct HMAC: ~Copyable {
-    private var inner: HashState
-    // Key XOR opad, kept in locked memory until the outer hash is computed.
-    private let outerPad: SecureBytes
+    private var hash: HashState
+    // K0 XOR ipad while absorbing, then turned into K0 XOR opad for the outer hash; locked
+    // memory either way.
+    private let pad: SecureBytes
     /// The underlying hash function.
     public let function: HashFunction
 
@@ -12,26 +13,18 @@ public struct HMAC: ~Copyable {
     public init(_ function: HashFunction, key: UnsafeRawBufferPointer) {
         self.function = function
         let block = function.blockByteCount
-        let padded = SecureBytes(zeroed: block)
-        padded.withUnsafeMutableBytes { k0 in
+        pad = SecureBytes(zeroed: block)
+        hash = HashState(function)
+        pad.withUnsafeMutableBytes { k0 in
             if key.count > block {
-                var h = HashState(function)
-                h.update(key)
-                h.finalize(into: UnsafeMutableRawBufferPointer(rebasing: k0[0..<function.outputByteCount]))
+                hash.update(key)
+                hash.finalize(into: UnsafeMutableRawBufferPointer(rebasing: k0[0..<function.outputByteCount]))
+                hash.reset()
             } else if key.count > 0 {
                 k0.copyMemory(from: key)
             }
-        }
-        inner = HashState(function)
-        outerPad = SecureBytes(zeroed: block)
-        padded.withUnsafeMutableBytes { k0 in
-            outerPad.withUnsafeMutableBytes { o in
-                for i in 0..<block {
-                    o[i] = k0[i] ^ 0x5c
-                    k0[i] ^= 0x36
-                }
-            }
-            inner.update(UnsafeRawBufferPointer(k0))
+            for i in 0..<block { k0[i] ^= 0x36 }
+            hash.update(UnsafeRawBufferPointer(k0))
         }
     }
 
@@ -45,21 +38,24 @@ public struct HMAC: ~Copyable {
     }
 
     /// Absorbs message bytes.
-    public mutating func update(_ data: UnsafeRawBufferPointer) { inner.update(data) }
+    public mutating func update(_ data: UnsafeRawBufferPointer) { hash.update(data) }
 
     /// Absorbs message bytes.
-    public mutating func update(_ data: some ByteView) { inner.update(data) }
+    public mutating func update(_ data: some ByteView) { hash.update(data) }
 
     /// Writes the tag (the hash's full output length) into `output`. The state is spent afterwards.
     public mutating func finalize(into output: UnsafeMutableRawBufferPointer) {
-        let function = self.function
         precondition(output.count == function.outputByteCount, "HMAC output buffer has the wrong size")
-        var outer = HashState(function)
-        outerPad.withUnsafeBytes { outer.update($0) }
         // The inner digest goes through `output` itself: no extra copy of it lingers.
-        inner.finalize(into: output)
-        outer.update(UnsafeRawBufferPointer(output))
-        outer.finalize(into: output)
+        hash.finalize(into: output)
+        hash.reset()
+        let block = function.blockByteCount
+        pad.withUnsafeMutableBytes { p in
+            for i in 0..<block { p[i] ^= 0x36 ^ 0x5c }
+            hash.update(UnsafeRawBufferPointer(p))
+        }
+        hash.update(UnsafeRawBufferPointer(output))
+        hash.finalize(into: output)
     }
 
     /// The tag as an array (for public use such as tests; keys derived from HMAC go

@@ -72,6 +72,23 @@ public struct HashState: ~Copyable {
         }
     }
 
+    /// Starts over, as if newly created, reusing the state's memory.
+    public mutating func reset() {
+        switch storage {
+        case .sodium(let p):
+            switch function {
+            case .sha256:
+                crypto_hash_sha256_init(p.assumingMemoryBound(to: crypto_hash_sha256_state.self))
+            case .sha512:
+                crypto_hash_sha512_init(p.assumingMemoryBound(to: crypto_hash_sha512_state.self))
+            default:
+                crypto_generichash_init(OpaquePointer(p), nil, 0, 64)
+            }
+        case .blake2s:
+            storage = .blake2s(BLAKE2s())
+        }
+    }
+
     /// Absorbs `data`.
     public mutating func update(_ data: UnsafeRawBufferPointer) {
         guard data.count > 0 else { return }
@@ -89,9 +106,8 @@ public struct HashState: ~Copyable {
                 crypto_generichash_update(
                     OpaquePointer(p), bytes, UInt64(data.count))
             }
-        case .blake2s(var s):
+        case .blake2s(let s):
             s.update(data)
-            storage = .blake2s(s)
         }
     }
 
@@ -116,9 +132,8 @@ public struct HashState: ~Copyable {
                 crypto_generichash_final(
                     OpaquePointer(p), out, 64)
             }
-        case .blake2s(var s):
+        case .blake2s(let s):
             s.finalize(into: output)
-            storage = .blake2s(s)
         }
     }
 

@@ -6,6 +6,8 @@ final class SymmetricState {
     private let secrets: SecureBytes
     /// Handshake hash h: public transcript digest, not secret.
     private(set) var h: [UInt8]
+    /// Reused for every MixHash, rather than a new state each time.
+    private var hasher: HashState
 
     private var hashLength: Int { hash.outputByteCount }
 
@@ -15,6 +17,7 @@ final class SymmetricState {
         cipherState = CipherState(cipher: cipher)
         let hashLength = hash.outputByteCount
         secrets = SecureBytes(zeroed: 4 * hashLength)
+        hasher = HashState(hash)
         let name = Array(protocolName.utf8)
         if name.count <= hashLength {
             h = name + [UInt8](repeating: 0, count: hashLength - name.count)
@@ -54,10 +57,10 @@ final class SymmetricState {
 
     /// MixHash(data): h = HASH(h ‖ data).
     func mixHash(_ data: UnsafeRawBufferPointer) {
-        var state = HashState(hash)
-        state.update(h)
-        state.update(data)
-        h.withUnsafeMutableBytes { state.finalize(into: $0) }
+        hasher.reset()
+        hasher.update(h)
+        hasher.update(data)
+        h.withUnsafeMutableBytes { hasher.finalize(into: $0) }
     }
 
     /// MixKeyAndHash(input_key_material), for pre-shared keys.
