@@ -12,7 +12,12 @@ let package = Package(
         .executable(name: "sotto-server", targets: ["sotto-server"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // P-256/P-384 ECDSA, RSA-PSS (_CryptoExtras) and ML-KEM-768: what libsodium lacks.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        // AMD and Intel certificates: DER parsing and X.509 chains.
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.10.0"),
     ],
     targets: [
         // System libraries: a module map plus a shim header of static inline wrappers.
@@ -28,7 +33,15 @@ let package = Package(
             name: "CFido2", pkgConfig: "libfido2", providers: [.apt(["libfido2-dev"])]),
 
         // What both ends of the wire share; no I/O.
-        .target(name: "Wire", dependencies: ["CSodium"]),
+        .target(
+            name: "Wire",
+            dependencies: [
+                "CSodium",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]),
         // The client's brain: no UI, no server code.
         .target(name: "Core", dependencies: ["Wire", "CCurl", "CFido2"]),
         .target(name: "TUI", dependencies: ["Core", "CNcurses"]),

@@ -1,0 +1,80 @@
+/// The TEE platform that produced the evidence.
+public enum AttestationPlatform: String, Codable, Sendable, CaseIterable {
+    case sevSNP = "sev-snp"
+    case tdx = "tdx"
+}
+
+/// `POST /v1/attestation` request: a fresh client nonce the report must bind.
+public struct AttestationRequest: Codable, Hashable, Sendable {
+    public static let nonceByteCount = 32
+
+    public var version: Int
+    public var nonce: Base64Bytes
+
+    public init(nonce: [UInt8]) {
+        version = Wire.protocolVersion
+        self.nonce = Base64Bytes(nonce)
+    }
+}
+
+/// The server's current static keys for the chat channel, as announced and bound into the
+/// attestation report.
+public struct ServerKeyAnnouncement: Codable, Hashable, Sendable {
+    public static let keyIDByteCount = 16
+
+    /// Random identifier the client names in each chat request.
+    public var keyID: Base64Bytes
+    /// X25519 public key (Noise static key).
+    public var x25519: Base64Bytes
+    /// ML-KEM-768 encapsulation key (1184 bytes).
+    public var mlkem768: Base64Bytes
+    /// Seconds since 1970 after which the key must not be used.
+    public var notAfter: UInt64
+
+    public init(keyID: [UInt8], x25519: [UInt8], mlkem768: [UInt8], notAfter: UInt64) {
+        self.keyID = Base64Bytes(keyID)
+        self.x25519 = Base64Bytes(x25519)
+        self.mlkem768 = Base64Bytes(mlkem768)
+        self.notAfter = notAfter
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case keyID = "key_id"
+        case x25519
+        case mlkem768 = "mlkem768"
+        case notAfter = "not_after"
+    }
+}
+
+/// Evidence from the platform: the report (or quote) and the certificates it chains to.
+public struct AttestationEvidence: Codable, Hashable, Sendable {
+    /// SEV-SNP ATTESTATION_REPORT (1184 bytes) or TDX quote.
+    public var report: Base64Bytes
+    /// DER certificates, leaf first (SEV-SNP: VCEK or VLEK, then ASK, then ARK).
+    public var certificates: [Base64Bytes]
+
+    public init(report: [UInt8], certificates: [[UInt8]]) {
+        self.report = Base64Bytes(report)
+        self.certificates = certificates.map(Base64Bytes.init)
+    }
+}
+
+/// `POST /v1/attestation` response.
+public struct AttestationResponse: Codable, Hashable, Sendable {
+    public var version: Int
+    public var platform: AttestationPlatform
+    public var evidence: AttestationEvidence
+    public var keys: ServerKeyAnnouncement
+    public var manifest: SignedReleaseManifest
+
+    public init(
+        platform: AttestationPlatform, evidence: AttestationEvidence, keys: ServerKeyAnnouncement,
+        manifest: SignedReleaseManifest
+    ) {
+        version = Wire.protocolVersion
+        self.platform = platform
+        self.evidence = evidence
+        self.keys = keys
+        self.manifest = manifest
+    }
+}

@@ -1,0 +1,81 @@
+/// The conversation a client sends, decrypted only inside the TEE. Stateless: the client
+/// sends the whole conversation each turn.
+public struct ChatRequest: Codable, Hashable, Sendable {
+    /// Who said a message.
+    public enum Role: String, Codable, Sendable {
+        case system, user, assistant
+    }
+
+    /// One turn of the conversation.
+    public struct Message: Codable, Hashable, Sendable {
+        public var role: Role
+        public var content: String
+
+        public init(role: Role, content: String) {
+            self.role = role
+            self.content = content
+        }
+    }
+
+    /// Sampling settings; absent fields take the server's defaults.
+    public struct Sampling: Codable, Hashable, Sendable {
+        public var temperature: Double?
+        public var topK: Int?
+        public var topP: Double?
+        public var minP: Double?
+        public var repeatPenalty: Double?
+        public var seed: UInt64?
+
+        public init(
+            temperature: Double? = nil, topK: Int? = nil, topP: Double? = nil, minP: Double? = nil,
+            repeatPenalty: Double? = nil, seed: UInt64? = nil
+        ) {
+            self.temperature = temperature
+            self.topK = topK
+            self.topP = topP
+            self.minP = minP
+            self.repeatPenalty = repeatPenalty
+            self.seed = seed
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case temperature, seed
+            case topK = "top_k"
+            case topP = "top_p"
+            case minP = "min_p"
+            case repeatPenalty = "repeat_penalty"
+        }
+    }
+
+    public var messages: [Message]
+    public var maxTokens: Int?
+    public var sampling: Sampling?
+
+    public init(messages: [Message], maxTokens: Int? = nil, sampling: Sampling? = nil) {
+        self.messages = messages
+        self.maxTokens = maxTokens
+        self.sampling = sampling
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case messages, sampling
+        case maxTokens = "max_tokens"
+    }
+}
+
+/// Why generation stopped.
+public enum FinishReason: String, Codable, Sendable {
+    case stop, length, cancelled
+}
+
+/// What the server streams back, one event per encrypted frame.
+public enum ChatEvent: Hashable, Sendable {
+    /// First event: which model answers.
+    case start(model: String)
+    /// A piece of the answer (whole UTF-8 characters).
+    case token(String)
+    /// Generation failed; the stream ends after this with `end`.
+    case error(code: String, message: String)
+    /// Last event. A stream without it was truncated.
+    case end(reason: FinishReason, promptTokens: Int, completionTokens: Int)
+}

@@ -1,0 +1,92 @@
+import Foundation
+
+/// What a release of the server is: its version, the TEE measurement it produces and the
+/// model it serves. Signed by the release key; the client trusts a measurement only when a
+/// manifest signed by a trusted release key names it.
+public struct ReleaseManifest: Codable, Hashable, Sendable {
+    public var version: String
+    /// Expected launch measurement (SEV-SNP MEASUREMENT, 48 bytes), lower-case hex.
+    public var measurement: String
+    /// SHA-256 of the model file, lower-case hex.
+    public var modelSHA256: String
+    /// Seconds since 1970 when the manifest was issued.
+    public var issuedAt: UInt64
+
+    public init(version: String, measurement: String, modelSHA256: String, issuedAt: UInt64) {
+        self.version = version
+        self.measurement = measurement
+        self.modelSHA256 = modelSHA256
+        self.issuedAt = issuedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version, measurement
+        case modelSHA256 = "model_sha256"
+        case issuedAt = "issued_at"
+    }
+
+    /// The exact bytes that are signed: JSON with sorted keys, no extra whitespace.
+    public func canonicalBytes() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(self))
+    }
+}
+
+/// A manifest as transported: the signed bytes themselves (never re-serialised before
+/// checking), the Ed25519 signature and the signer's public key.
+public struct SignedReleaseManifest: Codable, Hashable, Sendable {
+    public var body: Base64Bytes
+    public var signature: Base64Bytes
+    public var signer: Base64Bytes
+
+    public init(body: [UInt8], signature: [UInt8], signer: [UInt8]) {
+        self.body = Base64Bytes(body)
+        self.signature = Base64Bytes(signature)
+        self.signer = Base64Bytes(signer)
+    }
+
+    /// Signs `manifest` with `key`.
+    public static func sign(_ manifest: ReleaseManifest, with key: Ed25519.SigningKey) throws -> SignedReleaseManifest {
+        let body = try manifest.canonicalBytes()
+        return SignedReleaseManifest(body: body, signature: key.sign(body), signer: key.publicKey)
+    }
+
+    /// Checks the signature against the trusted release keys and decodes the manifest.
+    /// - Throws: `ManifestError` when the signer is not trusted, the signature is bad, or
+    ///   the body is not a manifest.
+    public func verify(trustedSigners: [[UInt8]]) throws -> ReleaseManifest {
+        guard trustedSigners.contains(where: { ConstantTime.equals($0, signer.bytes) }) else {
+            throw ManifestError(.untrustedSigner, "the release manifest is signed by a key this client does not trust")
+        }
+        do {
+            try Ed25519.verify(signature: signature.bytes, message: body.bytes, publicKey: signer.bytes)
+        } catch {
+            throw ManifestError(.badSignature, "the release manifest's signature does not verify")
+        }
+        do {
+            return try JSONDecoder().decode(ReleaseManifest.self, from: Data(body.bytes))
+        } catch {
+            throw ManifestError(.malformed, "the signed release manifest is not a valid manifest")
+        }
+    }
+}
+
+/// Why a release manifest was refused.
+public struct ManifestError: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable, CaseIterable {
+        case untrustedSigner = "SOTTO-MANIFEST-SIGNER"
+        case badSignature = "SOTTO-MANIFEST-SIGNATURE"
+        case malformed = "SOTTO-MANIFEST-MALFORMED"
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}
