@@ -21,7 +21,9 @@ public final class ClientChatSession {
     ///   - nowMilliseconds: the client's clock, sent so the server can refuse replays.
     /// - Returns: the HTTP request body and the session that reads the response.
     /// - Throws: `ChannelError.keyExpired` past the key's not-after; crypto errors.
-    public static func seal(request: some ByteView, to key: AttestedChannelKey, nowMilliseconds: UInt64) throws
+    public static func seal(
+        request: some ByteView, to key: AttestedChannelKey, nowMilliseconds: UInt64
+    ) throws
         -> (body: [UInt8], session: ClientChatSession)
     {
         guard nowMilliseconds / 1000 < key.notAfter else {

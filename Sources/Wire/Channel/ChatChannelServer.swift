@@ -64,7 +64,8 @@ public final class ServerChatSession {
                 timestampMilliseconds: timestamp, ephemeralKey: handshake.remoteEphemeralKey ?? [],
                 nowMilliseconds: nowMilliseconds)
             let streamKey = SecureBytes(copying: first[8..<(8 + SecretStream.keyByteCount)])
-            let streamReader = try SecretStream.Reader(key: streamKey, header: first[(8 + SecretStream.keyByteCount)...])
+            let streamReader = try SecretStream.Reader(
+                key: streamKey, header: first[(8 + SecretStream.keyByteCount)...])
             let binding = handshake.handshakeHash
             var request = [UInt8]()
             while !streamReader.isFinished {

@@ -79,8 +79,10 @@ public enum ChatEventCodec {
 }
 
 func appendUInt32(_ bytes: inout [UInt8], _ value: UInt32) {
-    bytes += [UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8),
-              UInt8(truncatingIfNeeded: value)]
+    bytes += [
+        UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8),
+        UInt8(truncatingIfNeeded: value),
+    ]
 }
 
 func readUInt32(_ bytes: some RandomAccessCollection<UInt8>, at offset: Int) -> UInt32 {

@@ -19,7 +19,8 @@ public final class ReplayGuard: Sendable {
 
     /// Records the request; throws if it is stale, from the future, or already seen.
     public func check(timestampMilliseconds: UInt64, ephemeralKey: [UInt8], nowMilliseconds: UInt64) throws {
-        let skew = timestampMilliseconds > nowMilliseconds
+        let skew =
+            timestampMilliseconds > nowMilliseconds
             ? timestampMilliseconds - nowMilliseconds : nowMilliseconds - timestampMilliseconds
         guard skew <= window else {
             throw ChannelError(

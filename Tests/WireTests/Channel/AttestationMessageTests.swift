@@ -13,7 +13,9 @@ import Wire
         #expect(base.count == 64)
         // Recomputed independently from the definition in docs/PROTOCOL.md.
         var notAfter = [UInt8]()
-        for shift in stride(from: 56, through: 0, by: -8) { notAfter.append(UInt8(truncatingIfNeeded: 1_800_000_000 >> shift)) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            notAfter.append(UInt8(truncatingIfNeeded: 1_800_000_000 >> shift))
+        }
         let expected = HashFunction.sha512.hash(
             Array("sotto/attest/v1".utf8), keys.keyID.bytes, keys.x25519.bytes,
             HashFunction.sha256.hash(keys.mlkem768.bytes), notAfter, nonce)
@@ -50,7 +52,8 @@ import Wire
         let release = Ed25519.SigningKey.generate()
         let other = Ed25519.SigningKey.generate()
         let manifest = ReleaseManifest(
-            version: "0.1.0", measurement: String(repeating: "ab", count: 48), modelSHA256: String(repeating: "cd", count: 32),
+            version: "0.1.0", measurement: String(repeating: "ab", count: 48),
+            modelSHA256: String(repeating: "cd", count: 32),
             issuedAt: 1_800_000_000)
         let signed = try SignedReleaseManifest.sign(manifest, with: release)
         #expect(try signed.verify(trustedSigners: [other.publicKey, release.publicKey]) == manifest)

@@ -8,7 +8,9 @@ import Wire
     let serverKey = try! ChannelKeyPair.generate(notAfter: now / 1000 + 3600)
     var attested: AttestedChannelKey { AttestedChannelKey(serverKey.announcement) }
 
-    func open(_ body: [UInt8], guard replayGuard: ReplayGuard = ReplayGuard(), at now: UInt64 = now) throws
+    func open(
+        _ body: [UInt8], guard replayGuard: ReplayGuard = ReplayGuard(), at now: UInt64 = now
+    ) throws
         -> ([UInt8], ServerChatSession)
     {
         let key = serverKey
@@ -167,11 +169,12 @@ import Wire
     }
 
     @Test func eventCodecRoundTripsAndPads() throws {
-        let all: [ChatEvent] = events + [
-            .error(code: "SOTTO-BACKEND-BUSY", message: "try again"), .token(""),
-            .end(reason: .length, promptTokens: Int(UInt32.max), completionTokens: 0),
-            .end(reason: .cancelled, promptTokens: 1, completionTokens: 2),
-        ]
+        let all: [ChatEvent] =
+            events + [
+                .error(code: "SOTTO-BACKEND-BUSY", message: "try again"), .token(""),
+                .end(reason: .length, promptTokens: Int(UInt32.max), completionTokens: 0),
+                .end(reason: .cancelled, promptTokens: 1, completionTokens: 2),
+            ]
         for e in all {
             let bytes = try ChatEventCodec.encode(e)
             #expect(bytes.count % ChatEventCodec.paddingQuantum == 0)
