@@ -18,6 +18,9 @@ let package = Package(
         // AMD and Intel certificates: DER parsing and X.509 chains.
         .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.10.0"),
+        // The server: HTTP, and its logging.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         // System libraries: a module map plus a shim header of static inline wrappers.
@@ -45,7 +48,13 @@ let package = Package(
         // The client's brain: no UI, no server code.
         .target(name: "Core", dependencies: ["Wire", "CCurl", "CFido2"]),
         .target(name: "TUI", dependencies: ["Core", "CNcurses"]),
-        .target(name: "Server", dependencies: ["Wire", "Inference"]),
+        .target(
+            name: "Server",
+            dependencies: [
+                "Wire", "Inference",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // The embedded LLM runtime imports nothing of ours.
         .target(name: "Inference"),
 
@@ -68,9 +77,12 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "TUITests", dependencies: ["TUI"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server"]),
+        // Fakes for the server's side effects: a scripted model, a stub TEE.
+        .target(name: "ServerTesting", dependencies: ["Server", "Wire"], path: "Tests/ServerTesting"),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "ServerTesting", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Wire", "TestSupport"]),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["Wire", "Core", "Server", "ServerTesting", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

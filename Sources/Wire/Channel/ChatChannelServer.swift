@@ -1,7 +1,10 @@
 import Crypto
 
 /// The server's half of one chat turn: opens the request, then seals each event.
-public final class ServerChatSession {
+///
+/// Sendable so the task streaming the answer can own it; it is handed over, never shared:
+/// one turn's frames are sealed in order by one task.
+public final class ServerChatSession: @unchecked Sendable {
     private let handshake: HandshakeState
     private var sender: CipherState?
 

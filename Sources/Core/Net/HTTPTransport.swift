@@ -1,0 +1,90 @@
+/// An HTTP request as the client sends it.
+public struct HTTPRequest: Sendable {
+    public enum Method: String, Sendable { case get = "GET", post = "POST" }
+
+    public var url: String
+    public var method: Method
+    public var headers: [String: String]
+    public var body: [UInt8]
+    /// Time allowed to connect (and finish TLS).
+    public var connectTimeoutSeconds: Int
+    /// The transfer fails when no byte arrives for this long (a stalled stream).
+    public var idleTimeoutSeconds: Int
+
+    public init(
+        url: String, method: Method = .get, headers: [String: String] = [:], body: [UInt8] = [],
+        connectTimeoutSeconds: Int = 10, idleTimeoutSeconds: Int = 120
+    ) {
+        self.url = url
+        self.method = method
+        self.headers = headers
+        self.body = body
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+    }
+}
+
+/// What arrives while a response streams in.
+public enum HTTPResponsePart: Sendable, Hashable {
+    /// Status and headers (header names lower-cased), always first.
+    case head(status: Int, headers: [String: String])
+    /// Body bytes, in order, as they arrive.
+    case body([UInt8])
+}
+
+/// A whole response.
+public struct HTTPResponse: Sendable, Hashable {
+    public var status: Int
+    public var headers: [String: String]
+    public var body: [UInt8]
+}
+
+/// How the client talks HTTP; the real one is libcurl, tests may swap in others.
+public protocol HTTPTransport: Sendable {
+    /// Sends `request` and streams the response. Cancelling the consuming task (or
+    /// dropping the stream) aborts the transfer.
+    func stream(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPResponsePart, any Error>
+}
+
+extension HTTPTransport {
+    /// Sends `request` and collects the whole response, refusing bodies above `maxBytes`.
+    public func send(_ request: HTTPRequest, maxBytes: Int = 8 * 1024 * 1024) async throws -> HTTPResponse {
+        var response = HTTPResponse(status: 0, headers: [:], body: [])
+        for try await part in stream(request) {
+            switch part {
+            case .head(let status, let headers):
+                response.status = status
+                response.headers = headers
+            case .body(let bytes):
+                guard response.body.count + bytes.count <= maxBytes else {
+                    throw NetError(.responseTooLarge, "the server's response exceeds \(maxBytes) bytes")
+                }
+                response.body += bytes
+            }
+        }
+        return response
+    }
+}
+
+/// A network failure, in words a user can act on.
+public struct NetError: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable, CaseIterable {
+        case invalidURL = "SOTTO-NET-URL"
+        case connect = "SOTTO-NET-CONNECT"
+        case timeout = "SOTTO-NET-TIMEOUT"
+        case tls = "SOTTO-NET-TLS"
+        case cancelled = "SOTTO-NET-CANCELLED"
+        case transfer = "SOTTO-NET-TRANSFER"
+        case responseTooLarge = "SOTTO-NET-TOO-LARGE"
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

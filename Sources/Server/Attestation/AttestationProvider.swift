@@ -1,0 +1,31 @@
+import Wire
+
+/// Produces evidence that binds `reportData` to the code this server runs: a hardware
+/// report from the TEE, or a simulated one in development.
+public protocol AttestationProvider: Sendable {
+    /// The platform the evidence is for.
+    var platform: AttestationPlatform { get }
+    /// True for simulated evidence (development); clients label it and trust it only with `--dev`.
+    var isSimulated: Bool { get }
+    /// Evidence whose report carries exactly these 64 bytes of report data.
+    func evidence(reportData: [UInt8]) async throws -> AttestationEvidence
+}
+
+/// Why evidence could not be produced.
+public struct AttestationProviderError: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable, CaseIterable {
+        case unavailable = "SOTTO-TEE-UNAVAILABLE"
+        case failed = "SOTTO-TEE-FAILED"
+        case malformed = "SOTTO-TEE-MALFORMED"
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

@@ -1,0 +1,46 @@
+import Wire
+
+/// What a backend streams while it answers.
+public enum BackendEvent: Sendable, Hashable {
+    /// Text to append to the answer (whole UTF-8 characters).
+    case token(String)
+    /// Generation ended; always the last event.
+    case finished(reason: FinishReason, promptTokens: Int, completionTokens: Int)
+}
+
+/// A language model the gateway forwards decrypted requests to, inside the TEE: the
+/// embedded engine, or an upstream server (vLLM, llama.cpp, Ollama) on the same machine.
+///
+/// Cancellation: when the consumer stops iterating (the client went away), the stream's
+/// termination must stop the computation within one token.
+public protocol InferenceBackend: Sendable {
+    /// The model's name as shown to users.
+    var modelName: String { get }
+
+    /// Starts generating an answer to `request`.
+    /// - Throws: `BackendError.busy` (before anything streams) when the queue is full.
+    func generate(_ request: ChatRequest) async throws -> AsyncThrowingStream<BackendEvent, any Error>
+}
+
+/// Why a backend could not answer. Messages never include the request's content.
+public struct BackendError: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable, CaseIterable {
+        case busy = "SOTTO-BACKEND-BUSY"
+        case upstream = "SOTTO-BACKEND-UPSTREAM"
+        case invalidRequest = "SOTTO-BACKEND-INVALID-REQUEST"
+        case failed = "SOTTO-BACKEND-FAILED"
+    }
+
+    public let code: Code
+    public let message: String
+    /// For `busy`: seconds after which a retry makes sense.
+    public let retryAfterSeconds: Int?
+
+    public init(_ code: Code, _ message: String, retryAfterSeconds: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import Logging
+import Wire
+
+/// The server's protocol logic, apart from HTTP plumbing: attestation and the encrypted
+/// chat turn (docs/PROTOCOL.md). Logs ids and sizes only.
+public final class Gateway: Sendable {
+    /// What a handler answers: a status, headers, and either a whole body or a stream.
+    public enum Reply: Sendable {
+        case complete(status: Int, headers: [String: String], body: [UInt8])
+        case stream(first: [UInt8], rest: AsyncThrowingStream<[UInt8], any Error>)
+    }
+
+    public let keys: ChannelKeyRing
+    public let provider: any AttestationProvider
+    public let backend: any InferenceBackend
+    public let manifest: SignedReleaseManifest
+    public let metrics = ServerMetrics()
+    let replayGuard = ReplayGuard()
+    let logger: Logger
+    let maxRequestBytes: Int
+    let nowMilliseconds: @Sendable () -> UInt64
+
+    public init(
+        keys: ChannelKeyRing, provider: any AttestationProvider, backend: any InferenceBackend,
+        manifest: SignedReleaseManifest, logger: Logger, maxRequestBytes: Int = 16 * 1024 * 1024,
+        nowMilliseconds: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
+    ) {
+        self.keys = keys
+        self.provider = provider
+        self.backend = backend
+        self.manifest = manifest
+        self.logger = logger
+        self.maxRequestBytes = maxRequestBytes
+        self.nowMilliseconds = nowMilliseconds
+    }
+
+    /// Largest attestation request accepted.
+    static let maxAttestationRequestBytes = 4096
+
+    /// `GET /healthz`.
+    public func health() -> Reply {
+        let object: [String: Any] = [
+            "status": "ok", "platform": provider.platform.rawValue, "simulated": provider.isSimulated,
+            "model": backend.modelName, "attestation_requests": metrics.attestationRequests,
+            "chat_requests": metrics.chatRequests,
+        ]
+        let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return .complete(status: 200, headers: ["Content-Type": "application/json"], body: Array(body))
+    }
+
+    /// `POST /v1/attestation`.
+    public func attestation(body: [UInt8]) async -> Reply {
+        metrics.countAttestation()
+        let request: AttestationRequest
+        do {
+            request = try JSONDecoder().decode(AttestationRequest.self, from: Data(body))
+        } catch {
+            return Self.error(
+                400, "SOTTO-ATTEST-BAD-REQUEST", "the attestation request is not valid JSON of the documented shape")
+        }
+        guard request.version == Wire.protocolVersion else {
+            return Self.error(400, "SOTTO-ATTEST-BAD-REQUEST", "unsupported protocol version \(request.version)")
+        }
+        guard request.nonce.bytes.count == AttestationRequest.nonceByteCount else {
+            return Self.error(400, "SOTTO-ATTEST-BAD-REQUEST", "the nonce must be 32 bytes")
+        }
+        do {
+            let key = try keys.current()
+            let reportData = try KeyBinding.reportData(keys: key.announcement, nonce: request.nonce.bytes)
+            let evidence = try await provider.evidence(reportData: reportData)
+            let response = AttestationResponse(
+                platform: provider.platform, evidence: evidence, keys: key.announcement, manifest: manifest)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            logger.info(
+                "attestation served", metadata: ["key_id": "\(Hex.encode(key.announcement.keyID.bytes.prefix(4)))"])
+            return .complete(
+                status: 200, headers: ["Content-Type": "application/json"], body: Array(try encoder.encode(response)))
+        } catch let error as AttestationProviderError {
+            logger.error("attestation failed", metadata: ["code": "\(error.code.rawValue)"])
+            return Self.error(503, error.code.rawValue, error.message)
+        } catch {
+            logger.error("attestation failed")
+            return Self.error(500, "SOTTO-ATTEST-INTERNAL", "the server could not produce attestation evidence")
+        }
+    }
+
+    /// `POST /v1/chat`: opens the encrypted request and streams the encrypted answer.
+    public func chat(body: [UInt8]) async -> Reply {
+        metrics.countChat()
+        let opened: (request: [UInt8], session: ServerChatSession)
+        do {
+            opened = try ServerChatSession.open(
+                body: body, keys: { [keys] in keys.key(id: $0) }, replayGuard: replayGuard,
+                nowMilliseconds: nowMilliseconds(), maxRequestBytes: maxRequestBytes)
+        } catch let error as ChannelError {
+            logger.notice(
+                "chat request refused", metadata: ["code": "\(error.code.rawValue)", "bytes": "\(body.count)"])
+            return Self.error(Self.status(for: error.code), error.code.rawValue, error.message)
+        } catch {
+            return Self.error(400, ChannelError.Code.malformedRequest.rawValue, "the request could not be opened")
+        }
+        metrics.countChatOpened()
+        let session = opened.session
+        let request: ChatRequest
+        do {
+            request = try JSONDecoder().decode(ChatRequest.self, from: Data(opened.request))
+        } catch {
+            // The channel is up: report inside it, so the reason stays private too.
+            return Self.streamOnly(
+                session,
+                [
+                    .error(
+                        code: BackendError.Code.invalidRequest.rawValue,
+                        message: "the request is not a valid chat request"),
+                    .end(reason: .cancelled, promptTokens: 0, completionTokens: 0),
+                ])
+        }
+        logger.info("chat turn", metadata: ["bytes": "\(body.count)", "messages": "\(request.messages.count)"])
+        let events: AsyncThrowingStream<BackendEvent, any Error>
+        do {
+            events = try await backend.generate(request)
+        } catch let error as BackendError where error.code == .busy {
+            var reply = Self.error(503, error.code.rawValue, error.message)
+            if case .complete(let status, var headers, let body) = reply {
+                headers["Retry-After"] = "\(error.retryAfterSeconds ?? 5)"
+                reply = .complete(status: status, headers: headers, body: body)
+            }
+            return reply
+        } catch {
+            let code = (error as? BackendError)?.code.rawValue ?? BackendError.Code.failed.rawValue
+            return Self.streamOnly(
+                session,
+                [
+                    .error(code: code, message: "the model could not answer"),
+                    .end(reason: .cancelled, promptTokens: 0, completionTokens: 0),
+                ])
+        }
+        let first: [UInt8]
+        do {
+            first = try session.start() + session.seal(.start(model: backend.modelName))
+        } catch {
+            return Self.error(500, "SOTTO-CHANNEL-INTERNAL", "the server could not start the encrypted answer")
+        }
+        let logger = self.logger
+        let rest = AsyncThrowingStream<[UInt8], any Error> { continuation in
+            let task = Task {
+                do {
+                    for try await event in events {
+                        switch event {
+                        case .token(let text):
+                            continuation.yield(try session.seal(.token(text)))
+                        case .finished(let reason, let prompt, let completion):
+                            continuation.yield(
+                                try session.seal(
+                                    .end(reason: reason, promptTokens: prompt, completionTokens: completion)))
+                            logger.info("chat turn done", metadata: ["completion_tokens": "\(completion)"])
+                        }
+                    }
+                } catch {
+                    let code = (error as? BackendError)?.code.rawValue ?? BackendError.Code.failed.rawValue
+                    logger.error("generation failed", metadata: ["code": "\(code)"])
+                    if let frames = try? session.seal(.error(code: code, message: "the model stopped with an error"))
+                        + session.seal(.end(reason: .cancelled, promptTokens: 0, completionTokens: 0))
+                    {
+                        continuation.yield(frames)
+                    }
+                }
+                continuation.finish()
+            }
+            // The client went away: stop the task, which ends the backend's stream and its compute.
+            continuation.onTermination = { _ in task.cancel() }
+        }
+        return .stream(first: first, rest: rest)
+    }
+
+    private static func streamOnly(_ session: ServerChatSession, _ events: [ChatEvent]) -> Reply {
+        do {
+            var bytes = try session.start()
+            for e in events { bytes += try session.seal(e) }
+            return .stream(first: bytes, rest: AsyncThrowingStream { $0.finish() })
+        } catch {
+            return Self.error(500, "SOTTO-CHANNEL-INTERNAL", "the server could not start the encrypted answer")
+        }
+    }
+
+    static func status(for code: ChannelError.Code) -> Int {
+        switch code {
+        case .unknownKey, .keyExpired: 409
+        case .requestTooLarge: 413
+        default: 400
+        }
+    }
+
+    /// A JSON error body `{"code", "message"}`; messages never hold request content.
+    static func error(_ status: Int, _ code: String, _ message: String) -> Reply {
+        let body =
+            (try? JSONSerialization.data(withJSONObject: ["code": code, "message": message], options: [.sortedKeys]))
+            ?? Data()
+        return .complete(status: status, headers: ["Content-Type": "application/json"], body: Array(body))
+    }
+}

@@ -1,0 +1,67 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Binds the gateway's routes to a Hummingbird HTTP server.
+public enum ServerApplication {
+    /// Builds the application.
+    /// - Parameters:
+    ///   - onListening: called with the bound port once the server accepts connections
+    ///     (port 0 in `address` picks a free one).
+    public static func make(
+        gateway: Gateway, address: ListenAddress, logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/healthz") { _, _ in response(gateway.health()) }
+        router.post("/v1/attestation") { request, _ in
+            var request = request
+            guard let body = try? await request.collectBody(upTo: Gateway.maxAttestationRequestBytes) else {
+                return response(Gateway.error(413, "SOTTO-ATTEST-BAD-REQUEST", "the attestation request is too large"))
+            }
+            return response(await gateway.attestation(body: Array(buffer: body)))
+        }
+        router.post("/v1/chat") { request, _ in
+            var request = request
+            // A little over the channel's limit, so an oversized body gets the channel's own error.
+            guard let body = try? await request.collectBody(upTo: gateway.maxRequestBytes + 64 * 1024) else {
+                return response(Gateway.error(413, "SOTTO-CHANNEL-TOO-LARGE", "the request is too large"))
+            }
+            return response(await gateway.chat(body: Array(buffer: body)))
+        }
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "sotto"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? address.port) },
+            logger: logger)
+    }
+
+    static func response(_ reply: Gateway.Reply) -> Response {
+        switch reply {
+        case .complete(let status, let headers, let body):
+            var fields = HTTPFields()
+            for (name, value) in headers {
+                switch name {
+                case "Content-Type": fields[.contentType] = value
+                case "Retry-After": fields[.retryAfter] = value
+                default: assertionFailure("header \(name) is not mapped")
+                }
+            }
+            return Response(
+                status: .init(code: status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        case .stream(let first, let rest):
+            var fields = HTTPFields()
+            fields[.contentType] = "application/octet-stream"
+            fields[.cacheControl] = "no-store"
+            return Response(
+                status: .ok, headers: fields,
+                body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(bytes: first))
+                    for try await frames in rest {
+                        try await writer.write(ByteBuffer(bytes: frames))
+                    }
+                    try await writer.finish(nil)
+                })
+        }
+    }
+}

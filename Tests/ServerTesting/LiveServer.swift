@@ -1,0 +1,51 @@
+import Foundation
+import Hummingbird
+import Logging
+import Server
+import Wire
+
+/// The real server on a loopback port, in this process, for tests that go over HTTP.
+public final class LiveServer: Sendable {
+    public let gateway: Gateway
+    public let port: Int
+    private let task: Task<Void, any Error>
+
+    /// The base URL, e.g. `http://127.0.0.1:41234`.
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts a server around `gateway` on a free port and waits until it accepts connections.
+    public static func start(gateway: Gateway, logger: Logger) async throws -> LiveServer {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = ServerApplication.make(
+            gateway: gateway, address: ListenAddress(host: "127.0.0.1", port: 0), logger: logger,
+            onListening: { port in continuation.yield(port) })
+        let task = Task { try await app.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CancellationError() }
+        return LiveServer(gateway: gateway, port: port, task: task)
+    }
+
+    private init(gateway: Gateway, port: Int, task: Task<Void, any Error>) {
+        self.gateway = gateway
+        self.port = port
+        self.task = task
+    }
+
+    /// Stops the server.
+    public func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+
+    /// A gateway with a stub TEE, a fresh release key and the given backend.
+    public static func makeGateway(
+        backend: any InferenceBackend, logger: Logger, provider: any AttestationProvider = StubAttestationProvider()
+    ) throws -> Gateway {
+        let release = Ed25519.SigningKey.generate()
+        let manifest = try SignedReleaseManifest.sign(
+            ReleaseManifest(version: "test", measurement: "00", modelSHA256: "00", issuedAt: 0), with: release)
+        return Gateway(
+            keys: ChannelKeyRing(clock: { UInt64(Date().timeIntervalSince1970) }), provider: provider,
+            backend: backend, manifest: manifest, logger: logger)
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Server
+import Testing
+import Wire
+
+/// configfs-tsm against a folder laid out like the kernel's; a small fake plays the kernel
+/// by filling each new report folder.
+@Suite struct ConfigFSTSMProviderTests {
+    static func fakeKernel(provider: String, report: [UInt8], aux: [UInt8]?) -> @Sendable (URL) throws -> Void {
+        { folder in
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+            try Data("\(provider)\n".utf8).write(to: folder.appendingPathComponent("provider"))
+            try Data(report).write(to: folder.appendingPathComponent("outblob"))
+            if let aux { try Data(aux).write(to: folder.appendingPathComponent("auxblob")) }
+        }
+    }
+
+    func temporaryRoot() throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tsm-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        return root
+    }
+
+    @Test func readsReportAndCertificateTableAndCleansUp() async throws {
+        let root = try temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let report = [UInt8](repeating: 0xab, count: 1184)
+        let table = SEVSNPCertificateTable.build(vcek: [1, 1], ask: [2], ark: [3, 3, 3])
+        let provider = try ConfigFSTSMProvider(
+            root: root, makeReportFolder: Self.fakeKernel(provider: "sev_guest", report: report, aux: table))
+        #expect(provider.platform == .sevSNP)
+        #expect(!provider.isSimulated)
+        let evidence = try await provider.evidence(reportData: [UInt8](repeating: 7, count: 64))
+        #expect(evidence.report.bytes == report)
+        #expect(evidence.certificates.map(\.bytes) == [[1, 1], [2], [3, 3, 3]])
+        // Every report folder is removed afterwards, the probe's included.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).isEmpty)
+        await #expect(throws: AttestationProviderError.self) { try await provider.evidence(reportData: [1]) }
+    }
+
+    @Test func tdxAndFailures() async throws {
+        let root = try temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let tdx = try ConfigFSTSMProvider(
+            root: root, makeReportFolder: Self.fakeKernel(provider: "tdx_guest", report: [9, 9], aux: nil))
+        #expect(tdx.platform == .tdx)
+        #expect(try await tdx.evidence(reportData: [UInt8](repeating: 0, count: 64)).certificates.isEmpty)
+        let empty = try ConfigFSTSMProvider(
+            root: root, makeReportFolder: Self.fakeKernel(provider: "sev_guest", report: [], aux: nil))
+        let error = await #expect(throws: AttestationProviderError.self) {
+            try await empty.evidence(reportData: [UInt8](repeating: 0, count: 64))
+        }
+        #expect(error?.code == .failed)
+        let badTable = try ConfigFSTSMProvider(
+            root: root, makeReportFolder: Self.fakeKernel(provider: "sev_guest", report: [1], aux: [1, 2, 3]))
+        let malformed = await #expect(throws: AttestationProviderError.self) {
+            try await badTable.evidence(reportData: [UInt8](repeating: 0, count: 64))
+        }
+        #expect(malformed?.code == .malformed)
+    }
+    @Test func missingInterfaceIsAClearError() {
+        let error = #expect(throws: AttestationProviderError.self) {
+            try ConfigFSTSMProvider(root: URL(fileURLWithPath: "/nonexistent/tsm/report"))
+        }
+        #expect(error?.code == .unavailable)
+        #expect(error?.message.contains("--dev") == true)
+    }
+
+    @Test func unsupportedProviderIsRefused() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tsm-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        // A plain folder yields no provider name, as an unknown TEE would.
+        let error = #expect(throws: AttestationProviderError.self) { try ConfigFSTSMProvider(root: root) }
+        #expect(error?.code == .unavailable)
+    }
+
+    @Test func certificateTableRoundTripsAndRejectsBadOffsets() throws {
+        let vcek = [UInt8](repeating: 1, count: 100)
+        let ask = [UInt8](repeating: 2, count: 50)
+        let ark = [UInt8](repeating: 3, count: 70)
+        let table = SEVSNPCertificateTable.build(vcek: vcek, ask: ask, ark: ark)
+        let parsed = try SEVSNPCertificateTable.parse(table)
+        #expect(parsed.orderedChain == [vcek, ask, ark])
+        #expect(parsed.entries["63da758d-e664-4564-adc5-f4b93be8accd"] == vcek)
+        var bad = table
+        bad[16] = 0xff  // VCEK offset far past the end
+        bad[17] = 0xff
+        #expect(throws: AttestationProviderError.self) { try SEVSNPCertificateTable.parse(bad) }
+        #expect(throws: AttestationProviderError.self) { try SEVSNPCertificateTable.parse(Array(table.prefix(30))) }
+        #expect(throws: AttestationProviderError.self) { try SEVSNPCertificateTable.parse([]) }
+    }
+}
