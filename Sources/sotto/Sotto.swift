@@ -13,7 +13,7 @@ struct Sotto: AsyncParsableCommand {
             crypto layer and the Noise protocol engine, with their developer tools.
             """,
         version: Self.versionText,
-        subcommands: [Dev.self]
+        subcommands: [Dev.self, VerifyEvidenceCommand.self]
     )
 
     static var versionText: String {

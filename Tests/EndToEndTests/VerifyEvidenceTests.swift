@@ -1,0 +1,199 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `sotto verify-evidence`, run as a user runs it, on the public SEV-SNP vectors.
+@Suite struct VerifyEvidenceTests {
+    static func vector(_ path: String) -> String { Fixtures.url("vectors/sev-snp/\(path)").path }
+
+    /// A fixed time inside every vector certificate's validity.
+    static let at = ["--at", "2025-06-01T00:00:00Z"]
+
+    static let virtee = [
+        "verify-evidence", "--platform", "sev-snp", "--report", vector("virtee/report_milan.hex"), "--vcek",
+        vector("virtee/vcek_milan.der"), "--chain", vector("virtee/cert_chain_milan"),
+    ]
+
+    static let goSEVGuest = [
+        "verify-evidence", "--platform", "sev-snp", "--report", vector("go-sev-guest/attestation.bin"), "--vcek",
+        vector("go-sev-guest/vcek.testcer"),
+    ]
+
+    /// Writes `bytes` to a temporary file, runs `body` with its path, removes it.
+    static func withTemporaryFile<T>(_ bytes: [UInt8], _ body: (String) throws -> T) throws -> T {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-evidence-\(UUID().uuidString)")
+        try Data(bytes).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        return try body(url.path)
+    }
+
+    @Test func helpListsTheCommand() throws {
+        let help = try Executables.run("sotto", ["--help"])
+        #expect(help.stdout.contains("verify-evidence"))
+        let own = try Executables.run("sotto", ["verify-evidence", "--help"])
+        #expect(own.status == 0)
+        #expect(
+            own.stdout.contains("--platform") && own.stdout.contains("--allow-debug") && own.stdout.contains("--at"))
+    }
+
+    @Test func theVirteeReportVerifies() throws {
+        let result = try Executables.run("sotto", Self.virtee + Self.at)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "VERIFIED: AMD SEV-SNP report signed by a VCEK that chains to AMD's Milan root")
+        #expect(result.stdout.contains("Milan (Milan-B0)"))
+        #expect(result.stdout.contains("0x30000 (abi 0.0, smt)"))
+        #expect(result.stdout.contains("bootloader=3 tee=0 snp=8 microcode=115"))
+        #expect(
+            result.stdout.contains(
+                "7a1e5c266c0108dbc9bb94fa926951320940915d0aafb42464bd88b579ea158d3e1a0dc39b2c60bd95b9c480cd81841f"))
+        #expect(result.stdout.contains("d447b55d197491bfe15cf298f9de9986"))
+        #expect(result.stdout.contains("d49554ec717f4e5b"))
+        #expect(result.stderr.isEmpty)
+        // Without --chain the pinned Milan chain gives the same verdict.
+        let pinned = try Executables.run("sotto", Array(Self.virtee.prefix(7)) + Self.at)
+        #expect(pinned.status == 0, "\(pinned.stdout)\(pinned.stderr)")
+    }
+
+    @Test func theGoSEVGuestReportNeedsAllowDebug() throws {
+        let strict = try Executables.run("sotto", Self.goSEVGuest + Self.at)
+        #expect(strict.status == 1)
+        #expect(strict.stdout.hasPrefix("REFUSED: SOTTO-ATTEST-DEBUG: "))
+        #expect(strict.stdout.contains("debug             ALLOWED"))
+        #expect(strict.stderr.contains("SOTTO-ATTEST-DEBUG"))
+        let allowed = try Executables.run("sotto", Self.goSEVGuest + Self.at + ["--allow-debug"])
+        #expect(allowed.status == 0, "\(allowed.stdout)\(allowed.stderr)")
+        #expect(allowed.stdout.hasPrefix("VERIFIED: "))
+        #expect(allowed.stdout.contains("bootloader=2 tee=0 snp=5 microcode=68"))
+    }
+
+    @Test func jsonOutputIsOneObject() throws {
+        let result = try Executables.run("sotto", Self.virtee + Self.at + ["--json"])
+        #expect(result.status == 0)
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["verified"] as? Bool == true)
+        #expect(object["platform"] as? String == "sev-snp")
+        #expect(object["product"] as? String == "Milan")
+        #expect(object["signingKey"] as? String == "VCEK")
+        #expect(object["checkedAt"] as? String == "2025-06-01T00:00:00Z")
+        #expect(object["error"] == nil)
+        let report = try #require(object["report"] as? [String: Any])
+        #expect(report["version"] as? Int == 2)
+        #expect(report["vmpl"] as? Int == 0)
+        #expect((report["policy"] as? [String: Any])?["raw"] as? String == "0x30000")
+        #expect((report["policy"] as? [String: Any])?["debug"] as? Bool == false)
+        #expect((report["reportedTCB"] as? [String: Any])?["snp"] as? Int == 8)
+        #expect((report["measurement"] as? String)?.hasPrefix("7a1e5c266c0108db") == true)
+
+        let refused = try Executables.run("sotto", Self.goSEVGuest + Self.at + ["--json"])
+        #expect(refused.status == 1)
+        let failure = try #require(try JSONSerialization.jsonObject(with: Data(refused.stdout.utf8)) as? [String: Any])
+        #expect(failure["verified"] as? Bool == false)
+        #expect((failure["error"] as? [String: Any])?["code"] as? String == "SOTTO-ATTEST-DEBUG")
+        #expect(failure["product"] == nil)
+    }
+
+    @Test func refusalsNameTheirReason() throws {
+        // Outside the VCEK's validity.
+        let expired = try Executables.run("sotto", Self.virtee + ["--at", "2031-01-01T00:00:00Z"])
+        #expect(expired.status == 1)
+        #expect(expired.stdout.hasPrefix("REFUSED: SOTTO-ATTEST-CERT-EXPIRED: "))
+        // A chain for another product.
+        let genoa = try Executables.run(
+            "sotto", Array(Self.virtee.prefix(7)) + ["--chain", Self.vector("amd-ca/ask_ark_genoa.pem")] + Self.at)
+        #expect(genoa.status == 1)
+        #expect(genoa.stdout.hasPrefix("REFUSED: SOTTO-ATTEST-WRONG-PRODUCT: "))
+        // The other report's VCEK.
+        let otherChip = try Executables.run(
+            "sotto",
+            [
+                "verify-evidence", "--platform", "sev-snp", "--report", Self.vector("virtee/report_milan.hex"),
+                "--vcek", Self.vector("go-sev-guest/vcek.testcer"),
+            ] + Self.at)
+        #expect(otherChip.status == 1)
+        #expect(otherChip.stdout.hasPrefix("REFUSED: SOTTO-ATTEST-REPORT-SIGNATURE: "))
+    }
+
+    @Test func aTamperedBinaryReportIsRefusedAndAnIntactOneVerifies() throws {
+        var report = Array(try Fixtures.data("vectors/sev-snp/go-sev-guest/attestation.bin"))
+        let intact = try Self.withTemporaryFile(report) { path in
+            try Executables.run(
+                "sotto",
+                [
+                    "verify-evidence", "--platform", "sev-snp", "--report", path, "--vcek",
+                    Self.vector("go-sev-guest/vcek.testcer"), "--allow-debug",
+                ] + Self.at)
+        }
+        #expect(intact.status == 0, "\(intact.stdout)\(intact.stderr)")
+        report[0x90] ^= 0x01  // MEASUREMENT
+        let tampered = try Self.withTemporaryFile(report) { path in
+            try Executables.run(
+                "sotto",
+                [
+                    "verify-evidence", "--platform", "sev-snp", "--report", path, "--vcek",
+                    Self.vector("go-sev-guest/vcek.testcer"), "--allow-debug",
+                ] + Self.at)
+        }
+        #expect(tampered.status == 1)
+        #expect(tampered.stdout.hasPrefix("REFUSED: SOTTO-ATTEST-REPORT-SIGNATURE: "))
+        #expect(tampered.stderr.contains("SOTTO-ATTEST-REPORT-SIGNATURE"))
+        let truncated = try Self.withTemporaryFile(Array(report.prefix(1000))) { path in
+            try Executables.run(
+                "sotto",
+                [
+                    "verify-evidence", "--platform", "sev-snp", "--report", path, "--vcek",
+                    Self.vector("go-sev-guest/vcek.testcer"),
+                ] + Self.at)
+        }
+        #expect(truncated.status == 1)
+        #expect(truncated.stdout.hasPrefix("REFUSED: SOTTO-ATTEST-REPORT-SIZE: "))
+    }
+
+    @Test func aPEMVCEKIsAccepted() throws {
+        let der = try Fixtures.data("vectors/sev-snp/virtee/vcek_milan.der")
+        let body = der.base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
+        let pem = "-----BEGIN CERTIFICATE-----\n\(body)\n-----END CERTIFICATE-----\n"
+        let result = try Self.withTemporaryFile(Array(pem.utf8)) { path in
+            try Executables.run(
+                "sotto",
+                [
+                    "verify-evidence", "--platform", "sev-snp", "--report", Self.vector("virtee/report_milan.hex"),
+                    "--vcek", path,
+                ] + Self.at)
+        }
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    }
+
+    @Test func tdxIsNotInThisBuild() throws {
+        let result = try Executables.run(
+            "sotto", ["verify-evidence", "--platform", "tdx", "--report", Self.vector("virtee/report_milan.hex")])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("TDX verification is not in this build"))
+        #expect(!result.stdout.contains("VERIFIED"))
+    }
+
+    @Test func unusableInputGivesAClearErrorAndNonZeroExit() throws {
+        let noVCEK = try Executables.run(
+            "sotto", ["verify-evidence", "--platform", "sev-snp", "--report", Self.vector("virtee/report_milan.hex")])
+        #expect(noVCEK.status != 0)
+        #expect(noVCEK.stderr.contains("--vcek is required"))
+        #expect(
+            noVCEK.stderr.contains(
+                "https://kdsintf.amd.com/vcek/v1/{Milan|Genoa}/d49554ec717f4e5b0fe6b143bcf0405b"))
+        #expect(noVCEK.stderr.contains("blSPL=3&teeSPL=0&snpSPL=8&ucodeSPL=115"))
+
+        let missing = try Executables.run(
+            "sotto", ["verify-evidence", "--platform", "sev-snp", "--report", "/nonexistent/report.bin", "--vcek", "x"])
+        #expect(missing.status != 0 && missing.status != 1)
+        #expect(missing.stderr.contains("cannot read the report /nonexistent/report.bin"))
+
+        let badTime = try Executables.run("sotto", Self.virtee + ["--at", "yesterday"])
+        #expect(badTime.status != 0)
+        #expect(badTime.stderr.contains("not an ISO 8601 time"))
+
+        let unknownPlatform = try Executables.run(
+            "sotto", ["verify-evidence", "--platform", "sgx", "--report", Self.vector("virtee/report_milan.hex")])
+        #expect(unknownPlatform.status != 0)
+    }
+}
