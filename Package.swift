@@ -21,6 +21,8 @@ let package = Package(
         // The server: HTTP, and its logging.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        // The server's client for an upstream model server (vLLM, llama.cpp, Ollama) in the TEE.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
     ],
     targets: [
         // System libraries: a module map plus a shim header of static inline wrappers.
@@ -54,6 +56,7 @@ let package = Package(
                 "Wire", "Inference",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
         // The embedded LLM runtime imports nothing of ours.
         .target(name: "Inference"),
