@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         // The server's client for an upstream model server (vLLM, llama.cpp, Ollama) in the TEE.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+        // Client configuration and themes.
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // System libraries: a module map plus a shim header of static inline wrappers.
@@ -48,7 +50,9 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]),
         // The client's brain: no UI, no server code.
-        .target(name: "Core", dependencies: ["Wire", "CCurl", "CFido2"]),
+        .target(
+            name: "Core",
+            dependencies: ["Wire", "CCurl", "CFido2", .product(name: "TOMLKit", package: "TOMLKit")]),
         .target(name: "TUI", dependencies: ["Core", "CNcurses"]),
         .target(
             name: "Server",

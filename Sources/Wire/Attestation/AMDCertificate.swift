@@ -49,7 +49,7 @@ public struct AMDCertificate: Sendable, Hashable {
         } catch {
             throw AttestationError(
                 .certificateParse,
-                "the \(role) is not a valid DER X.509 certificate (\(error)); supply the certificate AMD KDS issued")
+                "the \(role) is not a valid DER X.509 certificate; supply the certificate AMD KDS issued")
         }
         guard fields.innerAlgorithm == fields.outerAlgorithm else {
             throw AttestationError(
@@ -101,7 +101,8 @@ public struct AMDCertificate: Sendable, Hashable {
         do {
             documents = try PEMDocument.parseMultiple(pemString: text)
         } catch {
-            throw AttestationError(.certificateParse, "the \(role) is not valid PEM (\(error))")
+            // The parser's own error can quote the input; the message stays short and input-free.
+            throw AttestationError(.certificateParse, "the \(role) is not valid PEM")
         }
         var result = [AMDCertificate]()
         for (index, document) in documents.enumerated() {

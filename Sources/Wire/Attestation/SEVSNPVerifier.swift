@@ -145,18 +145,22 @@ public struct SEVSNPVerifier: Sendable {
     // MARK: The chain
 
     private func checkRoot(_ root: AMDCertificate, expected product: SEVSNPProduct) throws(AttestationError) {
-        let rootProduct = trustedRoots.first { $0.value.isSameAuthority(as: root) }?.key
-        guard let rootProduct else {
-            throw AttestationError(
-                .untrustedRoot,
-                "the root certificate \"\(root.subjectCommonName)\" is not one of AMD's pinned SEV-SNP roots; "
-                    + "use AMD's ARK (KDS cert_chain) or omit the chain to use the pinned one")
-        }
-        guard rootProduct == product else {
+        // Look up the root trusted for this product first: one root may be trusted for several
+        // products (a development root), and dictionary order must not decide which is meant.
+        if let trusted = trustedRoots[product], trusted.isSameAuthority(as: root) {
+            // Trusted for the product the endorsement key names.
+        } else if let other = trustedRoots.filter({ $0.value.isSameAuthority(as: root) }).keys.sorted(by: {
+            $0.rawValue < $1.rawValue
+        }).first {
             throw AttestationError(
                 .wrongProduct,
-                "the root is AMD's \(rootProduct.name) ARK, but the endorsement key is for \(product.name); "
+                "the root is the trusted \(other.name) root, but the endorsement key is for \(product.name); "
                     + "use the \(product.name) certificate chain")
+        } else {
+            throw AttestationError(
+                .untrustedRoot,
+                "the root certificate \"\(root.subjectCommonName)\" is not one of the trusted SEV-SNP roots "
+                    + "(AMD's pinned ARKs); use AMD's ARK (KDS cert_chain) or omit the chain to use the pinned one")
         }
         guard root.isNamed(by: root), root.isSigned(by: root) else {
             throw AttestationError(

@@ -1,0 +1,180 @@
+import Foundation
+import Synchronization
+import Wire
+
+/// The client side of the protocol: verifies the server, then runs encrypted chat turns.
+/// Nothing of a conversation is sent before a verification succeeded; a failed one is
+/// reported and recorded, never worked around.
+public final class InferenceClient: Sendable {
+    public let serverURL: String
+    let transport: any HTTPTransport
+    let trust: TrustSettings
+    let developmentStore: DevelopmentTrustStore?
+    let auditLog: (any AuditLog)?
+    let clock: @Sendable () -> Date
+    private let cached = Mutex<VerifiedServer?>(nil)
+
+    /// - Parameters:
+    ///   - developmentStore: where `--dev` pins the development root; nil outside development mode.
+    public init(
+        serverURL: String, transport: any HTTPTransport = CurlHTTPClient(), trust: TrustSettings,
+        developmentStore: DevelopmentTrustStore? = nil, auditLog: (any AuditLog)? = nil,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.serverURL = serverURL.hasSuffix("/") ? String(serverURL.dropLast()) : serverURL
+        self.transport = transport
+        self.trust = trust
+        self.developmentStore = developmentStore
+        self.auditLog = auditLog
+        self.clock = clock
+    }
+
+    /// Verifies the server afresh (new nonce) and caches its key until not-after.
+    /// - Throws: `ClientError.verificationFailed` with the steps, or a network error.
+    @discardableResult
+    public func verify() async throws -> VerifiedServer {
+        let nonce = SecureRandom.bytes(AttestationRequest.nonceByteCount)
+        let body = try JSONEncoder().encode(AttestationRequest(nonce: nonce))
+        let response = try await transport.send(
+            HTTPRequest(
+                url: serverURL + "/v1/attestation", method: .post, headers: ["Content-Type": "application/json"],
+                body: Array(body)), maxBytes: 1024 * 1024)
+        guard response.status == 200 else {
+            throw ClientError.serverRefused(status: response.status, ServerErrorBody.parse(response.body))
+        }
+        let attestation: AttestationResponse
+        do {
+            attestation = try JSONDecoder().decode(AttestationResponse.self, from: Data(response.body))
+        } catch {
+            let failure = VerificationFailure(
+                steps: [], code: "SOTTO-ATTEST-MALFORMED", message: "the server's attestation response is not valid")
+            record(failure: failure, platform: "unknown", simulated: trust.development != nil)
+            throw ClientError.verificationFailed(failure)
+        }
+        var settings = trust
+        var pinnedNow = false
+        if let store = developmentStore {
+            // Development mode: the pinned development root, or pin the first one seen.
+            if let pinned = try store.load() {
+                settings.development = pinned
+            } else if let proposed = DevelopmentTrustStore.proposed(by: attestation) {
+                settings.development = proposed
+                pinnedNow = true
+            }
+        }
+        switch ServerVerifier(trust: settings).verify(attestation, nonce: nonce, now: clock()) {
+        case .success(let server):
+            if pinnedNow, let store = developmentStore, let development = settings.development {
+                try store.pin(development)
+            }
+            cached.withLock { $0 = server }
+            record(server)
+            return server
+        case .failure(let failure):
+            record(failure: failure, platform: attestation.platform.rawValue, simulated: settings.development != nil)
+            throw ClientError.verificationFailed(failure)
+        }
+    }
+
+    /// The cached verified server if its key is still valid, else a fresh verification.
+    public func verifiedServer() async throws -> VerifiedServer {
+        let now = UInt64(max(0, clock().timeIntervalSince1970))
+        if let server = cached.withLock({ $0 }), server.key.notAfter > now + 30 { return server }
+        return try await verify()
+    }
+
+    /// Runs one encrypted chat turn, streaming the answer's events. The stream ends after
+    /// `end`; a stream that stops earlier throws `ChannelError.truncated`.
+    public func chat(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    try await runChat(request, continuation: continuation, retriesLeft: 1)
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    private func runChat(
+        _ request: ChatRequest, continuation: AsyncThrowingStream<ChatEvent, any Error>.Continuation, retriesLeft: Int
+    ) async throws {
+        let server = try await verifiedServer()
+        let plaintext = try JSONEncoder().encode(request)
+        let nowMs = UInt64(max(0, clock().timeIntervalSince1970 * 1000))
+        let (body, session) = try ClientChatSession.seal(request: Array(plaintext), to: server.key, nowMilliseconds: nowMs)
+        var status = 0
+        var errorBody = [UInt8]()
+        for try await part in transport.stream(
+            HTTPRequest(
+                url: serverURL + "/v1/chat", method: .post, headers: ["Content-Type": "application/octet-stream"],
+                body: body))
+        {
+            switch part {
+            case .head(let s, _):
+                status = s
+            case .body(let bytes):
+                if status == 200 {
+                    for event in try session.receive(bytes) { continuation.yield(event) }
+                } else if errorBody.count < 64 * 1024 {
+                    errorBody += bytes
+                }
+            }
+        }
+        guard status == 200 else {
+            let error = ServerErrorBody.parse(errorBody)
+            // The key rotated or expired: verify again and retry once.
+            if status == 409, retriesLeft > 0 {
+                cached.withLock { $0 = nil }
+                try await runChat(request, continuation: continuation, retriesLeft: retriesLeft - 1)
+                return
+            }
+            throw ClientError.serverRefused(status: status, error)
+        }
+        try session.finish()
+    }
+
+    private func record(_ server: VerifiedServer) {
+        try? auditLog?.append(
+            AuditRecord(
+                time: clock(), server: serverURL, platform: server.platform.rawValue, simulated: server.simulated,
+                measurement: server.measurement, manifestVersion: server.manifest.version,
+                keyID: Hex.encode(server.key.keyID), verdict: "trusted", reason: nil))
+    }
+
+    private func record(failure: VerificationFailure, platform: String, simulated: Bool) {
+        try? auditLog?.append(
+            AuditRecord(
+                time: clock(), server: serverURL, platform: platform, simulated: simulated, measurement: nil,
+                manifestVersion: nil, keyID: nil, verdict: "refused", reason: failure.code))
+    }
+}
+
+/// Why a chat or verification did not happen.
+public enum ClientError: Error, Sendable, CustomStringConvertible {
+    case verificationFailed(VerificationFailure)
+    case serverRefused(status: Int, ServerErrorBody)
+
+    public var description: String {
+        switch self {
+        case .verificationFailed(let failure):
+            "the server could not be verified, so nothing was sent: \(failure)"
+        case .serverRefused(let status, let body):
+            "the server refused the request (HTTP \(status)): \(body.code): \(body.message)"
+        }
+    }
+}
+
+/// The documented JSON error body `{"code", "message"}`.
+public struct ServerErrorBody: Sendable, Hashable, Codable {
+    public var code: String
+    public var message: String
+
+    static func parse(_ bytes: [UInt8]) -> ServerErrorBody {
+        (try? JSONDecoder().decode(ServerErrorBody.self, from: Data(bytes)))
+            ?? ServerErrorBody(code: "SOTTO-HTTP", message: "the server gave no explanation")
+    }
+}

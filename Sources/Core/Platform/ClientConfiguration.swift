@@ -1,0 +1,71 @@
+import Foundation
+import TOMLKit
+
+/// The client's settings file, `$XDG_CONFIG_HOME/sotto/config.toml`. Today it holds the
+/// default server: `server = "https://…"`.
+public struct ClientConfiguration: Sendable, Hashable {
+    public var server: String?
+
+    public init(server: String? = nil) {
+        self.server = server
+    }
+
+    /// Reads the file at `path`; a missing file is an empty configuration.
+    /// - Throws: `ConfigurationFileError` naming the file and the problem.
+    public static func load(path: String) throws -> ClientConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else { return ClientConfiguration() }
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: String(decoding: data, as: UTF8.self))
+        } catch let error as TOMLParseError {
+            throw ConfigurationFileError(
+                path: path, problem: "line \(error.source.begin.line): \(error.description)")
+        } catch {
+            throw ConfigurationFileError(path: path, problem: "not valid TOML")
+        }
+        var configuration = ClientConfiguration()
+        if let value = table["server"] {
+            guard let server = value.string else {
+                throw ConfigurationFileError(path: path, problem: "`server` must be a string such as \"https://…\"")
+            }
+            configuration.server = server
+        }
+        return configuration
+    }
+}
+
+/// The configuration file cannot be used.
+public struct ConfigurationFileError: Error, Hashable, Sendable, CustomStringConvertible {
+    public let path: String
+    public let problem: String
+    public var description: String { "SOTTO-CONFIG-FILE: \(path): \(problem)" }
+}
+
+/// Where one device keeps its files. `--data-dir DIR` puts everything of the device under
+/// DIR; otherwise the XDG folders are used.
+public struct DeviceFolders: Sendable, Hashable {
+    public let data: String
+    public let state: String
+    public let config: String
+
+    public init(dataDirectory: String?, environment: [String: String]) throws {
+        let xdg = try XDGDirectories(environment: environment)
+        config = xdg.config
+        if let dataDirectory {
+            let absolute = dataDirectory.hasPrefix("/")
+                ? dataDirectory : FileManager.default.currentDirectoryPath + "/" + dataDirectory
+            data = absolute
+            state = absolute + "/state"
+        } else {
+            data = xdg.data
+            state = xdg.state
+        }
+    }
+
+    /// The verification audit log.
+    public var auditLogPath: String { state + "/audit.jsonl" }
+    /// The pinned development root (`--dev`).
+    public var developmentTrustPath: String { data + "/trust/development.json" }
+    /// The settings file.
+    public var configurationPath: String { config + "/config.toml" }
+}
