@@ -5,26 +5,13 @@ import Server
 struct SottoServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sotto-server",
-        abstract: "The Sotto inference server: attestation, the encrypted chat gateway, accounts and the record store.",
+        abstract: "The Sotto inference server: attestation and the encrypted chat gateway.",
         discussion: """
-            The server commands (serve, manifest, generate, bench) arrive with the gateway and \
-            the inference engine; this build carries the foundation only.
+            Runs inside a confidential VM (AMD SEV-SNP, Intel TDX) and proves by remote \
+            attestation which code and model it runs. `serve --dev` simulates attestation for \
+            development on any machine.
             """,
-        version: "sotto-server 0.1.0-dev"
+        version: "sotto-server \(serverVersion)",
+        subcommands: [ServeCommand.self, ManifestCommand.self]
     )
-
-    @Option(help: "Address to listen on, HOST:PORT (loopback by default).")
-    var listen: String = ListenAddress.default.description
-
-    func validate() throws {
-        do {
-            _ = try ListenAddress(parsing: listen)
-        } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
-        }
-    }
-
-    func run() async throws {
-        print("sotto-server: nothing to serve yet in this build; see `sotto-server --help`.")
-    }
 }

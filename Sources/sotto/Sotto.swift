@@ -13,7 +13,7 @@ struct Sotto: AsyncParsableCommand {
             crypto layer and the Noise protocol engine, with their developer tools.
             """,
         version: Self.versionText,
-        subcommands: [Dev.self, VerifyEvidenceCommand.self]
+        subcommands: [AskCommand.self, VerifyCommand.self, VerifyEvidenceCommand.self, Dev.self]
     )
 
     static var versionText: String {

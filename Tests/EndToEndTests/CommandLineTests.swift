@@ -66,7 +66,8 @@ import Testing
         let bad = try Executables.run("sotto", ["dev", "noise-vectors", notJSON.path])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("is not a Noise vector file"))
-        let listen = try Executables.run("sotto-server", ["--listen", "nowhere"])
+        let listen = try Executables.run(
+            "sotto-server", ["serve", "--dev", "--upstream", "http://127.0.0.1:9", "--listen", "nowhere"])
         #expect(listen.status != 0)
         #expect(listen.stderr.contains("SOTTO-CONFIG-LISTEN"))
     }

@@ -19,6 +19,8 @@ public struct DevelopmentSEVSNPProvider: AttestationProvider {
     public let measurement: [UInt8]
     /// REPORT_ID: random per provider, as the firmware picks one per guest at launch.
     let reportID: [UInt8]
+    /// The guest policy its reports carry (tests set the debug bit to check clients refuse it).
+    public let policy: UInt64
 
     /// Guest policy: ABI 0.0, SMT allowed (bit 16), the reserved bit 17 that must be one;
     /// debugging, migration agents and everything else off.
@@ -32,7 +34,7 @@ public struct DevelopmentSEVSNPProvider: AttestationProvider {
 
     /// A provider whose reports carry `measurement`.
     /// - Throws: `AttestationProviderError` `.failed` unless `measurement` is 48 bytes.
-    public init(authority: DevelopmentAuthority, measurement: [UInt8]) throws {
+    public init(authority: DevelopmentAuthority, measurement: [UInt8], policy: UInt64 = guestPolicy) throws {
         guard measurement.count == LaunchMeasurement.byteCount else {
             throw AttestationProviderError(
                 .failed, "a measurement is \(LaunchMeasurement.byteCount) bytes (SHA-384), got \(measurement.count)")
@@ -40,13 +42,15 @@ public struct DevelopmentSEVSNPProvider: AttestationProvider {
         self.authority = authority
         self.measurement = measurement
         self.reportID = SecureRandom.bytes(32)
+        self.policy = policy
     }
 
     /// A provider whose reports carry `measurement`.
-    public init(authority: DevelopmentAuthority, measurement: LaunchMeasurement) {
+    public init(authority: DevelopmentAuthority, measurement: LaunchMeasurement, policy: UInt64 = guestPolicy) {
         self.authority = authority
         self.measurement = measurement.bytes
         self.reportID = SecureRandom.bytes(32)
+        self.policy = policy
     }
 
     /// A signed report with `reportData` in REPORT_DATA, and the chain VCEK, ASK, ARK.
@@ -80,7 +84,7 @@ public struct DevelopmentSEVSNPProvider: AttestationProvider {
         }
         put32(0x00, 3)  // VERSION: 3 carries CPUID, which binds the report to a product.
         put32(0x04, 0)  // GUEST_SVN
-        put64(0x08, Self.guestPolicy)
+        put64(0x08, policy)
         // FAMILY_ID, IMAGE_ID (0x10–0x2F): zero, as with no ID block.
         put32(0x30, 0)  // VMPL 0: the report comes from the most privileged guest software.
         put32(0x34, SEVSNPReport.ecdsaP384SHA384)

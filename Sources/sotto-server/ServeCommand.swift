@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Server
+import Wire
+
+/// `sotto-server serve`.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve attestation and the encrypted chat.",
+        discussion: """
+            In a confidential VM the evidence comes from the TEE (Linux configfs-tsm) and the \
+            signed release manifest from --manifest. With --dev, attestation is SIMULATED: a \
+            development AMD-style authority in the data folder signs the reports, and clients \
+            trust it only with their own --dev. Never use --dev for real conversations.
+            """
+    )
+
+    @Flag(help: "Simulated attestation for development (see above).")
+    var dev = false
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var data: DataOptions
+
+    @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
+    var listen = ListenAddress.default.description
+
+    @Option(help: "A signed release manifest (JSON), required outside --dev.", completion: .file())
+    var manifest: String?
+
+    @Option(help: "Hours between channel key rotations.")
+    var keyRotationHours = 24
+
+    func validate() throws {
+        do {
+            _ = try ListenAddress(parsing: listen)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+        guard keyRotationHours >= 1 && keyRotationHours <= 24 * 7 else {
+            throw ValidationError("--key-rotation-hours must be between 1 and 168")
+        }
+        if !dev && manifest == nil {
+            throw ValidationError("outside --dev, pass the signed release manifest with --manifest FILE")
+        }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "sotto-server")
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let address = try ListenAddress(parsing: listen)
+        let backend = try model.makeBackend()
+        let provider: any AttestationProvider
+        let signedManifest: SignedReleaseManifest
+        if dev {
+            let folder = DevelopmentAuthority.folder(inDataDirectory: try data.folder())
+            let authority: DevelopmentAuthority
+            do {
+                authority = try await DevelopmentAuthority.loadOrCreate(in: folder)
+                let measurement = try model.measure()
+                provider = DevelopmentSEVSNPProvider(authority: authority, measurement: measurement)
+                let releaseKey = try DevelopmentReleaseKey.loadOrCreate(in: folder)
+                signedManifest = try releaseKey.signManifest(for: measurement, version: serverVersion)
+                logger.notice(
+                    "SIMULATED ATTESTATION (development)",
+                    metadata: [
+                        "authority": "\(folder.path)", "created": "\(authority.wasCreated)",
+                        "measurement": "\(measurement.hex.prefix(16))",
+                    ])
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        } else {
+            provider = try ConfigFSTSMProvider()
+            guard let data = FileManager.default.contents(atPath: manifest ?? "") else {
+                throw ValidationError("cannot read the manifest file \(manifest ?? "")")
+            }
+            do {
+                signedManifest = try JSONDecoder().decode(SignedReleaseManifest.self, from: data)
+            } catch {
+                throw ValidationError(
+                    "\(manifest ?? "") is not a signed release manifest (see `sotto-server manifest`)")
+            }
+        }
+        let rotation = UInt64(keyRotationHours) * 3600
+        let gateway = Gateway(
+            keys: ChannelKeyRing(rotationSeconds: rotation, clock: { UInt64(Date().timeIntervalSince1970) }),
+            provider: provider, backend: backend, manifest: signedManifest, logger: logger)
+        let label = provider.isSimulated ? "simulated attestation (development)" : provider.platform.rawValue
+        let app = ServerApplication.make(gateway: gateway, address: address, logger: logger) { port in
+            // One line on stdout once bound: scripts and the TUI read the URL from it.
+            let host = address.host.contains(":") ? "[\(address.host)]" : address.host
+            // Written straight to the file descriptor: unbuffered even when stdout is a pipe.
+            let line = "sotto-server listening on http://\(host):\(port) (\(label), model \(backend.modelName))\n"
+            FileHandle.standardOutput.write(Data(line.utf8))
+        }
+        try await app.runService()
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import Server
+import Wire
+
+/// What the server runs: the model backend and the settings that go into its measurement.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "A llama-architecture GGUF model file for the embedded engine.", completion: .file())
+    var model: String?
+
+    @Option(help: "An OpenAI-compatible model server inside the TEE, e.g. http://127.0.0.1:8000.")
+    var upstream: String?
+
+    @Option(help: "The model name to request from --upstream.")
+    var upstreamModel = "default"
+
+    func validate() throws {
+        if model != nil && upstream != nil {
+            throw ValidationError("choose one model: --model PATH or --upstream URL, not both")
+        }
+    }
+
+    /// The canonical bytes of the effective configuration, hashed into the measurement:
+    /// sorted-key JSON of every setting that changes what the server does with a prompt.
+    func configurationBytes() throws -> [UInt8] {
+        var settings: [String: String] = ["protocol": "\(Wire.protocolVersion)"]
+        if let upstream {
+            settings["backend"] = "openai-compatible"
+            settings["upstream"] = upstream
+            settings["upstream_model"] = upstreamModel
+        } else {
+            settings["backend"] = "embedded"
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(settings))
+    }
+
+    /// The backend these options describe.
+    func makeBackend() throws -> any InferenceBackend {
+        if let upstream {
+            guard upstream.hasPrefix("http://") || upstream.hasPrefix("https://") else {
+                throw ValidationError("--upstream must be an http(s) URL, got \(upstream)")
+            }
+            return OpenAICompatibleBackend(baseURL: upstream, modelName: upstreamModel)
+        }
+        if model != nil {
+            throw ValidationError(
+                "the embedded model engine is not part of this build yet; serve a model through --upstream URL")
+        }
+        throw ValidationError(
+            "choose a model: --model PATH (embedded engine) or --upstream URL (OpenAI-compatible server)")
+    }
+
+    /// Measures this server with these settings (development mode's definition, docs/PROTOCOL.md).
+    func measure() throws -> LaunchMeasurement {
+        try LaunchMeasurement.measure(
+            executable: LaunchMeasurement.runningExecutable, model: model.map { URL(fileURLWithPath: $0) },
+            configuration: try configurationBytes())
+    }
+}
+
+/// Where the server keeps its files.
+struct DataOptions: ParsableArguments {
+    @Option(help: "The server's data folder (default: $XDG_DATA_HOME/sotto-server).", completion: .directory)
+    var dataDir: String?
+
+    func folder() throws -> URL {
+        if let dataDir { return URL(fileURLWithPath: dataDir) }
+        let env = ProcessInfo.processInfo.environment
+        if let xdg = env["XDG_DATA_HOME"], xdg.hasPrefix("/") {
+            return URL(fileURLWithPath: xdg).appendingPathComponent("sotto-server")
+        }
+        guard let home = env["HOME"], home.hasPrefix("/") else {
+            throw ValidationError("cannot tell where to keep files: set HOME or pass --data-dir")
+        }
+        return URL(fileURLWithPath: home).appendingPathComponent(".local/share/sotto-server")
+    }
+}
+
+/// The version this server reports in its manifests.
+let serverVersion = "0.1.0-dev"

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Core
+import Foundation
+import Wire
+
+/// `sotto verify`: attest the server and show every check.
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify by remote attestation what the server runs, and show each check.",
+        discussion: """
+            Fetches fresh evidence (with a new nonce), checks it against AMD's roots (or, with \
+            --dev, the development root), the platform policy, the signed release manifest and \
+            the key binding, and records the verdict in the audit log. Exit status 0 only when \
+            every check passes.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    func run() async throws {
+        let client = try global.makeClient()
+        do {
+            let server = try await client.verify()
+            if json {
+                try printJSON(verdict: "trusted", steps: server.steps, server: server, error: nil)
+            } else {
+                printSteps(server.steps)
+                if server.simulated { print("WARNING: \(simulatedLabel)") }
+                print(
+                    "verdict: TRUSTED — \(server.platform.rawValue) \(server.product), measurement \(server.measurement.prefix(16))…, release \(server.manifest.version)"
+                )
+            }
+        } catch ClientError.verificationFailed(let failure) {
+            if json {
+                try printJSON(verdict: "refused", steps: failure.steps, server: nil, error: failure.description)
+            } else {
+                printSteps(failure.steps)
+                if global.dev { print("(\(simulatedLabel))") }
+                print("verdict: REFUSED — \(failure.description)")
+            }
+            printError("sotto: verification failed: \(failure.description)")
+            throw ExitCode(1)
+        } catch {
+            printError("sotto: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    private func printSteps(_ steps: [VerificationStep]) {
+        for step in steps {
+            print("\(step.outcome == .passed ? "ok  " : "FAIL") \(step.name): \(step.detail)")
+        }
+    }
+
+    private func printJSON(verdict: String, steps: [VerificationStep], server: VerifiedServer?, error: String?) throws {
+        struct Output: Encodable {
+            let verdict: String
+            let simulated: Bool
+            let label: String?
+            let platform: String?
+            let product: String?
+            let measurement: String?
+            let release: String?
+            let steps: [VerificationStep]
+            let error: String?
+        }
+        let simulated = server?.simulated ?? global.dev
+        let output = Output(
+            verdict: verdict, simulated: simulated, label: simulated ? simulatedLabel : nil,
+            platform: server?.platform.rawValue, product: server?.product, measurement: server?.measurement,
+            release: server?.manifest.version, steps: steps, error: error)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(output), as: UTF8.self))
+    }
+}
