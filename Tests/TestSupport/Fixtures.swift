@@ -32,5 +32,6 @@ public enum Fixtures {
 /// A fixture that should exist does not.
 public struct FixtureError: Error, CustomStringConvertible {
     public let path: String
+    public init(path: String) { self.path = path }
     public var description: String { "missing test fixture \(path)" }
 }

@@ -35,8 +35,9 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
         guard !hostPart.isEmpty else {
             throw ConfigurationError.invalidListenAddress(text, reason: "the host is empty")
         }
-        guard let port = Int(portPart), (1...65535).contains(port) else {
-            throw ConfigurationError.invalidListenAddress(text, reason: "the port must be a number from 1 to 65535")
+        guard let port = Int(portPart), (0...65535).contains(port) else {
+            throw ConfigurationError.invalidListenAddress(
+                text, reason: "the port must be a number from 0 (any free port) to 65535")
         }
         hostPart = hostPart.filter { !$0.isWhitespace }[...]
         self.init(host: String(hostPart), port: port)

@@ -1,0 +1,108 @@
+import Foundation
+import ServerTesting
+import TestSupport
+import Testing
+
+/// The two binaries as a user runs them: `sotto-server serve --dev` in front of an
+/// OpenAI-style upstream, then `sotto verify` and `sotto ask` against it.
+@Suite(.serialized) struct CommandLineChatTests {
+    /// Starts `sotto-server serve` and returns it with the URL it printed.
+    func startServer(dataDir: String, upstream: String) throws -> (Process, String) {
+        let process = Process()
+        process.executableURL = Executables.productsDirectory.appendingPathComponent("sotto-server")
+        process.arguments = [
+            "serve", "--dev", "--upstream", upstream, "--upstream-model", "fake-model", "--listen", "127.0.0.1:0",
+            "--data-dir", dataDir,
+        ]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // The first line says where it listens (the development authority is created first: seconds).
+        var line = [UInt8]()
+        let handle = out.fileHandleForReading
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            line += chunk
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let range = text.range(of: "http://127.0.0.1:[0-9]+", options: .regularExpression) else {
+            process.terminate()
+            throw FixtureError(path: "sotto-server did not report its address: \(text)")
+        }
+        #expect(text.contains("simulated attestation (development)"))
+        return (process, String(text[range]))
+    }
+
+    @Test func verifyAndAskThroughTheBinaries() async throws {
+        let upstream = try await FakeOpenAIServer.start(.stream(["Paris", " is", " the", " capital", "."]))
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (server, url) = try startServer(dataDir: root.appendingPathComponent("server").path, upstream: upstream.url)
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let device = root.appendingPathComponent("device-a").path
+        let env = ["HOME": root.path, "PATH": "/usr/bin:/bin"]
+
+        let verify = try Executables.run(
+            "sotto", ["verify", "--dev", "--server", url, "--data-dir", device], environment: env)
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        #expect(verify.stdout.contains("verdict: TRUSTED"))
+        #expect(verify.stdout.contains("simulated attestation (development)"))
+        #expect(verify.stdout.contains("ok   key binding"))
+
+        let json = try Executables.run(
+            "sotto", ["verify", "--dev", "--json", "--server", url, "--data-dir", device], environment: env)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["verdict"] as? String == "trusted")
+        #expect(object["simulated"] as? Bool == true)
+        #expect((object["steps"] as? [[String: Any]])?.count == 8)
+
+        let canary = "canary-cli-prompt-77e0"
+        let ask = try Executables.run(
+            "sotto",
+            ["ask", "--dev", "--server", url, "--data-dir", device, "What is the capital of France? \(canary)"],
+            environment: env)
+        #expect(ask.status == 0, "\(ask.stderr)")
+        #expect(ask.stdout == "Paris is the capital.\n")
+        #expect(ask.stderr.contains("simulated attestation (development)"))
+        #expect(upstream.receivedBodies.last?.contains(canary) == true)
+
+        // Without --dev the development root is refused, and nothing is sent.
+        let refused = try Executables.run(
+            "sotto", ["ask", "--server", url, "--data-dir", root.appendingPathComponent("device-b").path, "hello"],
+            environment: env)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("SOTTO-ATTEST-UNTRUSTED-ROOT"))
+        #expect(refused.stdout.isEmpty)
+        #expect(upstream.receivedBodies.count == 1)
+
+        // The audit log recorded both verdicts of device A; the server's files hold no prompt.
+        let audit = try String(contentsOfFile: device + "/state/audit.jsonl", encoding: .utf8)
+        #expect(audit.split(separator: "\n").count == 3)
+        #expect(!audit.contains(canary))
+        let serverFiles =
+            FileManager.default.enumerator(atPath: root.appendingPathComponent("server").path)?
+            .allObjects as? [String] ?? []
+        #expect(!serverFiles.isEmpty)
+        for file in serverFiles {
+            let data =
+                FileManager.default.contents(atPath: root.appendingPathComponent("server/\(file)").path) ?? Data()
+            #expect(!data.contains(Data(canary.utf8)))
+        }
+        await upstream.stop()
+    }
+
+    @Test func noServerConfiguredIsAClearError() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-cli-\(UUID().uuidString)")
+        let result = try Executables.run(
+            "sotto", ["verify", "--data-dir", root.path],
+            environment: ["HOME": root.path, "XDG_CONFIG_HOME": root.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("no server given"))
+    }
+}
