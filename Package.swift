@@ -81,6 +81,15 @@ let package = Package(
 
         // Shared by the test targets: fixture paths, helpers.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Release-mode benchmark of the encrypted path against plain HTTP (both ends in one process).
+        .executableTarget(
+            name: "GatewayBenchmark",
+            dependencies: [
+                "Server", "Core", "Wire", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/GatewayBenchmark"),
+
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "TUITests", dependencies: ["TUI"]),

@@ -85,8 +85,8 @@ public final class InferenceClient: Sendable {
 
     /// Runs one encrypted chat turn, streaming the answer's events. The stream ends after
     /// `end`; a stream that stops earlier throws `ChannelError.truncated`.
-    public func chat(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, any Error> {
-        AsyncThrowingStream { continuation in
+    public func chat(_ request: ChatRequest) -> ChatEventStream {
+        let batches = AsyncThrowingStream<[ChatEvent], any Error> { continuation in
             let task = Task {
                 do {
                     try await runChat(request, continuation: continuation, retriesLeft: 1)
@@ -97,15 +97,17 @@ public final class InferenceClient: Sendable {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+        return ChatEventStream(batches: batches)
     }
 
     private func runChat(
-        _ request: ChatRequest, continuation: AsyncThrowingStream<ChatEvent, any Error>.Continuation, retriesLeft: Int
+        _ request: ChatRequest, continuation: AsyncThrowingStream<[ChatEvent], any Error>.Continuation, retriesLeft: Int
     ) async throws {
         let server = try await verifiedServer()
         let plaintext = try JSONEncoder().encode(request)
         let nowMs = UInt64(max(0, clock().timeIntervalSince1970 * 1000))
-        let (body, session) = try ClientChatSession.seal(request: Array(plaintext), to: server.key, nowMilliseconds: nowMs)
+        let (body, session) = try ClientChatSession.seal(
+            request: Array(plaintext), to: server.key, nowMilliseconds: nowMs)
         var status = 0
         var errorBody = [UInt8]()
         for try await part in transport.stream(
@@ -118,7 +120,10 @@ public final class InferenceClient: Sendable {
                 status = s
             case .body(let bytes):
                 if status == 200 {
-                    for event in try session.receive(bytes) { continuation.yield(event) }
+                    // One hand-over per received chunk, not per event: a fast answer packs
+                    // many frames into a chunk.
+                    let events = try session.receive(bytes)
+                    if !events.isEmpty { continuation.yield(events) }
                 } else if errorBody.count < 64 * 1024 {
                     errorBody += bytes
                 }
@@ -176,5 +181,32 @@ public struct ServerErrorBody: Sendable, Hashable, Codable {
     static func parse(_ bytes: [UInt8]) -> ServerErrorBody {
         (try? JSONDecoder().decode(ServerErrorBody.self, from: Data(bytes)))
             ?? ServerErrorBody(code: "SOTTO-HTTP", message: "the server gave no explanation")
+    }
+}
+
+/// The events of one chat turn. Events arrive from the network in batches (one per received
+/// chunk); this sequence hands them out one by one without a task switch per event.
+public struct ChatEventStream: AsyncSequence, Sendable {
+    public typealias Element = ChatEvent
+    let batches: AsyncThrowingStream<[ChatEvent], any Error>
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var batches: AsyncThrowingStream<[ChatEvent], any Error>.AsyncIterator
+        var pending: [ChatEvent] = []
+        var index = 0
+
+        public mutating func next() async throws -> ChatEvent? {
+            while index == pending.count {
+                guard let batch = try await batches.next() else { return nil }
+                pending = batch
+                index = 0
+            }
+            defer { index += 1 }
+            return pending[index]
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(batches: batches.makeAsyncIterator())
     }
 }

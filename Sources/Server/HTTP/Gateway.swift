@@ -8,7 +8,7 @@ public final class Gateway: Sendable {
     /// What a handler answers: a status, headers, and either a whole body or a stream.
     public enum Reply: Sendable {
         case complete(status: Int, headers: [String: String], body: [UInt8])
-        case stream(first: [UInt8], rest: AsyncThrowingStream<[UInt8], any Error>)
+        case stream(first: [UInt8], rest: SealedFrames)
     }
 
     public let keys: ChannelKeyRing
@@ -108,7 +108,7 @@ public final class Gateway: Sendable {
             request = try JSONDecoder().decode(ChatRequest.self, from: Data(opened.request))
         } catch {
             // The channel is up: report inside it, so the reason stays private too.
-            return Self.streamOnly(
+            return streamOnly(
                 session,
                 [
                     .error(
@@ -130,7 +130,7 @@ public final class Gateway: Sendable {
             return reply
         } catch {
             let code = (error as? BackendError)?.code.rawValue ?? BackendError.Code.failed.rawValue
-            return Self.streamOnly(
+            return streamOnly(
                 session,
                 [
                     .error(code: code, message: "the model could not answer"),
@@ -143,43 +143,15 @@ public final class Gateway: Sendable {
         } catch {
             return Self.error(500, "SOTTO-CHANNEL-INTERNAL", "the server could not start the encrypted answer")
         }
-        let logger = self.logger
-        let rest = AsyncThrowingStream<[UInt8], any Error> { continuation in
-            let task = Task {
-                do {
-                    for try await event in events {
-                        switch event {
-                        case .token(let text):
-                            continuation.yield(try session.seal(.token(text)))
-                        case .finished(let reason, let prompt, let completion):
-                            continuation.yield(
-                                try session.seal(
-                                    .end(reason: reason, promptTokens: prompt, completionTokens: completion)))
-                            logger.info("chat turn done", metadata: ["completion_tokens": "\(completion)"])
-                        }
-                    }
-                } catch {
-                    let code = (error as? BackendError)?.code.rawValue ?? BackendError.Code.failed.rawValue
-                    logger.error("generation failed", metadata: ["code": "\(code)"])
-                    if let frames = try? session.seal(.error(code: code, message: "the model stopped with an error"))
-                        + session.seal(.end(reason: .cancelled, promptTokens: 0, completionTokens: 0))
-                    {
-                        continuation.yield(frames)
-                    }
-                }
-                continuation.finish()
-            }
-            // The client went away: stop the task, which ends the backend's stream and its compute.
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        let rest = SealedFrames(events: events, session: session, logger: logger)
         return .stream(first: first, rest: rest)
     }
 
-    private static func streamOnly(_ session: ServerChatSession, _ events: [ChatEvent]) -> Reply {
+    private func streamOnly(_ session: ServerChatSession, _ events: [ChatEvent]) -> Reply {
         do {
             var bytes = try session.start()
             for e in events { bytes += try session.seal(e) }
-            return .stream(first: bytes, rest: AsyncThrowingStream { $0.finish() })
+            return .stream(first: bytes, rest: SealedFrames(events: nil, session: session, logger: logger))
         } catch {
             return Self.error(500, "SOTTO-CHANNEL-INTERNAL", "the server could not start the encrypted answer")
         }
@@ -199,5 +171,53 @@ public final class Gateway: Sendable {
             (try? JSONSerialization.data(withJSONObject: ["code": code, "message": message], options: [.sortedKeys]))
             ?? Data()
         return .complete(status: status, headers: ["Content-Type": "application/json"], body: Array(body))
+    }
+}
+
+/// The answer's frames, sealed as the backend produces events: no task or buffer in between,
+/// so a token goes out as soon as it exists. When the HTTP writer stops iterating (the client
+/// went away), the backend's stream is released, which cancels its computation.
+public struct SealedFrames: AsyncSequence, Sendable {
+    public typealias Element = [UInt8]
+    let events: AsyncThrowingStream<BackendEvent, any Error>?
+    let session: ServerChatSession
+    let logger: Logger
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var events: AsyncThrowingStream<BackendEvent, any Error>.AsyncIterator?
+        let session: ServerChatSession
+        let logger: Logger
+
+        public mutating func next() async throws -> [UInt8]? {
+            guard var iterator = events else { return nil }
+            do {
+                let event = try await iterator.next()
+                events = iterator
+                switch event {
+                case .token(let text):
+                    return try session.seal(.token(text))
+                case .finished(let reason, let prompt, let completion):
+                    events = nil
+                    logger.info("chat turn done", metadata: ["completion_tokens": "\(completion)"])
+                    return try session.seal(.end(reason: reason, promptTokens: prompt, completionTokens: completion))
+                case nil:
+                    // The backend ended without a finish event: say so rather than truncate silently.
+                    events = nil
+                    return try session.seal(
+                        .error(code: BackendError.Code.failed.rawValue, message: "the model stopped early"))
+                        + session.seal(.end(reason: .cancelled, promptTokens: 0, completionTokens: 0))
+                }
+            } catch {
+                events = nil
+                let code = (error as? BackendError)?.code.rawValue ?? BackendError.Code.failed.rawValue
+                logger.error("generation failed", metadata: ["code": "\(code)"])
+                return try session.seal(.error(code: code, message: "the model stopped with an error"))
+                    + session.seal(.end(reason: .cancelled, promptTokens: 0, completionTokens: 0))
+            }
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(events: events?.makeAsyncIterator(), session: session, logger: logger)
     }
 }

@@ -11,6 +11,8 @@ public final class ClientChatSession {
 
     private var state: State
     private var buffer: [UInt8] = []
+    // Reused for each frame's plaintext; events are copied out as strings.
+    private var scratch: [UInt8] = []
 
     private init(handshake: HandshakeState) {
         state = .awaitingHandshake(handshake)
@@ -78,29 +80,22 @@ public final class ClientChatSession {
         while buffer.count - consumed >= 2 {
             let length = Int(buffer[consumed]) << 8 | Int(buffer[consumed + 1])
             guard buffer.count - consumed - 2 >= length else { break }
-            let frame = Array(buffer[(consumed + 2)..<(consumed + 2 + length)])
-            consumed += 2 + length
+            let start = consumed + 2
+            consumed = start + length
             switch state {
             case .awaitingHandshake(let handshake):
                 do {
-                    _ = try handshake.readMessage(frame)
+                    _ = try handshake.readMessage(buffer[start..<consumed])
                 } catch {
                     state = .failed
                     throw ChannelError(.decryptFailed, "the response is not an answer to this request; refusing it")
                 }
                 state = .streaming(try handshake.split().receive)
             case .streaming(let cipher):
-                let plaintext: [UInt8]
-                do {
-                    plaintext = try cipher.decrypt(frame)
-                } catch {
-                    state = .failed
-                    throw ChannelError(.decryptFailed, "a response frame was altered, reordered or replayed")
-                }
                 let event: ChatEvent
                 do {
-                    event = try ChatEventCodec.decode(plaintext)
-                } catch {
+                    event = try open(buffer[start..<consumed], with: cipher)
+                } catch let error as ChannelError {
                     state = .failed
                     throw error
                 }
@@ -116,6 +111,27 @@ public final class ClientChatSession {
             throw ChannelError(.trailingData, "the server sent data after the end of its answer")
         }
         return events
+    }
+
+    /// Decrypts one frame into the session's scratch buffer and decodes its event.
+    private func open(_ frame: ArraySlice<UInt8>, with cipher: CipherState) throws -> ChatEvent {
+        guard frame.count >= CipherState.tagByteCount, frame.count <= noiseMaxMessageLength else {
+            throw ChannelError(.decryptFailed, "a response frame has an impossible size")
+        }
+        let plaintextCount = frame.count - CipherState.tagByteCount
+        if scratch.count < plaintextCount { scratch = [UInt8](repeating: 0, count: plaintextCount) }
+        do {
+            try frame.withUnsafeBytes { c in
+                try scratch.withUnsafeMutableBytes { out in
+                    _ = try cipher.decrypt(
+                        ad: UnsafeRawBufferPointer(start: nil, count: 0), ciphertext: c,
+                        into: UnsafeMutableRawBufferPointer(rebasing: out[0..<plaintextCount]))
+                }
+            }
+        } catch {
+            throw ChannelError(.decryptFailed, "a response frame was altered, reordered or replayed")
+        }
+        return try ChatEventCodec.decode(scratch[0..<plaintextCount])
     }
 
     /// True once the `end` event arrived.

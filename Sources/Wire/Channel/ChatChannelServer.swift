@@ -102,8 +102,19 @@ public final class ServerChatSession: @unchecked Sendable {
     /// One encrypted, length-prefixed event frame.
     public func seal(_ event: ChatEvent) throws -> [UInt8] {
         guard let sender else { preconditionFailure("seal() before start()") }
-        var out = [UInt8]()
-        ChatChannel.appendFrame16(&out, try sender.encrypt(try ChatEventCodec.encode(event)))
+        let plaintext = try ChatEventCodec.encode(event)
+        let sealedCount = plaintext.count + CipherState.tagByteCount
+        // Length prefix and ciphertext in one buffer, encrypted in place: once per token.
+        var out = [UInt8](repeating: 0, count: 2 + sealedCount)
+        out[0] = UInt8(sealedCount >> 8)
+        out[1] = UInt8(sealedCount & 0xff)
+        try plaintext.withUnsafeBytes { p in
+            try out.withUnsafeMutableBytes { o in
+                _ = try sender.encrypt(
+                    ad: UnsafeRawBufferPointer(start: nil, count: 0), plaintext: p,
+                    into: UnsafeMutableRawBufferPointer(rebasing: o[2...]))
+            }
+        }
         return out
     }
 }

@@ -30,25 +30,33 @@ public enum ChatEventCodec {
         guard content.count <= maxContentByteCount else {
             throw ChannelError(.eventTooLarge, "an event of \(content.count) bytes does not fit in one frame")
         }
-        var out = [kind.rawValue, UInt8(content.count >> 8), UInt8(content.count & 0xff)] + content
         let padded = min(
-            (out.count + paddingQuantum - 1) / paddingQuantum * paddingQuantum,
+            (3 + content.count + paddingQuantum - 1) / paddingQuantum * paddingQuantum,
             noiseMaxMessageLength - CipherState.tagByteCount)
-        out += [UInt8](repeating: 0, count: padded - out.count)
+        // One allocation of the final size: this runs once per streamed token.
+        var out = [UInt8]()
+        out.reserveCapacity(padded)
+        out.append(kind.rawValue)
+        out.append(UInt8(content.count >> 8))
+        out.append(UInt8(content.count & 0xff))
+        out.append(contentsOf: content)
+        out.append(contentsOf: repeatElement(0, count: padded - out.count))
         return out
     }
 
     /// Decodes one frame's plaintext.
     /// - Throws: `ChannelError.malformedEvent` for anything not produced by `encode`.
-    public static func decode(_ bytes: [UInt8]) throws -> ChatEvent {
-        guard bytes.count >= 3, let kind = Kind(rawValue: bytes[0]) else {
+    public static func decode(_ frame: some RandomAccessCollection<UInt8>) throws -> ChatEvent {
+        let bytes = ArraySlice(frame)
+        let base = bytes.startIndex
+        guard bytes.count >= 3, let kind = Kind(rawValue: bytes[base]) else {
             throw ChannelError(.malformedEvent, "an event frame has an unknown type or is too short")
         }
-        let length = Int(bytes[1]) << 8 | Int(bytes[2])
-        guard 3 + length <= bytes.count, bytes[(3 + length)...].allSatisfy({ $0 == 0 }) else {
+        let length = Int(bytes[base + 1]) << 8 | Int(bytes[base + 2])
+        guard 3 + length <= bytes.count, bytes[(base + 3 + length)...].allSatisfy({ $0 == 0 }) else {
             throw ChannelError(.malformedEvent, "an event frame's length or padding is wrong")
         }
-        let content = Array(bytes[3..<(3 + length)])
+        let content = bytes[(base + 3)..<(base + 3 + length)]
         switch kind {
         case .start:
             return .start(model: try utf8(content))
@@ -58,19 +66,20 @@ public enum ChatEventCodec {
             guard let split = content.firstIndex(of: 0) else {
                 throw ChannelError(.malformedEvent, "an error event lacks its code separator")
             }
-            return .error(code: try utf8(Array(content[..<split])), message: try utf8(Array(content[(split + 1)...])))
+            return .error(code: try utf8(content[..<split]), message: try utf8(content[(split + 1)...]))
         case .end:
-            guard content.count == 9, content[0] <= 2 else {
+            guard content.count == 9, content[content.startIndex] <= 2 else {
                 throw ChannelError(.malformedEvent, "an end event has the wrong size")
             }
-            let reason: FinishReason = content[0] == 0 ? .stop : content[0] == 1 ? .length : .cancelled
+            let first = content[content.startIndex]
+            let reason: FinishReason = first == 0 ? .stop : first == 1 ? .length : .cancelled
             return .end(
                 reason: reason, promptTokens: Int(readUInt32(content, at: 1)),
                 completionTokens: Int(readUInt32(content, at: 5)))
         }
     }
 
-    private static func utf8(_ bytes: [UInt8]) throws -> String {
+    private static func utf8(_ bytes: ArraySlice<UInt8>) throws -> String {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ChannelError(.malformedEvent, "an event's text is not valid UTF-8")
         }
