@@ -102,7 +102,7 @@ import Wire
         #expect(throws: ChannelError.self) { try session.finish() }
         // The server notices the closed connection and cancels generation well before 400 tokens.
         var waited = 0
-        while backend.cancellations == 0 && waited < 300 {
+        while backend.cancellations == 0 && waited < 1000 {
             try await Task.sleep(for: .milliseconds(10))
             waited += 1
         }
