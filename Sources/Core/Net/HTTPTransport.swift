@@ -1,3 +1,5 @@
+import Wire
+
 /// An HTTP request as the client sends it.
 public struct HTTPRequest: Sendable {
     public enum Method: String, Sendable { case get = "GET", post = "POST" }
@@ -67,24 +69,15 @@ extension HTTPTransport {
 }
 
 /// A network failure, in words a user can act on.
-public struct NetError: Error, Hashable, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable, CaseIterable {
-        case invalidURL = "SOTTO-NET-URL"
-        case connect = "SOTTO-NET-CONNECT"
-        case timeout = "SOTTO-NET-TIMEOUT"
-        case tls = "SOTTO-NET-TLS"
-        case cancelled = "SOTTO-NET-CANCELLED"
-        case transfer = "SOTTO-NET-TRANSFER"
-        case responseTooLarge = "SOTTO-NET-TOO-LARGE"
-    }
+public typealias NetError = CodedError<NetErrorCode>
 
-    public let code: Code
-    public let message: String
-
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(code.rawValue): \(message)" }
+/// Stable identifiers of `NetError`.
+public enum NetErrorCode: String, StableErrorCode {
+    case invalidURL = "SOTTO-NET-URL"
+    case connect = "SOTTO-NET-CONNECT"
+    case timeout = "SOTTO-NET-TIMEOUT"
+    case tls = "SOTTO-NET-TLS"
+    case cancelled = "SOTTO-NET-CANCELLED"
+    case transfer = "SOTTO-NET-TRANSFER"
+    case responseTooLarge = "SOTTO-NET-TOO-LARGE"
 }

@@ -18,7 +18,9 @@ public struct TrustSettings: Sendable {
         releaseSigners: ReleaseKeys.production, policy: SEVSNPPolicy(), development: nil,
         maxKeyLifetimeSeconds: 7 * 24 * 3600)
 
-    public init(releaseSigners: [[UInt8]], policy: SEVSNPPolicy, development: DevelopmentTrust?, maxKeyLifetimeSeconds: UInt64) {
+    public init(
+        releaseSigners: [[UInt8]], policy: SEVSNPPolicy, development: DevelopmentTrust?, maxKeyLifetimeSeconds: UInt64
+    ) {
         self.releaseSigners = releaseSigners
         self.policy = policy
         self.development = development
@@ -85,7 +87,9 @@ public struct ServerVerifier: Sendable {
     }
 
     /// Runs every check in order and stops at the first failure.
-    public func verify(_ response: AttestationResponse, nonce: [UInt8], now: Date) -> Result<VerifiedServer, VerificationFailure> {
+    public func verify(
+        _ response: AttestationResponse, nonce: [UInt8], now: Date
+    ) -> Result<VerifiedServer, VerificationFailure> {
         var steps = [VerificationStep]()
         func fail(_ name: String, _ code: String, _ message: String) -> Result<VerifiedServer, VerificationFailure> {
             steps.append(VerificationStep(name: name, outcome: .failed, detail: message))
@@ -96,10 +100,14 @@ public struct ServerVerifier: Sendable {
         }
 
         guard response.version == Wire.protocolVersion else {
-            return fail("protocol", "SOTTO-ATTEST-VERSION", "the server speaks protocol \(response.version); this client speaks \(Wire.protocolVersion)")
+            return fail(
+                "protocol", "SOTTO-ATTEST-VERSION",
+                "the server speaks protocol \(response.version); this client speaks \(Wire.protocolVersion)")
         }
         guard response.platform == .sevSNP else {
-            return fail("evidence", "SOTTO-ATTEST-PLATFORM", "\(response.platform.rawValue) evidence is not verified by this build yet; only AMD SEV-SNP")
+            return fail(
+                "evidence", "SOTTO-ATTEST-PLATFORM",
+                "\(response.platform.rawValue) evidence is not verified by this build yet; only AMD SEV-SNP")
         }
         let report: SEVSNPReport
         do {
@@ -113,13 +121,16 @@ public struct ServerVerifier: Sendable {
         let simulated = trust.development != nil
         let verifier: SEVSNPVerifier
         if let development = trust.development {
-            verifier = SEVSNPVerifier(trustedRoots: Dictionary(uniqueKeysWithValues: SEVSNPProduct.allCases.map { ($0, development.root) }))
+            verifier = SEVSNPVerifier(
+                trustedRoots: Dictionary(uniqueKeysWithValues: SEVSNPProduct.allCases.map { ($0, development.root) }))
         } else {
             verifier = SEVSNPVerifier()
         }
         let certificates = response.evidence.certificates.map(\.bytes)
         guard let leafBytes = certificates.first else {
-            return fail("certificate chain", AttestationError.Code.certificateParse.rawValue, "the server sent no VCEK certificate")
+            return fail(
+                "certificate chain", AttestationErrorCode.certificateParse.rawValue,
+                "the server sent no VCEK certificate")
         }
         let endorsement: VerifiedEndorsementKey
         do {
@@ -131,21 +142,27 @@ public struct ServerVerifier: Sendable {
                     root: try AMDCertificate(derEncoded: certificates[2], role: "ARK"))
             }
             if simulated, chain == nil {
-                return fail("certificate chain", AttestationError.Code.certificateParse.rawValue, "a development server must send its whole chain")
+                return fail(
+                    "certificate chain", AttestationErrorCode.certificateParse.rawValue,
+                    "a development server must send its whole chain")
             }
             endorsement = try verifier.verifyEndorsementKey(leaf, chain: chain, at: now)
         } catch {
             return fail("certificate chain", error.code.rawValue, error.message)
         }
-        pass("certificate chain", simulated
-             ? "chains to the development root (simulated attestation)"
-             : "chains to AMD's \(endorsement.product.name) root")
+        pass(
+            "certificate chain",
+            simulated
+                ? "chains to the development root (simulated attestation)"
+                : "chains to AMD's \(endorsement.product.name) root")
 
         let verified: VerifiedSEVSNPReport
         do {
             verified = try verifier.verify(report, endorsedBy: endorsement, policy: trust.policy)
         } catch {
-            let policyCodes: Set<AttestationError.Code> = [.debugEnabled, .smtEnabled, .tcbTooLow, .vmplNotAllowed, .migrationAgent]
+            let policyCodes: Set<AttestationErrorCode> = [
+                .debugEnabled, .smtEnabled, .tcbTooLow, .vmplNotAllowed, .migrationAgent,
+            ]
             if policyCodes.contains(error.code) {
                 pass("report signature", "signed by the \(endorsement.kind.rawValue)")
                 return fail("platform policy", error.code.rawValue, error.message)
@@ -153,7 +170,10 @@ public struct ServerVerifier: Sendable {
             return fail("report signature", error.code.rawValue, error.message)
         }
         pass("report signature", "signed by the \(endorsement.kind.rawValue)")
-        pass("platform policy", "debug \(verified.report.policy.debug ? "on (allowed)" : "off"), VMPL \(verified.report.vmpl), TCB \(verified.report.reportedTCB)")
+        pass(
+            "platform policy",
+            "debug \(verified.report.policy.debug ? "on (allowed)" : "off"), VMPL \(verified.report.vmpl), TCB \(verified.report.reportedTCB)"
+        )
 
         let signers = trust.development.map { [$0.releaseSigner] } ?? trust.releaseSigners
         let manifest: ReleaseManifest
@@ -162,14 +182,17 @@ public struct ServerVerifier: Sendable {
         } catch let error as ManifestError {
             return fail("release manifest", error.code.rawValue, error.message)
         } catch {
-            return fail("release manifest", ManifestError.Code.malformed.rawValue, "the release manifest could not be checked")
+            return fail(
+                "release manifest", ManifestErrorCode.malformed.rawValue, "the release manifest could not be checked")
         }
         pass("release manifest", "version \(manifest.version), signed by a trusted release key")
 
         let measurement = Hex.encode(verified.report.measurement)
         guard ConstantTime.equals(Array(measurement.utf8), Array(manifest.measurement.lowercased().utf8)) else {
-            return fail("measurement", "SOTTO-ATTEST-MEASUREMENT",
-                        "the server runs code measured \(measurement.prefix(16))…, which release \(manifest.version) does not name; it is not a build you trust")
+            return fail(
+                "measurement", "SOTTO-ATTEST-MEASUREMENT",
+                "the server runs code measured \(measurement.prefix(16))…, which release \(manifest.version) does not name; it is not a build you trust"
+            )
         }
         pass("measurement", "\(measurement.prefix(16))… matches release \(manifest.version)")
 
@@ -180,23 +203,32 @@ public struct ServerVerifier: Sendable {
             return fail("key binding", "SOTTO-ATTEST-KEY-BINDING", "the announced keys are malformed")
         }
         guard response.keys.mlkem768.bytes.count == ChatChannel.mlkemPublicKeyByteCount,
-              ConstantTime.equals(expected, verified.report.reportData) else {
-            return fail("key binding", "SOTTO-ATTEST-KEY-BINDING",
-                        "the report does not bind these keys and this request's nonce: a replayed or substituted report")
+            ConstantTime.equals(expected, verified.report.reportData)
+        else {
+            return fail(
+                "key binding", "SOTTO-ATTEST-KEY-BINDING",
+                "the report does not bind these keys and this request's nonce: a replayed or substituted report")
         }
         pass("key binding", "report data binds the channel keys and this request's fresh nonce")
 
         let nowSeconds = UInt64(max(0, now.timeIntervalSince1970))
         guard response.keys.notAfter > nowSeconds else {
-            return fail("key freshness", "SOTTO-ATTEST-KEY-EXPIRED", "the server announced a key that has already expired")
+            return fail(
+                "key freshness", "SOTTO-ATTEST-KEY-EXPIRED", "the server announced a key that has already expired")
         }
         guard response.keys.notAfter - nowSeconds <= trust.maxKeyLifetimeSeconds else {
-            return fail("key freshness", "SOTTO-ATTEST-KEY-LIFETIME", "the server's key is valid for longer than \(trust.maxKeyLifetimeSeconds / 3600) hours; keys must rotate")
+            return fail(
+                "key freshness", "SOTTO-ATTEST-KEY-LIFETIME",
+                "the server's key is valid for longer than \(trust.maxKeyLifetimeSeconds / 3600) hours; keys must rotate"
+            )
         }
-        pass("key freshness", "key valid until \(Date(timeIntervalSince1970: TimeInterval(response.keys.notAfter)).formatted(.iso8601))")
+        pass(
+            "key freshness",
+            "key valid until \(Date(timeIntervalSince1970: TimeInterval(response.keys.notAfter)).formatted(.iso8601))")
 
-        return .success(VerifiedServer(
-            key: AttestedChannelKey(response.keys), platform: response.platform, simulated: simulated,
-            measurement: measurement, manifest: manifest, product: endorsement.product.name, steps: steps))
+        return .success(
+            VerifiedServer(
+                key: AttestedChannelKey(response.keys), platform: response.platform, simulated: simulated,
+                measurement: measurement, manifest: manifest, product: endorsement.product.name, steps: steps))
     }
 }

@@ -12,20 +12,11 @@ public protocol AttestationProvider: Sendable {
 }
 
 /// Why evidence could not be produced.
-public struct AttestationProviderError: Error, Hashable, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable, CaseIterable {
-        case unavailable = "SOTTO-TEE-UNAVAILABLE"
-        case failed = "SOTTO-TEE-FAILED"
-        case malformed = "SOTTO-TEE-MALFORMED"
-    }
+public typealias AttestationProviderError = CodedError<AttestationProviderErrorCode>
 
-    public let code: Code
-    public let message: String
-
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(code.rawValue): \(message)" }
+/// Stable identifiers of `AttestationProviderError`.
+public enum AttestationProviderErrorCode: String, StableErrorCode {
+    case unavailable = "SOTTO-TEE-UNAVAILABLE"
+    case failed = "SOTTO-TEE-FAILED"
+    case malformed = "SOTTO-TEE-MALFORMED"
 }

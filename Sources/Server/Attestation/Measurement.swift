@@ -109,26 +109,12 @@ public struct LaunchMeasurement: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Why a measurement could not be computed.
-public struct MeasurementError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// Stable identifiers.
-    public enum Code: String, Sendable, CaseIterable {
-        /// A file to measure could not be opened or read.
-        case unreadable = "SOTTO-MEASUREMENT-UNREADABLE"
-        /// A component digest is not 32 bytes.
-        case digestLength = "SOTTO-MEASUREMENT-DIGEST-LENGTH"
-    }
+public typealias MeasurementError = CodedError<MeasurementErrorCode>
 
-    /// The stable identifier.
-    public let code: Code
-    /// What went wrong and what to do.
-    public let message: String
-
-    /// An error with a code and an actionable message.
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    /// "SOTTO-MEASUREMENT-...: message".
-    public var description: String { "\(code.rawValue): \(message)" }
+/// Stable identifiers of `MeasurementError`.
+public enum MeasurementErrorCode: String, StableErrorCode {
+    /// A file to measure could not be opened or read.
+    case unreadable = "SOTTO-MEASUREMENT-UNREADABLE"
+    /// A component digest is not 32 bytes.
+    case digestLength = "SOTTO-MEASUREMENT-DIGEST-LENGTH"
 }

@@ -99,7 +99,7 @@ public final class Gateway: Sendable {
                 "chat request refused", metadata: ["code": "\(error.code.rawValue)", "bytes": "\(body.count)"])
             return Self.error(Self.status(for: error.code), error.code.rawValue, error.message)
         } catch {
-            return Self.error(400, ChannelError.Code.malformedRequest.rawValue, "the request could not be opened")
+            return Self.error(400, ChannelErrorCode.malformedRequest.rawValue, "the request could not be opened")
         }
         metrics.countChatOpened()
         let session = opened.session
@@ -157,7 +157,7 @@ public final class Gateway: Sendable {
         }
     }
 
-    static func status(for code: ChannelError.Code) -> Int {
+    static func status(for code: ChannelErrorCode) -> Int {
         switch code {
         case .unknownKey, .keyExpired: 409
         case .requestTooLarge: 413

@@ -2,66 +2,52 @@
 ///
 /// Evidence is public (reports and certificates carry no secrets), so messages may name fields,
 /// versions and products; they never carry key material or user content.
-public struct AttestationError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// Stable identifiers: logs, tests and documentation refer to these.
-    public enum Code: String, Sendable, CaseIterable {
-        /// The report is not exactly 1184 bytes (0x4A0).
-        case reportSize = "SOTTO-ATTEST-REPORT-SIZE"
-        /// The report text is neither binary nor hexadecimal.
-        case reportEncoding = "SOTTO-ATTEST-REPORT-ENCODING"
-        /// The report's VERSION is not one this build understands.
-        case reportVersion = "SOTTO-ATTEST-REPORT-VERSION"
-        /// SIGNATURE_ALGO is not ECDSA P-384 with SHA-384.
-        case signatureAlgorithm = "SOTTO-ATTEST-SIGNATURE-ALGORITHM"
-        /// The report signature is malformed or does not verify under the endorsement key.
-        case reportSignature = "SOTTO-ATTEST-REPORT-SIGNATURE"
-        /// The report says it was signed by no key, or by a reserved key kind.
-        case unsupportedSigningKey = "SOTTO-ATTEST-SIGNING-KEY"
-        /// The report names one key kind (VCEK or VLEK) and the certificate is the other.
-        case signingKeyMismatch = "SOTTO-ATTEST-SIGNING-KEY-MISMATCH"
-        /// A certificate could not be decoded, or lacks a field the verifier needs.
-        case certificateParse = "SOTTO-ATTEST-CERT-PARSE"
-        /// A certificate uses a signature or key algorithm AMD does not use.
-        case certificateAlgorithm = "SOTTO-ATTEST-CERT-ALGORITHM"
-        /// A certificate's signature does not verify under its issuer's key.
-        case certificateSignature = "SOTTO-ATTEST-CERT-SIGNATURE"
-        /// A certificate's validity period ended before the verification time.
-        case certificateExpired = "SOTTO-ATTEST-CERT-EXPIRED"
-        /// A certificate's validity period starts after the verification time.
-        case certificateNotYetValid = "SOTTO-ATTEST-CERT-NOT-YET-VALID"
-        /// The root certificate is not one of AMD's pinned roots.
-        case untrustedRoot = "SOTTO-ATTEST-UNTRUSTED-ROOT"
-        /// The chain, the endorsement key and the report disagree about the processor product.
-        case wrongProduct = "SOTTO-ATTEST-WRONG-PRODUCT"
-        /// The certificates do not form a chain (issuer names or CA flags do not line up).
-        case chainMismatch = "SOTTO-ATTEST-CHAIN-MISMATCH"
-        /// The report's REPORTED_TCB differs from the TCB the endorsement key was issued for.
-        case tcbMismatch = "SOTTO-ATTEST-TCB-MISMATCH"
-        /// The report's CHIP_ID differs from the VCEK's hardware id.
-        case chipIDMismatch = "SOTTO-ATTEST-CHIP-ID-MISMATCH"
-        /// The guest policy allows debugging, so the host can read guest memory.
-        case debugEnabled = "SOTTO-ATTEST-DEBUG"
-        /// SMT is allowed or enabled and the verification policy requires it off.
-        case smtEnabled = "SOTTO-ATTEST-SMT"
-        /// The guest policy allows a migration agent and the verification policy does not.
-        case migrationAgent = "SOTTO-ATTEST-MIGRATION-AGENT"
-        /// A TCB component is below the verification policy's minimum.
-        case tcbTooLow = "SOTTO-ATTEST-TCB-TOO-LOW"
-        /// The report was requested at a VMPL the verification policy does not accept.
-        case vmplNotAllowed = "SOTTO-ATTEST-VMPL"
-    }
+public typealias AttestationError = CodedError<AttestationErrorCode>
 
-    /// The stable identifier of this failure.
-    public let code: Code
-    /// What went wrong and what to do about it.
-    public let message: String
-
-    /// An error with `code` and a message that says what to do.
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    /// "SOTTO-ATTEST-...: message".
-    public var description: String { "\(code.rawValue): \(message)" }
+/// Stable identifiers of `AttestationError`.
+public enum AttestationErrorCode: String, StableErrorCode {
+    /// The report is not exactly 1184 bytes (0x4A0).
+    case reportSize = "SOTTO-ATTEST-REPORT-SIZE"
+    /// The report text is neither binary nor hexadecimal.
+    case reportEncoding = "SOTTO-ATTEST-REPORT-ENCODING"
+    /// The report's VERSION is not one this build understands.
+    case reportVersion = "SOTTO-ATTEST-REPORT-VERSION"
+    /// SIGNATURE_ALGO is not ECDSA P-384 with SHA-384.
+    case signatureAlgorithm = "SOTTO-ATTEST-SIGNATURE-ALGORITHM"
+    /// The report signature is malformed or does not verify under the endorsement key.
+    case reportSignature = "SOTTO-ATTEST-REPORT-SIGNATURE"
+    /// The report says it was signed by no key, or by a reserved key kind.
+    case unsupportedSigningKey = "SOTTO-ATTEST-SIGNING-KEY"
+    /// The report names one key kind (VCEK or VLEK) and the certificate is the other.
+    case signingKeyMismatch = "SOTTO-ATTEST-SIGNING-KEY-MISMATCH"
+    /// A certificate could not be decoded, or lacks a field the verifier needs.
+    case certificateParse = "SOTTO-ATTEST-CERT-PARSE"
+    /// A certificate uses a signature or key algorithm AMD does not use.
+    case certificateAlgorithm = "SOTTO-ATTEST-CERT-ALGORITHM"
+    /// A certificate's signature does not verify under its issuer's key.
+    case certificateSignature = "SOTTO-ATTEST-CERT-SIGNATURE"
+    /// A certificate's validity period ended before the verification time.
+    case certificateExpired = "SOTTO-ATTEST-CERT-EXPIRED"
+    /// A certificate's validity period starts after the verification time.
+    case certificateNotYetValid = "SOTTO-ATTEST-CERT-NOT-YET-VALID"
+    /// The root certificate is not one of AMD's pinned roots.
+    case untrustedRoot = "SOTTO-ATTEST-UNTRUSTED-ROOT"
+    /// The chain, the endorsement key and the report disagree about the processor product.
+    case wrongProduct = "SOTTO-ATTEST-WRONG-PRODUCT"
+    /// The certificates do not form a chain (issuer names or CA flags do not line up).
+    case chainMismatch = "SOTTO-ATTEST-CHAIN-MISMATCH"
+    /// The report's REPORTED_TCB differs from the TCB the endorsement key was issued for.
+    case tcbMismatch = "SOTTO-ATTEST-TCB-MISMATCH"
+    /// The report's CHIP_ID differs from the VCEK's hardware id.
+    case chipIDMismatch = "SOTTO-ATTEST-CHIP-ID-MISMATCH"
+    /// The guest policy allows debugging, so the host can read guest memory.
+    case debugEnabled = "SOTTO-ATTEST-DEBUG"
+    /// SMT is allowed or enabled and the verification policy requires it off.
+    case smtEnabled = "SOTTO-ATTEST-SMT"
+    /// The guest policy allows a migration agent and the verification policy does not.
+    case migrationAgent = "SOTTO-ATTEST-MIGRATION-AGENT"
+    /// A TCB component is below the verification policy's minimum.
+    case tcbTooLow = "SOTTO-ATTEST-TCB-TOO-LOW"
+    /// The report was requested at a VMPL the verification policy does not accept.
+    case vmplNotAllowed = "SOTTO-ATTEST-VMPL"
 }

@@ -1,27 +1,18 @@
 /// An error of the encrypted chat channel. Stable codes; no content, no keys.
-public struct ChannelError: Error, Hashable, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable, CaseIterable {
-        case malformedRequest = "SOTTO-CHANNEL-MALFORMED-REQUEST"
-        case unknownKey = "SOTTO-CHANNEL-UNKNOWN-KEY"
-        case keyExpired = "SOTTO-CHANNEL-KEY-EXPIRED"
-        case decryptFailed = "SOTTO-CHANNEL-DECRYPT"
-        case replayed = "SOTTO-CHANNEL-REPLAY"
-        case clockSkew = "SOTTO-CHANNEL-CLOCK-SKEW"
-        case requestTooLarge = "SOTTO-CHANNEL-TOO-LARGE"
-        case malformedResponse = "SOTTO-CHANNEL-MALFORMED-RESPONSE"
-        case truncated = "SOTTO-CHANNEL-TRUNCATED"
-        case trailingData = "SOTTO-CHANNEL-TRAILING-DATA"
-        case malformedEvent = "SOTTO-CHANNEL-MALFORMED-EVENT"
-        case eventTooLarge = "SOTTO-CHANNEL-EVENT-TOO-LARGE"
-    }
+public typealias ChannelError = CodedError<ChannelErrorCode>
 
-    public let code: Code
-    public let message: String
-
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(code.rawValue): \(message)" }
+/// Stable identifiers of `ChannelError`.
+public enum ChannelErrorCode: String, StableErrorCode {
+    case malformedRequest = "SOTTO-CHANNEL-MALFORMED-REQUEST"
+    case unknownKey = "SOTTO-CHANNEL-UNKNOWN-KEY"
+    case keyExpired = "SOTTO-CHANNEL-KEY-EXPIRED"
+    case decryptFailed = "SOTTO-CHANNEL-DECRYPT"
+    case replayed = "SOTTO-CHANNEL-REPLAY"
+    case clockSkew = "SOTTO-CHANNEL-CLOCK-SKEW"
+    case requestTooLarge = "SOTTO-CHANNEL-TOO-LARGE"
+    case malformedResponse = "SOTTO-CHANNEL-MALFORMED-RESPONSE"
+    case truncated = "SOTTO-CHANNEL-TRUNCATED"
+    case trailingData = "SOTTO-CHANNEL-TRAILING-DATA"
+    case malformedEvent = "SOTTO-CHANNEL-MALFORMED-EVENT"
+    case eventTooLarge = "SOTTO-CHANNEL-EVENT-TOO-LARGE"
 }

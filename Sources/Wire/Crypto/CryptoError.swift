@@ -1,32 +1,24 @@
 /// An error of the crypto layer. Stable `code`, a message a user or developer can act on,
 /// and never any key, plaintext or other secret in either.
-public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// Stable identifiers: logs, tests and documentation refer to these.
-    public enum Code: String, Sendable, CaseIterable {
-        case invalidKeyLength = "SOTTO-CRYPTO-KEY-LENGTH"
-        case invalidNonceLength = "SOTTO-CRYPTO-NONCE-LENGTH"
-        case invalidLength = "SOTTO-CRYPTO-LENGTH"
-        case authenticationFailed = "SOTTO-CRYPTO-AUTH"
-        case weakPublicKey = "SOTTO-CRYPTO-WEAK-KEY"
-        case invalidSignature = "SOTTO-CRYPTO-SIGNATURE"
-        case unsupported = "SOTTO-CRYPTO-UNSUPPORTED"
-        case outputTooLong = "SOTTO-CRYPTO-OUTPUT-LENGTH"
-        case outOfMemory = "SOTTO-CRYPTO-MEMORY"
-        case streamTruncated = "SOTTO-CRYPTO-STREAM-TRUNCATED"
-        case streamFinished = "SOTTO-CRYPTO-STREAM-FINISHED"
-        case invalidEncoding = "SOTTO-CRYPTO-ENCODING"
-    }
+public typealias CryptoError = CodedError<CryptoErrorCode>
 
-    public let code: Code
-    public let message: String
+/// Stable identifiers of `CryptoError`.
+public enum CryptoErrorCode: String, StableErrorCode {
+    case invalidKeyLength = "SOTTO-CRYPTO-KEY-LENGTH"
+    case invalidNonceLength = "SOTTO-CRYPTO-NONCE-LENGTH"
+    case invalidLength = "SOTTO-CRYPTO-LENGTH"
+    case authenticationFailed = "SOTTO-CRYPTO-AUTH"
+    case weakPublicKey = "SOTTO-CRYPTO-WEAK-KEY"
+    case invalidSignature = "SOTTO-CRYPTO-SIGNATURE"
+    case unsupported = "SOTTO-CRYPTO-UNSUPPORTED"
+    case outputTooLong = "SOTTO-CRYPTO-OUTPUT-LENGTH"
+    case outOfMemory = "SOTTO-CRYPTO-MEMORY"
+    case streamTruncated = "SOTTO-CRYPTO-STREAM-TRUNCATED"
+    case streamFinished = "SOTTO-CRYPTO-STREAM-FINISHED"
+    case invalidEncoding = "SOTTO-CRYPTO-ENCODING"
+}
 
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(code.rawValue): \(message)" }
-
+extension CodedError where Code == CryptoErrorCode {
     static func keyLength(_ what: String, expected: Int, got: Int) -> CryptoError {
         CryptoError(.invalidKeyLength, "\(what) key must be \(expected) bytes, got \(got)")
     }

@@ -73,20 +73,11 @@ public struct SignedReleaseManifest: Codable, Hashable, Sendable {
 }
 
 /// Why a release manifest was refused.
-public struct ManifestError: Error, Hashable, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable, CaseIterable {
-        case untrustedSigner = "SOTTO-MANIFEST-SIGNER"
-        case badSignature = "SOTTO-MANIFEST-SIGNATURE"
-        case malformed = "SOTTO-MANIFEST-MALFORMED"
-    }
+public typealias ManifestError = CodedError<ManifestErrorCode>
 
-    public let code: Code
-    public let message: String
-
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(code.rawValue): \(message)" }
+/// Stable identifiers of `ManifestError`.
+public enum ManifestErrorCode: String, StableErrorCode {
+    case untrustedSigner = "SOTTO-MANIFEST-SIGNER"
+    case badSignature = "SOTTO-MANIFEST-SIGNATURE"
+    case malformed = "SOTTO-MANIFEST-MALFORMED"
 }

@@ -10,7 +10,7 @@ import Wire
     /// verifier makes before it (an unknown version, a reserved or mismatched SIGNING_KEY, an
     /// algorithm other than 1, a CPUID naming another product). Never a policy or match error,
     /// which would mean a field was trusted before its signature was checked.
-    static let acceptedBeforeSignature: Set<AttestationError.Code> = [
+    static let acceptedBeforeSignature: Set<AttestationErrorCode> = [
         .reportSignature, .reportVersion, .unsupportedSigningKey, .signingKeyMismatch, .signatureAlgorithm,
         .wrongProduct,
     ]
@@ -81,7 +81,7 @@ import Wire
         // All but 66 reach the signature check itself. VERSION 2 flipped: bit 0 gives version 3
         // (readable, so the signature fails), the other 31 an unknown version. SIGNATURE_ALGO 1:
         // all 32 flips. SIGNING_KEY 0: bit 2 says VLEK, bits 3 and 4 reserved values.
-        let expected: [AttestationError.Code: Int] = [
+        let expected: [AttestationErrorCode: Int] = [
             .reportSignature: 5310, .reportVersion: 31, .signatureAlgorithm: 32, .signingKeyMismatch: 1,
             .unsupportedSigningKey: 2,
         ]
@@ -102,10 +102,10 @@ import Wire
         // the others make a different (wrong) signature; both must be reportSignature.
         let all = stride(from: 0x2A0 * 8, to: 0x330 * 8, by: 1)
         let virtee = try await Self.outcomes(Self.virtee(), bits: all)
-        #expect(virtee == [AttestationError.Code.reportSignature.rawValue: 1152], "\(virtee)")
+        #expect(virtee == [AttestationErrorCode.reportSignature.rawValue: 1152], "\(virtee)")
         let sampled = stride(from: 0x2A0 * 8, to: 0x330 * 8, by: 7)
         let goSEVGuest = try await Self.outcomes(Self.goSEVGuest(), bits: sampled)
-        #expect(goSEVGuest == [AttestationError.Code.reportSignature.rawValue: 165], "\(goSEVGuest)")
+        #expect(goSEVGuest == [AttestationErrorCode.reportSignature.rawValue: 165], "\(goSEVGuest)")
     }
 
     @Test(arguments: [try goSEVGuest(), try virtee()])

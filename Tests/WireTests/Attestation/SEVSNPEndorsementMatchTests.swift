@@ -20,7 +20,7 @@ import Wire
     func code(
         _ extensions: AMDEndorsementExtensions, tcb: SEVSNPReport.TCBVersion? = nil, chipID: [UInt8]? = nil,
         product: SEVSNPProduct = .milan
-    ) -> AttestationError.Code? {
+    ) -> AttestationErrorCode? {
         SEVSNPVectors.code {
             try extensions.checkMatches(reportedTCB: tcb ?? self.tcb, chipID: chipID ?? self.chipID, product: product)
         }
@@ -95,12 +95,12 @@ import Wire
     /// A real pair with REPORTED_TCB or CHIP_ID flipped: the verifier stops at the signature,
     /// and the match on its own also fails.
     @Test(arguments: [
-        (0x186, AttestationError.Code.tcbMismatch),  // REPORTED_TCB.snp
+        (0x186, AttestationErrorCode.tcbMismatch),  // REPORTED_TCB.snp
         (0x187, .tcbMismatch),  // REPORTED_TCB.microcode
         (0x180, .tcbMismatch),  // REPORTED_TCB.bootloader
         (0x1A0, .chipIDMismatch), (0x1DF, .chipIDMismatch),
     ])
-    func flippedFieldsOfARealReportFailBothWays(_ offset: Int, _ expected: AttestationError.Code) throws {
+    func flippedFieldsOfARealReportFailBothWays(_ offset: Int, _ expected: AttestationErrorCode) throws {
         var bytes = try SEVSNPVectors.virteeReport().bytes
         bytes[offset] ^= 0x01
         let report = try SEVSNPReport(bytes: bytes)

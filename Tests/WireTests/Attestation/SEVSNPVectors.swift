@@ -55,7 +55,7 @@ enum SEVSNPVectors {
 
     /// Runs `body` and returns the `AttestationError` code it threw, or nil when it did not throw.
     /// Any other error is a test failure: the verifier must only throw `AttestationError`.
-    static func code(_ body: () throws -> Void) -> AttestationError.Code? {
+    static func code(_ body: () throws -> Void) -> AttestationErrorCode? {
         do {
             try body()
             return nil

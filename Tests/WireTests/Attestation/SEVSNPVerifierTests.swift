@@ -60,7 +60,7 @@ import Wire
     func virteeCode(
         chain: AMDCertificates.Chain?, vcek: [UInt8]? = nil, at now: Date = SEVSNPVectors.now
     )
-        -> AttestationError.Code?
+        -> AttestationErrorCode?
     {
         SEVSNPVectors.code {
             _ = try verifier.verify(
@@ -192,7 +192,7 @@ import Wire
 
     @Test func fieldsBeforeTheSignatureCheckHaveTheirOwnErrors() throws {
         let bytes = try SEVSNPVectors.virteeReport().bytes
-        func code(_ edit: (inout [UInt8]) -> Void) -> AttestationError.Code? {
+        func code(_ edit: (inout [UInt8]) -> Void) -> AttestationErrorCode? {
             var copy = bytes
             edit(&copy)
             return SEVSNPVectors.code {
@@ -213,7 +213,7 @@ import Wire
     @Test func thePolicyAppliesToRealReports() throws {
         let report = try SEVSNPVectors.virteeReport()
         let vcek = try SEVSNPVectors.virteeVCEK()
-        func code(_ policy: SEVSNPPolicy) -> AttestationError.Code? {
+        func code(_ policy: SEVSNPPolicy) -> AttestationErrorCode? {
             SEVSNPVectors.code {
                 _ = try verifier.verify(report: report, endorsementKey: vcek, at: SEVSNPVectors.now, policy: policy)
             }

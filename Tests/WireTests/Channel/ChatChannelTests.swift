@@ -77,7 +77,7 @@ import Wire
 
     @Test func refusalsCarryTheRightCodes() throws {
         let (body, _) = try ClientChatSession.seal(request: [1, 2, 3], to: attested, nowMilliseconds: Self.now)
-        func code(_ bytes: [UInt8], at now: UInt64 = Self.now) -> ChannelError.Code? {
+        func code(_ bytes: [UInt8], at now: UInt64 = Self.now) -> ChannelErrorCode? {
             do {
                 _ = try open(bytes, at: now)
                 return nil

@@ -31,7 +31,7 @@ private struct X25519Vectors: Decodable {
 /// What Sotto must do with one Wycheproof X25519 case.
 private enum Outcome: Equatable {
     case accept(shared: [UInt8])
-    case reject(CryptoError.Code)
+    case reject(CryptoErrorCode)
 }
 
 /// Sotto's X25519 policy, applied to a Wycheproof verdict.

@@ -214,6 +214,6 @@ import Wire
         let text = "\(String(describing: error))"
         #expect(text.contains("SOTTO-NOISE-DECRYPT"))
         #expect(!text.contains("AAAA") && !text.contains("4141"))
-        #expect(Set(NoiseError.Code.allCases.map(\.rawValue)).count == NoiseError.Code.allCases.count)
+        #expect(Set(NoiseErrorCode.allCases.map(\.rawValue)).count == NoiseErrorCode.allCases.count)
     }
 }
