@@ -52,7 +52,8 @@ public struct DeviceFolders: Sendable, Hashable {
         let xdg = try XDGDirectories(environment: environment)
         config = xdg.config
         if let dataDirectory {
-            let absolute = dataDirectory.hasPrefix("/")
+            let absolute =
+                dataDirectory.hasPrefix("/")
                 ? dataDirectory : FileManager.default.currentDirectoryPath + "/" + dataDirectory
             data = absolute
             state = absolute + "/state"

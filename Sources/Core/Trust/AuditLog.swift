@@ -83,7 +83,9 @@ public struct FileAuditLog: AuditLog {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
         let decoder = JSONDecoder()
         // A torn or foreign line is skipped rather than hiding the rest of the history.
-        return data.split(separator: UInt8(ascii: "\n")).compactMap { try? decoder.decode(AuditRecord.self, from: Data($0)) }
+        return data.split(separator: UInt8(ascii: "\n")).compactMap {
+            try? decoder.decode(AuditRecord.self, from: Data($0))
+        }
     }
 }
 

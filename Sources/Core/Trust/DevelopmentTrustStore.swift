@@ -41,7 +41,8 @@ public struct DevelopmentTrustStore: Sendable {
         let folder = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(
             atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let stored = Stored(root: Base64Bytes(trust.root.derRepresentation), releaseSigner: Base64Bytes(trust.releaseSigner))
+        let stored = Stored(
+            root: Base64Bytes(trust.root.derRepresentation), releaseSigner: Base64Bytes(trust.releaseSigner))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(stored).write(to: URL(fileURLWithPath: path), options: [.atomic])
