@@ -8,9 +8,9 @@ struct Sotto: AsyncParsableCommand {
         commandName: "sotto",
         abstract: "A private AI assistant for the terminal, end to end encrypted to an attested server.",
         discussion: """
-            With no subcommand, sotto opens the full-screen chat. The chat screen, accounts, \
-            attestation and history arrive in the coming releases; today this build ships the \
-            crypto layer and the Noise protocol engine, with their developer tools.
+            With no subcommand, sotto opens the full-screen chat; that screen, passkeys and \
+            encrypted history arrive in the coming releases. Today: verify a server by remote \
+            attestation and ask it questions through the end-to-end encrypted channel.
             """,
         version: Self.versionText,
         subcommands: [AskCommand.self, VerifyCommand.self, VerifyEvidenceCommand.self, Dev.self]
@@ -26,9 +26,12 @@ struct Sotto: AsyncParsableCommand {
             """
             sotto \(SottoVersion.string)
             The full-screen chat is not in this build yet. What works today:
-              sotto dev noise-vectors FILE   run Noise protocol test vectors
-              sotto dev bench crypto         measure the crypto layer against raw libsodium
-            See `sotto --help`.
+              sotto verify --server URL        verify what the server runs (remote attestation)
+              sotto ask --server URL PROMPT    ask through the end-to-end encrypted channel
+              sotto verify-evidence ...        verify a SEV-SNP report offline
+              sotto dev noise-vectors FILE     run Noise protocol test vectors
+              sotto dev bench crypto           measure the crypto layer against raw libsodium
+            Add --dev to trust a development server's simulated attestation. See `sotto --help`.
             """)
     }
 }
