@@ -38,8 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
-        guard keyRotationHours >= 1 && keyRotationHours <= 24 * 7 else {
-            throw ValidationError("--key-rotation-hours must be between 1 and 168")
+        // Clients refuse keys that live longer than a week (rotation plus one hour of grace).
+        guard keyRotationHours >= 1 && keyRotationHours <= 24 * 6 else {
+            throw ValidationError("--key-rotation-hours must be between 1 and 144")
         }
         if !dev && manifest == nil {
             throw ValidationError("outside --dev, pass the signed release manifest with --manifest FILE")
