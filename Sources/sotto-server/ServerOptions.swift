@@ -44,9 +44,12 @@ struct ModelOptions: ParsableArguments {
             }
             return OpenAICompatibleBackend(baseURL: upstream, modelName: upstreamModel)
         }
-        if model != nil {
-            throw ValidationError(
-                "the embedded model engine is not part of this build yet; serve a model through --upstream URL")
+        if let model {
+            do {
+                return try EmbeddedLlamaBackend(path: model)
+            } catch {
+                throw ValidationError("cannot serve \(model): \(error)")
+            }
         }
         throw ValidationError(
             "choose a model: --model PATH (embedded engine) or --upstream URL (OpenAI-compatible server)")

@@ -58,6 +58,9 @@ public final class Generator: Sendable {
     nonisolated(unsafe) private let model: LlamaModel
     private let lock = Mutex(())
 
+    /// Tokens the model's cache holds: prompt plus answer must fit.
+    public var contextCapacity: Int { model.cacheCapacity }
+
     /// A generator that owns `model`.
     public init(model: sending LlamaModel, tokenizer: Tokenizer) {
         self.model = model

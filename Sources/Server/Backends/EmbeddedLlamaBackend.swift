@@ -1,0 +1,102 @@
+import Foundation
+import Inference
+import Synchronization
+import Wire
+
+/// The embedded engine as a backend: a llama-architecture GGUF model run in this process.
+/// One answer is computed at a time; up to `queueLimit` more wait, and beyond that requests
+/// are refused as busy (HTTP 503 with a retry hint) rather than queued without bound.
+public final class EmbeddedLlamaBackend: InferenceBackend {
+    public let modelName: String
+    let generator: Generator
+    let template: ChatTemplate
+    let queueLimit: Int
+    let defaultMaxTokens: Int
+    private let admitted = Atomic<Int>(0)
+
+    /// Loads the model at `path`.
+    /// - Throws: the GGUF, tokenizer, template or model error that stops loading, with its code.
+    public init(path: String, queueLimit: Int = 4, defaultMaxTokens: Int = 512, threads: Int? = nil) throws {
+        let file = try GGUFFile(path: path)
+        generator = try Generator(file: file, threads: threads)
+        template = try ChatTemplate(metadata: file.metadata)
+        modelName = (try? file.metadata.string("general.name")) ?? URL(fileURLWithPath: path).lastPathComponent
+        self.queueLimit = queueLimit
+        self.defaultMaxTokens = defaultMaxTokens
+    }
+
+    public func generate(_ request: ChatRequest) async throws -> AsyncThrowingStream<BackendEvent, any Error> {
+        // Admission: the one running plus the waiting ones.
+        let current = admitted.add(1, ordering: .relaxed).newValue
+        guard current <= queueLimit + 1 else {
+            admitted.subtract(1, ordering: .relaxed)
+            throw BackendError(.busy, "the model is answering other requests", retryAfterSeconds: 10)
+        }
+        let maxTokens = max(1, min(request.maxTokens ?? defaultMaxTokens, defaultMaxTokens * 8))
+        let prompt: [Int]
+        do {
+            prompt = try promptTokens(request.messages, reserving: maxTokens)
+        } catch {
+            admitted.subtract(1, ordering: .relaxed)
+            throw error
+        }
+        let generator = self.generator
+        return AsyncThrowingStream { continuation in
+            let cancelled = CancelFlag()
+            let task = Task.detached { [self] in
+                defer { admitted.subtract(1, ordering: .relaxed) }
+                do {
+                    let result = try generator.generate(
+                        promptTokens: prompt, options: GenerationOptions(maxTokens: maxTokens),
+                        onText: { text in if !text.isEmpty { continuation.yield(.token(text)) } },
+                        isCancelled: { cancelled.isSet })
+                    let reason: FinishReason =
+                        switch result.stopReason {
+                        case .maxTokens, .contextFull: .length
+                        case .cancelled: .cancelled
+                        default: .stop
+                        }
+                    continuation.yield(
+                        .finished(
+                            reason: reason, promptTokens: result.promptTokenCount, completionTokens: result.tokens.count
+                        ))
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: BackendError(.failed, "the embedded model failed: \(error)"))
+                }
+            }
+            continuation.onTermination = { _ in
+                // Stops compute before the next token.
+                cancelled.set()
+                task.cancel()
+            }
+        }
+    }
+
+    /// The prompt for `messages`, dropping the oldest turns (never the system prompt, never the
+    /// last message) until it leaves room for `reserving` generated tokens.
+    func promptTokens(_ messages: [ChatRequest.Message], reserving: Int) throws -> [Int] {
+        var turns = messages.map {
+            ChatMessage(role: ChatRole(rawValue: $0.role.rawValue) ?? .user, content: $0.content)
+        }
+        let capacity = generator.contextCapacity
+        while true {
+            let tokens = try template.encode(turns, with: generator.tokenizer)
+            if tokens.count + reserving <= capacity { return tokens }
+            guard let oldest = turns.indices.first(where: { turns[$0].role != .system }), oldest < turns.count - 1
+            else {
+                throw BackendError(
+                    .invalidRequest, "the last message alone is longer than the model's context; shorten it")
+            }
+            turns.remove(at: oldest)
+        }
+    }
+
+}
+
+/// Set once by the stream's termination, read by the generating thread between tokens.
+final class CancelFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+    func set() { flag.store(true, ordering: .relaxed) }
+}
