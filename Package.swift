@@ -62,8 +62,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
-        // The embedded LLM runtime imports nothing of ours.
-        .target(name: "Inference"),
+        // The embedded LLM runtime imports nothing of ours. Optimised even in debug builds: its
+        // numeric loops are ~50x slower unoptimised, which would make the real-model tests crawl.
+        .target(
+            name: "Inference",
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
 
         .executableTarget(
             name: "sotto",

@@ -1,6 +1,8 @@
 import Synchronization
 
 /// How a generation runs and when it stops.
+///
+/// The defaults are greedy decoding without penalties, so output depends only on the model and the prompt.
 public struct GenerationOptions: Sendable {
     /// The most tokens to generate after the prompt.
     public var maxTokens: Int
@@ -8,12 +10,52 @@ public struct GenerationOptions: Sendable {
     public var stopTokens: Set<Int>
     /// Whether special tokens (such as `<|im_end|>`) appear in the streamed text.
     public var includeSpecialText: Bool
+    /// Texts that end the generation when the output contains one; the stop text and anything after it is not
+    /// emitted. Empty strings are ignored.
+    public var stopStrings: [String]
+    /// Whether to keep going past the model's end-of-sequence and end-of-turn tokens (for benchmarks);
+    /// ``stopTokens`` still apply.
+    public var ignoresEndOfSequence: Bool
+    /// Divides the logits before the draw; 0 (the default) is greedy. See ``Sampler``.
+    public var temperature: Float
+    /// Keeps only the `topK` most likely tokens; 0 keeps all.
+    public var topK: Int
+    /// Keeps the smallest set of most likely tokens whose probabilities reach `topP`; 1 keeps all.
+    public var topP: Float
+    /// Drops tokens less likely than `minP` times the most likely one; 0 keeps all.
+    public var minP: Float
+    /// Penalises tokens among the last ``repeatLastN`` prompt and generated tokens; 1 is no penalty.
+    public var repeatPenalty: Float
+    /// How many recent tokens ``repeatPenalty`` looks at.
+    public var repeatLastN: Int
+    /// Fixes the random draws, so the same seed, model and prompt give the same output; nil draws a fresh seed.
+    public var seed: UInt64?
 
-    /// Options with the given limits.
-    public init(maxTokens: Int = 256, stopTokens: Set<Int> = [], includeSpecialText: Bool = false) {
+    /// Options with the given limits and sampling settings.
+    public init(
+        maxTokens: Int = 256, stopTokens: Set<Int> = [], includeSpecialText: Bool = false, stopStrings: [String] = [],
+        ignoresEndOfSequence: Bool = false, temperature: Float = 0, topK: Int = 0, topP: Float = 1, minP: Float = 0,
+        repeatPenalty: Float = 1, repeatLastN: Int = 64, seed: UInt64? = nil
+    ) {
         self.maxTokens = maxTokens
         self.stopTokens = stopTokens
         self.includeSpecialText = includeSpecialText
+        self.stopStrings = stopStrings
+        self.ignoresEndOfSequence = ignoresEndOfSequence
+        self.temperature = temperature
+        self.topK = topK
+        self.topP = topP
+        self.minP = minP
+        self.repeatPenalty = repeatPenalty
+        self.repeatLastN = repeatLastN
+        self.seed = seed
+    }
+
+    /// A sampler with these settings, fresh for one generation.
+    public func makeSampler() -> Sampler {
+        Sampler(
+            temperature: temperature, topK: topK, topP: topP, minP: minP, repeatPenalty: repeatPenalty,
+            repeatLastN: repeatLastN, seed: seed)
     }
 }
 
@@ -21,6 +63,9 @@ public struct GenerationOptions: Sendable {
 public enum StopReason: Equatable, Sendable {
     /// The model produced an end-of-sequence, end-of-turn or other stop token (not included in the output).
     case stopToken(Int)
+    /// The output contained this ``GenerationOptions/stopStrings`` entry (not included in the text; the tokens
+    /// that produced it are in ``GenerationResult/tokens``).
+    case stopString(String)
     /// ``GenerationOptions/maxTokens`` tokens were generated.
     case maxTokens
     /// The model's cache is full.
@@ -45,8 +90,9 @@ public struct GenerationResult: Equatable, Sendable {
     public var generationDuration: Duration
 }
 
-/// Greedy text generation with a ``LlamaModel``: feeds the prompt, then picks the most likely token until a stop
-/// token, the token limit or cancellation, streaming text as whole UTF-8 characters.
+/// Text generation with a ``LlamaModel``: feeds the prompt, then picks tokens with a ``Sampler`` (greedy by
+/// default) until a stop token or stop string, the token limit or cancellation, streaming text as whole UTF-8
+/// characters.
 ///
 /// The model is behind a lock, so generations on one generator run one at a time; the model's cache is reset at
 /// the start of each.
@@ -144,8 +190,14 @@ public final class Generator: Sendable {
                 position: promptTokens.count - 1, cached: 0, capacity: model.cacheCapacity)
         }
         var stops = options.stopTokens
-        if let eos = tokenizer.eosTokenID { stops.insert(eos) }
-        if let eot = tokenizer.eotTokenID { stops.insert(eot) }
+        if !options.ignoresEndOfSequence {
+            if let eos = tokenizer.eosTokenID { stops.insert(eos) }
+            if let eot = tokenizer.eotTokenID { stops.insert(eot) }
+        }
+        var sampler = options.makeSampler()
+        var stopText = StopStringMatcher(options.stopStrings)
+        // The penalty looks back over the prompt too, as llama.cpp's does.
+        var history = promptTokens
 
         var logits = [Float](repeating: 0, count: model.configuration.vocabularySize)
         for (position, token) in promptTokens.enumerated() {
@@ -168,7 +220,21 @@ public final class Generator: Sendable {
 
         var decoder = StreamingDecoder(tokenizer: tokenizer, includeSpecial: options.includeSpecialText)
         var position = promptTokens.count
-        while true {
+        var stoppedByText = false
+        // Sends what the stop-string matcher releases; true once a stop string has ended the text.
+        func emit(_ piece: String) throws -> Bool {
+            let (text, stop) = stopText.push(piece)
+            if !text.isEmpty {
+                result.text += text
+                try onText(text)
+            }
+            if let stop {
+                result.stopReason = .stopString(stop)
+                stoppedByText = true
+            }
+            return stoppedByText
+        }
+        generation: while true {
             if result.tokens.count >= options.maxTokens {
                 result.stopReason = .maxTokens
                 break
@@ -177,17 +243,15 @@ public final class Generator: Sendable {
                 result.stopReason = .cancelled
                 break
             }
-            let next = Self.argmax(logits)
+            let next = sampler.sample(logits, history: history)
             if stops.contains(next) {
                 result.stopReason = .stopToken(next)
                 break
             }
             result.tokens.append(next)
+            history.append(next)
             let piece = try decoder.push(next)
-            if !piece.isEmpty {
-                result.text += piece
-                try onText(piece)
-            }
+            if !piece.isEmpty, try emit(piece) { break generation }
             if position >= model.cacheCapacity {
                 result.stopReason = .contextFull
                 break
@@ -200,23 +264,86 @@ public final class Generator: Sendable {
                 position += 1
             }
         }
-        let rest = decoder.finish()
-        if !rest.isEmpty {
-            result.text += rest
-            try onText(rest)
+        if !stoppedByText {
+            let rest = decoder.finish()
+            let stopped = rest.isEmpty ? false : try emit(rest)
+            if !stopped {
+                let held = stopText.flush()
+                if !held.isEmpty {
+                    result.text += held
+                    try onText(held)
+                }
+            }
         }
         result.generationDuration = clock.now - generationStart
         return result
     }
 
-    /// The index of the largest value, the first one on ties, so greedy decoding is deterministic.
-    static func argmax(_ values: [Float]) -> Int {
-        var best = 0
-        var bestValue = -Float.infinity
-        for (index, value) in values.enumerated() where value > bestValue {
-            best = index
-            bestValue = value
+}
+
+/// Finds stop strings in streamed text, holding back only the tail that could still become one.
+///
+/// Works on UTF-8 bytes rather than `Character`s: grapheme clusters would hide a stop string "\n" inside "\r\n".
+/// A held tail always starts where a stop string starts, on a scalar boundary, so what is released is whole text.
+struct StopStringMatcher {
+    private let stops: [(text: String, bytes: [UInt8])]
+    private var held: [UInt8] = []
+
+    init(_ stops: [String]) {
+        self.stops = stops.filter { !$0.isEmpty }.map { ($0, Array($0.utf8)) }
+    }
+
+    /// The text that is now safe to emit, and the stop string if one completed (the text before it is emitted,
+    /// nothing after it).
+    mutating func push(_ piece: String) -> (text: String, stop: String?) {
+        guard !stops.isEmpty else { return (piece, nil) }
+        held += piece.utf8
+        // The earliest complete stop string wins; on equal starts, the one listed first.
+        var found: (start: Int, text: String)?
+        for stop in stops {
+            if let start = Self.firstIndex(of: stop.bytes, in: held), start < (found?.start ?? Int.max) {
+                found = (start, stop.text)
+            }
         }
-        return best
+        if let found {
+            let text = String(decoding: held[..<found.start], as: UTF8.self)
+            held.removeAll()
+            return (text, found.text)
+        }
+        let keep = heldTailLength()
+        let text = String(decoding: held[..<(held.count - keep)], as: UTF8.self)
+        held.removeFirst(held.count - keep)
+        return (text, nil)
+    }
+
+    /// Releases whatever is held back, at the end of the generation.
+    mutating func flush() -> String {
+        defer { held.removeAll() }
+        return String(decoding: held, as: UTF8.self)
+    }
+
+    /// The length of the longest suffix of `held` that is a proper prefix of some stop string.
+    private func heldTailLength() -> Int {
+        var longest = 0
+        for stop in stops {
+            var length = min(stop.bytes.count - 1, held.count)
+            while length > longest {
+                if held.suffix(length).elementsEqual(stop.bytes.prefix(length)) {
+                    longest = length
+                    break
+                }
+                length -= 1
+            }
+        }
+        return longest
+    }
+
+    private static func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard needle.count <= haystack.count else { return nil }
+        for start in 0...(haystack.count - needle.count)
+        where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+            return start
+        }
+        return nil
     }
 }
