@@ -12,6 +12,6 @@ struct SottoServer: AsyncParsableCommand {
             development on any machine.
             """,
         version: "sotto-server \(serverVersion)",
-        subcommands: [ServeCommand.self, ManifestCommand.self]
+        subcommands: [ServeCommand.self, ManifestCommand.self, GenerateCommand.self, BenchCommand.self]
     )
 }

@@ -26,13 +26,14 @@ public final class EmbeddedLlamaBackend: InferenceBackend {
     }
 
     public func generate(_ request: ChatRequest) async throws -> AsyncThrowingStream<BackendEvent, any Error> {
+        let maxTokens = max(1, min(request.maxTokens ?? defaultMaxTokens, defaultMaxTokens * 8))
+        let options = try Self.options(for: request.sampling, maxTokens: maxTokens)
         // Admission: the one running plus the waiting ones.
         let current = admitted.add(1, ordering: .relaxed).newValue
         guard current <= queueLimit + 1 else {
             admitted.subtract(1, ordering: .relaxed)
             throw BackendError(.busy, "the model is answering other requests", retryAfterSeconds: 10)
         }
-        let maxTokens = max(1, min(request.maxTokens ?? defaultMaxTokens, defaultMaxTokens * 8))
         let prompt: [Int]
         do {
             prompt = try promptTokens(request.messages, reserving: maxTokens)
@@ -47,7 +48,7 @@ public final class EmbeddedLlamaBackend: InferenceBackend {
                 defer { admitted.subtract(1, ordering: .relaxed) }
                 do {
                     let result = try generator.generate(
-                        promptTokens: prompt, options: GenerationOptions(maxTokens: maxTokens),
+                        promptTokens: prompt, options: options,
                         onText: { text in if !text.isEmpty { continuation.yield(.token(text)) } },
                         isCancelled: { cancelled.isSet })
                     let reason: FinishReason =
@@ -71,6 +72,31 @@ public final class EmbeddedLlamaBackend: InferenceBackend {
                 task.cancel()
             }
         }
+    }
+
+    /// The generation options for a request's sampling settings: anything the client leaves out keeps the
+    /// engine's default, which is greedy decoding without penalties.
+    /// - Throws: an invalid-request error naming the first setting out of range.
+    static func options(for sampling: ChatRequest.Sampling?, maxTokens: Int) throws -> GenerationOptions {
+        var options = GenerationOptions(maxTokens: maxTokens)
+        guard let sampling else { return options }
+        func check(_ valid: Bool, _ message: String) throws {
+            if !valid { throw BackendError(.invalidRequest, message) }
+        }
+        // Ranges that keep the arithmetic finite: a zero penalty would divide by zero, a NaN would poison the draw.
+        try check(sampling.temperature.map { $0 >= 0 && $0 <= 100 } ?? true, "temperature must be between 0 and 100")
+        try check(sampling.topK.map { $0 >= 0 } ?? true, "top_k must be 0 (off) or more")
+        try check(sampling.topP.map { $0 > 0 && $0 <= 1 } ?? true, "top_p must be above 0 and at most 1")
+        try check(sampling.minP.map { $0 >= 0 && $0 <= 1 } ?? true, "min_p must be between 0 and 1")
+        try check(
+            sampling.repeatPenalty.map { $0 > 0 && $0 <= 10 } ?? true, "repeat_penalty must be above 0 and at most 10")
+        if let temperature = sampling.temperature { options.temperature = Float(temperature) }
+        if let topK = sampling.topK { options.topK = topK }
+        if let topP = sampling.topP { options.topP = Float(topP) }
+        if let minP = sampling.minP { options.minP = Float(minP) }
+        if let repeatPenalty = sampling.repeatPenalty { options.repeatPenalty = Float(repeatPenalty) }
+        options.seed = sampling.seed
+        return options
     }
 
     /// The prompt for `messages`, dropping the oldest turns (never the system prompt, never the
