@@ -8,12 +8,13 @@ import Testing
 @Suite(.serialized) struct CommandLineChatTests {
     /// Starts `sotto-server serve` and returns it with the URL it printed.
     func startServer(dataDir: String, upstream: String) throws -> (Process, String) {
+        try startServer(dataDir: dataDir, model: ["--upstream", upstream, "--upstream-model", "fake-model"])
+    }
+
+    func startServer(dataDir: String, model: [String]) throws -> (Process, String) {
         let process = Process()
         process.executableURL = Executables.productsDirectory.appendingPathComponent("sotto-server")
-        process.arguments = [
-            "serve", "--dev", "--upstream", upstream, "--upstream-model", "fake-model", "--listen", "127.0.0.1:0",
-            "--data-dir", dataDir,
-        ]
+        process.arguments = ["serve", "--dev"] + model + ["--listen", "127.0.0.1:0", "--data-dir", dataDir]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -95,6 +96,34 @@ import Testing
             #expect(!data.contains(Data(canary.utf8)))
         }
         await upstream.stop()
+    }
+
+    static let modelPath: String? = {
+        let path = Fixtures.packageRoot.appendingPathComponent(".cache/models/SmolLM2-135M-Instruct-Q4_1.gguf").path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }()
+
+    /// The whole stack with the embedded model: simulated attestation, the encrypted channel,
+    /// and an answer computed by our own engine.
+    @Test(.enabled(if: modelPath != nil)) func askTheEmbeddedModelThroughTheBinaries() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (server, url) = try startServer(
+            dataDir: root.appendingPathComponent("server").path, model: ["--model", Self.modelPath!])
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let ask = try Executables.run(
+            "sotto",
+            [
+                "ask", "--dev", "--server", url, "--data-dir", root.appendingPathComponent("device").path,
+                "--max-tokens", "16", "What is the capital of France?",
+            ],
+            environment: ["HOME": root.path, "PATH": "/usr/bin:/bin"])
+        #expect(ask.status == 0, "\(ask.stderr)")
+        #expect(ask.stdout.contains("Paris"), "\(ask.stdout)")
+        #expect(ask.stderr.contains("simulated attestation (development)"))
     }
 
     @Test func noServerConfiguredIsAClearError() throws {

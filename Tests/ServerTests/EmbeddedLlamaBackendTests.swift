@@ -47,3 +47,61 @@ import Wire
         #expect(error?.code == .invalidRequest)
     }
 }
+
+/// Generation through the backend with the real model (fast: the engine is optimised even in
+/// debug builds).
+@Suite(.serialized) struct EmbeddedLlamaBackendGenerationTests {
+    static let modelPath = EmbeddedLlamaBackendTests.modelPath
+
+    @Test(.enabled(if: modelPath != nil)) func answersAndReportsTheFinish() async throws {
+        let backend = try EmbeddedLlamaBackend(path: Self.modelPath!)
+        let request = ChatRequest(
+            messages: [.init(role: .user, content: "What is the capital of France?")], maxTokens: 12)
+        var text = ""
+        var finish: BackendEvent?
+        for try await event in try await backend.generate(request) {
+            switch event {
+            case .token(let piece): text += piece
+            case .finished: finish = event
+            }
+        }
+        #expect(text.contains("Paris"), "\(text)")
+        guard case .finished(_, let prompt, let completion) = finish else {
+            Issue.record("no finish event")
+            return
+        }
+        #expect(prompt > 5)
+        #expect(completion >= 1 && completion <= 12)
+    }
+
+    @Test(.enabled(if: modelPath != nil)) func aFullQueueIsBusyAndCancellationFreesIt() async throws {
+        let backend = try EmbeddedLlamaBackend(path: Self.modelPath!, queueLimit: 0)
+        let long = ChatRequest(messages: [.init(role: .user, content: "Count from one to a thousand.")], maxTokens: 400)
+        var first: AsyncThrowingStream<BackendEvent, any Error>? = try await backend.generate(long)
+        let error = await #expect(throws: BackendError.self) { try await backend.generate(long) }
+        #expect(error?.code == .busy)
+        #expect(error?.retryAfterSeconds != nil)
+        // Dropping the stream cancels the generation, which frees its place within a token or so.
+        first = nil
+        _ = first
+        var admitted = false
+        for _ in 0..<200 where !admitted {
+            try await Task.sleep(for: .milliseconds(25))
+            if let stream = try? await backend.generate(
+                ChatRequest(messages: [.init(role: .user, content: "Hi")], maxTokens: 1))
+            {
+                admitted = true
+                for try await _ in stream {}
+            }
+        }
+        #expect(admitted)
+    }
+
+    @Test(.enabled(if: modelPath != nil)) func badSamplingSettingsAreRefusedBeforeQueueing() async throws {
+        let backend = try EmbeddedLlamaBackend(path: Self.modelPath!)
+        let request = ChatRequest(
+            messages: [.init(role: .user, content: "Hi")], sampling: .init(temperature: -1, repeatPenalty: 0))
+        let error = await #expect(throws: BackendError.self) { try await backend.generate(request) }
+        #expect(error?.code == .invalidRequest)
+    }
+}
