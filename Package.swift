@@ -99,7 +99,7 @@ let package = Package(
         // Fakes for the server's side effects: a scripted model, a stub TEE.
         .target(name: "ServerTesting", dependencies: ["Server", "Wire"], path: "Tests/ServerTesting"),
         .testTarget(name: "ServerTests", dependencies: ["Server", "ServerTesting", "TestSupport"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests", dependencies: ["Wire", "Core", "Server", "ServerTesting", "TestSupport"]),
     ],

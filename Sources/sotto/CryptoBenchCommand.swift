@@ -1,5 +1,6 @@
 import ArgumentParser
 import CSodium
+import Foundation
 import Wire
 
 /// `sotto dev bench crypto`: the Noise layer against the same work written directly on
@@ -141,16 +142,9 @@ struct CryptoBenchCommand: ParsableCommand {
     }
 }
 
-/// `value` with `digits` decimals, without Foundation's format strings.
+/// `value` with `digits` decimals.
 func fixed(_ value: Double, _ digits: Int) -> String {
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let scaled = (value * scale).rounded()
-    let whole = Int(scaled / scale)
-    guard digits > 0 else { return String(whole) }
-    let fraction = Int(abs(scaled) - abs(Double(whole)) * scale)
-    let text = String(fraction)
-    return "\(scaled < 0 && whole == 0 ? "-" : "")\(whole).\(String(repeating: "0", count: digits - text.count))\(text)"
+    String(format: "%.\(digits)f", value)
 }
 
 extension String {

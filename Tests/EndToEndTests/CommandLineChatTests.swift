@@ -98,10 +98,7 @@ import Testing
         await upstream.stop()
     }
 
-    static let modelPath: String? = {
-        let path = Fixtures.packageRoot.appendingPathComponent(".cache/models/SmolLM2-135M-Instruct-Q4_1.gguf").path
-        return FileManager.default.fileExists(atPath: path) ? path : nil
-    }()
+    static let modelPath = Fixtures.defaultModelPath
 
     /// The whole stack with the embedded model: simulated attestation, the encrypted channel,
     /// and an answer computed by our own engine.

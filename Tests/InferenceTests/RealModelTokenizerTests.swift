@@ -1,15 +1,11 @@
 import Foundation
 import Inference
+import TestSupport
 import Testing
 
 /// Checks against the default model, SmolLM2-135M-Instruct, which `scripts/fetch-model.sh` downloads.
 @Suite struct RealModelTokenizerTests {
-    static let modelPath: String? = {
-        let path = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".cache/models/SmolLM2-135M-Instruct-Q4_1.gguf").path
-        return FileManager.default.fileExists(atPath: path) ? path : nil
-    }()
+    static let modelPath = Fixtures.defaultModelPath
 
     static func load() throws -> (Tokenizer, GGUFFile) {
         let file = try GGUFFile(path: try #require(modelPath))

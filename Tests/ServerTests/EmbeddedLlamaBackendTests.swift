@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Wire
 
@@ -7,12 +8,7 @@ import Wire
 /// The embedded engine as a backend. Generation itself is tested in InferenceTests; here,
 /// loading and the prompt's fit to the context, which need no forward pass.
 @Suite struct EmbeddedLlamaBackendTests {
-    static let modelPath: String? = {
-        let path = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".cache/models/SmolLM2-135M-Instruct-Q4_1.gguf").path
-        return FileManager.default.fileExists(atPath: path) ? path : nil
-    }()
+    static let modelPath = Fixtures.defaultModelPath
 
     @Test func missingOrInvalidModelFilesAreClearErrors() throws {
         #expect(throws: (any Error).self) { try EmbeddedLlamaBackend(path: "/nonexistent/model.gguf") }

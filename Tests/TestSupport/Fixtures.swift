@@ -8,6 +8,12 @@ public enum Fixtures {
         .deletingLastPathComponent()  // Tests
         .deletingLastPathComponent()
 
+    /// The default model `scripts/fetch-model.sh` stores, or nil when it has not been fetched.
+    public static let defaultModelPath: String? = {
+        let path = packageRoot.appendingPathComponent(".cache/models/SmolLM2-135M-Instruct-Q4_1.gguf").path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }()
+
     /// `Tests/Fixtures/<relative>`.
     public static func url(_ relative: String) -> URL {
         packageRoot.appendingPathComponent("Tests/Fixtures").appendingPathComponent(relative)
