@@ -1,5 +1,23 @@
 // swift-tools-version: 6.0
+import Foundation
 import PackageDescription
+
+/// The inference engine is compiled for the vector extensions of the machine that builds it, as llama.cpp's
+/// default build is: on x86-64 with AVX2, FMA and F16C, `-target-cpu haswell` doubles the width of its integer
+/// kernels. `SOTTO_PORTABLE_BUILD=1` builds for baseline x86-64 instead (a binary for other machines).
+let inferenceCPUFlags: [String] = {
+    #if arch(x86_64) && os(Linux)
+        guard ProcessInfo.processInfo.environment["SOTTO_PORTABLE_BUILD"] == nil,
+            let cpuInfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+            let flagLine = cpuInfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+        else { return [] }
+        let flags = Set(flagLine.split(separator: " ").map(String.init))
+        let needed: Set = ["avx2", "fma", "f16c", "bmi1", "bmi2", "movbe", "popcnt"]
+        return needed.isSubset(of: flags) ? ["-target-cpu", "haswell"] : []
+    #else
+        return []
+    #endif
+}()
 
 // Dependencies flow one way (docs/ARCHITECTURE.md):
 //   sotto → TUI → Core → Wire        sotto-server → Server → Wire, Inference
@@ -66,7 +84,9 @@ let package = Package(
         // numeric loops are ~50x slower unoptimised, which would make the real-model tests crawl.
         .target(
             name: "Inference",
-            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+            swiftSettings: [
+                .unsafeFlags(["-O"], .when(configuration: .debug)), .unsafeFlags(inferenceCPUFlags),
+            ]),
 
         .executableTarget(
             name: "sotto",

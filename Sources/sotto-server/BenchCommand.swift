@@ -10,7 +10,8 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Like llama-bench's pp128 and tg64: tokens per second for a 128-token prompt and \
             for 64 generated tokens (greedy, end-of-sequence ignored), the median of --runs \
-            runs. Build with -c release: debug builds are many times slower.
+            runs. Build with -c release: debug builds are many times slower. Then the peak \
+            resident size against the budget: model file + key/value cache + 64 MiB.
             """
     )
 
@@ -26,14 +27,19 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Runs to take the median of.")
     var runs = 5
 
+    @Option(help: "Context positions to allocate the key/value cache for (default: the server's, up to 4096).")
+    var context: Int?
+
     func validate() throws {
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let context, context < Self.promptLength + Self.generatedLength + 1 {
+            throw ValidationError("--context must be at least \(Self.promptLength + Self.generatedLength + 1)")
+        }
     }
 
     func run() throws {
-        let contextLimit = Self.promptLength + Self.generatedLength + 1
-        let (file, generator) = try LocalModel.load(model, threads: threads, contextLimit: contextLimit)
+        let (file, generator) = try LocalModel.load(model, threads: threads, contextLimit: context)
         let prompt = try Self.prompt(generator.tokenizer)
         // One more token than measured: the last sampled token is never fed back, so 65 samples make exactly
         // 64 model steps after the prompt.
@@ -52,6 +58,24 @@ struct BenchCommand: ParsableCommand {
         print(Self.row("test", "tokens", "median t/s", "min t/s", "max t/s"))
         print(Self.row(promptRates, test: "pp\(Self.promptLength)", tokens: Self.promptLength))
         print(Self.row(generationRates, test: "tg\(Self.generatedLength)", tokens: Self.generatedLength))
+        let mebibyte = 1024.0 * 1024
+        let fileBytes = Double((try? FileManager.default.attributesOfItem(atPath: model)[.size] as? Int) ?? 0)
+        let cacheBytes = Double(generator.cacheByteCount)
+        let budget = fileBytes + cacheBytes + 64 * mebibyte
+        let peak = Double(Self.peakResidentBytes())
+        print(
+            String(
+                format: "memory: peak resident %.1f MiB; budget %.1f MiB = model file %.1f + KV cache %.1f (%d "
+                    + "positions) + 64; %@",
+                peak / mebibyte, budget / mebibyte, fileBytes / mebibyte, cacheBytes / mebibyte,
+                generator.contextCapacity, peak <= budget ? "within" : "OVER"))
+    }
+
+    /// The process's peak resident set size, from getrusage (kilobytes on Linux).
+    static func peakResidentBytes() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
     }
 
     /// A fixed English prompt of exactly ``promptLength`` tokens, starting with BOS when the model wants one.

@@ -37,6 +37,30 @@ import Testing
         }
     }
 
+    /// With a head dimension of 16 the cache is fp16: the logits stay within fp16 rounding of the exact reference,
+    /// 2e-3 of the largest logit (fp16 keeps 11 bits, 4.9e-4 relative, and q, k, v and the weights are each rounded;
+    /// a wrongly read cache would be off by the order of the logits), and differ from the fp32 cache's.
+    @Test func halfCacheStaysWithinRoundingOfTheReference() throws {
+        let tiny = TinyLlama(seed: 17, dim: 64)
+        #expect(tiny.headDim == 16)
+        let bytes = try tiny.fileBytes()
+        let half = try LlamaModel(file: try GGUFFile(bytes: bytes), threads: 2)
+        let single = try LlamaModel(file: try GGUFFile(bytes: bytes), threads: 2, cachePrecision: .single)
+        #expect(half.cachePrecision == .half && single.cachePrecision == .single)
+        #expect(half.cacheByteCount * 2 == single.cacheByteCount)
+        let reference = tiny.referenceLogits(Self.tokens)
+        var largestGap: Float = 0
+        for (position, token) in Self.tokens.enumerated() {
+            let halfLogits = try half.logits(for: token, position: position)
+            let singleLogits = try single.logits(for: token, position: position)
+            let bound = 2e-3 * reference[position].map(abs).max()!
+            #expect(Self.maxDifference(halfLogits, reference[position]) < bound, "position \(position)")
+            #expect(Self.maxDifference(singleLogits, reference[position]) < 1e-4, "position \(position)")
+            largestGap = max(largestGap, zip(halfLogits, singleLogits).map { abs($0 - $1) }.max()!)
+        }
+        #expect(largestGap > 1e-6)
+    }
+
     @Test func configurationFromMetadata() throws {
         let file = try GGUFFile(bytes: TinyLlama().fileBytes())
         let configuration = try LlamaConfiguration(metadata: file.metadata)
@@ -127,6 +151,26 @@ import Testing
         #expect(Self.maxDifference(logits, tiny.referenceLogits(branch)[3]) < 1e-4)
     }
 
+    /// A prompt fed in batches (of 3, so the 8 tokens take three passes) leaves the same cache and logits as
+    /// feeding it token by token: every token's arithmetic is the same, only the order of the loops differs.
+    @Test func batchedPromptEqualsTokenByToken() throws {
+        let tiny = TinyLlama(seed: 13)
+        let single = try Self.model(tiny)
+        var expected: [Float] = []
+        for (position, token) in Self.tokens.enumerated() {
+            expected = try single.logits(for: token, position: position)
+        }
+        let batched = try LlamaModel(file: try GGUFFile(bytes: tiny.fileBytes()), threads: 2, batchCapacity: 3)
+        var logits = [Float](repeating: 0, count: 32)
+        try logits.withUnsafeMutableBufferPointer { buffer in
+            try batched.logits(for: Self.tokens, position: 0, into: buffer)
+        }
+        #expect(batched.cachedCount == Self.tokens.count)
+        #expect(logits == expected)
+        // The next token continues from the batched cache as from the incremental one.
+        #expect(try batched.logits(for: 4, position: 8) == single.logits(for: 4, position: 8))
+    }
+
     @Test func singleThreadAgreesWithParallel() throws {
         let tiny = TinyLlama(seed: 9, vocabulary: 300)
         let serial = try Self.model(tiny, threads: 1)
@@ -148,6 +192,14 @@ import Testing
         #expect(throws: LlamaModelError.invalidPosition(position: -1, cached: 0, capacity: 64)) {
             try model.logits(for: 1, position: -1)
         }
+        // A batch that would run past the cache is refused before anything is computed.
+        #expect(throws: LlamaModelError.invalidPosition(position: 64, cached: 0, capacity: 64)) {
+            try model.feed(Array(repeating: 1, count: 65), position: 0)
+        }
+        #expect(throws: LlamaModelError.tokenOutOfRange(id: -1, vocabularySize: 32)) {
+            try model.feed([1, 2, -1], position: 0)
+        }
+        #expect(model.cachedCount == 0)
     }
 
     @Test func rejectsOtherArchitectures() throws {

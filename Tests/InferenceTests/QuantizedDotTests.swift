@@ -2,9 +2,10 @@ import Testing
 
 @testable import Inference
 
-/// The fused kernels against the path they replace: decode the row with ``Dequantize``, then dot in Double.
+/// The integer kernels against decoding: the row decoded with ``Dequantize`` and the quantised activation decoded
+/// from its integers and scales, dotted in Double.
 ///
-/// Both sides use the same decoded weights, so they differ only by Float rounding and summation order. The bound
+/// Both sides use the same decoded values, so they differ only by Float rounding and summation order. The bound
 /// is 1e-5 of `Σ |w_j · x_j|`, the scale that rounding errors grow with even when the terms cancel.
 @Suite struct QuantizedDotTests {
     static let columns = 256
@@ -49,41 +50,83 @@ import Testing
         return bytes
     }
 
-    /// The fused kernel's result and the decode-then-dot reference with its `Σ |w·x|`.
+    /// The kernel's result for `x` and the reference: the row decoded with ``Dequantize`` dotted in Double with `x`
+    /// decoded from its quantised form (`d_x · q_x`), and the scale `Σ |w · x|` that rounding errors grow with.
     static func compare(_ type: GGMLType, seed: UInt64) throws -> (fast: Float, reference: Double, scale: Double) {
         var random = SplitMix(state: seed)
         let blocks = columns / QuantizedDot.blockLength
         let row = randomRow(type, blocks: blocks, using: &random)
+        let other = randomRow(type, blocks: blocks, using: &random)
         let x = (0..<columns).map { _ in Float.random(in: -2...2, using: &random) }
         let weights = try row.withUnsafeBytes { raw in try Dequantize.row(type, from: raw, count: columns) }
+        let activations = QuantizedActivations(capacity: columns)
+        activations.quantize(x, count: columns)
         var reference = 0.0
         var scale = 0.0
-        for (w, value) in zip(weights, x) {
-            reference += Double(w) * Double(value)
-            scale += abs(Double(w) * Double(value))
+        for (index, w) in weights.enumerated() {
+            let block = index / QuantizedDot.blockLength
+            let decoded =
+                Double(activations.view.scales[block])
+                * Double(activations.value(block: block, index: index % QuantizedDot.blockLength))
+            reference += Double(w) * decoded
+            scale += abs(Double(w) * decoded)
         }
-        var interleaved = [Float](repeating: 0, count: columns)
-        var sums = [Float](repeating: 0, count: blocks)
-        QuantizedDot.interleave(x, count: columns, into: &interleaved)
-        QuantizedDot.blockSums(x, count: columns, into: &sums)
+        let view = activations.view
         let fast = row.withUnsafeBytes { raw in
-            switch type {
-            case .q4_0: QuantizedDot.q4_0(raw.baseAddress!, interleaved, sums: sums, blocks: blocks)
-            case .q4_1: QuantizedDot.q4_1(raw.baseAddress!, interleaved, sums: sums, blocks: blocks)
-            default: QuantizedDot.q8_0(raw.baseAddress!, interleaved, blocks: blocks)
+            other.withUnsafeBytes { otherRaw in
+                switch type {
+                // The row goes first in one call and second in another: both halves of the pair kernel are checked.
+                case .q4_0:
+                    pairAgreement(
+                        QuantizedDot.q4_0Pair(raw.baseAddress!, otherRaw.baseAddress!, view, blocks: blocks),
+                        QuantizedDot.q4_0Pair(otherRaw.baseAddress!, raw.baseAddress!, view, blocks: blocks))
+                case .q4_1:
+                    pairAgreement(
+                        QuantizedDot.q4_1Pair(raw.baseAddress!, otherRaw.baseAddress!, view, blocks: blocks),
+                        QuantizedDot.q4_1Pair(otherRaw.baseAddress!, raw.baseAddress!, view, blocks: blocks))
+                default: QuantizedDot.q8_0(raw.baseAddress!, view, blocks: blocks)
+                }
             }
         }
         return (fast, reference, scale)
     }
 
+    /// The row's result from the first and second slot of a pair kernel, which must be bit-identical.
+    static func pairAgreement(_ first: (Float, Float), _ second: (Float, Float)) -> Float {
+        first.0 == second.1 ? first.0 : .nan
+    }
+
     @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0])
-    func fusedDotMatchesDecodeThenDot(type: GGMLType) throws {
+    func integerDotMatchesDecodeThenDot(type: GGMLType) throws {
         for seed in UInt64(1)...20 {
             let (fast, reference, scale) = try Self.compare(type, seed: seed)
             #expect(
                 abs(Double(fast) - reference) <= Self.relativeTolerance * scale,
                 "\(type) seed \(seed): \(fast) vs \(reference)")
         }
+    }
+
+    @Test func quantizationFollowsLlamaCpp() {
+        // One block with a known maximum, one of zeros, one with a NaN: scale = max/127 in fp16, q = round(x·127/max)
+        // to nearest even, Σq, s = fp16(d · Σq); zeros give zeros, and a NaN neither traps nor spreads to other blocks.
+        var x = (0..<32).map { Float($0) - 16 }
+        x[5] = 63.5
+        x += [Float](repeating: 0, count: 32)
+        x += [Float](repeating: 1, count: 31) + [.nan]
+        let activations = QuantizedActivations(capacity: 96)
+        activations.quantize(x, count: 96)
+        let view = activations.view
+        #expect(view.scales[0] == Float(Float16(Float(63.5) / 127)))
+        var sum: Int32 = 0
+        for index in 0..<32 {
+            let expected = (x[index] * (127 / 63.5)).rounded(.toNearestOrEven)
+            #expect(Float(activations.value(block: 0, index: index)) == expected, "element \(index)")
+            sum += Int32(expected)
+        }
+        #expect(view.integerSums[0] == sum)
+        #expect(view.scaledSums[0] == Float(Float16(Float(63.5) / 127 * Float(sum))))
+        #expect(view.scales[1] == 0 && view.integerSums[1] == 0)
+        #expect((0..<32).allSatisfy { activations.value(block: 1, index: $0) == 0 })
     }
 
     @Test func halfWideningMatchesFloat16() {
@@ -98,14 +141,5 @@ import Testing
                 return
             }
         }
-    }
-
-    @Test func interleaveTransposesEachGroupOfSixteen() {
-        let x = (0..<32).map(Float.init)
-        var permuted = [Float](repeating: -1, count: 32)
-        QuantizedDot.interleave(x, count: 32, into: &permuted)
-        // Position 4k + lane holds element 4·lane + k of its group.
-        #expect(Array(permuted[0..<8]) == [0, 4, 8, 12, 1, 5, 9, 13])
-        #expect(Array(permuted[16..<20]) == [16, 20, 24, 28])
     }
 }

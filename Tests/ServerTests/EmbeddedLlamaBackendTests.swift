@@ -52,7 +52,7 @@ import Wire
     @Test(.enabled(if: modelPath != nil)) func answersAndReportsTheFinish() async throws {
         let backend = try EmbeddedLlamaBackend(path: Self.modelPath!)
         let request = ChatRequest(
-            messages: [.init(role: .user, content: "What is the capital of France?")], maxTokens: 12)
+            messages: [.init(role: .user, content: "What is the capital of Germany?")], maxTokens: 12)
         var text = ""
         var finish: BackendEvent?
         for try await event in try await backend.generate(request) {
@@ -61,7 +61,7 @@ import Wire
             case .finished: finish = event
             }
         }
-        #expect(text.contains("Paris"), "\(text)")
+        #expect(text.contains("Berlin"), "\(text)")
         guard case .finished(_, let prompt, let completion) = finish else {
             Issue.record("no finish event")
             return

@@ -106,6 +106,8 @@ public final class Generator: Sendable {
 
     /// Tokens the model's cache holds: prompt plus answer must fit.
     public var contextCapacity: Int { model.cacheCapacity }
+    /// Bytes held by the model's key/value cache.
+    public var cacheByteCount: Int { model.cacheByteCount }
 
     /// A generator that owns `model`.
     public init(model: sending LlamaModel, tokenizer: Tokenizer) {
@@ -200,20 +202,25 @@ public final class Generator: Sendable {
         var history = promptTokens
 
         var logits = [Float](repeating: 0, count: model.configuration.vocabularySize)
-        for (position, token) in promptTokens.enumerated() {
+        // The prompt goes through in batches, cancellation checked between them; only the last batch's last
+        // token needs the vocabulary projection.
+        var fed = 0
+        while fed < promptTokens.count {
             if isCancelled() {
                 result.stopReason = .cancelled
                 result.promptDuration = clock.now - start
                 return result
             }
-            if position == promptTokens.count - 1 {
+            let end = min(fed + model.batchCapacity, promptTokens.count)
+            let batch = Array(promptTokens[fed..<end])
+            if end == promptTokens.count {
                 try logits.withUnsafeMutableBufferPointer { buffer throws(LlamaModelError) in
-                    try model.logits(for: token, position: position, into: buffer)
+                    try model.logits(for: batch, position: fed, into: buffer)
                 }
             } else {
-                // Only the last prompt token's logits are needed: skip the vocabulary projection for the rest.
-                try model.feed(token, position: position)
+                try model.feed(batch, position: fed)
             }
+            fed = end
         }
         let generationStart = clock.now
         result.promptDuration = generationStart - start

@@ -1,121 +1,110 @@
-/// Dot products of one packed weight row with a float vector, read block by block straight from the GGUF bytes.
+/// Integer dot products of packed weight rows with an activation vector quantised to 8 bits, read block by block
+/// straight from the GGUF bytes.
 ///
-/// They replace "decode the row into scratch, then dot": the decoded row never touches memory, and the affine
-/// parts of a block (Q4_0's −8, Q4_1's min) fold into one product with the block's sum of `x`, computed once
-/// per matrix-vector product by ``blockSums(_:count:into:)``. Products are summed as separate multiplies and
-/// adds, never `addProduct`: on the baseline x86-64 target there is no FMA instruction, so a fused
-/// multiply-add becomes a libm call per lane. Results equal the decoded dot up to float reassociation.
+/// This is llama.cpp's scheme for its Q4_0, Q4_1 and Q8_0 matrices: the activation `x` is quantised once per
+/// matrix-vector product to one int8 per element and one scale per 32-element block (``QuantizedActivations``),
+/// then each block's `Σ q_w · q_x` is an exact integer sum and only the per-block scales are floats. Using the
+/// same scheme is what keeps our logits within rounding of the reference, and integer lanes are twice as wide
+/// as float ones.
+///
+/// The kernels are written with plain SIMD integer types so they compile to vector code on every target: the
+/// products are 16-bit (`|q_w · q_x| ≤ 128 · 127`, and at most four are summed per lane before widening), and
+/// 16-bit lanes widen to 32 bits by shifts, because the generic SIMD conversions are calls, not instructions.
+/// Q4 rows are taken in pairs so one 256-bit vector holds a block of each row and the activation is loaded once
+/// for both.
 enum QuantizedDot {
     /// Elements per block of the 32-element formats.
     static let blockLength = 32
 
-    /// `sums[b] = Σ x[32b ..< 32b + 32]` for each of the `count / 32` blocks of `x`.
-    static func blockSums(_ x: UnsafePointer<Float>, count: Int, into sums: UnsafeMutablePointer<Float>) {
-        let raw = UnsafeRawPointer(x)
-        for block in 0..<(count / blockLength) {
-            var total = SIMD4<Float>()
-            for part in 0..<8 {
-                total += raw.loadUnaligned(fromByteOffset: (block * blockLength + 4 * part) * 4, as: SIMD4<Float>.self)
-            }
-            sums[block] = total.sum()
-        }
-    }
-
-    /// Copies `x` into the order the kernels read it: each group of 16 floats transposed as a 4 × 4 matrix.
-    ///
-    /// The kernels load a block's quants as four 32-bit lanes and take byte (or nibble) `k` of every lane with
-    /// one shift, which yields elements `k, k + 4, k + 8, k + 12` of a 16-element half. Permuting `x` once per
-    /// matrix-vector product lines it up with those lanes, so no row needs a shuffle.
-    static func interleave(_ x: UnsafePointer<Float>, count: Int, into permuted: UnsafeMutablePointer<Float>) {
-        for group in 0..<(count / 16) {
-            let source = x + group * 16
-            let target = permuted + group * 16
-            for k in 0..<4 {
-                for lane in 0..<4 { target[4 * k + lane] = source[4 * lane + k] }
-            }
-        }
-    }
-
-    /// Q4_0 row · `x` (`x` interleaved): per block `d · (Σ q·x − 8 · Σ x)`.
-    static func q4_0(
-        _ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, sums: UnsafePointer<Float>, blocks: Int
-    ) -> Float {
-        var accumulator = SIMD4<Float>()
-        var offsets: Float = 0
+    /// Q4_1 rows `a` and `b` · `x`: per block `d_w · d_x · Σ q_w·q_x + m_w · s_x`.
+    @inline(__always)
+    static func q4_1Pair(
+        _ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ x: QuantizedActivations.View, blocks: Int
+    ) -> (Float, Float) {
+        var accumulator = SIMD8<Float>()
+        var minimumsA: Float = 0
+        var minimumsB: Float = 0
         for block in 0..<blocks {
-            let base = row + block * 18
-            let d = half(base, 0)
-            accumulator += nibbleDot(base + 2, x + block * blockLength) * d
-            offsets += d * sums[block]
+            let blockA = a + block * 20
+            let blockB = b + block * 20
+            let products = nibbleProducts(blockA + 4, blockB + 4, x.nibbleOrder + block * 64)
+            let scale = x.scales[block]
+            accumulator += SIMD8<Float>(products) * pairScale(half(blockA, 0) * scale, half(blockB, 0) * scale)
+            let sum = x.scaledSums[block]
+            minimumsA += half(blockA, 2) * sum
+            minimumsB += half(blockB, 2) * sum
         }
-        return accumulator.sum() - 8 * offsets
+        return (accumulator.lowHalf.sum() + minimumsA, accumulator.highHalf.sum() + minimumsB)
     }
 
-    /// Q4_1 row · `x` (`x` interleaved): per block `d · Σ q·x + m · Σ x`.
-    static func q4_1(
-        _ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, sums: UnsafePointer<Float>, blocks: Int
-    ) -> Float {
-        var accumulator = SIMD4<Float>()
-        var minimums: Float = 0
+    /// Q4_0 rows `a` and `b` · `x`: per block `d_w · d_x · (Σ q_w·q_x − 8 · Σ q_x)`, the bracket an exact integer.
+    @inline(__always)
+    static func q4_0Pair(
+        _ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ x: QuantizedActivations.View, blocks: Int
+    ) -> (Float, Float) {
+        var accumulator = SIMD8<Float>()
         for block in 0..<blocks {
-            let base = row + block * 20
-            let d = half(base, 0)
-            let m = half(base, 2)
-            accumulator += nibbleDot(base + 4, x + block * blockLength) * d
-            minimums += m * sums[block]
+            let blockA = a + block * 18
+            let blockB = b + block * 18
+            // Subtracting 8·Σq_x / 4 from each of the four lanes of a row removes the offset exactly.
+            let offset = SIMD8<Int32>(repeating: 2 * x.integerSums[block])
+            let products = nibbleProducts(blockA + 2, blockB + 2, x.nibbleOrder + block * 64) &- offset
+            let scale = x.scales[block]
+            accumulator += SIMD8<Float>(products) * pairScale(half(blockA, 0) * scale, half(blockB, 0) * scale)
         }
-        return accumulator.sum() + minimums
+        return (accumulator.lowHalf.sum(), accumulator.highHalf.sum())
     }
 
-    /// Q8_0 row · `x` (`x` interleaved): per block `d · Σ q·x`.
-    static func q8_0(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, blocks: Int) -> Float {
-        var accumulator = SIMD4<Float>()
+    /// Q8_0 row · `x`: per block `d_w · d_x · Σ q_w·q_x`.
+    @inline(__always)
+    static func q8_0(_ row: UnsafeRawPointer, _ x: QuantizedActivations.View, blocks: Int) -> Float {
+        var accumulator = SIMD8<Float>()
         for block in 0..<blocks {
             let base = row + block * 34
-            let d = half(base, 0)
-            let xBlock = UnsafeRawPointer(x + block * blockLength)
-            var partial = SIMD4<Float>()
-            for halfIndex in 0..<2 {
-                // Flipping the sign bit maps int8 q to the unsigned byte q + 128, which the exponent trick widens.
-                let words =
-                    base.loadUnaligned(fromByteOffset: 2 + 16 * halfIndex, as: SIMD4<UInt32>.self)
-                    ^ 0x8080_8080
-                for k in 0..<4 {
-                    let quants = (words &>> UInt32(8 * k)) & 0xFF
-                    let values = widen(quants) - 128
-                    let xs = xBlock.loadUnaligned(fromByteOffset: (16 * halfIndex + 4 * k) * 4, as: SIMD4<Float>.self)
-                    partial += values * xs
-                }
-            }
-            accumulator += partial * d
+            let words = unsafeBitCast(base.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt16>.self), to: Lanes.self)
+            // Each 16-bit lane holds elements 2i (low byte) and 2i + 1 (high byte); shifts sign-extend both.
+            let even = (words &<< 8) &>> 8
+            let odd = words &>> 8
+            let xs = UnsafeRawPointer(x.evenOdd + block * 32)
+            let products =
+                widenPairs(even &* xs.loadUnaligned(as: Lanes.self))
+                &+ widenPairs(odd &* xs.loadUnaligned(fromByteOffset: 32, as: Lanes.self))
+            accumulator += SIMD8<Float>(products) * (half(base, 0) * x.scales[block])
         }
         return accumulator.sum()
     }
 
-    /// `Σ q·x` over one Q4 block: 16 bytes whose low nibbles are elements 0-15 and high nibbles 16-31.
+    typealias Lanes = SIMD16<Int16>
+
+    /// `Σ q_w · q_x` of one Q4 block of two rows, as four partial sums per row (lanes 0-3 row `a`, 4-7 row `b`).
+    ///
+    /// A 16-bit lane of the packed quants holds bytes `2i` and `2i + 1`, whose low nibbles are elements `2i`,
+    /// `2i + 1` and high nibbles `16 + 2i`, `17 + 2i`; the activation's nibble order lines up with those four shifts.
     @inline(__always)
-    static func nibbleDot(_ quants: UnsafeRawPointer, _ x: UnsafePointer<Float>) -> SIMD4<Float> {
-        let words = quants.loadUnaligned(as: SIMD4<UInt32>.self)
-        let xRaw = UnsafeRawPointer(x)
-        var partial = SIMD4<Float>()
-        // Shift 8k takes the low nibble of byte k of each lane (elements k + 4·lane); shift 8k + 4 its high
-        // nibble (elements 16 + k + 4·lane): the interleaved x holds them at 4k and 16 + 4k.
-        for k in 0..<4 {
-            let low = widen((words &>> UInt32(8 * k)) & 0x0F)
-            let high = widen((words &>> UInt32(8 * k + 4)) & 0x0F)
-            let xLow = xRaw.loadUnaligned(fromByteOffset: 16 * k, as: SIMD4<Float>.self)
-            let xHigh = xRaw.loadUnaligned(fromByteOffset: 64 + 16 * k, as: SIMD4<Float>.self)
-            partial += low * xLow + high * xHigh
-        }
-        return partial
+    static func nibbleProducts(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ x: UnsafePointer<Int16>) -> SIMD8<Int32>
+    {
+        let packed = SIMD16<UInt16>(
+            lowHalf: a.loadUnaligned(as: SIMD8<UInt16>.self), highHalf: b.loadUnaligned(as: SIMD8<UInt16>.self))
+        let xs = UnsafeRawPointer(x)
+        var sum = unsafeBitCast(packed & 0xF, to: Lanes.self) &* xs.loadUnaligned(as: Lanes.self)
+        sum &+=
+            unsafeBitCast((packed &>> 8) & 0xF, to: Lanes.self) &* xs.loadUnaligned(fromByteOffset: 32, as: Lanes.self)
+        sum &+=
+            unsafeBitCast((packed &>> 4) & 0xF, to: Lanes.self) &* xs.loadUnaligned(fromByteOffset: 64, as: Lanes.self)
+        sum &+= unsafeBitCast(packed &>> 12, to: Lanes.self) &* xs.loadUnaligned(fromByteOffset: 96, as: Lanes.self)
+        return widenPairs(sum)
     }
 
-    /// Small unsigned integers (< 2^23) as floats, exactly: OR-ing them under the exponent of 2^23 gives
-    /// 2^23 + q, and subtracting 2^23 leaves q. Plain bit operations, unlike the generic SIMD conversion, which
-    /// is not inlined.
+    /// Adjacent pairs of 16-bit lanes summed into 32-bit lanes, by shifts on the 32-bit view.
     @inline(__always)
-    static func widen(_ values: SIMD4<UInt32>) -> SIMD4<Float> {
-        unsafeBitCast(values | 0x4B00_0000, to: SIMD4<Float>.self) - 0x1p23
+    static func widenPairs(_ lanes: Lanes) -> SIMD8<Int32> {
+        let words = unsafeBitCast(lanes, to: SIMD8<Int32>.self)
+        return ((words &<< 16) &>> 16) &+ (words &>> 16)
+    }
+
+    @inline(__always)
+    static func pairScale(_ a: Float, _ b: Float) -> SIMD8<Float> {
+        SIMD8(lowHalf: SIMD4(repeating: a), highHalf: SIMD4(repeating: b))
     }
 
     /// The little-endian fp16 at `offset`, widened exactly.
@@ -130,5 +119,101 @@ enum QuantizedDot {
         guard magnitude < 0x7C00 else { return Float(Float16(bitPattern: bits)) }
         let value = Float(bitPattern: magnitude << 13) * 0x1p112
         return bits & 0x8000 == 0 ? value : -value
+    }
+}
+
+/// An activation vector quantised for ``QuantizedDot``: per 32-element block one int8 per element and the scale
+/// `d = max|x| / 127` rounded to fp16, as llama.cpp's `quantize_row_q8_0` / `q8_1` compute them (`q = x · 127 /
+/// max|x|` rounded to nearest even), and the block sums `Σ q` and `s = fp16(d · Σ q)` that the affine formats need.
+///
+/// The integers are stored widened to 16 bits in the two orders the kernels read: nibble order (for Q4 rows,
+/// each group of eight doubled for a pair of rows) and even-then-odd (for Q8_0 rows).
+struct QuantizedActivations: ~Copyable {
+    /// Elements of the vectors it can hold.
+    let capacity: Int
+    private let storage: UnsafeMutableRawPointer
+
+    /// Raw pointers into the storage, shared with the threads of one product.
+    struct View: @unchecked Sendable {
+        let scales: UnsafeMutablePointer<Float>
+        let scaledSums: UnsafeMutablePointer<Float>
+        let integerSums: UnsafeMutablePointer<Int32>
+        let nibbleOrder: UnsafeMutablePointer<Int16>
+        let evenOdd: UnsafeMutablePointer<Int16>
+
+        /// The view of the vector that starts `blocks` blocks further on (the next one of a batch).
+        @inline(__always)
+        func advanced(byBlocks blocks: Int) -> View {
+            View(
+                scales: scales + blocks, scaledSums: scaledSums + blocks, integerSums: integerSums + blocks,
+                nibbleOrder: nibbleOrder + 64 * blocks, evenOdd: evenOdd + 32 * blocks)
+        }
+    }
+    let view: View
+
+    init(capacity: Int) {
+        precondition(capacity % QuantizedDot.blockLength == 0, "a multiple of the block length")
+        self.capacity = capacity
+        let blocks = capacity / QuantizedDot.blockLength
+        // Floats and sums, then 64 + 32 Int16 per block; 64-byte aligned so vector loads stay in cache lines.
+        let bytes = blocks * (4 + 4 + 4) + capacity * 2 * 3
+        storage = .allocate(byteCount: bytes, alignment: 64)
+        storage.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        let nibbleOrder = storage.bindMemory(to: Int16.self, capacity: capacity * 2)
+        let evenOdd = (storage + capacity * 4).bindMemory(to: Int16.self, capacity: capacity)
+        let floats = storage + capacity * 6
+        view = View(
+            scales: floats.bindMemory(to: Float.self, capacity: blocks),
+            scaledSums: (floats + blocks * 4).bindMemory(to: Float.self, capacity: blocks),
+            integerSums: (floats + blocks * 8).bindMemory(to: Int32.self, capacity: blocks),
+            nibbleOrder: nibbleOrder, evenOdd: evenOdd)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Quantises the first `count` elements of `x` (a multiple of 32, at most ``capacity``).
+    func quantize(_ x: UnsafePointer<Float>, count: Int) {
+        precondition(count % QuantizedDot.blockLength == 0 && count <= capacity)
+        var q = SIMD32<Int32>()
+        for block in 0..<(count / QuantizedDot.blockLength) {
+            let values = x + block * QuantizedDot.blockLength
+            var maximum: Float = 0
+            for i in 0..<32 { maximum = Swift.max(maximum, abs(values[i])) }
+            let scale = maximum / 127
+            let inverse: Float = maximum != 0 ? 127 / maximum : 0
+            var sum: Int32 = 0
+            for i in 0..<32 {
+                // Adding 1.5·2^23 rounds to the nearest integer, ties to even, into the low mantissa bits: no
+                // libm call on baseline x86-64, and no trap on a NaN.
+                let rounded = values[i] * inverse + 0x1.8p23
+                let integer = Int32(bitPattern: rounded.bitPattern) &- 0x4B40_0000
+                q[i] = integer
+                sum &+= integer
+            }
+            let halfScale = Float(Float16(scale))
+            view.scales[block] = halfScale
+            view.scaledSums[block] = Float(Float16(scale * Float(sum)))
+            view.integerSums[block] = sum
+            let nibble = view.nibbleOrder + block * 64
+            // Group g holds, for lanes i = 0..<8, element 2i, 2i + 1, 16 + 2i or 17 + 2i, written twice.
+            for group in 0..<4 {
+                let first = (group & 2) * 8 + (group & 1)
+                for i in 0..<8 {
+                    let value = Int16(truncatingIfNeeded: q[first + 2 * i])
+                    nibble[16 * group + i] = value
+                    nibble[16 * group + 8 + i] = value
+                }
+            }
+            let evenOdd = view.evenOdd + block * 32
+            for i in 0..<16 {
+                evenOdd[i] = Int16(truncatingIfNeeded: q[2 * i])
+                evenOdd[16 + i] = Int16(truncatingIfNeeded: q[2 * i + 1])
+            }
+        }
+    }
+
+    /// The quantised value of element `index` in block `block` (for tests).
+    func value(block: Int, index: Int) -> Int16 {
+        view.evenOdd[block * 32 + (index % 2 == 0 ? index / 2 : 16 + index / 2)]
     }
 }

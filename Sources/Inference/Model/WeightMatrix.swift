@@ -41,85 +41,139 @@ struct WeightMatrix: Sendable {
         }
     }
 
-    /// `output[i] = Σ_j W[i][j] · input[j]` for every row, with rows split in contiguous chunks over `threads`
-    /// threads.
+    /// `output[b · rows + i] = Σ_j W[i][j] · input_b[j]` for every row `i` and every vector `input_b` of the batch
+    /// last loaded into `context`; rows are split in contiguous chunks over the context's threads, and each row
+    /// is read once for the whole batch.
     ///
-    /// F32, Q4_0, Q4_1 and Q8_0 rows are dotted straight from the packed bytes (``QuantizedDot``); other types
-    /// decode each row into scratch first.
-    func multiply(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, threads: Int) {
-        let blockSumCount = columns / QuantizedDot.blockLength
-        // One allocation for the interleaved copy of x and then its block sums.
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: columns + blockSumCount + 1) { scratch in
-            let interleaved = scratch.baseAddress!
-            let sums = interleaved + columns
-            let type = tensor.type
-            if type == .q4_0 || type == .q4_1 || type == .q8_0 {
-                QuantizedDot.interleave(input, count: columns, into: interleaved)
-                QuantizedDot.blockSums(input, count: columns, into: sums)
-            }
-            let shared = Shared(
-                input: input, interleaved: interleaved, output: output, sums: sums,
-                weights: tensor.data.baseAddress!)
-            // One contiguous chunk per thread: dispatch costs more than any imbalance between two chunks, and
-            // small matrices (k and v projections) stay on the caller's thread.
-            let chunkCount = rows * columns >= 1 << 17 && threads > 1 ? min(threads, rows) : 1
-            let rowsPerChunk = (rows + chunkCount - 1) / chunkCount
-            let work: @Sendable (Int) -> Void = { chunk in
-                let start = chunk * rowsPerChunk
-                let end = min(start + rowsPerChunk, rows)
-                guard start < end else { return }
-                multiplyRows(start..<end, shared)
-            }
-            if chunkCount == 1 {
-                work(0)
-            } else {
-                DispatchQueue.concurrentPerform(iterations: chunkCount, execute: work)
+    /// Q4_0, Q4_1 and Q8_0 rows are dotted in integers with the quantised input (``QuantizedDot``), F32 rows with
+    /// the float input, and other types decode each row into scratch first.
+    func multiply(_ context: ProductContext, into output: UnsafeMutablePointer<Float>) {
+        precondition(context.count == columns, "the loaded input has \(context.count) elements, not \(columns)")
+        let type = tensor.type
+        let quantized = type == .q4_0 || type == .q4_1 || type == .q8_0 ? context.quantizedInput() : nil
+        let shared = Shared(
+            input: context.input, quantized: quantized, batch: context.batch, output: output,
+            weights: tensor.data.baseAddress!)
+        // Rows go out in pairs (the Q4 kernels take two at once); tiny products stay on the caller's thread.
+        let shares = rows * columns * context.batch >= 1 << 15 ? context.pool.threadCount : 1
+        let pairsPerShare = ((rows + 1) / 2 + shares - 1) / shares
+        if shares == 1 {
+            multiplyRows(0..<rows, shared)
+        } else {
+            context.pool.run { share in
+                let start = min(rows, share * pairsPerShare * 2)
+                let end = min(rows, start + pairsPerShare * 2)
+                if start < end { multiplyRows(start..<end, shared) }
             }
         }
     }
 
-    /// The pointers one product's worker threads read and write; the caller keeps them alive until they finish.
+    /// The pointers one product's threads read and write; the caller keeps them alive until they finish.
     private struct Shared: @unchecked Sendable {
         let input: UnsafePointer<Float>
-        /// `input` reordered for the quantized kernels (``QuantizedDot/interleave(_:count:into:)``).
-        let interleaved: UnsafeMutablePointer<Float>
+        let quantized: QuantizedActivations.View?
+        let batch: Int
         let output: UnsafeMutablePointer<Float>
-        let sums: UnsafeMutablePointer<Float>
         let weights: UnsafeRawPointer
     }
 
     private func multiplyRows(_ range: Range<Int>, _ shared: Shared) {
         let rowBytes = tensor.rowByteCount
         let blocks = columns / QuantizedDot.blockLength
-        let input = shared.input
-        let interleaved = shared.interleaved
+        let weights = shared.weights
+        let output = shared.output
+        let rows = self.rows
         switch tensor.type {
-        case .f32:
-            for row in range {
-                let weights = (shared.weights + row * rowBytes).assumingMemoryBound(to: Float.self)
-                shared.output[row] = LlamaKernels.dot(weights, input, count: columns)
-            }
-        case .q4_0:
-            for row in range {
-                shared.output[row] = QuantizedDot.q4_0(
-                    shared.weights + row * rowBytes, interleaved, sums: shared.sums, blocks: blocks)
-            }
-        case .q4_1:
-            for row in range {
-                shared.output[row] = QuantizedDot.q4_1(
-                    shared.weights + row * rowBytes, interleaved, sums: shared.sums, blocks: blocks)
+        case .q4_0, .q4_1:
+            let isQ4_0 = tensor.type == .q4_0
+            forEachPair(range) { a, b in
+                let rowA = weights + a * rowBytes
+                let rowB = weights + b * rowBytes
+                for token in 0..<shared.batch {
+                    let x = shared.quantized!.advanced(byBlocks: token * blocks)
+                    let (first, second) =
+                        isQ4_0
+                        ? QuantizedDot.q4_0Pair(rowA, rowB, x, blocks: blocks)
+                        : QuantizedDot.q4_1Pair(rowA, rowB, x, blocks: blocks)
+                    output[token * rows + a] = first
+                    output[token * rows + b] = second
+                }
             }
         case .q8_0:
             for row in range {
-                shared.output[row] = QuantizedDot.q8_0(shared.weights + row * rowBytes, interleaved, blocks: blocks)
+                for token in 0..<shared.batch {
+                    output[token * rows + row] = QuantizedDot.q8_0(
+                        weights + row * rowBytes, shared.quantized!.advanced(byBlocks: token * blocks), blocks: blocks)
+                }
+            }
+        case .f32:
+            for row in range {
+                let values = (weights + row * rowBytes).assumingMemoryBound(to: Float.self)
+                for token in 0..<shared.batch {
+                    output[token * rows + row] = LlamaKernels.dot(
+                        values, shared.input + token * columns, count: columns)
+                }
             }
         default:
             let scratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: columns)
             defer { scratch.deallocate() }
             for row in range {
                 decodeRow(row, into: scratch)
-                shared.output[row] = LlamaKernels.dot(UnsafePointer(scratch.baseAddress!), input, count: columns)
+                for token in 0..<shared.batch {
+                    output[token * rows + row] = LlamaKernels.dot(
+                        UnsafePointer(scratch.baseAddress!), shared.input + token * columns, count: columns)
+                }
             }
         }
+    }
+
+    /// Calls `body` on consecutive pairs of rows in `range`; an odd last row is paired with itself (its twin's
+    /// result, identical, is written to the same place).
+    @inline(__always)
+    private func forEachPair(_ range: Range<Int>, _ body: (Int, Int) -> Void) {
+        var row = range.lowerBound
+        while row + 1 < range.upperBound {
+            body(row, row + 1)
+            row += 2
+        }
+        if row < range.upperBound { body(row, row) }
+    }
+}
+
+/// What the products of one model share: its worker threads and the current input vector, with the quantised
+/// copy of it that the integer kernels read, made once however many matrices take the same input.
+final class ProductContext {
+    let pool: WorkerPool
+    private let activations: QuantizedActivations
+    /// The loaded input: `batch` vectors of `count` floats, one after the other.
+    private(set) var input: UnsafePointer<Float>
+    private(set) var count = 0
+    private(set) var batch = 1
+    private var isQuantized = false
+
+    init(threads: Int, capacity: Int) {
+        pool = WorkerPool(threads: threads)
+        let rounded = (capacity + QuantizedDot.blockLength - 1) / QuantizedDot.blockLength * QuantizedDot.blockLength
+        activations = QuantizedActivations(capacity: rounded)
+        input = UnsafePointer(bitPattern: MemoryLayout<Float>.alignment)!
+    }
+
+    /// Makes `input` (`batch` consecutive vectors of `count` floats, kept alive and unchanged by the caller until
+    /// the next load) the input of the following products.
+    func load(_ input: UnsafePointer<Float>, count: Int, batch: Int) {
+        precondition(count * batch <= activations.capacity, "the batch exceeds the context's capacity")
+        self.input = input
+        self.count = count
+        self.batch = batch
+        isQuantized = false
+    }
+
+    /// The loaded input quantised, made on first use after a load.
+    func quantizedInput() -> QuantizedActivations.View {
+        if !isQuantized {
+            activations.quantize(input, count: count * batch)
+            isQuantized = true
+        }
+        return activations.view
     }
 }

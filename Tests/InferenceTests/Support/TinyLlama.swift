@@ -36,8 +36,9 @@ struct TinyLlama {
     /// Nil ties the output projection to the embedding.
     var output: [[Float]]?
 
-    init(seed: UInt64 = 42, vocabulary: Int = 32, tied: Bool = false) {
+    init(seed: UInt64 = 42, vocabulary: Int = 32, tied: Bool = false, dim: Int = 16) {
         self.vocabulary = vocabulary
+        self.dim = dim
         var random = SplitMix64(seed: seed)
         func uniform() -> Float { Float(random.next() >> 40) / Float(1 << 24) * 2 - 1 }
         func matrix(_ rows: Int, _ columns: Int, scale: Float) -> [[Float]] {
