@@ -12,6 +12,8 @@ struct SottoServer: AsyncParsableCommand {
             development on any machine.
             """,
         version: "sotto-server \(serverVersion)",
-        subcommands: [ServeCommand.self, ManifestCommand.self, GenerateCommand.self, BenchCommand.self]
+        subcommands: [
+            ServeCommand.self, ManifestCommand.self, GenerateCommand.self, BenchCommand.self, DevCommand.self,
+        ]
     )
 }
