@@ -129,6 +129,19 @@ import Testing
         #expect((0..<32).allSatisfy { activations.value(block: 1, index: $0) == 0 })
     }
 
+    @Test func vectorHalfWideningMatchesFloat16ForFiniteValues() {
+        for bits in UInt32(0)...0xFFFF {
+            let expected = Float(Float16(bitPattern: UInt16(bits)))
+            guard expected.isFinite else { continue }
+            let found = QuantizedDot.halves(SIMD4(bits, 0, bits, 0x3C00))
+            if found[0].bitPattern != expected.bitPattern || found[2].bitPattern != expected.bitPattern || found[3] != 1
+            {
+                Issue.record("fp16 \(bits): \(found) vs \(expected)")
+                return
+            }
+        }
+    }
+
     @Test func halfWideningMatchesFloat16() {
         // Every fp16 bit pattern: normals, subnormals, zeros of both signs, infinities; NaNs only need to stay NaN.
         for bits in UInt16.min...UInt16.max {

@@ -253,9 +253,8 @@ public final class LlamaModel {
 
             normalizeRows(batch, layer.attentionNorm)
             context.load(normalized, count: dim, batch: batch)
-            layer.query.multiply(context, into: query)
-            layer.key.multiply(context, into: keyScratch)
-            layer.value.multiply(context, into: valueScratch)
+            WeightMatrix.multiply(
+                [(layer.query, query), (layer.key, keyScratch), (layer.value, valueScratch)], context)
             for row in 0..<batch {
                 applyRoPE(query + row * queryDim, heads: config.headCount, position: position + row)
                 applyRoPE(keyScratch + row * kvDim, heads: config.kvHeadCount, position: position + row)
@@ -275,8 +274,7 @@ public final class LlamaModel {
 
             normalizeRows(batch, layer.feedForwardNorm)
             context.load(normalized, count: dim, batch: batch)
-            layer.feedForwardGate.multiply(context, into: gate)
-            layer.feedForwardUp.multiply(context, into: up)
+            WeightMatrix.multiply([(layer.feedForwardGate, gate), (layer.feedForwardUp, up)], context)
             LlamaKernels.swiGLU(gate, up, count: batch * ffn)
             context.load(gate, count: ffn, batch: batch)
             layer.feedForwardDown.multiply(context, into: projected)

@@ -22,19 +22,20 @@ enum QuantizedDot {
         _ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ x: QuantizedActivations.View, blocks: Int
     ) -> (Float, Float) {
         var accumulator = SIMD8<Float>()
-        var minimumsA: Float = 0
-        var minimumsB: Float = 0
+        var minimums = SIMD2<Float>()
         for block in 0..<blocks {
             let blockA = a + block * 20
             let blockB = b + block * 20
             let products = nibbleProducts(blockA + 4, blockB + 4, x.nibbleOrder + block * 64)
-            let scale = x.scales[block]
-            accumulator += SIMD8<Float>(products) * pairScale(half(blockA, 0) * scale, half(blockB, 0) * scale)
-            let sum = x.scaledSums[block]
-            minimumsA += half(blockA, 2) * sum
-            minimumsB += half(blockB, 2) * sum
+            // Both rows' d and m (four fp16 values) widened at once.
+            let headerA = blockA.loadUnaligned(as: UInt32.self)
+            let headerB = blockB.loadUnaligned(as: UInt32.self)
+            let header = halves(SIMD4(headerA & 0xFFFF, headerB & 0xFFFF, headerA &>> 16, headerB &>> 16))
+            let scales = header.lowHalf * x.scales[block]
+            accumulator += SIMD8<Float>(products) * pairScale(scales[0], scales[1])
+            minimums += header.highHalf * x.scaledSums[block]
         }
-        return (accumulator.lowHalf.sum() + minimumsA, accumulator.highHalf.sum() + minimumsB)
+        return (accumulator.lowHalf.sum() + minimums[0], accumulator.highHalf.sum() + minimums[1])
     }
 
     /// Q4_0 rows `a` and `b` · `x`: per block `d_w · d_x · (Σ q_w·q_x − 8 · Σ q_x)`, the bracket an exact integer.
@@ -49,8 +50,11 @@ enum QuantizedDot {
             // Subtracting 8·Σq_x / 4 from each of the four lanes of a row removes the offset exactly.
             let offset = SIMD8<Int32>(repeating: 2 * x.integerSums[block])
             let products = nibbleProducts(blockA + 2, blockB + 2, x.nibbleOrder + block * 64) &- offset
-            let scale = x.scales[block]
-            accumulator += SIMD8<Float>(products) * pairScale(half(blockA, 0) * scale, half(blockB, 0) * scale)
+            let header = halves(
+                SIMD4(
+                    UInt32(blockA.loadUnaligned(as: UInt16.self)), UInt32(blockB.loadUnaligned(as: UInt16.self)), 0, 0))
+            let scales = header.lowHalf * x.scales[block]
+            accumulator += SIMD8<Float>(products) * pairScale(scales[0], scales[1])
         }
         return (accumulator.lowHalf.sum(), accumulator.highHalf.sum())
     }
@@ -105,6 +109,16 @@ enum QuantizedDot {
     @inline(__always)
     static func pairScale(_ a: Float, _ b: Float) -> SIMD8<Float> {
         SIMD8(lowHalf: SIMD4(repeating: a), highHalf: SIMD4(repeating: b))
+    }
+
+    /// Four fp16 bit patterns (the low 16 bits of each lane) as floats, by the exponent shift of ``half(_:_:)``:
+    /// exact for finite values; block scales are never infinite or NaN in a valid file (an infinity would read
+    /// as 2^16, a NaN as a large finite value, rather than propagate).
+    @inline(__always)
+    static func halves(_ bits: SIMD4<UInt32>) -> SIMD4<Float> {
+        let magnitude = unsafeBitCast((bits & 0x7FFF) &<< 13, to: SIMD4<Float>.self) * 0x1p112
+        return unsafeBitCast(
+            unsafeBitCast(magnitude, to: SIMD4<UInt32>.self) | ((bits & 0x8000) &<< 16), to: SIMD4<Float>.self)
     }
 
     /// The little-endian fp16 at `offset`, widened exactly.

@@ -48,22 +48,39 @@ struct WeightMatrix: Sendable {
     /// Q4_0, Q4_1 and Q8_0 rows are dotted in integers with the quantised input (``QuantizedDot``), F32 rows with
     /// the float input, and other types decode each row into scratch first.
     func multiply(_ context: ProductContext, into output: UnsafeMutablePointer<Float>) {
-        precondition(context.count == columns, "the loaded input has \(context.count) elements, not \(columns)")
-        let type = tensor.type
-        let quantized = type == .q4_0 || type == .q4_1 || type == .q8_0 ? context.quantizedInput() : nil
-        let shared = Shared(
-            input: context.input, quantized: quantized, batch: context.batch, output: output,
-            weights: tensor.data.baseAddress!)
+        Self.multiply([(self, output)], context)
+    }
+
+    /// Several products of the same loaded input (q, k and v; gate and up) in one hand-out to the threads: each
+    /// thread takes its share of the rows of every matrix, so the threads meet once instead of once per matrix.
+    static func multiply(_ products: [(WeightMatrix, UnsafeMutablePointer<Float>)], _ context: ProductContext) {
+        var work = 0
+        let jobs = products.map { matrix, output in
+            precondition(
+                context.count == matrix.columns,
+                "the loaded input has \(context.count) elements, not \(matrix.columns)")
+            let type = matrix.tensor.type
+            let quantized = type == .q4_0 || type == .q4_1 || type == .q8_0 ? context.quantizedInput() : nil
+            work += matrix.rows * matrix.columns * context.batch
+            return (
+                matrix,
+                Shared(
+                    input: context.input, quantized: quantized, batch: context.batch, output: output,
+                    weights: matrix.tensor.data.baseAddress!)
+            )
+        }
         // Rows go out in pairs (the Q4 kernels take two at once); tiny products stay on the caller's thread.
-        let shares = rows * columns * context.batch >= 1 << 15 ? context.pool.threadCount : 1
-        let pairsPerShare = ((rows + 1) / 2 + shares - 1) / shares
+        let shares = work >= 1 << 15 ? context.pool.threadCount : 1
         if shares == 1 {
-            multiplyRows(0..<rows, shared)
-        } else {
-            context.pool.run { share in
-                let start = min(rows, share * pairsPerShare * 2)
-                let end = min(rows, start + pairsPerShare * 2)
-                if start < end { multiplyRows(start..<end, shared) }
+            for (matrix, shared) in jobs { matrix.multiplyRows(0..<matrix.rows, shared) }
+            return
+        }
+        context.pool.run { share in
+            for (matrix, shared) in jobs {
+                let pairsPerShare = ((matrix.rows + 1) / 2 + shares - 1) / shares
+                let start = min(matrix.rows, share * pairsPerShare * 2)
+                let end = min(matrix.rows, start + pairsPerShare * 2)
+                if start < end { matrix.multiplyRows(start..<end, shared) }
             }
         }
     }
