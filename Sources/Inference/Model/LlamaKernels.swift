@@ -123,14 +123,11 @@ public enum LlamaKernels {
         }
     }
 
-    /// Eight fp16 bit patterns (the low 16 bits of each lane) as floats: exact for finite values (normals and
-    /// subnormals alike, by the same exponent shift as ``QuantizedDot/half(_:_:)``); the cache holds no others,
-    /// but an infinity would read as 2^16.
+    /// Eight fp16 bit patterns (the low 16 bits of each lane) as floats, four lanes at a time by
+    /// ``QuantizedDot/halves(_:)``: exact for finite values; the cache holds no others.
     @inline(__always)
     static func widenHalves(_ bits: SIMD8<UInt32>) -> SIMD8<Float> {
-        let magnitude = unsafeBitCast((bits & 0x7FFF) &<< 13, to: SIMD8<Float>.self) * 0x1p112
-        return unsafeBitCast(
-            unsafeBitCast(magnitude, to: SIMD8<UInt32>.self) | ((bits & 0x8000) &<< 16), to: SIMD8<Float>.self)
+        SIMD8(lowHalf: QuantizedDot.halves(bits.lowHalf), highHalf: QuantizedDot.halves(bits.highHalf))
     }
 
     /// `e^x` for eight lanes: Cephes' `expf` (range reduction by ln 2 in two parts, a degree-6 polynomial, the
