@@ -106,6 +106,28 @@ import Testing
         }
     }
 
+    /// The two-token Q4_1 kernel gives exactly the one-token kernel's results for each token.
+    @Test func twoTokenKernelEqualsOneTokenKernel() {
+        var random = SplitMix(state: 99)
+        let blocks = Self.columns / QuantizedDot.blockLength
+        let rowA = Self.randomRow(.q4_1, blocks: blocks, using: &random)
+        let rowB = Self.randomRow(.q4_1, blocks: blocks, using: &random)
+        let x = (0..<(2 * Self.columns)).map { _ in Float.random(in: -3...3, using: &random) }
+        let activations = QuantizedActivations(capacity: 2 * Self.columns)
+        activations.quantize(x, count: 2 * Self.columns)
+        let first = activations.view
+        let second = first.advanced(byBlocks: blocks)
+        rowA.withUnsafeBytes { a in
+            rowB.withUnsafeBytes { b in
+                let both = QuantizedDot.q4_1Pair(a.baseAddress!, b.baseAddress!, first, second, blocks: blocks)
+                let one = QuantizedDot.q4_1Pair(a.baseAddress!, b.baseAddress!, first, blocks: blocks)
+                let two = QuantizedDot.q4_1Pair(a.baseAddress!, b.baseAddress!, second, blocks: blocks)
+                #expect(both == SIMD4(one.0, one.1, two.0, two.1))
+                #expect(one.0 != two.0)
+            }
+        }
+    }
+
     @Test func quantizationFollowsLlamaCpp() {
         // One block with a known maximum, one of zeros, one with a NaN: scale = max/127 in fp16, q = round(x·127/max)
         // to nearest even, Σq, s = fp16(d · Σq); zeros give zeros, and a NaN neither traps nor spreads to other blocks.

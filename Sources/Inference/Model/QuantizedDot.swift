@@ -26,16 +26,50 @@ enum QuantizedDot {
         for block in 0..<blocks {
             let blockA = a + block * 20
             let blockB = b + block * 20
-            let products = nibbleProducts(blockA + 4, blockB + 4, x.nibbleOrder + block * 64)
-            // Both rows' d and m (four fp16 values) widened at once.
-            let headerA = blockA.loadUnaligned(as: UInt32.self)
-            let headerB = blockB.loadUnaligned(as: UInt32.self)
-            let header = halves(SIMD4(headerA & 0xFFFF, headerB & 0xFFFF, headerA &>> 16, headerB &>> 16))
+            let products = Nibbles(blockA + 4, blockB + 4).products(x.nibbleOrder + block * 64)
+            let header = q4_1Header(blockA, blockB)
             let scales = header.lowHalf * x.scales[block]
             accumulator += SIMD8<Float>(products) * pairScale(scales[0], scales[1])
             minimums += header.highHalf * x.scaledSums[block]
         }
         return (accumulator.lowHalf.sum() + minimums[0], accumulator.highHalf.sum() + minimums[1])
+    }
+
+    /// ``q4_1Pair(_:_:_:blocks:)`` for two activation vectors at once (two tokens of a prompt), unpacking each
+    /// block once: `(a·x, b·x, a·y, b·y)`.
+    @inline(__always)
+    static func q4_1Pair(
+        _ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ x: QuantizedActivations.View, _ y: QuantizedActivations.View,
+        blocks: Int
+    ) -> SIMD4<Float> {
+        var accumulatorX = SIMD8<Float>()
+        var accumulatorY = SIMD8<Float>()
+        var minimums = SIMD4<Float>()
+        for block in 0..<blocks {
+            let blockA = a + block * 20
+            let blockB = b + block * 20
+            let nibbles = Nibbles(blockA + 4, blockB + 4)
+            let header = q4_1Header(blockA, blockB)
+            let scalesX = header.lowHalf * x.scales[block]
+            let scalesY = header.lowHalf * y.scales[block]
+            accumulatorX +=
+                SIMD8<Float>(nibbles.products(x.nibbleOrder + block * 64)) * pairScale(scalesX[0], scalesX[1])
+            accumulatorY +=
+                SIMD8<Float>(nibbles.products(y.nibbleOrder + block * 64)) * pairScale(scalesY[0], scalesY[1])
+            minimums += SIMD4(
+                lowHalf: header.highHalf * x.scaledSums[block], highHalf: header.highHalf * y.scaledSums[block])
+        }
+        return SIMD4(
+            accumulatorX.lowHalf.sum(), accumulatorX.highHalf.sum(), accumulatorY.lowHalf.sum(),
+            accumulatorY.highHalf.sum()) + minimums
+    }
+
+    /// Both rows' d and m (four fp16 values) widened at once: `(d_a, d_b, m_a, m_b)`.
+    @inline(__always)
+    static func q4_1Header(_ blockA: UnsafeRawPointer, _ blockB: UnsafeRawPointer) -> SIMD4<Float> {
+        let headerA = blockA.loadUnaligned(as: UInt32.self)
+        let headerB = blockB.loadUnaligned(as: UInt32.self)
+        return halves(SIMD4(headerA & 0xFFFF, headerB & 0xFFFF, headerA &>> 16, headerB &>> 16))
     }
 
     /// Q4_0 rows `a` and `b` · `x`: per block `d_w · d_x · (Σ q_w·q_x − 8 · Σ q_x)`, the bracket an exact integer.
@@ -49,7 +83,7 @@ enum QuantizedDot {
             let blockB = b + block * 18
             // Subtracting 8·Σq_x / 4 from each of the four lanes of a row removes the offset exactly.
             let offset = SIMD8<Int32>(repeating: 2 * x.integerSums[block])
-            let products = nibbleProducts(blockA + 2, blockB + 2, x.nibbleOrder + block * 64) &- offset
+            let products = Nibbles(blockA + 2, blockB + 2).products(x.nibbleOrder + block * 64) &- offset
             let header = halves(
                 SIMD4(
                     UInt32(blockA.loadUnaligned(as: UInt16.self)), UInt32(blockB.loadUnaligned(as: UInt16.self)), 0, 0))
@@ -80,23 +114,38 @@ enum QuantizedDot {
 
     typealias Lanes = SIMD16<Int16>
 
-    /// `Σ q_w · q_x` of one Q4 block of two rows, as four partial sums per row (lanes 0-3 row `a`, 4-7 row `b`).
+    /// One Q4 block of two rows unpacked to one nibble per 16-bit lane (lanes 0-7 row `a`, 8-15 row `b`), ready
+    /// to multiply with any number of activation vectors.
     ///
     /// A 16-bit lane of the packed quants holds bytes `2i` and `2i + 1`, whose low nibbles are elements `2i`,
     /// `2i + 1` and high nibbles `16 + 2i`, `17 + 2i`; the activation's nibble order lines up with those four shifts.
-    @inline(__always)
-    static func nibbleProducts(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ x: UnsafePointer<Int16>) -> SIMD8<Int32>
-    {
-        let packed = SIMD16<UInt16>(
-            lowHalf: a.loadUnaligned(as: SIMD8<UInt16>.self), highHalf: b.loadUnaligned(as: SIMD8<UInt16>.self))
-        let xs = UnsafeRawPointer(x)
-        var sum = unsafeBitCast(packed & 0xF, to: Lanes.self) &* xs.loadUnaligned(as: Lanes.self)
-        sum &+=
-            unsafeBitCast((packed &>> 8) & 0xF, to: Lanes.self) &* xs.loadUnaligned(fromByteOffset: 32, as: Lanes.self)
-        sum &+=
-            unsafeBitCast((packed &>> 4) & 0xF, to: Lanes.self) &* xs.loadUnaligned(fromByteOffset: 64, as: Lanes.self)
-        sum &+= unsafeBitCast(packed &>> 12, to: Lanes.self) &* xs.loadUnaligned(fromByteOffset: 96, as: Lanes.self)
-        return widenPairs(sum)
+    struct Nibbles {
+        let low: Lanes
+        let lowOdd: Lanes
+        let high: Lanes
+        let highOdd: Lanes
+
+        @inline(__always)
+        init(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer) {
+            let packed = SIMD16<UInt16>(
+                lowHalf: a.loadUnaligned(as: SIMD8<UInt16>.self), highHalf: b.loadUnaligned(as: SIMD8<UInt16>.self))
+            low = unsafeBitCast(packed & 0xF, to: Lanes.self)
+            lowOdd = unsafeBitCast((packed &>> 8) & 0xF, to: Lanes.self)
+            high = unsafeBitCast((packed &>> 4) & 0xF, to: Lanes.self)
+            highOdd = unsafeBitCast(packed &>> 12, to: Lanes.self)
+        }
+
+        /// `Σ q_w · q_x` with one block of activations in nibble order, as four partial sums per row (lanes 0-3
+        /// row `a`, 4-7 row `b`).
+        @inline(__always)
+        func products(_ x: UnsafePointer<Int16>) -> SIMD8<Int32> {
+            let xs = UnsafeRawPointer(x)
+            var sum = low &* xs.loadUnaligned(as: Lanes.self)
+            sum &+= lowOdd &* xs.loadUnaligned(fromByteOffset: 32, as: Lanes.self)
+            sum &+= high &* xs.loadUnaligned(fromByteOffset: 64, as: Lanes.self)
+            sum &+= highOdd &* xs.loadUnaligned(fromByteOffset: 96, as: Lanes.self)
+            return widenPairs(sum)
+        }
     }
 
     /// Adjacent pairs of 16-bit lanes summed into 32-bit lanes, by shifts on the 32-bit view.

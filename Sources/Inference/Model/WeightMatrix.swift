@@ -101,17 +101,36 @@ struct WeightMatrix: Sendable {
         let output = shared.output
         let rows = self.rows
         switch tensor.type {
-        case .q4_0, .q4_1:
-            let isQ4_0 = tensor.type == .q4_0
+        case .q4_1:
+            forEachPair(range) { a, b in
+                let rowA = weights + a * rowBytes
+                let rowB = weights + b * rowBytes
+                // Tokens two at a time share the unpacking of each block.
+                var token = 0
+                while token + 1 < shared.batch {
+                    let x = shared.quantized!.advanced(byBlocks: token * blocks)
+                    let y = shared.quantized!.advanced(byBlocks: (token + 1) * blocks)
+                    let results = QuantizedDot.q4_1Pair(rowA, rowB, x, y, blocks: blocks)
+                    output[token * rows + a] = results[0]
+                    output[token * rows + b] = results[1]
+                    output[(token + 1) * rows + a] = results[2]
+                    output[(token + 1) * rows + b] = results[3]
+                    token += 2
+                }
+                if token < shared.batch {
+                    let x = shared.quantized!.advanced(byBlocks: token * blocks)
+                    let (first, second) = QuantizedDot.q4_1Pair(rowA, rowB, x, blocks: blocks)
+                    output[token * rows + a] = first
+                    output[token * rows + b] = second
+                }
+            }
+        case .q4_0:
             forEachPair(range) { a, b in
                 let rowA = weights + a * rowBytes
                 let rowB = weights + b * rowBytes
                 for token in 0..<shared.batch {
                     let x = shared.quantized!.advanced(byBlocks: token * blocks)
-                    let (first, second) =
-                        isQ4_0
-                        ? QuantizedDot.q4_0Pair(rowA, rowB, x, blocks: blocks)
-                        : QuantizedDot.q4_1Pair(rowA, rowB, x, blocks: blocks)
+                    let (first, second) = QuantizedDot.q4_0Pair(rowA, rowB, x, blocks: blocks)
                     output[token * rows + a] = first
                     output[token * rows + b] = second
                 }
