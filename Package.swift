@@ -86,7 +86,7 @@ let package = Package(
             name: "Inference",
             swiftSettings: [
                 .unsafeFlags(["-O"], .when(configuration: .debug)), .unsafeFlags(inferenceCPUFlags),
-            ]),
+            ] + (inferenceCPUFlags.isEmpty ? [] : [.define("SOTTO_FMA")])),
 
         .executableTarget(
             name: "sotto",

@@ -13,8 +13,7 @@ public enum LlamaKernels {
         while index + 16 <= count {
             let left = rawA.loadUnaligned(fromByteOffset: index * stride, as: SIMD16<Float>.self)
             let right = rawB.loadUnaligned(fromByteOffset: index * stride, as: SIMD16<Float>.self)
-            // Not `addProduct`: without FMA in the baseline x86-64 target it becomes a libm call per lane.
-            accumulator += left * right
+            accumulator.accumulate(left, right)
             index += 16
         }
         var sum = accumulator.sum()
@@ -93,8 +92,10 @@ public enum LlamaKernels {
         let x = UnsafeRawPointer(permuted)
         for group in stride(from: 0, to: count, by: halfGroup) {
             let bits = halves.loadUnaligned(fromByteOffset: 2 * group, as: SIMD8<UInt32>.self)
-            even += widenHalves(bits & 0xFFFF) * x.loadUnaligned(fromByteOffset: 4 * group, as: SIMD8<Float>.self)
-            odd += widenHalves(bits &>> 16) * x.loadUnaligned(fromByteOffset: 4 * group + 32, as: SIMD8<Float>.self)
+            even.accumulate(
+                widenHalves(bits & 0xFFFF), x.loadUnaligned(fromByteOffset: 4 * group, as: SIMD8<Float>.self))
+            odd.accumulate(
+                widenHalves(bits &>> 16), x.loadUnaligned(fromByteOffset: 4 * group + 32, as: SIMD8<Float>.self))
         }
         return (even + odd).sum()
     }
@@ -112,8 +113,8 @@ public enum LlamaKernels {
             for t in 0..<count {
                 let bits = row.loadUnaligned(as: SIMD8<UInt32>.self)
                 let weight = weights[t]
-                even += widenHalves(bits & 0xFFFF) * weight
-                odd += widenHalves(bits &>> 16) * weight
+                even.accumulate(widenHalves(bits & 0xFFFF), SIMD8(repeating: weight))
+                odd.accumulate(widenHalves(bits &>> 16), SIMD8(repeating: weight))
                 row += stride
             }
             for lane in 0..<8 {
@@ -194,5 +195,18 @@ public enum LlamaKernels {
             gate[index] = value / (1 + exp(SIMD8(repeating: -value))[0]) * up[index]
             index += 1
         }
+    }
+}
+
+extension SIMD where Scalar == Float {
+    /// `self += a · b`, fused into one rounding where the build has FMA (as ggml's kernels are), two roundings
+    /// otherwise: on a target without FMA a fused multiply-add is a libm call per lane.
+    @inline(__always)
+    mutating func accumulate(_ a: Self, _ b: Self) {
+        #if SOTTO_FMA
+            addProduct(a, b)
+        #else
+            self += a * b
+        #endif
     }
 }

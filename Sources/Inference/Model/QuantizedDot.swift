@@ -29,7 +29,7 @@ enum QuantizedDot {
             let products = Nibbles(blockA + 4, blockB + 4).products(x.nibbleOrder + block * 64)
             let header = q4_1Header(blockA, blockB)
             let scales = header.lowHalf * x.scales[block]
-            accumulator += SIMD8<Float>(products) * pairScale(scales[0], scales[1])
+            accumulator.accumulate(SIMD8<Float>(products), pairScale(scales[0], scales[1]))
             minimums += header.highHalf * x.scaledSums[block]
         }
         return (accumulator.lowHalf.sum() + minimums[0], accumulator.highHalf.sum() + minimums[1])
@@ -52,10 +52,10 @@ enum QuantizedDot {
             let header = q4_1Header(blockA, blockB)
             let scalesX = header.lowHalf * x.scales[block]
             let scalesY = header.lowHalf * y.scales[block]
-            accumulatorX +=
-                SIMD8<Float>(nibbles.products(x.nibbleOrder + block * 64)) * pairScale(scalesX[0], scalesX[1])
-            accumulatorY +=
-                SIMD8<Float>(nibbles.products(y.nibbleOrder + block * 64)) * pairScale(scalesY[0], scalesY[1])
+            accumulatorX.accumulate(
+                SIMD8<Float>(nibbles.products(x.nibbleOrder + block * 64)), pairScale(scalesX[0], scalesX[1]))
+            accumulatorY.accumulate(
+                SIMD8<Float>(nibbles.products(y.nibbleOrder + block * 64)), pairScale(scalesY[0], scalesY[1]))
             minimums += SIMD4(
                 lowHalf: header.highHalf * x.scaledSums[block], highHalf: header.highHalf * y.scaledSums[block])
         }
@@ -88,7 +88,7 @@ enum QuantizedDot {
                 SIMD4(
                     UInt32(blockA.loadUnaligned(as: UInt16.self)), UInt32(blockB.loadUnaligned(as: UInt16.self)), 0, 0))
             let scales = header.lowHalf * x.scales[block]
-            accumulator += SIMD8<Float>(products) * pairScale(scales[0], scales[1])
+            accumulator.accumulate(SIMD8<Float>(products), pairScale(scales[0], scales[1]))
         }
         return (accumulator.lowHalf.sum(), accumulator.highHalf.sum())
     }
@@ -107,7 +107,7 @@ enum QuantizedDot {
             let products =
                 widenPairs(even &* xs.loadUnaligned(as: Lanes.self))
                 &+ widenPairs(odd &* xs.loadUnaligned(fromByteOffset: 32, as: Lanes.self))
-            accumulator += SIMD8<Float>(products) * (half(base, 0) * x.scales[block])
+            accumulator.accumulate(SIMD8<Float>(products), SIMD8(repeating: half(base, 0) * x.scales[block]))
         }
         return accumulator.sum()
     }
