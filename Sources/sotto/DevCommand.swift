@@ -4,7 +4,7 @@ import ArgumentParser
 struct Dev: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Developer tools: protocol test vectors and benchmarks.",
-        subcommands: [NoiseVectorsCommand.self, Bench.self]
+        subcommands: [NoiseVectorsCommand.self, Bench.self, TUIDemoCommand.self]
     )
 }
 
@@ -12,6 +12,6 @@ struct Dev: AsyncParsableCommand {
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (build with -c release for meaningful figures).",
-        subcommands: [CryptoBenchCommand.self]
+        subcommands: [CryptoBenchCommand.self, TUIBenchCommand.self]
     )
 }

@@ -1,0 +1,53 @@
+/// A key press, decoded from the terminal's input.
+public enum Key: Hashable, Sendable {
+    case character(Character)
+    case enter
+    /// Alt-Enter: a newline in the composer (Shift-Enter is not told apart by terminals).
+    case altEnter
+    case tab, backTab, backspace, delete, escape
+    case up, down, left, right, home, end, pageUp, pageDown
+    /// Ctrl with a letter, lower case: `.control("j")` is Ctrl-J.
+    case control(Character)
+    /// Alt (or Esc then) a character.
+    case alt(Character)
+    /// F1…F12.
+    case function(Int)
+}
+
+/// Everything `update` reacts to: input, the terminal, and the results of effects.
+public enum AppEvent: Hashable, Sendable {
+    case key(Key)
+    /// A bracketed paste: inserted, never sent.
+    case paste(String)
+    case resize(Size)
+    case service(ServiceEvent)
+}
+
+/// What the chat service reports back to the app. Times are seconds on the runtime's
+/// monotonic clock, so tokens per second stay a pure computation.
+public enum ServiceEvent: Hashable, Sendable {
+    case conversationsLoaded([ConversationSummary], folders: [Folder])
+    case conversationLoaded(ConversationID, [ChatMessage])
+    case status(StatusInfo)
+    case answerToken(ConversationID, String, time: Double)
+    case answerFinished(ConversationID, time: Double)
+    /// The answer broke off; the partial text stays, marked interrupted.
+    case answerFailed(ConversationID, message: String)
+    /// Something went wrong outside an answer; shown in the banner.
+    case failed(message: String)
+}
+
+/// A side effect `update` asks the runtime to perform. Effects run as tasks and post
+/// their results back as `ServiceEvent`s.
+public enum Effect: Hashable, Sendable {
+    case loadConversations
+    case loadConversation(ConversationID)
+    case loadStatus
+    /// Sends the conversation so far (ending with the user's prompt) and streams the answer.
+    case send(ConversationID, messages: [ChatMessage], instructions: String)
+    case stop(ConversationID)
+    case save(ConversationSummary)
+    case delete(ConversationID)
+    case copyToClipboard(String)
+    case quit
+}

@@ -1,0 +1,36 @@
+/// What the status bar tells about the session; filled by the chat service.
+public struct StatusInfo: Hashable, Sendable {
+    public enum LockState: Hashable, Sendable { case locked, unlocked }
+
+    /// The outcome of the last verification of the server.
+    public enum Attestation: Hashable, Sendable {
+        case unverified
+        /// - Parameters:
+        ///   - platform: `sev-snp`, `tdx` or `dev`.
+        ///   - measurement: the launch measurement, hex.
+        ///   - simulated: the development authority signed it, not hardware.
+        case verified(platform: String, measurement: String, simulated: Bool)
+        case failed(code: String)
+    }
+
+    public enum SyncState: Hashable, Sendable {
+        case idle, syncing, synced, offline
+    }
+
+    public var lock: LockState
+    public var server: String
+    public var attestation: Attestation
+    public var model: String
+    public var sync: SyncState
+
+    public init(
+        lock: LockState = .locked, server: String = "", attestation: Attestation = .unverified, model: String = "",
+        sync: SyncState = .idle
+    ) {
+        self.lock = lock
+        self.server = server
+        self.attestation = attestation
+        self.model = model
+        self.sync = sync
+    }
+}

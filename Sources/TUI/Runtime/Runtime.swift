@@ -1,0 +1,130 @@
+/// Runs the app: reads input from a backend, feeds `update`, runs effects as tasks against
+/// the chat service, and presents `view` — all on the calling thread, which must be the one
+/// that owns the backend (ncurses: one thread only).
+public final class Runtime {
+    public private(set) var model: AppModel
+    public let backend: any TerminalBackend
+    let service: any ChatService
+    let themes: ThemeCatalog
+    let inbox = Inbox()
+    let cache = RenderCache()
+    private var answers: [ConversationID: Task<Void, Never>] = [:]
+    private var dirty = true
+    private let start = ContinuousClock.now
+
+    public init(backend: any TerminalBackend, service: any ChatService, themes: ThemeCatalog, themeName: String? = nil)
+    {
+        self.backend = backend
+        self.service = service
+        self.themes = themes
+        let name = themeName.flatMap { themes.themes[$0] != nil ? $0 : nil } ?? ThemeCatalog.defaultThemeName
+        model = AppModel(size: backend.size, themeName: name, themeNames: themes.names)
+        if let problem = themes.problems.first { model.banner = problem.description }
+        run(Update.start())
+    }
+
+    /// Loops until the user quits.
+    public func run() {
+        while !model.quitting {
+            step(timeoutMilliseconds: model.streaming.isEmpty ? 50 : 16)
+        }
+        for task in answers.values { task.cancel() }
+    }
+
+    /// One turn of the loop: input, posted results, update, effects, and a frame if anything changed.
+    public func step(timeoutMilliseconds: Int = 0) {
+        if dirty { render() }
+        let events = backend.readEvents(timeoutMilliseconds: timeoutMilliseconds) + inbox.drain()
+        for event in events {
+            send(event)
+        }
+        if dirty { render() }
+    }
+
+    /// Applies one event as if it had arrived (tests, scripted demos).
+    public func send(_ event: AppEvent) {
+        let effects = Update.update(&model, event)
+        dirty = true
+        run(effects)
+    }
+
+    /// The current frame, rendered now.
+    public func render() {
+        let frame = AppView.render(model, cache: cache)
+        if let maxScroll = frame.maxScroll, model.scrollOffset > maxScroll {
+            // The view found the top: keep the offset where PgDn acts at once.
+            model.scrollOffset = maxScroll
+        }
+        backend.present(frame.buffer, theme: themes.theme(named: model.themeName))
+        dirty = false
+    }
+
+    private func run(_ effects: [Effect]) {
+        for effect in effects {
+            perform(effect)
+        }
+    }
+
+    private func perform(_ effect: Effect) {
+        let inbox = self.inbox
+        let service = self.service
+        switch effect {
+        case .quit:
+            model.quitting = true
+        case .copyToClipboard(let text):
+            backend.copyToClipboard(text)
+        case .loadStatus:
+            Task { inbox.post(.service(.status(await service.status()))) }
+        case .loadConversations:
+            Task {
+                do {
+                    let (conversations, folders) = try await service.conversations()
+                    inbox.post(.service(.conversationsLoaded(conversations, folders: folders)))
+                } catch {
+                    inbox.post(.service(.failed(message: "Could not load the conversations: \(error)")))
+                }
+            }
+        case .loadConversation(let id):
+            Task {
+                do {
+                    inbox.post(.service(.conversationLoaded(id, try await service.messages(of: id))))
+                } catch {
+                    inbox.post(.service(.failed(message: "Could not load the conversation: \(error)")))
+                }
+            }
+        case .save(let summary):
+            Task {
+                do { try await service.save(summary) } catch {
+                    inbox.post(.service(.failed(message: "Could not save the conversation: \(error)")))
+                }
+            }
+        case .delete(let id):
+            Task {
+                do { try await service.delete(id) } catch {
+                    inbox.post(.service(.failed(message: "Could not delete the conversation: \(error)")))
+                }
+            }
+        case .stop(let id):
+            answers.removeValue(forKey: id)?.cancel()
+        case .send(let id, let messages, let instructions):
+            let start = self.start
+            answers[id]?.cancel()
+            answers[id] = Task {
+                func now() -> Double {
+                    let elapsed = ContinuousClock.now - start
+                    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                }
+                do {
+                    for try await token in service.send(messages, in: id, instructions: instructions) {
+                        inbox.post(.service(.answerToken(id, token, time: now())))
+                    }
+                    if !Task.isCancelled { inbox.post(.service(.answerFinished(id, time: now()))) }
+                } catch {
+                    if !Task.isCancelled {
+                        inbox.post(.service(.answerFailed(id, message: "The answer broke off: \(error)")))
+                    }
+                }
+            }
+        }
+    }
+}

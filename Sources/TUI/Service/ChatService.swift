@@ -1,0 +1,22 @@
+/// What the TUI needs from the rest of the client: history, chat and the session's status.
+/// The real implementation wraps Core (verification, the encrypted channel, the cache);
+/// `InMemoryChatService` stands in for it in tests and the demo.
+public protocol ChatService: Sendable {
+    /// The conversations and folders, in display order.
+    func conversations() async throws -> (conversations: [ConversationSummary], folders: [Folder])
+    /// The messages of one conversation.
+    func messages(of id: ConversationID) async throws -> [ChatMessage]
+    /// Sends the conversation so far and streams the answer's text as it arrives. The
+    /// stream finishes after the whole answer and throws when it breaks off. Cancelling
+    /// the consuming task stops generation.
+    /// - Parameter instructions: the folder's custom instructions, sent as the system prompt.
+    func send(
+        _ messages: [ChatMessage], in id: ConversationID, instructions: String
+    ) -> AsyncThrowingStream<String, any Error>
+    /// Stores a conversation's title, folder and pin.
+    func save(_ summary: ConversationSummary) async throws
+    /// Deletes a conversation and its history.
+    func delete(_ id: ConversationID) async throws
+    /// Lock state, server, attestation verdict, model and sync state.
+    func status() async -> StatusInfo
+}

@@ -1,0 +1,126 @@
+import Synchronization
+
+/// A `ChatService` that keeps everything in memory and answers with scripted text, token
+/// by token. Tests use it with no delay; the demo with a small one so streaming shows.
+public final class InMemoryChatService: ChatService {
+    struct State {
+        var conversations: [ConversationSummary]
+        var folders: [Folder]
+        var messages: [ConversationID: [ChatMessage]]
+        var sent: [(ConversationID, [ChatMessage], String)] = []
+    }
+
+    private let state: Mutex<State>
+    private let statusInfo: StatusInfo
+    private let answer: @Sendable ([ChatMessage]) -> String
+    private let tokenDelay: Duration
+    /// Fail each answer after this many tokens (a dropped connection), or never.
+    private let failAfterTokens: Int?
+
+    /// - Parameters:
+    ///   - answer: the reply to a conversation (default: a Markdown echo of the prompt).
+    ///   - tokenDelay: the pause between tokens.
+    public init(
+        conversations: [ConversationSummary] = [], folders: [Folder] = [],
+        messages: [ConversationID: [ChatMessage]] = [:], status: StatusInfo = StatusInfo(),
+        tokenDelay: Duration = .zero, failAfterTokens: Int? = nil,
+        answer: @escaping @Sendable ([ChatMessage]) -> String = InMemoryChatService.echo
+    ) {
+        state = Mutex(State(conversations: conversations, folders: folders, messages: messages))
+        statusInfo = status
+        self.answer = answer
+        self.tokenDelay = tokenDelay
+        self.failAfterTokens = failAfterTokens
+    }
+
+    /// The default answer: repeats the prompt inside a little Markdown.
+    public static let echo: @Sendable ([ChatMessage]) -> String = { messages in
+        let prompt = messages.last { $0.role == .user }?.text ?? ""
+        return "You said: **\(prompt)**\n\n- this answer is *simulated*\n- nothing left this machine"
+    }
+
+    /// What was sent so far: conversation, messages, instructions.
+    public var sentRequests: [(ConversationID, [ChatMessage], String)] { state.withLock { $0.sent } }
+
+    public func conversations() async throws -> (conversations: [ConversationSummary], folders: [Folder]) {
+        state.withLock { ($0.conversations, $0.folders) }
+    }
+
+    public func messages(of id: ConversationID) async throws -> [ChatMessage] {
+        state.withLock { $0.messages[id] ?? [] }
+    }
+
+    public func send(
+        _ messages: [ChatMessage], in id: ConversationID, instructions: String
+    ) -> AsyncThrowingStream<String, any Error> {
+        state.withLock { $0.sent.append((id, messages, instructions)) }
+        let text = answer(messages)
+        let delay = tokenDelay
+        let failAfter = failAfterTokens
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                var produced = ""
+                var count = 0
+                for token in Self.tokens(of: text) {
+                    if Task.isCancelled { break }
+                    if let failAfter, count >= failAfter {
+                        continuation.finish(throwing: InMemoryChatServiceError.connectionLost)
+                        return
+                    }
+                    if delay > .zero { try? await Task.sleep(for: delay) }
+                    continuation.yield(token)
+                    produced += token
+                    count += 1
+                }
+                let maxID = messages.map(\.id).max() ?? 0
+                self.state.withLock {
+                    $0.messages[id] = messages + [ChatMessage(id: maxID + 1, role: .assistant, text: produced)]
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    public func save(_ summary: ConversationSummary) async throws {
+        state.withLock { state in
+            if let index = state.conversations.firstIndex(where: { $0.id == summary.id }) {
+                state.conversations[index] = summary
+            } else {
+                state.conversations.insert(summary, at: 0)
+            }
+        }
+    }
+
+    public func delete(_ id: ConversationID) async throws {
+        state.withLock {
+            $0.conversations.removeAll { $0.id == id }
+            $0.messages[id] = nil
+        }
+    }
+
+    public func status() async -> StatusInfo { statusInfo }
+
+    /// Splits text into word-sized tokens (a word with its following spaces), as a model streams.
+    static func tokens(of text: String) -> [String] {
+        var tokens: [String] = []
+        var current = ""
+        for c in text {
+            if (c == " " || c == "\n") && !current.isEmpty && current.last != " " && current.last != "\n" {
+                current.append(c)
+                tokens.append(current)
+                current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        if !current.isEmpty { tokens.append(current) }
+        return tokens
+    }
+}
+
+/// The simulated connection broke.
+public enum InMemoryChatServiceError: Error, CustomStringConvertible {
+    case connectionLost
+    public var description: String { "SOTTO-TUI-DEMO-CONNECTION: the connection was lost (simulated)" }
+}

@@ -1,0 +1,513 @@
+/// The app's state machine: a pure function from the state and one event to the next
+/// state and the effects to run. No I/O, no clock, no terminal — tests drive it directly.
+public enum Update {
+    /// Applies `event` to `model`.
+    /// - Returns: the effects the runtime should perform, in order.
+    public static func update(_ model: inout AppModel, _ event: AppEvent) -> [Effect] {
+        switch event {
+        case .resize(let size):
+            model.size = size
+            return []
+        case .paste(let text):
+            return paste(&model, text)
+        case .service(let serviceEvent):
+            return service(&model, serviceEvent)
+        case .key(let key):
+            if model.overlay != nil { return overlayKey(&model, key) }
+            if let effects = globalKey(&model, key) { return effects }
+            switch model.focus {
+            case .input: return inputKey(&model, key)
+            case .list: return listKey(&model, key)
+            }
+        }
+    }
+
+    /// The effects to run when the app starts.
+    public static func start() -> [Effect] {
+        [.loadStatus, .loadConversations]
+    }
+
+    // MARK: - Keys
+
+    private static func globalKey(_ model: inout AppModel, _ key: Key) -> [Effect]? {
+        switch key {
+        case .control("q"): return perform(&model, .quit)
+        case .control("p"):
+            model.overlay = .palette(query: "", selection: 0)
+            return []
+        case .function(1): return perform(&model, .help)
+        case .control("n"): return perform(&model, .newConversation)
+        case .control("f"): return perform(&model, .search)
+        case .control("r"): return perform(&model, .regenerate)
+        case .control("t"): return perform(&model, .switchTheme)
+        case .control("c"):
+            if let current = model.current, model.streaming[current] != nil { return perform(&model, .stop) }
+            model.banner = "Ctrl-Q quits"
+            return []
+        case .control("e"):
+            model.banner = "Editing in $EDITOR is not available yet"
+            return []
+        case .tab, .backTab:
+            model.focus = model.focus == .input ? .list : .input
+            if model.focus == .list { model.listSelection = selectedRowIndex(model) }
+            return []
+        case .pageUp:
+            model.scrollOffset += pageSize(model)
+            return []
+        case .pageDown:
+            model.scrollOffset = max(0, model.scrollOffset - pageSize(model))
+            return []
+        case .escape:
+            if let current = model.current, model.streaming[current] != nil { return perform(&model, .stop) }
+            if model.filter != nil {
+                model.filter = nil
+                return []
+            }
+            if model.banner != nil {
+                model.banner = nil
+                return []
+            }
+            model.focus = .input
+            return []
+        default:
+            return nil
+        }
+    }
+
+    private static func inputKey(_ model: inout AppModel, _ key: Key) -> [Effect] {
+        switch key {
+        case .character(let c): model.input.insert(String(c))
+        case .enter: return send(&model)
+        case .altEnter, .control("j"): model.input.insert("\n")
+        case .backspace: model.input.backspace()
+        case .delete: model.input.deleteForward()
+        case .left: model.input.moveLeft()
+        case .right: model.input.moveRight()
+        case .home, .control("a"): model.input.moveHome()
+        case .end: model.input.moveEnd()
+        case .up:
+            if !model.input.moveUp() { model.scrollOffset += 1 }
+        case .down:
+            if !model.input.moveDown() { model.scrollOffset = max(0, model.scrollOffset - 1) }
+        case .control("w"): model.input.deleteWordBackward()
+        case .control("u"): model.input.clear()
+        default: break
+        }
+        return []
+    }
+
+    private static func listKey(_ model: inout AppModel, _ key: Key) -> [Effect] {
+        let rows = model.listRows
+        if model.filter != nil {
+            switch key {
+            case .character(let c):
+                model.filter?.append(c)
+                model.listSelection = 0
+                return []
+            case .backspace:
+                if model.filter?.isEmpty == true { model.filter = nil } else { model.filter?.removeLast() }
+                model.listSelection = 0
+                return []
+            default: break
+            }
+        }
+        switch key {
+        case .up, .character("k"): moveSelection(&model, by: -1)
+        case .down, .character("j"): moveSelection(&model, by: 1)
+        case .home: moveSelection(&model, by: -rows.count)
+        case .end: moveSelection(&model, by: rows.count)
+        case .character("/"):
+            model.filter = ""
+            model.listSelection = 0
+        case .character("?"): model.overlay = .help
+        case .character("n"): return perform(&model, .newConversation)
+        case .character("p"): return perform(&model, .pin)
+        case .character("d"): return perform(&model, .delete)
+        case .character("r"): return perform(&model, .rename)
+        case .character("m"): return perform(&model, .moveToFolder)
+        case .enter, .character(" "), .character("l"), .right:
+            guard rows.indices.contains(model.listSelection) else { return [] }
+            switch rows[model.listSelection] {
+            case .folder(let folder, _, _):
+                if model.collapsedFolders.contains(folder.id) {
+                    model.collapsedFolders.remove(folder.id)
+                } else {
+                    model.collapsedFolders.insert(folder.id)
+                }
+            case .conversation(let summary, _):
+                model.filter = nil
+                model.focus = .input
+                let effects = open(&model, summary.id)
+                model.listSelection = selectedRowIndex(model)
+                return effects
+            case .section: break
+            }
+        default: break
+        }
+        return []
+    }
+
+    private static func overlayKey(_ model: inout AppModel, _ key: Key) -> [Effect] {
+        switch model.overlay {
+        case .help, .notice:
+            model.overlay = nil
+            return key == .control("q") ? perform(&model, .quit) : []
+        case .confirmDelete(let id):
+            model.overlay = nil
+            if key == .character("y") || key == .enter { return delete(&model, id) }
+            return []
+        case .rename(let id, var editor):
+            switch key {
+            case .escape: model.overlay = nil
+            case .enter:
+                model.overlay = nil
+                let title = editor.text.trimmingSpaces()
+                if let index = model.conversations.firstIndex(where: { $0.id == id }), !title.isEmpty {
+                    model.conversations[index].title = title
+                    return [.save(model.conversations[index])]
+                }
+            case .character(let c):
+                editor.insert(String(c))
+                model.overlay = .rename(id, editor)
+            case .backspace:
+                editor.backspace()
+                model.overlay = .rename(id, editor)
+            default: break
+            }
+            return []
+        case .palette(var query, var selection):
+            let matches = paletteMatches(query)
+            switch key {
+            case .escape, .control("p"):
+                model.overlay = nil
+            case .up: selection = max(0, selection - 1)
+            case .down: selection = min(max(0, matches.count - 1), selection + 1)
+            case .enter:
+                model.overlay = nil
+                if matches.indices.contains(selection) { return perform(&model, matches[selection]) }
+                return []
+            case .character(let c):
+                query.append(c)
+                selection = 0
+            case .backspace:
+                if !query.isEmpty { query.removeLast() }
+                selection = 0
+            default: break
+            }
+            if model.overlay != nil { model.overlay = .palette(query: query, selection: selection) }
+            return []
+        case nil:
+            return []
+        }
+    }
+
+    /// The palette's actions matching `query` (every word must occur in the title).
+    public static func paletteMatches(_ query: String) -> [AppAction] {
+        let words = query.lowercased().split(separator: " ")
+        return AppAction.allCases.filter { action in
+            let title = action.title.lowercased()
+            return words.allSatisfy { title.contains($0) }
+        }
+    }
+
+    private static func paste(_ model: inout AppModel, _ text: String) -> [Effect] {
+        switch model.overlay {
+        case .palette(let query, _):
+            model.overlay = .palette(
+                query: query + text.replacingCRLF().split(separator: "\n").joined(separator: " "), selection: 0)
+        case .rename(let id, var editor):
+            editor.insert(text.replacingCRLF().split(separator: "\n").joined(separator: " "))
+            model.overlay = .rename(id, editor)
+        case .some:
+            break
+        case nil:
+            if model.focus == .list, model.filter != nil {
+                model.filter?.append(contentsOf: text.replacingCRLF().split(separator: "\n").joined(separator: " "))
+            } else {
+                model.focus = .input
+                model.input.insert(text)
+            }
+        }
+        return []
+    }
+
+    // MARK: - Actions
+
+    /// Runs one of the app's actions (from a key, the palette or the list).
+    public static func perform(_ model: inout AppModel, _ action: AppAction) -> [Effect] {
+        switch action {
+        case .quit:
+            model.quitting = true
+            return model.streaming.keys.sorted().map { .stop($0) } + [.quit]
+        case .help:
+            model.overlay = .help
+            return []
+        case .newConversation:
+            let id = model.makeConversationID()
+            let summary = ConversationSummary(id: id, title: "New conversation")
+            model.conversations.insert(
+                summary, at: model.conversations.firstIndex { !$0.pinned } ?? model.conversations.count)
+            model.transcripts[id] = []
+            model.current = id
+            model.scrollOffset = 0
+            model.focus = .input
+            model.filter = nil
+            model.listSelection = selectedRowIndex(model)
+            return []
+        case .search:
+            model.focus = .list
+            model.filter = ""
+            model.listSelection = 0
+            return []
+        case .stop:
+            guard let current = model.current, let streaming = model.streaming[current] else { return [] }
+            model.streaming[current] = nil
+            markInterrupted(&model, current, streaming.messageID)
+            return [.stop(current)]
+        case .regenerate:
+            return regenerate(&model)
+        case .pin:
+            guard let id = targetConversation(model), let index = model.conversations.firstIndex(where: { $0.id == id })
+            else { return [] }
+            model.conversations[index].pinned.toggle()
+            model.listSelection = selectedRowIndex(model, id)
+            return [.save(model.conversations[index])]
+        case .delete:
+            guard let id = targetConversation(model) else { return [] }
+            model.overlay = .confirmDelete(id)
+            return []
+        case .rename:
+            guard let id = targetConversation(model), let summary = model.conversations.first(where: { $0.id == id })
+            else { return [] }
+            model.overlay = .rename(id, InputEditor(summary.title))
+            return []
+        case .moveToFolder:
+            guard let id = targetConversation(model), let index = model.conversations.firstIndex(where: { $0.id == id })
+            else { return [] }
+            // Cycles through the folders, then out of them; a picker comes with folder editing.
+            let order = [nil] + model.folders.map(\.id)
+            let position = order.firstIndex(of: model.conversations[index].folder) ?? 0
+            let next = order[(position + 1) % order.count]
+            model.conversations[index].folder = next
+            model.banner = "Moved to " + (model.folders.first { $0.id == next }?.name ?? "no folder")
+            return [.save(model.conversations[index])]
+        case .copyMessage:
+            guard let text = model.messages.last(where: { $0.role == .assistant })?.text, !text.isEmpty else {
+                model.banner = "Nothing to copy yet"
+                return []
+            }
+            model.banner = "Copied the last answer"
+            return [.copyToClipboard(text)]
+        case .copyCodeBlock:
+            guard let text = model.messages.last(where: { $0.role == .assistant })?.text,
+                let code = lastCodeBlock(text)
+            else {
+                model.banner = "No code block in the last answer"
+                return []
+            }
+            model.banner = "Copied the code block"
+            return [.copyToClipboard(code)]
+        case .attestationDetails:
+            model.overlay = .notice(title: "Attestation", lines: attestationLines(model.status))
+            return []
+        case .switchTheme:
+            guard !model.themeNames.isEmpty else { return [] }
+            let index = model.themeNames.firstIndex(of: model.themeName) ?? -1
+            model.themeName = model.themeNames[(index + 1) % model.themeNames.count]
+            model.banner = "Theme: \(model.themeName)"
+            return []
+        case .newFolder, .export:
+            model.banner = "\(action.title) is not available yet"
+            return []
+        }
+    }
+
+    private static func send(_ model: inout AppModel) -> [Effect] {
+        let prompt = model.input.text
+        guard !prompt.trimmingSpaces().replacingOccurrences("\n", "").isEmpty else { return [] }
+        if let current = model.current, model.streaming[current] != nil {
+            model.banner = "Wait for the answer, or press Esc to stop it"
+            return []
+        }
+        var effects: [Effect] = []
+        if model.current == nil { _ = perform(&model, .newConversation) }
+        guard let current = model.current else { return [] }
+        if let index = model.conversations.firstIndex(where: { $0.id == current }),
+            model.conversations[index].title == "New conversation"
+        {
+            let firstLine = prompt.split(separator: "\n").first.map(String.init) ?? prompt
+            model.conversations[index].title = TextWrapper.truncate(firstLine.trimmingSpaces(), width: 40)
+            effects.append(.save(model.conversations[index]))
+        }
+        model.input.clear()
+        model.banner = nil
+        model.scrollOffset = 0
+        var transcript = model.transcripts[current] ?? []
+        transcript.append(ChatMessage(id: model.makeMessageID(), role: .user, text: prompt))
+        return effects + startAnswer(&model, current, history: transcript)
+    }
+
+    private static func startAnswer(_ model: inout AppModel, _ id: ConversationID, history: [ChatMessage]) -> [Effect] {
+        let answerID = model.makeMessageID()
+        model.transcripts[id] = history + [ChatMessage(id: answerID, role: .assistant, text: "")]
+        model.streaming[id] = Streaming(conversation: id, messageID: answerID, tokens: 0)
+        let folder = model.conversations.first { $0.id == id }?.folder
+        let instructions = model.folders.first { $0.id == folder }?.instructions ?? ""
+        return [.send(id, messages: history, instructions: instructions)]
+    }
+
+    private static func regenerate(_ model: inout AppModel) -> [Effect] {
+        guard let current = model.current, model.streaming[current] == nil,
+            var transcript = model.transcripts[current],
+            let lastUser = transcript.lastIndex(where: { $0.role == .user })
+        else { return [] }
+        transcript.removeSubrange((lastUser + 1)...)
+        model.scrollOffset = 0
+        return startAnswer(&model, current, history: transcript)
+    }
+
+    private static func open(_ model: inout AppModel, _ id: ConversationID) -> [Effect] {
+        model.current = id
+        model.scrollOffset = 0
+        if let index = model.conversations.firstIndex(where: { $0.id == id }) {
+            model.conversations[index].unread = false
+        }
+        return model.transcripts[id] == nil ? [.loadConversation(id)] : []
+    }
+
+    private static func delete(_ model: inout AppModel, _ id: ConversationID) -> [Effect] {
+        var effects: [Effect] = []
+        if model.streaming.removeValue(forKey: id) != nil { effects.append(.stop(id)) }
+        model.conversations.removeAll { $0.id == id }
+        model.transcripts[id] = nil
+        if model.current == id {
+            model.current = nil
+            if let first = model.conversations.first { effects += open(&model, first.id) }
+        }
+        model.listSelection = min(model.listSelection, max(0, model.listRows.count - 1))
+        return effects + [.delete(id)]
+    }
+
+    // MARK: - Service events
+
+    private static func service(_ model: inout AppModel, _ event: ServiceEvent) -> [Effect] {
+        switch event {
+        case .status(let status):
+            model.status = status
+        case .conversationsLoaded(let conversations, let folders):
+            model.conversations = conversations
+            model.folders = folders
+            if model.current == nil, let first = model.conversations.first {
+                let effects = open(&model, first.id)
+                model.listSelection = selectedRowIndex(model)
+                return effects
+            }
+        case .conversationLoaded(let id, let messages):
+            if model.streaming[id] == nil { model.transcripts[id] = messages }
+        case .answerToken(let id, let text, let time):
+            guard var streaming = model.streaming[id],
+                let index = model.transcripts[id]?.lastIndex(where: { $0.id == streaming.messageID })
+            else { return [] }
+            model.transcripts[id]?[index].text += text
+            streaming.tokens += 1
+            if streaming.startTime == nil { streaming.startTime = time }
+            streaming.lastTime = time
+            model.streaming[id] = streaming
+        case .answerFinished(let id, _):
+            guard model.streaming.removeValue(forKey: id) != nil else { return [] }
+            if model.current != id, let index = model.conversations.firstIndex(where: { $0.id == id }) {
+                model.conversations[index].unread = true
+            }
+        case .answerFailed(let id, let message):
+            guard let streaming = model.streaming.removeValue(forKey: id) else { return [] }
+            markInterrupted(&model, id, streaming.messageID)
+            model.banner = message
+        case .failed(let message):
+            model.banner = message
+        }
+        return []
+    }
+
+    // MARK: - Helpers
+
+    private static func markInterrupted(_ model: inout AppModel, _ id: ConversationID, _ messageID: Int) {
+        if let index = model.transcripts[id]?.lastIndex(where: { $0.id == messageID }) {
+            model.transcripts[id]?[index].interrupted = true
+        }
+    }
+
+    /// The conversation an action applies to: the highlighted one in the list, else the open one.
+    private static func targetConversation(_ model: AppModel) -> ConversationID? {
+        if model.focus == .list {
+            let rows = model.listRows
+            if rows.indices.contains(model.listSelection), let id = rows[model.listSelection].conversationID {
+                return id
+            }
+        }
+        return model.current
+    }
+
+    private static func moveSelection(_ model: inout AppModel, by delta: Int) {
+        let rows = model.listRows
+        guard !rows.isEmpty else { return }
+        var index = min(max(0, model.listSelection + delta), rows.count - 1)
+        let step = delta < 0 ? -1 : 1
+        while rows.indices.contains(index) && !rows[index].isSelectable { index += step }
+        if !rows.indices.contains(index) {
+            index = model.listSelection
+        }
+        model.listSelection = min(max(0, index), rows.count - 1)
+    }
+
+    private static func selectedRowIndex(_ model: AppModel, _ id: ConversationID? = nil) -> Int {
+        let target = id ?? model.current
+        return model.listRows.firstIndex { $0.conversationID == target && target != nil } ?? 0
+    }
+
+    private static func pageSize(_ model: AppModel) -> Int {
+        max(1, Layout(model: model).chat.height - 2)
+    }
+
+    private static func lastCodeBlock(_ text: String) -> String? {
+        var blocks: [[Substring]] = []
+        var current: [Substring]?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.drop(while: { $0 == " " }).hasPrefix("```") {
+                if let block = current {
+                    blocks.append(block)
+                    current = nil
+                } else {
+                    current = []
+                }
+            } else {
+                current?.append(line)
+            }
+        }
+        return blocks.last.map { $0.joined(separator: "\n") }
+    }
+
+    static func attestationLines(_ status: StatusInfo) -> [String] {
+        var lines = ["Server: \(status.server.isEmpty ? "(none)" : status.server)"]
+        switch status.attestation {
+        case .unverified:
+            lines.append("Not verified yet.")
+        case .verified(let platform, let measurement, let simulated):
+            lines.append("Verdict: trusted")
+            lines.append("Platform: \(platform)")
+            lines.append("Measurement: \(measurement)")
+            if simulated { lines.append("DEV: simulated attestation — not a real TEE") }
+        case .failed(let code):
+            lines.append("Verdict: refused (\(code)); nothing was sent")
+        }
+        lines.append("Model: \(status.model.isEmpty ? "(unknown)" : status.model)")
+        return lines
+    }
+}
+
+extension String {
+    func replacingOccurrences(_ target: Character, _ replacement: String) -> String {
+        var result = ""
+        for c in self { if c == target { result += replacement } else { result.append(c) } }
+        return result
+    }
+}

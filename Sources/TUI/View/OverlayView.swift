@@ -1,0 +1,86 @@
+/// What floats over the main screen: help, the command palette, confirmations, notices.
+enum OverlayView {
+    static func draw(_ overlay: Overlay, model: AppModel, into buffer: inout ScreenBuffer) {
+        switch overlay {
+        case .help:
+            var lines: [(String, String)] = [
+                ("Enter", "Send"),
+                ("Alt-Enter, Ctrl-J", "New line"),
+                ("Tab", "Switch between list and input"),
+                ("PgUp / PgDn", "Scroll the conversation"),
+                ("/", "Filter the list (list focused)"),
+                ("p d r m n", "Pin, delete, rename, move, new (list)"),
+                ("Ctrl-P", "Command palette"),
+            ]
+            lines += AppAction.allCases.filter { !$0.shortcut.isEmpty }.map { ($0.shortcut, $0.title) }
+            let keyWidth = lines.map { DisplayWidth.of($0.0) }.max() ?? 0
+            let body = lines.map { key, title in
+                StyledLine([
+                    Span(key + String(repeating: " ", count: keyWidth - DisplayWidth.of(key) + 2), role: .overlayTitle),
+                    Span(title, role: .overlay),
+                ])
+            }
+            drawBox(title: "Help — any key closes", lines: body, preferredWidth: 60, into: &buffer)
+        case .palette(let query, let selection):
+            let matches = Update.paletteMatches(query)
+            var body = [StyledLine([Span("> ", role: .overlayTitle), Span(query + "▏", role: .overlay)])]
+            let width = min(56, buffer.size.columns - 4)
+            for (index, action) in matches.enumerated() {
+                let role: Role = index == selection ? .overlaySelected : .overlay
+                let title = (index == selection ? "› " : "  ") + action.title
+                let gap = max(1, width - 4 - DisplayWidth.of(title) - DisplayWidth.of(action.shortcut))
+                body.append(
+                    StyledLine(
+                        [Span(title + String(repeating: " ", count: gap) + action.shortcut, role: role)],
+                        fillRole: role))
+            }
+            if matches.isEmpty { body.append(StyledLine("no matching command", role: .muted)) }
+            drawBox(title: "Commands", lines: body, preferredWidth: 56, into: &buffer)
+        case .confirmDelete(let id):
+            let title = model.conversations.first { $0.id == id }?.title ?? id.rawValue
+            drawBox(
+                title: "Delete conversation",
+                lines: [
+                    StyledLine("Delete “\(title)”? Its history goes too.", role: .overlay),
+                    StyledLine("y / Enter: delete   any other key: keep", role: .muted),
+                ], preferredWidth: 50, into: &buffer)
+        case .rename(_, let editor):
+            drawBox(
+                title: "Rename — Enter saves, Esc cancels",
+                lines: [StyledLine([Span(editor.text, role: .overlay), Span("▏", role: .overlayTitle)])],
+                preferredWidth: 50, into: &buffer)
+        case .notice(let title, let lines):
+            drawBox(
+                title: title + " — any key closes", lines: lines.map { StyledLine($0, role: .overlay) },
+                preferredWidth: 64, into: &buffer)
+        }
+    }
+
+    /// A framed box centred on the screen; lines are cut, never wrapped past the box.
+    static func drawBox(title: String, lines: [StyledLine], preferredWidth: Int, into buffer: inout ScreenBuffer) {
+        let size = buffer.size
+        let width = min(preferredWidth, size.columns - 2)
+        let height = min(lines.count + 2, size.rows - 2)
+        guard width >= 4, height >= 3 else { return }
+        let box = Rect(x: (size.columns - width) / 2, y: (size.rows - height) / 2, width: width, height: height)
+        buffer.fill(box, role: .overlay)
+        let horizontal = String(repeating: "─", count: width - 2)
+        buffer.put("┌" + horizontal + "┐", x: box.x, y: box.y, role: .border)
+        buffer.put("└" + horizontal + "┘", x: box.x, y: box.maxY - 1, role: .border)
+        for y in (box.y + 1)..<(box.maxY - 1) {
+            buffer.put("│", x: box.x, y: y, role: .border)
+            buffer.put("│", x: box.maxX - 1, y: y, role: .border)
+        }
+        buffer.put(
+            " " + TextWrapper.truncate(title, width: width - 6) + " ", x: box.x + 2, y: box.y, role: .overlayTitle,
+            attributes: .bold)
+        let inner = Rect(x: box.x + 2, y: box.y + 1, width: width - 4, height: height - 2)
+        for (row, line) in lines.prefix(inner.height).enumerated() {
+            let y = inner.y + row
+            if let fill = line.fillRole {
+                buffer.fill(Rect(x: inner.x, y: y, width: inner.width, height: 1), role: fill)
+            }
+            buffer.put(line, x: inner.x, y: y, clip: Rect(x: inner.x, y: y, width: inner.width, height: 1))
+        }
+    }
+}

@@ -1,0 +1,40 @@
+/// Wrapped lines per message and width, so a frame wraps only what changed — what keeps a
+/// 10,000-message conversation fast. Owned by the UI thread; `view` stays a function of the
+/// model (the cache only memoises it).
+public final class RenderCache {
+    struct Key: Hashable {
+        var conversation: ConversationID?
+        var message: Int
+    }
+
+    struct Entry {
+        var textLength: Int
+        var interrupted: Bool
+        var width: Int
+        var lines: [StyledLine]
+    }
+
+    private var entries: [Key: Entry] = [:]
+    /// How many messages were wrapped (not served from the cache) since creation; for tests.
+    public private(set) var wrapCount = 0
+
+    public init() {}
+
+    func lines(
+        for message: ChatMessage, in conversation: ConversationID?, width: Int,
+        render: (ChatMessage, Int) -> [StyledLine]
+    ) -> [StyledLine] {
+        let key = Key(conversation: conversation, message: message.id)
+        let length = message.text.utf8.count
+        if let entry = entries[key], entry.textLength == length, entry.interrupted == message.interrupted,
+            entry.width == width
+        {
+            return entry.lines
+        }
+        wrapCount += 1
+        let lines = render(message, width)
+        entries[key] = Entry(textLength: length, interrupted: message.interrupted, width: width, lines: lines)
+        if entries.count > 50_000 { entries.removeAll(keepingCapacity: true) }
+        return lines
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The real binary in a real terminal: `sotto dev tui-demo` inside a private tmux server,
+/// driven by keys and read back with capture-pane (ncurses, wide characters, bracketed
+/// paste, resizes).
+@Suite(.serialized) struct TmuxTests {
+    static let tmuxPath = ["/usr/bin/tmux", "/usr/local/bin/tmux"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+    static var sottoPath: String { Executables.productsDirectory.appendingPathComponent("sotto").path }
+    static var available: Bool { tmuxPath != nil && FileManager.default.isExecutableFile(atPath: sottoPath) }
+
+    final class Session {
+        let socket = "sotto-tui-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-tmux-\(UUID())")
+
+        init() throws {
+            try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        }
+
+        @discardableResult
+        func tmux(_ arguments: [String], input: String? = nil) throws -> String {
+            // Not Foundation's Process: it detects exit through a descriptor the child
+            // inherits, and the tmux server the first command forks keeps that open for good.
+            let quoted = ([TmuxTests.tmuxPath!, "-L", socket, "-f", "/dev/null"] + arguments).map(Self.quote)
+            let outFile = home.path + "/tmux-output"
+            var command = quoted.joined(separator: " ") + " >" + Self.quote(outFile) + " 2>/dev/null"
+            if let input {
+                let inFile = home.path + "/tmux-input"
+                try input.write(toFile: inFile, atomically: true, encoding: .utf8)
+                command += " <" + Self.quote(inFile)
+            } else {
+                command += " </dev/null"
+            }
+            try Self.shell(command, environment: ["LANG=C.UTF-8", "PATH=/usr/bin:/bin", "HOME=" + home.path])
+            return (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? ""
+        }
+
+        static func quote(_ text: String) -> String {
+            "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }
+
+        /// Runs `/bin/sh -c command` and waits for it.
+        static func shell(_ command: String, environment: [String]) throws {
+            let arguments = ["/bin/sh", "-c", command]
+            var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+            var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
+            defer {
+                for pointer in argv + envp { free(pointer) }
+            }
+            var pid: pid_t = 0
+            guard posix_spawn(&pid, "/bin/sh", nil, nil, &argv, &envp) == 0 else {
+                throw FixtureError(path: "/bin/sh (could not start)")
+            }
+            var status: Int32 = 0
+            _ = waitpid(pid, &status, 0)
+        }
+
+        func start(columns: Int, rows: Int) throws {
+            try tmux([
+                "new-session", "-d", "-s", "t", "-x", "\(columns)", "-y", "\(rows)", "-e", "LANG=C.UTF-8",
+                "-e", "TERM=tmux-256color", "-e", "HOME=\(home.path)", "-e", "XDG_CONFIG_HOME=\(home.path)/config",
+                "\(TmuxTests.sottoPath) dev tui-demo --token-delay 1",
+            ])
+        }
+
+        func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", "t"]) }
+
+        /// Polls the screen until it contains `text` (or, with `absent`, until it does not);
+        /// records the screen on timeout.
+        func waitFor(_ text: String, absent: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            for _ in 0..<200 {
+                if try screen().contains(text) != absent { return }
+                usleep(25_000)
+            }
+            Issue.record(
+                "timed out waiting for \(absent ? "no " : "")\(text); screen:\n\(try screen())",
+                sourceLocation: sourceLocation)
+        }
+
+        func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", "t"] + keys) }
+        func type(_ text: String) throws { try tmux(["send-keys", "-t", "t", "-l", text]) }
+
+        func isRunning() throws -> Bool { try tmux(["list-sessions"]).contains("t:") }
+
+        func stop() {
+            _ = try? tmux(["kill-server"])
+            try? FileManager.default.removeItem(at: home)
+        }
+    }
+
+    @Test(.enabled(if: TmuxTests.available, "needs tmux and a built sotto (swift build --build-tests)"))
+    func theDemoRunsInARealTerminal() throws {
+        let session = try Session()
+        defer { session.stop() }
+        try session.start(columns: 80, rows: 24)
+        try session.waitFor("Welcome to Sotto")
+        try session.waitFor("DEV: simulated attestation")
+
+        try session.type("hello 你好 😀")
+        try session.keys("Enter")
+        try session.waitFor("You said: hello 你好 😀")
+
+        // A bracketed paste lands in the composer, newlines and all, without being sent.
+        try session.tmux(["load-buffer", "-"], input: "pasted one\npasted two")
+        try session.tmux(["paste-buffer", "-p", "-t", "t"])
+        try session.waitFor("› pasted one")
+        #expect(try session.screen().contains("pasted two"))
+        #expect(try !session.screen().contains("You said: pasted"))
+
+        // Narrow: the list gives way to the chat.
+        try session.tmux(["resize-window", "-t", "t", "-x", "40", "-y", "12"])
+        try session.waitFor("Conversations", absent: true)
+        #expect(try session.screen().contains("› pasted one"))
+        try session.tmux(["resize-window", "-t", "t", "-x", "20", "-y", "6"])
+        try session.waitFor("too small")
+        try session.tmux(["resize-window", "-t", "t", "-x", "100", "-y", "30"])
+        try session.waitFor("Conversations")
+
+        try session.keys("C-q")
+        for _ in 0..<100 where try session.isRunning() { usleep(25_000) }
+        #expect(try !session.isRunning())
+    }
+}

@@ -1,0 +1,186 @@
+import TUI
+import Testing
+
+@Suite struct UpdateTests {
+    let size = Size(columns: 100, rows: 30)
+
+    @Test func startingLoadsStatusAndConversations() {
+        #expect(Update.start() == [.loadStatus, .loadConversations])
+        var model = AppModel(size: size)
+        let effects = Update.update(
+            &model, .service(.conversationsLoaded(DemoContent.conversations, folders: DemoContent.folders)))
+        #expect(model.current == ConversationID("welcome"))
+        #expect(effects == [.loadConversation(ConversationID("welcome"))])
+    }
+
+    @Test func theListPutsPinnedFirstAndFoldersCollapse() {
+        var model = Fixtures.demoModel(size: size)
+        let titles = { (model: AppModel) in
+            model.listRows.map { row -> String in
+                switch row {
+                case .section(let title): "## " + title
+                case .folder(let folder, let count, let collapsed):
+                    (collapsed ? "+ " : "- ") + folder.name + " \(count)"
+                case .conversation(let summary, let depth): String(repeating: " ", count: depth) + summary.title
+                }
+            }
+        }
+        #expect(
+            titles(model) == [
+                "## Pinned", "Welcome to Sotto", "- Work 2", " Swift concurrency", " A very long chat (10,000)",
+                "- Travel 1", " 東京の旅行 🗼", "## Conversations", "Bread recipes",
+            ])
+        Fixtures.type("<Tab><Down>", into: &model)
+        #expect(model.listSelection == 2)
+        Fixtures.type("<CR>", into: &model)
+        #expect(titles(model)[2] == "+ Work 2")
+        #expect(titles(model).count == 7)
+    }
+
+    @Test func slashFiltersAsYouType() {
+        var model = Fixtures.demoModel(size: size)
+        Fixtures.type("<Tab>/swi", into: &model)
+        #expect(model.filter == "swi")
+        #expect(model.listRows.count == 1)
+        let effects = Fixtures.type("<CR>", into: &model)
+        #expect(model.current == ConversationID("swift"))
+        #expect(effects == [.loadConversation(ConversationID("swift"))])
+        #expect(model.filter == nil)
+        #expect(model.focus == .input)
+    }
+
+    @Test func openingAConversationClearsItsUnreadMark() {
+        var model = Fixtures.demoModel(size: size)
+        Fixtures.type("<Tab>/東京<CR>", into: &model)
+        #expect(model.current == ConversationID("tokyo"))
+        #expect(model.currentSummary?.unread == false)
+    }
+
+    @Test func streamingAppendsTokensAndMeasuresSpeed() {
+        var model = Fixtures.demoModel(size: size)
+        let sent = Fixtures.type("hi<CR>", into: &model)
+        let id = ConversationID("welcome")
+        #expect(sent.count == 1)
+        #expect(model.streaming[id] != nil)
+        for (i, token) in ["Hello ", "there ", "friend"].enumerated() {
+            _ = Update.update(&model, .service(.answerToken(id, token, time: 10 + Double(i) * 0.5)))
+        }
+        #expect(model.messages.last?.text == "Hello there friend")
+        #expect(model.streaming[id]?.tokensPerSecond == 2)
+        #expect(Fixtures.type("more<CR>", into: &model).isEmpty)
+        #expect(model.banner != nil)
+        _ = Update.update(&model, .service(.answerFinished(id, time: 12)))
+        #expect(model.streaming.isEmpty)
+    }
+
+    @Test func escStopsTheAnswerAndKeepsItMarked() {
+        var model = Fixtures.demoModel(size: size)
+        Fixtures.type("hi<CR>", into: &model)
+        let id = ConversationID("welcome")
+        _ = Update.update(&model, .service(.answerToken(id, "partial", time: 1)))
+        #expect(Fixtures.type("<Esc>", into: &model) == [.stop(id)])
+        #expect(model.messages.last?.interrupted == true)
+        #expect(model.messages.last?.text == "partial")
+        _ = Update.update(&model, .service(.answerToken(id, " late", time: 2)))
+        #expect(model.messages.last?.text == "partial")
+    }
+
+    @Test func aBrokenAnswerKeepsItsTextAndCanBeRegenerated() {
+        var model = Fixtures.demoModel(size: size)
+        Fixtures.type("hi<CR>", into: &model)
+        let id = ConversationID("welcome")
+        _ = Update.update(&model, .service(.answerToken(id, "half", time: 1)))
+        _ = Update.update(&model, .service(.answerFailed(id, message: "connection lost")))
+        #expect(model.messages.last?.interrupted == true)
+        #expect(model.banner == "connection lost")
+        let effects = Fixtures.type("<C-r>", into: &model)
+        guard case .send(_, let messages, _)? = effects.first else {
+            Issue.record("no resend: \(effects)")
+            return
+        }
+        #expect(messages.last?.text == "hi")
+        #expect(model.messages.last?.text == "")
+    }
+
+    @Test func anAnswerInAnotherConversationMarksItUnread() {
+        var model = Fixtures.demoModel(size: size)
+        Fixtures.type("hi<CR>", into: &model)
+        Fixtures.type("<C-n>", into: &model)
+        let welcome = ConversationID("welcome")
+        _ = Update.update(&model, .service(.answerFinished(welcome, time: 1)))
+        #expect(model.conversations.first { $0.id == welcome }?.unread == true)
+    }
+
+    @Test func thePaletteFiltersAndRunsActions() {
+        var model = Fixtures.demoModel(size: size)
+        Fixtures.type("<C-p>", into: &model)
+        #expect(model.overlay == .palette(query: "", selection: 0))
+        #expect(Update.paletteMatches("").count == AppAction.allCases.count)
+        Fixtures.type("them", into: &model)
+        #expect(Update.paletteMatches("them") == [.switchTheme])
+        Fixtures.type("<CR>", into: &model)
+        #expect(model.overlay == nil)
+        #expect(model.themeName == "light")
+    }
+
+    @Test func deletingAsksFirst() {
+        var model = Fixtures.demoModel(size: size)
+        Fixtures.type("<Tab>d", into: &model)
+        #expect(model.overlay == .confirmDelete(ConversationID("welcome")))
+        #expect(Fixtures.type("n", into: &model).isEmpty)
+        #expect(model.conversations.count == 5)
+        Fixtures.type("d", into: &model)
+        let effects = Fixtures.type("y", into: &model)
+        #expect(effects.contains(.delete(ConversationID("welcome"))))
+        #expect(model.conversations.count == 4)
+        #expect(model.current != ConversationID("welcome"))
+    }
+
+    @Test func pinRenameAndMove() {
+        var model = Fixtures.demoModel(size: size)
+        Fixtures.type("<Tab><Down><Down>p", into: &model)
+        #expect(model.conversations.first { $0.id == ConversationID("swift") }?.pinned == true)
+        Fixtures.type("<Tab>", into: &model)
+        Fixtures.type("<C-p>rename<CR>", into: &model)
+        Fixtures.type("<C-u>", into: &model)
+        let effects = Fixtures.type("<BS><BS><BS><BS><BS>Hi<CR>", into: &model)
+        #expect(model.currentSummary?.title == "Welcome to Hi")
+        #expect(effects == [.save(model.currentSummary!)])
+    }
+
+    @Test func helpOpensWithF1AndAnyKeyClosesIt() {
+        var model = Fixtures.demoModel(size: size)
+        Fixtures.type("<F1>", into: &model)
+        #expect(model.overlay == .help)
+        Fixtures.type("x", into: &model)
+        #expect(model.overlay == nil)
+        #expect(model.input.text == "")
+        Fixtures.type("<Tab>?", into: &model)
+        #expect(model.overlay == .help)
+    }
+
+    @Test func copyingSendsTheTextToTheClipboard() {
+        var model = Fixtures.demoModel(size: size, open: ConversationID("swift"))
+        let effects = Update.perform(&model, .copyCodeBlock)
+        guard case .copyToClipboard(let code)? = effects.first else {
+            Issue.record("nothing copied")
+            return
+        }
+        #expect(code.hasPrefix("actor Counter {"))
+    }
+
+    @Test func quitStopsAnswersAndQuits() {
+        var model = Fixtures.demoModel(size: size)
+        Fixtures.type("hi<CR>", into: &model)
+        #expect(Fixtures.type("<C-q>", into: &model) == [.stop(ConversationID("welcome")), .quit])
+        #expect(model.quitting)
+    }
+
+    @Test func everyActionHasATitleAndTheIssuesShortcuts() {
+        #expect(AppAction.newConversation.shortcut == "Ctrl-N")
+        #expect(AppAction.search.shortcut == "Ctrl-F")
+        #expect(AppAction.stop.shortcut == "Esc")
+        #expect(AppAction.quit.shortcut == "Ctrl-Q")
+        #expect(Set(AppAction.allCases.map(\.title)).count == AppAction.allCases.count)
+    }
+}
