@@ -70,7 +70,11 @@ let package = Package(
         // The client's brain: no UI, no server code.
         .target(
             name: "Core",
-            dependencies: ["Wire", "CCurl", "CFido2", .product(name: "TOMLKit", package: "TOMLKit")]),
+            dependencies: [
+                "Wire", "CCurl", "CFido2", .product(name: "TOMLKit", package: "TOMLKit"),
+                // The software passkey's P-256 credential.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .target(name: "TUI", dependencies: ["Core", "CNcurses"]),
         .target(
             name: "Server",
@@ -114,7 +118,7 @@ let package = Package(
             path: "Benchmarks/GatewayBenchmark"),
 
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
-        .testTarget(name: "CoreTests", dependencies: ["Core"]),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "Wire", "TestSupport"]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "TestSupport"]),
         // Fakes for the server's side effects: a scripted model, a stub TEE.
         .target(name: "ServerTesting", dependencies: ["Server", "Wire"], path: "Tests/ServerTesting"),

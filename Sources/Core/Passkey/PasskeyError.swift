@@ -1,0 +1,29 @@
+import Wire
+
+/// An error of a passkey or its authenticator. Messages name files and what to do; they never
+/// hold a passphrase, a PRF output or key material.
+public typealias PasskeyError = CodedError<PasskeyErrorCode>
+
+/// Stable identifiers of `PasskeyError`.
+public enum PasskeyErrorCode: String, StableErrorCode {
+    /// The passphrase does not open the software passkey file.
+    case wrongPassphrase = "SOTTO-PASSKEY-WRONG-PASSPHRASE"
+    /// The software passkey file is damaged or truncated, or is not a passkey file.
+    case fileCorrupt = "SOTTO-PASSKEY-FILE-CORRUPT"
+    /// The software passkey file was written by a newer Sotto.
+    case fileVersionUnsupported = "SOTTO-PASSKEY-FILE-VERSION"
+    /// There is no software passkey file where one was expected.
+    case fileMissing = "SOTTO-PASSKEY-FILE-MISSING"
+    /// A software passkey file exists where a new one was to be created.
+    case fileExists = "SOTTO-PASSKEY-FILE-EXISTS"
+    /// The software passkey file cannot be read or written.
+    case fileAccess = "SOTTO-PASSKEY-FILE-ACCESS"
+    /// The authenticator holds no credential for the relying party or the allowed ids.
+    case noCredential = "SOTTO-PASSKEY-NO-CREDENTIAL"
+    /// A request's fields are out of range (RP ID, user id, client data hash).
+    case invalidRequest = "SOTTO-PASSKEY-REQUEST"
+    /// No passphrase was given, or it is empty.
+    case passphraseMissing = "SOTTO-PASSKEY-PASSPHRASE-MISSING"
+    /// The passphrase file cannot be read.
+    case passphraseUnreadable = "SOTTO-PASSKEY-PASSPHRASE-FILE"
+}

@@ -1,0 +1,122 @@
+import Core
+import Foundation
+import Testing
+import Wire
+
+/// PRF → KEK → root key → record keys, and the recovery key's KEK beside the passkeys'.
+@Suite struct KeyHierarchyTests {
+    static func prfOutput(_ fill: UInt8) -> SecureBytes { SecureBytes(copying: [UInt8](repeating: fill, count: 32)) }
+
+    @Test func thePRFInputIsFixedAndVersioned() {
+        #expect(KeyHierarchy.rootPRFInput == Array("sotto/root/v1".utf8))
+        #expect(KeyHierarchy.prfInputs == PRFInputs(first: Array("sotto/root/v1".utf8)))
+    }
+
+    @Test func wrapAndUnwrapRoundTrip() throws {
+        let account = try AccountKeys.generate(accountID: "acct-1")
+        let kek = try KeyEncryptionKey(prfOutput: Self.prfOutput(1))
+        let wrapped = try account.wrap(under: kek)
+        #expect(wrapped.serialized.count == WrappedRootKey.byteCount)
+        #expect(wrapped.serialized.count == 90)
+        #expect(wrapped.keyID == kek.id)
+        #expect(wrapped.source == .passkey)
+        let reread = try WrappedRootKey(serialized: wrapped.serialized)
+        #expect(reread == wrapped)
+        let unlocked = try AccountKeys.unwrap(reread, with: kek, accountID: "acct-1")
+        #expect(unlocked.hasSameRootKey(as: account))
+        #expect(try unlocked.recordKey(kind: "chat", recordID: "r1") == account.recordKey(kind: "chat", recordID: "r1"))
+        // Each wrapping uses a fresh nonce.
+        #expect(try account.wrap(under: kek).serialized != wrapped.serialized)
+    }
+
+    @Test func theKEKIsAFixedFunctionOfThePRFOutput() throws {
+        let a = try KeyEncryptionKey(prfOutput: Self.prfOutput(7))
+        let b = try KeyEncryptionKey(prfOutput: Self.prfOutput(7))
+        #expect(a.id == b.id)
+        #expect(a.id.count == KeyEncryptionKey.idByteCount)
+        let account = try AccountKeys.generate(accountID: "acct")
+        _ = try AccountKeys.unwrap(try account.wrap(under: a), with: b, accountID: "acct")
+        let short = #expect(throws: KeyError.self) {
+            try KeyEncryptionKey(prfOutput: SecureBytes(zeroed: 16))
+        }
+        #expect(short?.code == .secretLength)
+    }
+
+    @Test func aWrongKEKIsItsOwnError() throws {
+        let account = try AccountKeys.generate(accountID: "acct-1")
+        let wrapped = try account.wrap(under: KeyEncryptionKey(prfOutput: Self.prfOutput(1)))
+        let otherPasskey = #expect(throws: KeyError.self) {
+            try AccountKeys.unwrap(wrapped, with: KeyEncryptionKey(prfOutput: Self.prfOutput(2)), accountID: "acct-1")
+        }
+        #expect(otherPasskey?.code == .wrongKey)
+        let recovery = #expect(throws: KeyError.self) {
+            try AccountKeys.unwrap(
+                wrapped, with: KeyEncryptionKey(recoveryKey: RecoveryKey.generate()), accountID: "acct-1")
+        }
+        #expect(recovery?.code == .wrongKey)
+    }
+
+    @Test func aCopyForAnotherAccountOrAlteredDoesNotOpen() throws {
+        let kek = try KeyEncryptionKey(prfOutput: Self.prfOutput(1))
+        let wrapped = try AccountKeys.generate(accountID: "acct-1").wrap(under: kek)
+        let moved = #expect(throws: KeyError.self) { try AccountKeys.unwrap(wrapped, with: kek, accountID: "acct-2") }
+        #expect(moved?.code == .wrappedKeyCorrupt)
+        let bytes = wrapped.serialized
+        for index in bytes.indices {
+            var damaged = bytes
+            damaged[index] ^= 0x01
+            let error = #expect(throws: KeyError.self) {
+                try AccountKeys.unwrap(WrappedRootKey(serialized: damaged), with: kek, accountID: "acct-1")
+            }
+            let expected: KeyErrorCode =
+                switch index {
+                case 0: .wrappedKeyVersion
+                case 1: .wrappedKeyCorrupt  // an unknown source byte
+                case 2..<18: .wrongKey  // the id no longer names this KEK
+                default: .wrappedKeyCorrupt
+                }
+            #expect(error?.code == expected, "byte \(index)")
+        }
+        for length in 0..<bytes.count {
+            #expect(throws: KeyError.self) { try WrappedRootKey(serialized: Array(bytes.prefix(length))) }
+        }
+    }
+
+    @Test func theRecoveryKeyWrapsTheSameRootKey() throws {
+        let account = try AccountKeys.generate(accountID: "acct-1")
+        let passkeyCopy = try account.wrap(under: KeyEncryptionKey(prfOutput: Self.prfOutput(3)))
+        let recoveryKey = RecoveryKey.generate()
+        let recoveryCopy = try account.wrap(under: KeyEncryptionKey(recoveryKey: recoveryKey))
+        #expect(recoveryCopy.source == .recoveryKey)
+        // Typed back in from what the user wrote down, in lower case with spaces.
+        let typed = try RecoveryKey(
+            parsing: recoveryKey.revealedText().lowercased().replacingOccurrences(of: "-", with: " "))
+        let viaRecovery = try AccountKeys.unwrap(
+            recoveryCopy, with: KeyEncryptionKey(recoveryKey: typed), accountID: "acct-1")
+        let viaPasskey = try AccountKeys.unwrap(
+            passkeyCopy, with: KeyEncryptionKey(prfOutput: Self.prfOutput(3)), accountID: "acct-1")
+        #expect(viaRecovery.hasSameRootKey(as: viaPasskey))
+        // A passkey whose PRF output equals the recovery key's bytes still gets another KEK.
+        #expect(
+            try KeyEncryptionKey(prfOutput: SecureBytes(copying: [UInt8](repeating: 0, count: 32))).id
+                != KeyEncryptionKey(recoveryKey: RecoveryKey(parsing: String(repeating: "0000", count: 14))).id)
+    }
+
+    @Test func recordKeysAreDistinctPerKindAndRecord() throws {
+        let account = try AccountKeys.generate(accountID: "acct-1")
+        let keys = try [
+            account.recordKey(kind: "chat", recordID: "1"), account.recordKey(kind: "chat", recordID: "2"),
+            account.recordKey(kind: "folder", recordID: "1"),
+            // Without length prefixes these two would both be "ab" ‖ "c".
+            account.recordKey(kind: "ab", recordID: "c"), account.recordKey(kind: "a", recordID: "bc"),
+        ]
+        for i in keys.indices {
+            #expect(keys[i].count == 32)
+            for j in keys.indices where j != i { #expect(keys[i] != keys[j], "\(i) vs \(j)") }
+        }
+        let other = try AccountKeys.generate(accountID: "acct-1")
+        #expect(try other.recordKey(kind: "chat", recordID: "1") != keys[0])
+        #expect(throws: KeyError.self) { try account.recordKey(kind: "", recordID: "1") }
+        #expect(throws: KeyError.self) { try AccountKeys.generate(accountID: "") }
+    }
+}
