@@ -43,6 +43,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         // Client configuration and themes.
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // The client's encrypted local cache (SQLite).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // System libraries: a module map plus a shim header of static inline wrappers.
@@ -74,6 +76,7 @@ let package = Package(
                 "Wire", "CCurl", "CFido2", .product(name: "TOMLKit", package: "TOMLKit"),
                 // The software passkey's P-256 credential.
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .target(name: "TUI", dependencies: ["Core", "CNcurses"]),
         .target(
@@ -118,7 +121,16 @@ let package = Package(
             path: "Benchmarks/GatewayBenchmark"),
 
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
-        .testTarget(name: "CoreTests", dependencies: ["Core", "Wire", "TestSupport"]),
+        // Fakes for the client's side effects: record keys from a random root, a settable clock.
+        .target(name: "CoreTesting", dependencies: ["Core", "Wire"], path: "Tests/CoreTesting"),
+        // Writes history records in a loop until killed; the cache's crash test runs it.
+        .executableTarget(
+            name: "CacheCrashHelper", dependencies: ["Core", "CoreTesting", "Wire"], path: "Tests/CacheCrashHelper"),
+        .testTarget(
+            name: "CoreTests",
+            dependencies: [
+                "Core", "Wire", "CoreTesting", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "TestSupport"]),
         // Fakes for the server's side effects: a scripted model, a stub TEE.
         .target(name: "ServerTesting", dependencies: ["Server", "Wire"], path: "Tests/ServerTesting"),

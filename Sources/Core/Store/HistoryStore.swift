@@ -1,0 +1,230 @@
+import Foundation
+import Wire
+
+/// The unlocked history: the cache's conversations, folders and profile decrypted into memory,
+/// messages decrypted one conversation at a time when first asked for. Every change is sealed
+/// and committed to the cache before it shows here.
+///
+/// Not thread-safe: one owner (the session) uses it.
+public final class HistoryStore {
+    /// The encrypted cache underneath.
+    public let cache: LocalCache
+    private let codec: RecordCodec
+    private let wallClock: any WallClock
+    /// This device's clock; its readings order every change made here.
+    public private(set) var clock: HybridLogicalClock
+
+    /// Decrypted conversations by id.
+    public private(set) var conversations: [RecordID: ConversationRecord] = [:]
+    /// Decrypted folders by id.
+    public private(set) var folders: [RecordID: FolderRecord] = [:]
+    /// The profile, when one exists.
+    public private(set) var profile: (id: RecordID, record: ProfileRecord)?
+    /// Records skipped since unlock, with their ids.
+    public private(set) var corrupt: [CorruptRecord] = []
+
+    private var versions: [RecordID: (version: UInt64, state: SyncState)] = [:]
+    private var messageCache: [RecordID: [(id: RecordID, record: MessageRecord)]] = [:]
+
+    /// Decrypts the cache's conversations, folders and profile. Unreadable records are skipped
+    /// and listed in `corrupt`; the rest load. The clock resumes after the newest reading found,
+    /// so it stays monotonic across restarts even if the wall clock went back.
+    public init(
+        cache: LocalCache, keys: any RecordKeyProvider, device: DeviceID, wallClock: any WallClock = SystemWallClock()
+    ) throws {
+        self.cache = cache
+        codec = RecordCodec(account: cache.account, keys: keys)
+        self.wallClock = wallClock
+        clock = HybridLogicalClock(device: device)
+        for row in try cache.records(of: [.conversation, .folder, .profile]) {
+            guard case let (cached, payload)? = open(row) else { continue }
+            versions[cached.id] = (cached.version, cached.syncState)
+            switch payload {
+            case .conversation(let r): conversations[cached.id] = r
+            case .folder(let r): folders[cached.id] = r
+            case .profile(let r): profile = (cached.id, r)
+            case .message: break
+            }
+        }
+    }
+
+    /// Conversations, most recently updated first.
+    public var conversationList: [(id: RecordID, record: ConversationRecord)] {
+        conversations.map { ($0.key, $0.value) }.sorted {
+            ($0.record.updatedAt, $0.id) > ($1.record.updatedAt, $1.id)
+        }
+    }
+
+    /// Folders in their user-chosen order.
+    public var folderList: [(id: RecordID, record: FolderRecord)] {
+        folders.map { ($0.key, $0.value) }.sorted { ($0.record.order, $0.id) < ($1.record.order, $1.id) }
+    }
+
+    /// The messages of conversation `id` in the order they were written, decrypted on first use.
+    public func messages(in id: RecordID) throws -> [(id: RecordID, record: MessageRecord)] {
+        if let cached = messageCache[id] { return cached }
+        var list: [(id: RecordID, record: MessageRecord)] = []
+        for row in try cache.records(parent: id) {
+            guard case let (cached, payload)? = open(row), case .message(let message) = payload else { continue }
+            // The parent column is only a hint; the sealed conversation id decides.
+            guard message.conversationID == id else {
+                report(CorruptRecord(id: cached.id, kind: .message, code: .invalidPayload))
+                continue
+            }
+            versions[cached.id] = (cached.version, cached.syncState)
+            list.append((cached.id, message))
+        }
+        list.sort { ($0.record.clock, $0.id) < ($1.record.clock, $1.id) }
+        messageCache[id] = list
+        return list
+    }
+
+    /// A clock reading for a change made now.
+    public func tick() -> HLCTimestamp { clock.tick(now: wallClock.millisecondsSince1970()) }
+
+    /// Saves a new or changed conversation, stamped with a fresh clock reading.
+    @discardableResult
+    public func save(conversation: ConversationRecord, id: RecordID) throws -> ConversationRecord {
+        var record = conversation
+        record.clock = tick()
+        try commit(.conversation(record), id: id)
+        conversations[id] = record
+        return record
+    }
+
+    /// Saves a new or changed folder, stamped with a fresh clock reading.
+    @discardableResult
+    public func save(folder: FolderRecord, id: RecordID) throws -> FolderRecord {
+        var record = folder
+        record.clock = tick()
+        try commit(.folder(record), id: id)
+        folders[id] = record
+        return record
+    }
+
+    /// Saves the profile, stamped with a fresh clock reading.
+    @discardableResult
+    public func save(profile: ProfileRecord, id: RecordID) throws -> ProfileRecord {
+        var record = profile
+        record.clock = tick()
+        try commit(.profile(record), id: id)
+        self.profile = (id, record)
+        return record
+    }
+
+    /// Adds a message (messages never change) and returns its new id.
+    /// - Throws: `StoreError` `.notFound` when its conversation is not in the history.
+    @discardableResult
+    public func append(message: MessageRecord) throws -> RecordID {
+        guard conversations[message.conversationID] != nil else {
+            throw StoreError(.notFound, "conversation \(message.conversationID) is not in this history")
+        }
+        var record = message
+        record.clock = tick()
+        let id = RecordID.random()
+        try commit(.message(record), id: id)
+        if messageCache[message.conversationID] != nil { messageCache[message.conversationID]!.append((id, record)) }
+        return id
+    }
+
+    /// Takes in a copy pulled from the server. The later clock wins for mutable kinds; a
+    /// message already held stays as it is. When the local copy wins over a newer server
+    /// version, it is sealed again above that version so the next push supersedes it.
+    /// - Returns: whether the decrypted history changed.
+    /// - Throws: `RecordError` when the remote copy does not open (nothing is written).
+    @discardableResult
+    public func merge(remote: CachedRecord) throws -> Bool {
+        let incoming = try codec.open(remote.envelope, id: remote.id, kind: remote.kind, version: remote.version)
+        clock.receive(incoming.clock, now: wallClock.millisecondsSince1970())
+        var local: (CachedRecord, RecordPayload)?
+        if let row = try cache.record(remote.id) {
+            local = try? (row, codec.open(row.envelope, id: row.id, kind: row.kind, version: row.version))
+        }
+        if case let (row, payload)? = local, payload.kind != incoming.kind {
+            throw StoreError(.conflict, "record \(row.id) is a \(row.kind) here and a \(remote.kind) on the server")
+        }
+        // An identical copy simply becomes the server's; a different one goes to the later clock.
+        if case let (row, payload)? = local, payload != incoming,
+            RecordPayload.resolve(local: payload, remote: incoming) == payload
+        {
+            // Ours stays. Above the server's version it must be pushed again; a message the
+            // server also holds is simply in sync.
+            if payload.kind.isMutable && remote.version >= row.version {
+                let version = remote.version + 1
+                let envelope = try codec.seal(payload, id: row.id, version: version)
+                try cache.write([
+                    CachedRecord(
+                        id: row.id, kind: row.kind, version: version, parent: row.parent, envelope: envelope,
+                        syncState: .pending)
+                ])
+                versions[row.id] = (version, .pending)
+            } else if !payload.kind.isMutable {
+                var synced = row
+                synced.syncState = .synced
+                try cache.write([synced])
+                versions[row.id] = (row.version, .synced)
+            }
+            return false
+        }
+        var stored = remote
+        stored.syncState = .synced
+        stored.parent = incoming.parent
+        try cache.write([stored])
+        versions[remote.id] = (remote.version, .synced)
+        switch incoming {
+        case .conversation(let r): conversations[remote.id] = r
+        case .folder(let r): folders[remote.id] = r
+        case .profile(let r): profile = (remote.id, r)
+        case .message(let m): messageCache[m.conversationID] = nil
+        }
+        return local.map { $0.1 != incoming } ?? true
+    }
+
+    /// Seals and writes one local change. A record the server already has moves to the next
+    /// version; one still waiting to be pushed keeps its version, so the push expects the
+    /// server's copy (version − 1) either way.
+    private func commit(_ payload: RecordPayload, id: RecordID) throws {
+        let version: UInt64
+        switch versions[id] {
+        case nil: version = 1
+        case (let v, .pending)?: version = v
+        case (let v, .synced)?:
+            guard payload.kind.isMutable else {
+                throw StoreError(.conflict, "message \(id) already exists and cannot change")
+            }
+            version = v + 1
+        }
+        let envelope = try codec.seal(payload, id: id, version: version)
+        try cache.write([
+            CachedRecord(
+                id: id, kind: payload.kind, version: version, parent: payload.parent, envelope: envelope,
+                syncState: .pending)
+        ])
+        versions[id] = (version, .pending)
+    }
+
+    /// Decrypts one cached row; a failure is reported and skipped. Every reading seen moves the
+    /// clock forward.
+    private func open(_ row: Result<CachedRecord, CacheRowError>) -> (CachedRecord, RecordPayload)? {
+        switch row {
+        case .failure(let failure):
+            report(CorruptRecord(id: failure.id, kind: failure.kind, code: failure.error.code))
+            return nil
+        case .success(let cached):
+            do {
+                let payload = try codec.open(cached.envelope, id: cached.id, kind: cached.kind, version: cached.version)
+                clock.receive(payload.clock, now: wallClock.millisecondsSince1970())
+                return (cached, payload)
+            } catch let error as RecordError {
+                report(CorruptRecord(id: cached.id, kind: cached.kind, code: error.code))
+            } catch {
+                report(CorruptRecord(id: cached.id, kind: cached.kind, code: .authenticationFailed))
+            }
+            return nil
+        }
+    }
+
+    private func report(_ record: CorruptRecord) {
+        if !corrupt.contains(record) { corrupt.append(record) }
+    }
+}

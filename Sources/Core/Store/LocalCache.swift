@@ -1,0 +1,184 @@
+import Foundation
+import GRDB
+import Wire
+
+/// The device's history cache: one SQLite file (WAL) holding record envelopes and the
+/// metadata the server also sees (ids, kinds, versions, sizes, sync state). It never holds a
+/// plaintext byte; decrypting is `HistoryStore`'s job.
+///
+/// Every write is one transaction with `synchronous = FULL`: once a write returns, the record
+/// survives the process being killed and, on a sound file system, a power loss.
+public final class LocalCache: Sendable {
+    /// The cache file's name inside the device's data folder.
+    public static let fileName = "history.sqlite"
+
+    /// The account the cache belongs to.
+    public let account: AccountID
+    /// The database file.
+    public let path: String
+    private let pool: DatabasePool
+
+    /// Opens (creating and migrating when needed) the cache at `path` for `account`.
+    /// - Throws: `StoreError` `.openFailed`, or `.accountMismatch` when the file belongs to another account.
+    public init(path: String, account: AccountID) throws {
+        self.account = account
+        self.path = path
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(
+                atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            var configuration = Configuration()
+            configuration.label = "sotto.history"
+            pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB's WAL set-up chooses NORMAL (safe against a killed process); FULL also
+            // syncs the log on every commit, so a power loss cannot take an acknowledged write.
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+            try CacheSchema.migrator.migrate(pool)
+        } catch {
+            throw StoreError(.openFailed, "cannot open the history cache \(path): \(Self.reason(error))")
+        }
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+        }
+        let stored = try run {
+            try pool.write { db -> String in
+                if let existing = try String.fetchOne(db, sql: "SELECT account FROM cache_account") {
+                    return existing
+                }
+                try db.execute(
+                    sql: "INSERT INTO cache_account (singleton, account) VALUES (1, ?)", arguments: [account.rawValue])
+                return account.rawValue
+            }
+        }
+        guard stored == account.rawValue else {
+            throw StoreError(
+                .accountMismatch,
+                "the history cache \(path) belongs to another account; use that account's --data-dir or another folder")
+        }
+    }
+
+    /// Adds or replaces `records`, all or none.
+    public func write(_ records: [CachedRecord]) throws {
+        try run {
+            try pool.write { db in
+                for r in records {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO record (id, kind, version, parent, envelope, sync_state)
+                            VALUES (?, ?, ?, ?, ?, ?)
+                            ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, version = excluded.version,
+                                parent = excluded.parent, envelope = excluded.envelope, sync_state = excluded.sync_state
+                            """,
+                        arguments: [
+                            Data(r.id.bytes), Int64(r.kind.rawValue), Int64(bitPattern: r.version),
+                            r.parent.map { Data($0.bytes) }, Data(r.envelope.bytes), Int64(r.syncState.rawValue),
+                        ])
+                }
+            }
+        }
+    }
+
+    /// The record `id`, or nil.
+    public func record(_ id: RecordID) throws -> CachedRecord? {
+        try fetch("SELECT * FROM record WHERE id = ?", [Data(id.bytes)]).first?.get()
+    }
+
+    /// Every record of the given kinds, in id order. Rows that cannot be read as records
+    /// (an unknown kind, a malformed envelope) come back as failures with their id.
+    public func records(of kinds: Set<RecordKind>) throws -> [Result<CachedRecord, CacheRowError>] {
+        let list = kinds.map { String($0.rawValue) }.sorted().joined(separator: ",")
+        return try fetch("SELECT * FROM record WHERE kind IN (\(list)) ORDER BY id", [])
+    }
+
+    /// The messages cached for conversation `id` (by the parent hint), in id order.
+    public func records(parent id: RecordID) throws -> [Result<CachedRecord, CacheRowError>] {
+        try fetch("SELECT * FROM record WHERE parent = ? ORDER BY id", [Data(id.bytes)])
+    }
+
+    /// Records changed here and not yet pushed.
+    public func pendingRecords() throws -> [Result<CachedRecord, CacheRowError>] {
+        try fetch("SELECT * FROM record WHERE sync_state != 0 ORDER BY id", [])
+    }
+
+    /// Number of records of each kind (for reports and tests).
+    public func count(of kind: RecordKind) throws -> Int {
+        try run {
+            try pool.read {
+                try Int.fetchOne(
+                    $0, sql: "SELECT count(*) FROM record WHERE kind = ?", arguments: [Int64(kind.rawValue)]) ?? 0
+            }
+        }
+    }
+
+    /// Moves the log's content into the main file (the next write starts a fresh log).
+    public func checkpoint() throws {
+        try run { try pool.writeWithoutTransaction { _ = try $0.checkpoint(.truncate) } }
+    }
+
+    private func fetch(_ sql: String, _ arguments: StatementArguments) throws -> [Result<CachedRecord, CacheRowError>] {
+        let rows = try run { try pool.read { try Row.fetchAll($0, sql: sql, arguments: arguments) } }
+        return rows.map(Self.decode)
+    }
+
+    private static func decode(_ row: Row) -> Result<CachedRecord, CacheRowError> {
+        let idData: Data = row["id"]
+        guard let id = try? RecordID(bytes: idData) else {
+            return .failure(
+                CacheRowError(
+                    id: nil, kind: nil,
+                    error: CodedError<RecordErrorCode>(.invalidIdentifier, "a cached record has a bad id")))
+        }
+        let kindValue: Int64 = row["kind"]
+        guard let kind = RecordKind(rawValue: UInt8(clamping: kindValue)) else {
+            return .failure(
+                CacheRowError(
+                    id: id, kind: nil,
+                    error: CodedError<RecordErrorCode>(.invalidIdentifier, "record \(id) has unknown kind \(kindValue)")
+                ))
+        }
+        do {
+            let parentData: Data? = row["parent"]
+            let envelopeData: Data = row["envelope"]
+            let version: Int64 = row["version"]
+            let state: Int64 = row["sync_state"]
+            return .success(
+                CachedRecord(
+                    id: id, kind: kind, version: UInt64(bitPattern: version),
+                    parent: try parentData.map { try RecordID(bytes: $0) },
+                    envelope: try RecordEnvelope(bytes: Array(envelopeData)),
+                    syncState: SyncState(rawValue: Int(state)) ?? .pending))
+        } catch let error as CodedError<RecordErrorCode> {
+            return .failure(CacheRowError(id: id, kind: kind, error: error))
+        } catch {
+            return .failure(
+                CacheRowError(
+                    id: id, kind: kind, error: CodedError<RecordErrorCode>(.malformed, "record \(id) is unreadable")))
+        }
+    }
+
+    private func run<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as StoreError { throw error } catch {
+            throw StoreError(.databaseFailed, "the history cache \(path) failed: \(Self.reason(error))")
+        }
+    }
+
+    /// SQLite's result code and message: they name the failure, never row contents.
+    private static func reason(_ error: any Error) -> String {
+        if let error = error as? DatabaseError {
+            return "SQLite error \(error.resultCode.rawValue)" + (error.message.map { ": \($0)" } ?? "")
+        }
+        return String(describing: type(of: error))
+    }
+}
+
+/// A cached row that is not a readable record; the id is kept so it can be reported.
+public struct CacheRowError: Error, Sendable, Hashable {
+    public let id: RecordID?
+    public let kind: RecordKind?
+    public let error: CodedError<RecordErrorCode>
+}
+
+extension DeviceFolders {
+    /// The history cache file.
+    public var historyCachePath: String { data + "/" + LocalCache.fileName }
+}
