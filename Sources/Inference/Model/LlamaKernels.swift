@@ -198,11 +198,24 @@ public enum LlamaKernels {
     }
 }
 
-extension SIMD where Scalar == Float {
+extension SIMD8 where Scalar == Float {
     /// `self += a · b`, fused into one rounding where the build has FMA (as ggml's kernels are), two roundings
-    /// otherwise: on a target without FMA a fused multiply-add is a libm call per lane.
+    /// otherwise: on a target without FMA a fused multiply-add is a libm call per lane. Written per vector type:
+    /// through a generic `SIMD` extension the debug build kept a lane-by-lane loop.
     @inline(__always)
-    mutating func accumulate(_ a: Self, _ b: Self) {
+    mutating func accumulate(_ a: SIMD8<Float>, _ b: SIMD8<Float>) {
+        #if SOTTO_FMA
+            addProduct(a, b)
+        #else
+            self += a * b
+        #endif
+    }
+}
+
+extension SIMD16 where Scalar == Float {
+    /// `self += a · b` as ``SIMD8/accumulate(_:_:)``.
+    @inline(__always)
+    mutating func accumulate(_ a: SIMD16<Float>, _ b: SIMD16<Float>) {
         #if SOTTO_FMA
             addProduct(a, b)
         #else

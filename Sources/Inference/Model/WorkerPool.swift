@@ -7,7 +7,8 @@ import Synchronization
 /// A token runs a few hundred small matrix-vector products, each a few microseconds of work; queueing each on
 /// Dispatch costs about as much as the work. Here the workers spin on a generation counter between products
 /// (yielding the core when the wait grows, in case other processes need it) and go to sleep on a condition after
-/// two milliseconds without work, so an idle server burns no CPU.
+/// 0.2 ms without work (longer than the gap between two products of one token), so an idle server burns no CPU
+/// and other busy processes get the cores.
 ///
 /// ``run(_:)`` is called from one thread at a time (the model's owner); the calling thread does share 0.
 final class WorkerPool: Sendable {
@@ -50,7 +51,7 @@ final class WorkerPool: Sendable {
         private var job: ((Int) -> Void)?
         private let workers: Int
         /// How long a worker spins before it sleeps: longer than the gap between two tokens' products.
-        private static let spinNanoseconds: UInt64 = 2_000_000
+        private static let spinNanoseconds: UInt64 = 200_000
 
         init(workers: Int) { self.workers = workers }
 
