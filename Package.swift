@@ -137,7 +137,8 @@ let package = Package(
         .testTarget(name: "ServerTests", dependencies: ["Server", "ServerTesting", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "TestSupport"]),
         .testTarget(
-            name: "EndToEndTests", dependencies: ["Wire", "Core", "Server", "ServerTesting", "TestSupport"]),
+            name: "EndToEndTests",
+            dependencies: ["Wire", "Core", "CoreTesting", "Server", "ServerTesting", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
