@@ -79,6 +79,14 @@ public final class HistoryStore {
         return list
     }
 
+    /// Whether the cache holds record `id`, or a deletion of it.
+    public func contains(_ id: RecordID) throws -> Bool {
+        try cache.record(id) != nil || cache.tombstone(id) != nil
+    }
+
+    /// How many messages each conversation has, counted from the cache without decrypting.
+    public func messageCounts() throws -> [RecordID: Int] { try cache.messageCounts() }
+
     /// A clock reading for a change made now.
     public func tick() -> HLCTimestamp { clock.tick(now: wallClock.millisecondsSince1970()) }
 
@@ -112,16 +120,15 @@ public final class HistoryStore {
         return record
     }
 
-    /// Adds a message (messages never change) and returns its new id.
+    /// Adds a message (messages never change) and returns its id (a new one unless given).
     /// - Throws: `StoreError` `.notFound` when its conversation is not in the history.
     @discardableResult
-    public func append(message: MessageRecord) throws -> RecordID {
+    public func append(message: MessageRecord, id: RecordID = .random()) throws -> RecordID {
         guard conversations[message.conversationID] != nil else {
             throw StoreError(.notFound, "conversation \(message.conversationID) is not in this history")
         }
         var record = message
         record.clock = tick()
-        let id = RecordID.random()
         try commit(.message(record), id: id)
         if messageCache[message.conversationID] != nil { messageCache[message.conversationID]!.append((id, record)) }
         return id

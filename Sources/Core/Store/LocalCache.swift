@@ -181,6 +181,22 @@ public final class LocalCache: Sendable {
         }
     }
 
+    /// Messages per conversation, by the parent hint.
+    public func messageCounts() throws -> [RecordID: Int] {
+        let rows = try run {
+            try pool.read {
+                try Row.fetchAll(
+                    $0, sql: "SELECT parent, count(*) AS n FROM record WHERE parent IS NOT NULL GROUP BY parent")
+            }
+        }
+        var out: [RecordID: Int] = [:]
+        for row in rows {
+            let parent: Data = row["parent"]
+            if let id = try? RecordID(bytes: parent) { out[id] = row["n"] }
+        }
+        return out
+    }
+
     /// Moves the log's content into the main file (the next write starts a fresh log).
     public func checkpoint() throws {
         try run { try pool.writeWithoutTransaction { _ = try $0.checkpoint(.truncate) } }
