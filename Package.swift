@@ -131,7 +131,7 @@ let package = Package(
             dependencies: [
                 "Core", "Wire", "CoreTesting", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ]),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "TestSupport"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Core", "Wire", "CoreTesting", "TestSupport"]),
         // Fakes for the server's side effects: a scripted model, a stub TEE.
         .target(name: "ServerTesting", dependencies: ["Server", "Wire"], path: "Tests/ServerTesting"),
         .testTarget(name: "ServerTests", dependencies: ["Server", "ServerTesting", "TestSupport"]),
