@@ -30,6 +30,24 @@ import Testing
         }
     }
 
+    /// On a fixed port, a second start finds the running server and shares it; only the
+    /// process that started it stops it.
+    @Test(.enabled(if: modelPath != nil)) func aSecondStartSharesTheRunningServer() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-local-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var fixed = options(root: root, model: Self.modelPath!)
+        fixed.port = Int.random(in: 42_000..<46_000)
+        let first = try await LocalServer.start(fixed)
+        defer { first.stop() }
+        #expect(first.ownsServer && first.url == "http://127.0.0.1:\(fixed.port)")
+        let second = try await LocalServer.start(fixed)
+        #expect(!second.ownsServer && second.url == first.url)
+        second.stop()
+        #expect(first.isRunning)
+        let health = try await CurlHTTPClient().send(HTTPRequest(url: first.url + "/healthz"))
+        #expect(health.status == 200)
+    }
+
     @Test func aMissingModelOrBadModelIsAClearError() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-local-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)

@@ -18,11 +18,16 @@ public final class LocalServer: Sendable {
         public var logPath: String
         /// How long to wait for it to listen and answer `/healthz`.
         public var startTimeoutSeconds: Double
+        /// The loopback port; 0 picks a free one. A fixed port lets the device's account
+        /// remember the same server URL across runs, and lets a second window share the
+        /// server the first one started.
+        public var port: Int
 
         public init(
             executable: String, modelPath: String, dataDirectory: String, logPath: String,
-            startTimeoutSeconds: Double = 120
+            startTimeoutSeconds: Double = 120, port: Int = 0
         ) {
+            self.port = port
             self.executable = executable
             self.modelPath = modelPath
             self.dataDirectory = dataDirectory
@@ -33,12 +38,16 @@ public final class LocalServer: Sendable {
 
     /// The server's base URL, `http://127.0.0.1:PORT`.
     public let url: String
-    private let process: Process
+    /// The child, or nil when another process's local server was already answering.
+    private let process: Process?
 
-    private init(url: String, process: Process) {
+    private init(url: String, process: Process?) {
         self.url = url
         self.process = process
     }
+
+    /// The port local mode uses unless configured otherwise.
+    public static let defaultPort = 47_391
 
     /// Finds `sotto-server` beside the running executable, else on `PATH`.
     public static func findExecutable(environment: [String: String]) -> String? {
@@ -60,6 +69,16 @@ public final class LocalServer: Sendable {
     ) async throws
         -> LocalServer
     {
+        if options.port != 0 {
+            let url = "http://127.0.0.1:\(options.port)"
+            if let health = try? await http.send(
+                HTTPRequest(url: url + "/healthz", connectTimeoutSeconds: 1, idleTimeoutSeconds: 3)),
+                health.status == 200,
+                String(decoding: health.body, as: UTF8.self).contains("\"simulated\":true")
+            {
+                return LocalServer(url: url, process: nil)
+            }
+        }
         guard FileManager.default.isExecutableFile(atPath: options.executable) else {
             throw LocalServerError(.missingExecutable, "cannot run \(options.executable); build it with `swift build`")
         }
@@ -82,7 +101,7 @@ public final class LocalServer: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: options.executable)
         process.arguments = [
-            "serve", "--dev", "--model", options.modelPath, "--listen", "127.0.0.1:0", "--data-dir",
+            "serve", "--dev", "--model", options.modelPath, "--listen", "127.0.0.1:\(options.port)", "--data-dir",
             options.dataDirectory,
         ]
         process.standardOutput = log
@@ -124,12 +143,16 @@ public final class LocalServer: Sendable {
         return String(text[range])
     }
 
-    /// Whether the child still runs.
-    public var isRunning: Bool { process.isRunning }
+    /// Whether the child still runs (false when attached to another process's server).
+    public var isRunning: Bool { process?.isRunning ?? false }
 
-    /// Stops the child: SIGTERM, then SIGKILL after `graceSeconds`.
+    /// Whether this process started the server (and stops it).
+    public var ownsServer: Bool { process != nil }
+
+    /// Stops the child: SIGTERM, then SIGKILL after `graceSeconds`. A server this process
+    /// did not start is left running.
     public func stop(graceSeconds: Double = 5) {
-        guard process.isRunning else { return }
+        guard let process, process.isRunning else { return }
         process.terminate()
         let deadline = Date().addingTimeInterval(graceSeconds)
         while process.isRunning && Date() < deadline { usleep(20_000) }
