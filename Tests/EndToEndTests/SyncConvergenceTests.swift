@@ -104,9 +104,24 @@ final class SyncedDevice {
 }
 
 /// Sync converges: devices that edit concurrently, go offline, lose requests or answers and
-/// restart end with identical decrypted histories once sync quiesces.
+/// restart end with identical decrypted histories once sync quiesces. The server side is the
+/// real SQLite store in a temporary folder.
 @Suite struct SyncConvergenceTests {
     let account = try! AccountID("sync-account")
+
+    /// A fresh server store; removed with its folder when the test ends.
+    final class TemporaryStore {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-sync-server-\(UUID().uuidString)")
+            .path
+        let store: SQLiteServerStore
+
+        init() throws {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            store = try SQLiteServerStore(path: folder + "/" + SQLiteServerStore.fileName)
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: folder) }
+    }
 
     func conversation(_ title: String, at millis: UInt64) -> ConversationRecord {
         let time = Date(timeIntervalSince1970: Double(millis) / 1000)
@@ -131,7 +146,9 @@ final class SyncedDevice {
     @Test(arguments: 1...12)
     func randomOperationSequencesConverge(seed: UInt64) async throws {
         var random = SeededGenerator(state: seed)
-        let store = InMemoryServerStore()
+        let server = try TemporaryStore()
+        let store = server.store
+        try await store.migrate()
         let keys = TestRecordKeys()
         let devices = try (0..<3).map {
             try SyncedDevice(account: account, keys: keys, store: store, start: 1_800_000_000_000 + UInt64($0) * 7)
@@ -188,7 +205,9 @@ final class SyncedDevice {
     }
 
     @Test func anOfflineDeviceCatchesUpAndItsDeletionWins() async throws {
-        let store = InMemoryServerStore()
+        let server = try TemporaryStore()
+        let store = server.store
+        try await store.migrate()
         let keys = TestRecordKeys()
         let a = try SyncedDevice(account: account, keys: keys, store: store, start: 1_800_000_000_000)
         let b = try SyncedDevice(account: account, keys: keys, store: store, start: 1_800_000_000_000)
@@ -217,7 +236,9 @@ final class SyncedDevice {
 
     @Test(arguments: [true, false])
     func aPushConflictGoesToTheLaterClock(laterWins: Bool) async throws {
-        let store = InMemoryServerStore()
+        let server = try TemporaryStore()
+        let store = server.store
+        try await store.migrate()
         let keys = TestRecordKeys()
         let a = try SyncedDevice(account: account, keys: keys, store: store, start: 1_800_000_000_000)
         let b = try SyncedDevice(account: account, keys: keys, store: store, start: 1_800_000_000_000)
@@ -248,7 +269,9 @@ final class SyncedDevice {
     }
 
     @Test func aSyncCutShortResumesWithoutLossOrDuplicates() async throws {
-        let store = InMemoryServerStore()
+        let server = try TemporaryStore()
+        let store = server.store
+        try await store.migrate()
         let keys = TestRecordKeys()
         let a = try SyncedDevice(account: account, keys: keys, store: store, start: 1_800_000_000_000)
         let id = RecordID.random()
