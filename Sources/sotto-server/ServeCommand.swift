@@ -93,8 +93,8 @@ struct ServeCommand: AsyncParsableCommand {
         let gateway = Gateway(
             keys: ChannelKeyRing(rotationSeconds: rotation, clock: { UInt64(Date().timeIntervalSince1970) }),
             provider: provider, backend: backend, manifest: signedManifest, logger: logger)
-        let store = try await StoreOpener.open(url: accountOptions.store, dataFolder: try? data.folder())
-        if store == nil { logger.notice("accounts and sync are off: no account database is configured") }
+        let store: (any ServerStore)? = try await StoreOpener.open(
+            url: accountOptions.store, dataFolder: try data.folder(), logger: logger)
         let endpoints = store.map { accountOptions.endpoints(store: $0, logger: logger) }
         let label = provider.isSimulated ? "simulated attestation (development)" : provider.platform.rawValue
         let app = ServerApplication.make(gateway: gateway, accounts: endpoints, address: address, logger: logger) {
