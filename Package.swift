@@ -123,6 +123,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/GatewayBenchmark"),
+        // Release-mode benchmark of restoring a large history onto a fresh device (SQLite and PostgreSQL).
+        .executableTarget(
+            name: "SyncBenchmark",
+            dependencies: [
+                "Server", "ServerTesting", "Core", "Wire", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/SyncBenchmark"),
 
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
         // Fakes for the client's side effects: record keys from a random root, a settable clock.

@@ -86,7 +86,7 @@ import Wire
         #expect(markdown.contains("## You\n\nHow fast is the Shinkansen?"))
         #expect(markdown.contains("## Assistant\n\nUp to **320 km/h**."))
         #expect(markdown.contains("folder Work"))
-        #expect(throws: StoreError.self) { try HistoryExport(history: history, conversation: .random()) }
+        #expect(throws: CacheError.self) { try HistoryExport(history: history, conversation: .random()) }
     }
 
     @Test(arguments: [
@@ -111,7 +111,7 @@ import Wire
         do {
             _ = try HistoryExport(json: Data(text.utf8))
             Issue.record("accepted a bad export")
-        } catch let error as StoreError {
+        } catch let error as CacheError {
             #expect(error.code == .invalidExport)
             #expect(error.message.contains(reason), "\(error.message)")
         }

@@ -247,11 +247,11 @@ import Wire
     @Test func theCacheBelongsToOneAccount() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         _ = try LocalCache(path: path, account: account)
-        let error = #expect(throws: StoreError.self) {
+        let error = #expect(throws: CacheError.self) {
             _ = try LocalCache(path: self.path, account: try AccountID("someone-else"))
         }
         #expect(error?.code == .accountMismatch)
-        let unopenable = #expect(throws: StoreError.self) {
+        let unopenable = #expect(throws: CacheError.self) {
             _ = try LocalCache(path: "/proc/no/such/cache.sqlite", account: account)
         }
         #expect(unopenable?.code == .openFailed)

@@ -72,7 +72,7 @@ public actor ChatSession {
     /// Changes a conversation's metadata (title, folder, pin, archive).
     public func updateConversation(_ id: RecordID, _ change: @Sendable (inout ConversationRecord) -> Void) throws {
         guard var record = history.conversations[id] else {
-            throw StoreError(.notFound, "conversation \(id) is not in this history")
+            throw CacheError(.notFound, "conversation \(id) is not in this history")
         }
         change(&record)
         try history.save(conversation: record, id: id)
@@ -112,7 +112,7 @@ public actor ChatSession {
         in id: RecordID, instructions: String = "", maxTokens: Int? = nil
     ) throws -> AsyncThrowingStream<ChatEvent, any Error> {
         guard let conversation = history.conversations[id] else {
-            throw StoreError(.notFound, "conversation \(id) is not in this history")
+            throw CacheError(.notFound, "conversation \(id) is not in this history")
         }
         var turns: [ChatRequest.Message] = []
         let system = [instructions, conversation.modelSettings.systemPrompt ?? ""].filter { !$0.isEmpty }

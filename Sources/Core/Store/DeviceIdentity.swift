@@ -7,13 +7,13 @@ extension DeviceID {
 
     /// This data folder's device id, created on first use (owner-only file). It orders this
     /// device's changes against others' (the clock's tie-break); it is not secret.
-    /// - Throws: `StoreError` `.openFailed` when the file cannot be read, written or parsed.
+    /// - Throws: `CacheError` `.openFailed` when the file cannot be read, written or parsed.
     public static func load(dataFolder: String) throws -> DeviceID {
         let path = dataFolder + "/" + fileName
         if let data = FileManager.default.contents(atPath: path) {
             let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard let id = try? DeviceID(text) else {
-                throw StoreError(.openFailed, "\(path) does not hold a device id; remove it to make a new one")
+                throw CacheError(.openFailed, "\(path) does not hold a device id; remove it to make a new one")
             }
             return id
         }
@@ -22,7 +22,7 @@ extension DeviceID {
             try FileManager.default.createDirectory(atPath: dataFolder, withIntermediateDirectories: true)
             try PrivateFile.write(Array((id.description + "\n").utf8), to: path, replaceExisting: false)
         } catch {
-            throw StoreError(.openFailed, "cannot write \(path): \(error)")
+            throw CacheError(.openFailed, "cannot write \(path): \(error)")
         }
         return id
     }

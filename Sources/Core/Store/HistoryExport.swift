@@ -67,7 +67,7 @@ public struct HistoryExport: Codable, Sendable, Hashable {
     }
 
     /// The decrypted history, or one conversation of it.
-    /// - Throws: `StoreError` `.notFound` for an unknown conversation id; the cache's errors.
+    /// - Throws: `CacheError` `.notFound` for an unknown conversation id; the cache's errors.
     public init(history: HistoryStore, conversation only: RecordID? = nil, now: Date = Date()) throws {
         format = Self.formatName
         version = Self.currentVersion
@@ -75,7 +75,7 @@ public struct HistoryExport: Codable, Sendable, Hashable {
         let chosen: [(id: RecordID, record: ConversationRecord)]
         if let only {
             guard let record = history.conversations[only] else {
-                throw StoreError(.notFound, "no conversation \(only) in this history; `sotto history` lists them")
+                throw CacheError(.notFound, "no conversation \(only) in this history; `sotto history` lists them")
             }
             chosen = [(only, record)]
         } else {
@@ -100,7 +100,7 @@ public struct HistoryExport: Codable, Sendable, Hashable {
     }
 
     /// Reads an export.
-    /// - Throws: `StoreError` `.invalidExport` naming what is wrong (never quoting content).
+    /// - Throws: `CacheError` `.invalidExport` naming what is wrong (never quoting content).
     public init(json: Data) throws {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -108,24 +108,24 @@ public struct HistoryExport: Codable, Sendable, Hashable {
         do {
             decoded = try decoder.decode(HistoryExport.self, from: json)
         } catch let DecodingError.dataCorrupted(context) {
-            throw StoreError(.invalidExport, "the file is not a Sotto export: \(Self.path(context.codingPath))")
+            throw CacheError(.invalidExport, "the file is not a Sotto export: \(Self.path(context.codingPath))")
         } catch let DecodingError.keyNotFound(key, context) {
-            throw StoreError(
+            throw CacheError(
                 .invalidExport, "the export lacks `\(key.stringValue)` at \(Self.path(context.codingPath))")
         } catch let DecodingError.typeMismatch(_, context) {
-            throw StoreError(.invalidExport, "the export has a wrong value at \(Self.path(context.codingPath))")
+            throw CacheError(.invalidExport, "the export has a wrong value at \(Self.path(context.codingPath))")
         } catch let DecodingError.valueNotFound(_, context) {
-            throw StoreError(.invalidExport, "the export has a null value at \(Self.path(context.codingPath))")
+            throw CacheError(.invalidExport, "the export has a null value at \(Self.path(context.codingPath))")
         } catch is RecordError {
-            throw StoreError(.invalidExport, "the export holds an invalid id (ids are 32 hex digits)")
+            throw CacheError(.invalidExport, "the export holds an invalid id (ids are 32 hex digits)")
         } catch {
-            throw StoreError(.invalidExport, "the file is not a Sotto export (not JSON)")
+            throw CacheError(.invalidExport, "the file is not a Sotto export (not JSON)")
         }
         guard decoded.format == Self.formatName else {
-            throw StoreError(.invalidExport, "the file's format is not \(Self.formatName)")
+            throw CacheError(.invalidExport, "the file's format is not \(Self.formatName)")
         }
         guard decoded.version == Self.currentVersion else {
-            throw StoreError(
+            throw CacheError(
                 .invalidExport, "export version \(decoded.version) is not one this Sotto reads (\(Self.currentVersion))"
             )
         }

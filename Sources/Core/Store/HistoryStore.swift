@@ -121,11 +121,11 @@ public final class HistoryStore {
     }
 
     /// Adds a message (messages never change) and returns its id (a new one unless given).
-    /// - Throws: `StoreError` `.notFound` when its conversation is not in the history.
+    /// - Throws: `CacheError` `.notFound` when its conversation is not in the history.
     @discardableResult
     public func append(message: MessageRecord, id: RecordID = .random()) throws -> RecordID {
         guard conversations[message.conversationID] != nil else {
-            throw StoreError(.notFound, "conversation \(message.conversationID) is not in this history")
+            throw CacheError(.notFound, "conversation \(message.conversationID) is not in this history")
         }
         var record = message
         record.clock = tick()
@@ -358,7 +358,7 @@ public final class HistoryStore {
         case (let v, .pending)?: version = v
         case (let v, .synced)?:
             guard payload.kind.isMutable else {
-                throw StoreError(.conflict, "message \(id) already exists and cannot change")
+                throw CacheError(.conflict, "message \(id) already exists and cannot change")
             }
             version = v + 1
         }

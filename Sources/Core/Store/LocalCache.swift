@@ -19,7 +19,7 @@ public final class LocalCache: Sendable {
     private let pool: DatabasePool
 
     /// Opens (creating and migrating when needed) the cache at `path` for `account`.
-    /// - Throws: `StoreError` `.openFailed`, or `.accountMismatch` when the file belongs to another account.
+    /// - Throws: `CacheError` `.openFailed`, or `.accountMismatch` when the file belongs to another account.
     public init(path: String, account: AccountID) throws {
         self.account = account
         self.path = path
@@ -35,7 +35,7 @@ public final class LocalCache: Sendable {
             try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
             try CacheSchema.migrator.migrate(pool)
         } catch {
-            throw StoreError(.openFailed, "cannot open the history cache \(path): \(Self.reason(error))")
+            throw CacheError(.openFailed, "cannot open the history cache \(path): \(Self.reason(error))")
         }
         for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
             try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
@@ -51,7 +51,7 @@ public final class LocalCache: Sendable {
             }
         }
         guard stored == account.rawValue else {
-            throw StoreError(
+            throw CacheError(
                 .accountMismatch,
                 "the history cache \(path) belongs to another account; use that account's --data-dir or another folder")
         }
@@ -244,8 +244,8 @@ public final class LocalCache: Sendable {
     }
 
     private func run<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as StoreError { throw error } catch {
-            throw StoreError(.databaseFailed, "the history cache \(path) failed: \(Self.reason(error))")
+        do { return try body() } catch let error as CacheError { throw error } catch {
+            throw CacheError(.databaseFailed, "the history cache \(path) failed: \(Self.reason(error))")
         }
     }
 

@@ -44,7 +44,7 @@ public struct SyncEngine: Sendable {
 
     /// Pulls, then pushes.
     /// - Throws: `SyncError` (see `SyncErrorCode.isTransient` for what to retry), or the
-    ///   cache's `StoreError`.
+    ///   cache's `CacheError`.
     nonisolated(nonsending) public func sync(_ history: HistoryStore) async throws -> SyncReport {
         var report = try await pull(into: history)
         try await push(from: history, report: &report)
