@@ -43,8 +43,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         // Client configuration and themes.
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
-        // The client's encrypted local cache (SQLite).
+        // The client's encrypted local cache and the server's default store (SQLite).
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        // The server's store on PostgreSQL.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
     ],
     targets: [
         // System libraries: a module map plus a shim header of static inline wrappers.
@@ -86,6 +88,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
         // The embedded LLM runtime imports nothing of ours. Optimised even in debug builds: its
         // numeric loops are ~50x slower unoptimised, which would make the real-model tests crawl.
@@ -131,13 +135,20 @@ let package = Package(
             dependencies: [
                 "Core", "Wire", "CoreTesting", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ]),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "TestSupport"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Core", "Wire", "CoreTesting", "TestSupport"]),
         // Fakes for the server's side effects: a scripted model, a stub TEE.
         .target(name: "ServerTesting", dependencies: ["Server", "Wire"], path: "Tests/ServerTesting"),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "ServerTesting", "TestSupport"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "ServerTesting", "TestSupport",
+                // The store suite tampers with the databases directly (a schema from a newer build).
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "TestSupport"]),
         .testTarget(
-            name: "EndToEndTests", dependencies: ["Wire", "Core", "Server", "ServerTesting", "TestSupport"]),
+            name: "EndToEndTests",
+            dependencies: ["Wire", "Core", "CoreTesting", "Server", "ServerTesting", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

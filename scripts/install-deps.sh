@@ -11,6 +11,7 @@ packages=(
     libfido2-dev        # security keys
     libsqlite3-dev      # the local cache and the server's default store
     tmux                # end-to-end tests drive the real TUI through it
+    postgresql          # the server store's PostgreSQL tests (scripts/postgres.sh)
 )
 
 missing=()

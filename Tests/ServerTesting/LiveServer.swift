@@ -13,11 +13,16 @@ public final class LiveServer: Sendable {
     /// The base URL, e.g. `http://127.0.0.1:41234`.
     public var url: String { "http://127.0.0.1:\(port)" }
 
-    /// Starts a server around `gateway` on a free port and waits until it accepts connections.
-    public static func start(gateway: Gateway, logger: Logger) async throws -> LiveServer {
+    /// Starts a server around `gateway` (and the account endpoints, when given) on a free port
+    /// and waits until it accepts connections.
+    public static func start(
+        gateway: Gateway, accounts: AccountEndpoints? = nil, logger: Logger
+    ) async throws
+        -> LiveServer
+    {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = ServerApplication.make(
-            gateway: gateway, address: ListenAddress(host: "127.0.0.1", port: 0), logger: logger,
+            gateway: gateway, accounts: accounts, address: ListenAddress(host: "127.0.0.1", port: 0), logger: logger,
             onListening: { port in continuation.yield(port) })
         let task = Task { try await app.run() }
         var iterator = ports.makeAsyncIterator()

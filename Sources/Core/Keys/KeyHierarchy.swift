@@ -5,6 +5,7 @@ import Wire
 ///     passkey PRF("sotto/root/v1") ─HKDF "sotto/kek/v1"──────────┐
 ///     recovery key ─────────────────HKDF "sotto/recovery-kek/v1"─┴▶ KEK ─wraps─▶ root key
 ///     root key ─HKDF "sotto/record/v1" ‖ kind ‖ record id─▶ record key
+///     root key ─HKDF "sotto/record-key-id/v1"─▶ record key id (public, names the root)
 ///
 /// Every label carries a version: changing a derivation means a new label, never a new
 /// meaning for an old one.
@@ -24,6 +25,7 @@ public enum KeyHierarchy {
     static let recoveryKEKIDInfo: [UInt8] = Array("sotto/recovery-kek-id/v1".utf8)
     static let wrappedRootKeyLabel: [UInt8] = Array("sotto/wrapped-root-key/v1".utf8)
     static let recordKeyLabel: [UInt8] = Array("sotto/record/v1".utf8)
+    static let recordKeyIDInfo: [UInt8] = Array("sotto/record-key-id/v1".utf8)
 
     /// `bytes` preceded by its length as two big-endian bytes, so concatenated fields cannot
     /// be re-split differently.

@@ -29,6 +29,27 @@ enum CacheSchema {
             try db.execute(sql: "CREATE INDEX record_by_kind ON record (kind)")
             try db.execute(sql: "CREATE INDEX record_pending ON record (sync_state) WHERE sync_state != 0")
         }
+        migrator.registerMigration("v2 sync") { db in
+            // Deleted records: what the server is told (pending) or was told (synced). Kept so a
+            // deletion is pushed after a restart and a stale copy pulled later cannot revive it.
+            try db.execute(
+                sql: """
+                    CREATE TABLE tombstone (
+                        id BLOB PRIMARY KEY CHECK (length(id) = 16),
+                        kind INTEGER NOT NULL,
+                        version INTEGER NOT NULL CHECK (version >= 1),
+                        sync_state INTEGER NOT NULL
+                    ) WITHOUT ROWID
+                    """)
+            // Where the last pull ended (the server's per-account sequence).
+            try db.execute(
+                sql: """
+                    CREATE TABLE sync_cursor (
+                        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                        cursor INTEGER NOT NULL
+                    )
+                    """)
+        }
         return migrator
     }
 }

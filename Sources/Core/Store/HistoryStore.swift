@@ -79,6 +79,14 @@ public final class HistoryStore {
         return list
     }
 
+    /// Whether the cache holds record `id`, or a deletion of it.
+    public func contains(_ id: RecordID) throws -> Bool {
+        try cache.record(id) != nil || cache.tombstone(id) != nil
+    }
+
+    /// How many messages each conversation has, counted from the cache without decrypting.
+    public func messageCounts() throws -> [RecordID: Int] { try cache.messageCounts() }
+
     /// A clock reading for a change made now.
     public func tick() -> HLCTimestamp { clock.tick(now: wallClock.millisecondsSince1970()) }
 
@@ -112,28 +120,183 @@ public final class HistoryStore {
         return record
     }
 
-    /// Adds a message (messages never change) and returns its new id.
+    /// Adds a message (messages never change) and returns its id (a new one unless given).
     /// - Throws: `StoreError` `.notFound` when its conversation is not in the history.
     @discardableResult
-    public func append(message: MessageRecord) throws -> RecordID {
+    public func append(message: MessageRecord, id: RecordID = .random()) throws -> RecordID {
         guard conversations[message.conversationID] != nil else {
             throw StoreError(.notFound, "conversation \(message.conversationID) is not in this history")
         }
         var record = message
         record.clock = tick()
-        let id = RecordID.random()
         try commit(.message(record), id: id)
         if messageCache[message.conversationID] != nil { messageCache[message.conversationID]!.append((id, record)) }
         return id
     }
 
-    /// Takes in a copy pulled from the server. The later clock wins for mutable kinds; a
-    /// message already held stays as it is. When the local copy wins over a newer server
-    /// version, it is sealed again above that version so the next push supersedes it.
+    /// Takes in a copy pulled from the server (see `apply(remote:cursor:)`).
     /// - Returns: whether the decrypted history changed.
     /// - Throws: `RecordError` when the remote copy does not open (nothing is written).
     @discardableResult
     public func merge(remote: CachedRecord) throws -> Bool {
+        let outcome = try apply(
+            remote: [
+                SyncRecord(id: remote.id, kind: remote.kind, version: remote.version, envelope: remote.envelope.bytes)
+            ])
+        if let failure = outcome.failures.first { throw failure.error }
+        return outcome.changed > 0
+    }
+
+    /// What taking in a batch of server copies did.
+    public struct MergeOutcome: Sendable {
+        /// Records whose decrypted content changed here (new, newer, or deleted).
+        public var changed = 0
+        /// Server copies that did not open; each was skipped (and kept when nothing local
+        /// replaces it) and reported.
+        public var failures: [(id: RecordID, error: RecordError)] = []
+    }
+
+    /// Takes in copies pulled from the server, in one cache transaction that also moves the
+    /// pull cursor, so a crash leaves either all of the page or none of it. Mutable kinds go
+    /// to the later clock; a message already held stays as it is; a deletion wins over any
+    /// copy (here or there). When the local copy wins over a newer server version it is
+    /// sealed again above that version so the next push supersedes it.
+    public func apply(remote records: [SyncRecord], cursor: Int64? = nil) throws -> MergeOutcome {
+        var change = CacheChange()
+        change.cursor = cursor
+        var outcome = MergeOutcome()
+        var effects: [() -> Void] = []
+        for remote in records {
+            if remote.isTombstone {
+                try planDeletion(remote, into: &change, effects: &effects, outcome: &outcome)
+                continue
+            }
+            do {
+                try planMerge(remote, into: &change, effects: &effects, outcome: &outcome)
+            } catch let error as RecordError {
+                outcome.failures.append((remote.id, error))
+                report(CorruptRecord(id: remote.id, kind: remote.kind, code: error.code))
+                // Kept for inspection while nothing better is held; it is reported on every unlock.
+                if let bytes = remote.envelope?.bytes, let envelope = try? RecordEnvelope(bytes: bytes),
+                    try cache.record(remote.id) == nil
+                {
+                    change.writes.append(
+                        CachedRecord(
+                            id: remote.id, kind: remote.kind, version: remote.version, parent: nil, envelope: envelope,
+                            syncState: .synced))
+                }
+            }
+        }
+        try cache.apply(change)
+        for effect in effects { effect() }
+        return outcome
+    }
+
+    /// Deletes a conversation and its messages: each becomes a tombstone to push.
+    public func delete(conversation id: RecordID) throws {
+        var ids: [(RecordID, RecordKind)] = [(id, .conversation)]
+        for row in try cache.records(parent: id) {
+            switch row {
+            case .success(let record): ids.append((record.id, record.kind))
+            case .failure(let failure):
+                if let rowID = failure.id { ids.append((rowID, failure.kind ?? .message)) }
+            }
+        }
+        try deleteRecords(ids)
+        conversations[id] = nil
+        messageCache[id] = nil
+    }
+
+    /// Deletes a folder; its conversations stay, outside any folder.
+    public func delete(folder id: RecordID) throws {
+        try deleteRecords([(id, .folder)])
+        folders[id] = nil
+    }
+
+    /// Local changes the server does not have yet: records and deletions.
+    public func pendingChanges() throws -> [SyncRecord] {
+        var out: [SyncRecord] = []
+        for row in try cache.pendingRecords() {
+            guard case .success(let record) = row else { continue }
+            out.append(
+                SyncRecord(id: record.id, kind: record.kind, version: record.version, envelope: record.envelope.bytes))
+        }
+        for tombstone in try cache.pendingTombstones() {
+            out.append(SyncRecord(id: tombstone.id, kind: tombstone.kind, version: tombstone.version, envelope: nil))
+        }
+        return out
+    }
+
+    /// Marks pushed copies as the server's, when they are still the ones held here.
+    public func markPushed(_ records: [(id: RecordID, version: UInt64)]) throws {
+        var change = CacheChange()
+        change.synced = records
+        try cache.apply(change)
+        for (id, version) in records where versions[id]?.version == version {
+            versions[id] = (version, .synced)
+        }
+    }
+
+    private func deleteRecords(_ records: [(RecordID, RecordKind)]) throws {
+        var change = CacheChange()
+        for (id, kind) in records {
+            let version: UInt64
+            if let existing = try cache.record(id) {
+                version = existing.syncState == .pending ? existing.version : existing.version + 1
+            } else if let tombstone = try cache.tombstone(id) {
+                version = tombstone.version
+            } else {
+                continue
+            }
+            change.tombstones.append(CachedTombstone(id: id, kind: kind, version: version, syncState: .pending))
+        }
+        try cache.apply(change)
+        for tombstone in change.tombstones { versions[tombstone.id] = nil }
+    }
+
+    private func planDeletion(
+        _ remote: SyncRecord, into change: inout CacheChange, effects: inout [() -> Void], outcome: inout MergeOutcome
+    ) throws {
+        if let local = try cache.tombstone(remote.id), local.version == remote.version, local.syncState == .synced {
+            return
+        }
+        change.tombstones.append(
+            CachedTombstone(id: remote.id, kind: remote.kind, version: remote.version, syncState: .synced))
+        guard let row = try cache.record(remote.id) else { return }
+        outcome.changed += 1
+        let id = remote.id
+        let parent = row.parent
+        effects.append { [unowned self] in
+            versions[id] = nil
+            switch row.kind {
+            case .conversation:
+                conversations[id] = nil
+                messageCache[id] = nil
+            case .folder: folders[id] = nil
+            case .profile: if profile?.id == id { profile = nil }
+            case .message: if let parent { messageCache[parent] = nil }
+            }
+        }
+    }
+
+    private func planMerge(
+        _ remoteCopy: SyncRecord, into change: inout CacheChange, effects: inout [() -> Void],
+        outcome: inout MergeOutcome
+    ) throws {
+        let envelope = try RecordEnvelope(bytes: remoteCopy.envelope?.bytes ?? [])
+        let remote = CachedRecord(
+            id: remoteCopy.id, kind: remoteCopy.kind, version: remoteCopy.version, parent: nil, envelope: envelope,
+            syncState: .synced)
+        // A record deleted here stays deleted: the tombstone moves above the server's version.
+        if let tombstone = try cache.tombstone(remote.id) {
+            if tombstone.syncState == .pending || tombstone.version < remote.version {
+                change.tombstones.append(
+                    CachedTombstone(
+                        id: remote.id, kind: remote.kind, version: max(tombstone.version, remote.version + 1),
+                        syncState: .pending))
+            }
+            return
+        }
         let incoming = try codec.open(remote.envelope, id: remote.id, kind: remote.kind, version: remote.version)
         clock.receive(incoming.clock, now: wallClock.millisecondsSince1970())
         var local: (CachedRecord, RecordPayload)?
@@ -141,43 +304,48 @@ public final class HistoryStore {
             local = try? (row, codec.open(row.envelope, id: row.id, kind: row.kind, version: row.version))
         }
         if case let (row, payload)? = local, payload.kind != incoming.kind {
-            throw StoreError(.conflict, "record \(row.id) is a \(row.kind) here and a \(remote.kind) on the server")
+            throw RecordError(
+                .invalidIdentifier, "record \(row.id) is a \(row.kind) here and a \(remote.kind) on the server")
         }
         // An identical copy simply becomes the server's; a different one goes to the later clock.
         if case let (row, payload)? = local, payload != incoming,
             RecordPayload.resolve(local: payload, remote: incoming) == payload
         {
-            // Ours stays. Above the server's version it must be pushed again; a message the
-            // server also holds is simply in sync.
             if payload.kind.isMutable && remote.version >= row.version {
+                // Ours stays; above the server's version it must be pushed again.
                 let version = remote.version + 1
-                let envelope = try codec.seal(payload, id: row.id, version: version)
-                try cache.write([
+                let sealed = try codec.seal(payload, id: row.id, version: version)
+                change.writes.append(
                     CachedRecord(
-                        id: row.id, kind: row.kind, version: version, parent: row.parent, envelope: envelope,
-                        syncState: .pending)
-                ])
-                versions[row.id] = (version, .pending)
+                        id: row.id, kind: row.kind, version: version, parent: row.parent, envelope: sealed,
+                        syncState: .pending))
+                effects.append { [unowned self] in versions[row.id] = (version, .pending) }
             } else if !payload.kind.isMutable {
-                var synced = row
-                synced.syncState = .synced
-                try cache.write([synced])
-                versions[row.id] = (row.version, .synced)
+                // A message the server also holds is simply in sync.
+                change.synced.append((row.id, row.version))
+                effects.append { [unowned self] in versions[row.id] = (row.version, .synced) }
             }
-            return false
+            return
         }
         var stored = remote
-        stored.syncState = .synced
         stored.parent = incoming.parent
-        try cache.write([stored])
-        versions[remote.id] = (remote.version, .synced)
-        switch incoming {
-        case .conversation(let r): conversations[remote.id] = r
-        case .folder(let r): folders[remote.id] = r
-        case .profile(let r): profile = (remote.id, r)
-        case .message(let m): messageCache[m.conversationID] = nil
+        change.writes.append(stored)
+        if local.map({ $0.1 != incoming }) ?? true { outcome.changed += 1 }
+        effects.append { [unowned self] in
+            versions[remote.id] = (remote.version, .synced)
+            switch incoming {
+            case .conversation(let r): conversations[remote.id] = r
+            case .folder(let r): folders[remote.id] = r
+            case .profile(let r): profile = (remote.id, r)
+            case .message(let m):
+                if messageCache[m.conversationID] != nil,
+                    !(messageCache[m.conversationID]!.contains { $0.id == remote.id })
+                {
+                    messageCache[m.conversationID]!.append((remote.id, m))
+                    messageCache[m.conversationID]!.sort { ($0.record.clock, $0.id) < ($1.record.clock, $1.id) }
+                }
+            }
         }
-        return local.map { $0.1 != incoming } ?? true
     }
 
     /// Seals and writes one local change. A record the server already has moves to the next

@@ -59,9 +59,17 @@ public final class LocalCache: Sendable {
 
     /// Adds or replaces `records`, all or none.
     public func write(_ records: [CachedRecord]) throws {
+        var change = CacheChange()
+        change.writes = records
+        try apply(change)
+    }
+
+    /// Commits `change` in one transaction: all of it survives a crash, or none.
+    public func apply(_ change: CacheChange) throws {
+        guard !change.isEmpty else { return }
         try run {
             try pool.write { db in
-                for r in records {
+                for r in change.writes {
                     try db.execute(
                         sql: """
                             INSERT INTO record (id, kind, version, parent, envelope, sync_state)
@@ -74,7 +82,70 @@ public final class LocalCache: Sendable {
                             r.parent.map { Data($0.bytes) }, Data(r.envelope.bytes), Int64(r.syncState.rawValue),
                         ])
                 }
+                for t in change.tombstones {
+                    try db.execute(sql: "DELETE FROM record WHERE id = ?", arguments: [Data(t.id.bytes)])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO tombstone (id, kind, version, sync_state) VALUES (?, ?, ?, ?)
+                            ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, version = excluded.version,
+                                sync_state = excluded.sync_state
+                            """,
+                        arguments: [
+                            Data(t.id.bytes), Int64(t.kind.rawValue), Int64(bitPattern: t.version),
+                            Int64(t.syncState.rawValue),
+                        ])
+                }
+                for (id, version) in change.synced {
+                    for table in ["record", "tombstone"] {
+                        try db.execute(
+                            sql: "UPDATE \(table) SET sync_state = 0 WHERE id = ? AND version = ?",
+                            arguments: [Data(id.bytes), Int64(bitPattern: version)])
+                    }
+                }
+                if let cursor = change.cursor {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO sync_cursor (singleton, cursor) VALUES (1, ?)
+                            ON CONFLICT (singleton) DO UPDATE SET cursor = excluded.cursor
+                            """,
+                        arguments: [cursor])
+                }
             }
+        }
+    }
+
+    /// Where the last pull ended; 0 before the first.
+    public func syncCursor() throws -> Int64 {
+        try run { try pool.read { try Int64.fetchOne($0, sql: "SELECT cursor FROM sync_cursor") ?? 0 } }
+    }
+
+    /// The tombstone of `id`, when the record was deleted.
+    public func tombstone(_ id: RecordID) throws -> CachedTombstone? {
+        try tombstones(where: "id = ?", [Data(id.bytes)]).first
+    }
+
+    /// Deletions not yet pushed.
+    public func pendingTombstones() throws -> [CachedTombstone] {
+        try tombstones(where: "sync_state != 0", [])
+    }
+
+    private func tombstones(where condition: String, _ arguments: StatementArguments) throws -> [CachedTombstone] {
+        let rows = try run {
+            try pool.read {
+                try Row.fetchAll(
+                    $0, sql: "SELECT * FROM tombstone WHERE \(condition) ORDER BY id", arguments: arguments)
+            }
+        }
+        return rows.compactMap { row in
+            let idData: Data = row["id"]
+            let kindValue: Int64 = row["kind"]
+            let version: Int64 = row["version"]
+            let state: Int64 = row["sync_state"]
+            guard let id = try? RecordID(bytes: idData), let kind = RecordKind(rawValue: UInt8(clamping: kindValue))
+            else { return nil }
+            return CachedTombstone(
+                id: id, kind: kind, version: UInt64(bitPattern: version),
+                syncState: SyncState(rawValue: Int(state)) ?? .pending)
         }
     }
 
@@ -108,6 +179,22 @@ public final class LocalCache: Sendable {
                     $0, sql: "SELECT count(*) FROM record WHERE kind = ?", arguments: [Int64(kind.rawValue)]) ?? 0
             }
         }
+    }
+
+    /// Messages per conversation, by the parent hint.
+    public func messageCounts() throws -> [RecordID: Int] {
+        let rows = try run {
+            try pool.read {
+                try Row.fetchAll(
+                    $0, sql: "SELECT parent, count(*) AS n FROM record WHERE parent IS NOT NULL GROUP BY parent")
+            }
+        }
+        var out: [RecordID: Int] = [:]
+        for row in rows {
+            let parent: Data = row["parent"]
+            if let id = try? RecordID(bytes: parent) { out[id] = row["n"] }
+        }
+        return out
     }
 
     /// Moves the log's content into the main file (the next write starts a fresh log).

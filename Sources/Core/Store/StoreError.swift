@@ -15,4 +15,6 @@ public enum StoreErrorCode: String, StableErrorCode {
     case conflict = "SOTTO-STORE-CONFLICT"
     /// The record asked for is not in the cache.
     case notFound = "SOTTO-STORE-NOT-FOUND"
+    /// A file given to `sotto import` is not a Sotto export this build reads.
+    case invalidExport = "SOTTO-STORE-IMPORT"
 }

@@ -38,13 +38,14 @@ public final class Gateway: Sendable {
     /// Largest attestation request accepted.
     static let maxAttestationRequestBytes = 4096
 
-    /// `GET /healthz`.
-    public func health() -> Reply {
-        let object: [String: Any] = [
+    /// `GET /healthz`; `accounts` says whether the account and sync endpoints are served.
+    public func health(accounts: Bool = false) -> Reply {
+        var object: [String: Any] = [
             "status": "ok", "platform": provider.platform.rawValue, "simulated": provider.isSimulated,
             "model": backend.modelName, "attestation_requests": metrics.attestationRequests,
             "chat_requests": metrics.chatRequests,
         ]
+        if accounts { object["accounts"] = true }
         let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return .complete(status: 200, headers: ["Content-Type": "application/json"], body: Array(body))
     }

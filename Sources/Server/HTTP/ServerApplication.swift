@@ -6,14 +6,15 @@ import NIOCore
 public enum ServerApplication {
     /// Builds the application.
     /// - Parameters:
+    ///   - accounts: the account and record endpoints; without them only attestation and chat are served.
     ///   - onListening: called with the bound port once the server accepts connections
     ///     (port 0 in `address` picks a free one).
     public static func make(
-        gateway: Gateway, address: ListenAddress, logger: Logger,
+        gateway: Gateway, accounts: AccountEndpoints? = nil, address: ListenAddress, logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = Router()
-        router.get("/healthz") { _, _ in response(gateway.health()) }
+        let router = Router(context: ClientRequestContext.self)
+        router.get("/healthz") { _, _ in response(gateway.health(accounts: accounts != nil)) }
         router.post("/v1/attestation") { request, _ in
             var request = request
             guard let body = try? await request.collectBody(upTo: Gateway.maxAttestationRequestBytes) else {
@@ -29,6 +30,7 @@ public enum ServerApplication {
             }
             return response(await gateway.chat(body: Array(buffer: body)))
         }
+        if let accounts { AccountRoutes.add(accounts, to: router) }
         return Application(
             router: router,
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "sotto"),
@@ -44,6 +46,7 @@ public enum ServerApplication {
                 switch name {
                 case "Content-Type": fields[.contentType] = value
                 case "Retry-After": fields[.retryAfter] = value
+                case "Cache-Control": fields[.cacheControl] = value
                 default: assertionFailure("header \(name) is not mapped")
                 }
             }

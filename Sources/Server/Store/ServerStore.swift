@@ -57,7 +57,8 @@ public struct StoredRecovery: Sendable, Hashable {
     public var authPublicKey: [UInt8]
     public var updatedAt: Date
 
-    public init(accountID: AccountID, keyID: [UInt8], wrappedRootKey: [UInt8], authPublicKey: [UInt8], updatedAt: Date) {
+    public init(accountID: AccountID, keyID: [UInt8], wrappedRootKey: [UInt8], authPublicKey: [UInt8], updatedAt: Date)
+    {
         self.accountID = accountID
         self.keyID = keyID
         self.wrappedRootKey = wrappedRootKey

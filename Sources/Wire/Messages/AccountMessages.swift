@@ -66,7 +66,8 @@ public struct PasskeyEnrollment: Codable, Sendable {
     /// The root key wrapped under this passkey's KEK (serialised `WrappedRootKey`).
     public var wrappedRootKey: Base64Bytes
 
-    public init(credential: WebAuthnJSON.RegistrationResponse, kind: String, name: String, wrappedRootKey: Base64Bytes) {
+    public init(credential: WebAuthnJSON.RegistrationResponse, kind: String, name: String, wrappedRootKey: Base64Bytes)
+    {
         self.credential = credential
         self.kind = kind
         self.name = name
@@ -319,8 +320,9 @@ public struct PasskeySummary: Codable, Hashable, Sendable {
     public var lastUsedAt: Int64?
     public var signCount: UInt32
 
-    public init(credentialID: String, kind: String, name: String, createdAt: Int64, lastUsedAt: Int64?, signCount: UInt32)
-    {
+    public init(
+        credentialID: String, kind: String, name: String, createdAt: Int64, lastUsedAt: Int64?, signCount: UInt32
+    ) {
         self.credentialID = credentialID
         self.kind = kind
         self.name = name
@@ -347,8 +349,9 @@ public struct AccountSummary: Codable, Hashable, Sendable {
     public var recoveryUpdatedAt: Int64?
     public var sessionCredentialID: String?
 
-    public init(accountID: AccountID, passkeys: [PasskeySummary], recoveryUpdatedAt: Int64?, sessionCredentialID: String?)
-    {
+    public init(
+        accountID: AccountID, passkeys: [PasskeySummary], recoveryUpdatedAt: Int64?, sessionCredentialID: String?
+    ) {
         self.version = Wire.protocolVersion
         self.accountID = accountID
         self.passkeys = passkeys

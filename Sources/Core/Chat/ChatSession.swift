@@ -1,0 +1,207 @@
+import Foundation
+import Wire
+
+/// An unlocked account's conversations: the decrypted history, the chat turn that answers in
+/// them, and background sync. Every exchange is committed to the encrypted cache before it
+/// shows, then pushed when the server is reachable. The one owner of its `HistoryStore`.
+public actor ChatSession {
+    /// What sync is doing, for the status bar.
+    public enum SyncStatus: Sendable, Hashable {
+        /// No server account (local history only).
+        case disabled
+        case idle
+        case syncing
+        case synced(Date)
+        /// The last attempt failed; another follows after a backoff.
+        case offline(code: String)
+    }
+
+    let history: HistoryStore
+    let sender: any ChatSender
+    let sync: SyncEngine?
+    private var backoff = Backoff()
+    private var syncTask: Task<Void, Never>?
+    private var syncAgain = false
+    /// The sync state as last seen.
+    public private(set) var syncStatus: SyncStatus
+
+    /// - Parameter sync: the engine to push and pull with, or nil for history kept on this
+    ///   device only.
+    public init(history: sending HistoryStore, sender: any ChatSender, sync: SyncEngine?) {
+        self.history = history
+        self.sender = sender
+        self.sync = sync
+        syncStatus = sync == nil ? .disabled : .idle
+    }
+
+    /// Conversations, most recently updated first.
+    public func conversations() -> [(id: RecordID, record: ConversationRecord)] { history.conversationList }
+
+    /// Folders in their order.
+    public func folders() -> [(id: RecordID, record: FolderRecord)] { history.folderList }
+
+    /// Messages per conversation, counted without decrypting.
+    public func messageCounts() throws -> [RecordID: Int] { try history.messageCounts() }
+
+    /// One conversation's messages, decrypted on first use.
+    public func messages(in id: RecordID) throws -> [(id: RecordID, record: MessageRecord)] {
+        try history.messages(in: id)
+    }
+
+    /// One conversation's record.
+    public func conversation(_ id: RecordID) -> ConversationRecord? { history.conversations[id] }
+
+    /// Records skipped as unreadable since unlock.
+    public func corruptRecords() -> [CorruptRecord] { history.corrupt }
+
+    /// Starts a conversation titled after its first prompt.
+    public func startConversation(
+        id: RecordID = .random(), firstPrompt: String, folder: RecordID? = nil,
+        settings: ModelSettings = ModelSettings(),
+        now: Date = Date()
+    ) throws -> RecordID {
+        try history.save(
+            conversation: ConversationRecord(
+                title: ConversationTitle.from(prompt: firstPrompt), folderID: folder, modelSettings: settings,
+                createdAt: now, updatedAt: now, clock: history.tick()),
+            id: id)
+        scheduleSync()
+        return id
+    }
+
+    /// Changes a conversation's metadata (title, folder, pin, archive).
+    public func updateConversation(_ id: RecordID, _ change: @Sendable (inout ConversationRecord) -> Void) throws {
+        guard var record = history.conversations[id] else {
+            throw StoreError(.notFound, "conversation \(id) is not in this history")
+        }
+        change(&record)
+        try history.save(conversation: record, id: id)
+        scheduleSync()
+    }
+
+    /// Saves a folder.
+    public func saveFolder(_ folder: FolderRecord, id: RecordID) throws {
+        try history.save(folder: folder, id: id)
+        scheduleSync()
+    }
+
+    /// Deletes a conversation and its messages, here and, at the next sync, everywhere.
+    public func deleteConversation(_ id: RecordID) throws {
+        try history.delete(conversation: id)
+        scheduleSync()
+    }
+
+    /// Adds a message written here (the user's prompt) and touches the conversation.
+    @discardableResult
+    public func append(_ role: MessageRole, _ text: String, to id: RecordID, now: Date = Date()) throws -> RecordID {
+        let messageID = try history.append(
+            message: MessageRecord(conversationID: id, role: role, content: text, time: now, clock: history.tick()))
+        if var record = history.conversations[id] {
+            record.updatedAt = now
+            try history.save(conversation: record, id: id)
+        }
+        scheduleSync()
+        return messageID
+    }
+
+    /// Asks the server to answer conversation `id` as it stands, streaming the events. The
+    /// complete answer is saved as an assistant message when `end` arrives; an answer that
+    /// breaks off or ends with an error event is not saved (the caller keeps what arrived, marked interrupted).
+    /// - Parameter instructions: the folder's custom instructions, sent as the system prompt.
+    public func answer(
+        in id: RecordID, instructions: String = "", maxTokens: Int? = nil
+    ) throws -> AsyncThrowingStream<ChatEvent, any Error> {
+        guard let conversation = history.conversations[id] else {
+            throw StoreError(.notFound, "conversation \(id) is not in this history")
+        }
+        var turns: [ChatRequest.Message] = []
+        let system = [instructions, conversation.modelSettings.systemPrompt ?? ""].filter { !$0.isEmpty }
+            .joined(separator: "\n\n")
+        if !system.isEmpty { turns.append(.init(role: .system, content: system)) }
+        for (_, message) in try history.messages(in: id) {
+            let role: ChatRequest.Role =
+                switch message.role {
+                case .user: .user
+                case .assistant: .assistant
+                case .system: .system
+                }
+            turns.append(.init(role: role, content: message.content))
+        }
+        let request = ChatRequest(
+            messages: turns, maxTokens: maxTokens,
+            sampling: conversation.modelSettings.temperature.map { ChatRequest.Sampling(temperature: $0) })
+        let events = sender.events(for: request)
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                var text = ""
+                var failed = false
+                do {
+                    for try await event in events {
+                        switch event {
+                        case .token(let piece): text += piece
+                        case .error: failed = true
+                        case .end where !failed && !text.isEmpty: try self.append(.assistant, text, to: id)
+                        default: break
+                        }
+                        continuation.yield(event)
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Syncs now and waits for the pass to end.
+    @discardableResult
+    public func syncNow() async throws -> SyncReport? {
+        guard let sync else { return nil }
+        syncStatus = .syncing
+        do {
+            let report = try await sync.sync(history)
+            backoff.succeeded()
+            syncStatus = .synced(Date())
+            return report
+        } catch {
+            syncStatus = .offline(code: (error as? SyncError)?.code.rawValue ?? "SOTTO-SYNC-UNAVAILABLE")
+            throw error
+        }
+    }
+
+    /// Runs a sync in the background soon, once at a time, retrying with backoff on failure.
+    public func scheduleSync() {
+        guard sync != nil else { return }
+        guard syncTask == nil else {
+            syncAgain = true
+            return
+        }
+        syncTask = Task { await self.backgroundSync() }
+    }
+
+    /// Waits for the background sync, if one runs (tests, and before quitting).
+    public func waitForBackgroundSync() async { await syncTask?.value }
+
+    private func backgroundSync() async {
+        while true {
+            syncAgain = false
+            do {
+                try await syncNow()
+                if !syncAgain { break }
+            } catch {
+                if let error = error as? SyncError, !error.code.isTransient { break }
+                let delay = backoff.failed()
+                try? await Task.sleep(for: .seconds(delay))
+                if Task.isCancelled { break }
+            }
+        }
+        syncTask = nil
+    }
+
+    /// Stops background work.
+    public func close() {
+        syncTask?.cancel()
+        syncTask = nil
+    }
+}

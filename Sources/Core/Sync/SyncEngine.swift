@@ -1,0 +1,132 @@
+import Wire
+
+/// What one synchronisation pass moved.
+public struct SyncReport: Sendable, Hashable {
+    /// Server copies received.
+    public var pulled = 0
+    /// Records whose decrypted content changed here because of them.
+    public var changed = 0
+    /// Local changes the server accepted.
+    public var pushed = 0
+    /// Pushes the server answered with its own copy (merged, then pushed again when ours won).
+    public var conflicts = 0
+    /// Server copies that did not open, by id (skipped, kept, reported).
+    public var unreadable: [RecordID] = []
+    /// The pull cursor after the pass.
+    public var cursor: Int64 = 0
+
+    public init() {}
+}
+
+/// One pass of the sync protocol (docs/PROTOCOL.md §6): pull every page since the cursor,
+/// then push local changes until the server accepts them all. Each pulled page is applied
+/// with its cursor in one cache transaction, and pushes are idempotent, so a pass cut short
+/// anywhere (killed process, server restart, lost connection) resumes with no loss and no
+/// duplicate.
+public struct SyncEngine: Sendable {
+    let transport: any SyncTransport
+    /// Records per pull page.
+    public var pageSize: Int
+    /// Push rounds before giving up on records another device keeps changing.
+    public var maximumRounds: Int
+    /// Envelope bytes per push request (the server caps bodies).
+    public var maximumPushBytes: Int
+
+    public init(
+        transport: any SyncTransport, pageSize: Int = PullResponse.defaultLimit, maximumRounds: Int = 8,
+        maximumPushBytes: Int = 6 << 20
+    ) {
+        self.transport = transport
+        self.pageSize = pageSize
+        self.maximumRounds = maximumRounds
+        self.maximumPushBytes = maximumPushBytes
+    }
+
+    /// Pulls, then pushes.
+    /// - Throws: `SyncError` (see `SyncErrorCode.isTransient` for what to retry), or the
+    ///   cache's `StoreError`.
+    nonisolated(nonsending) public func sync(_ history: HistoryStore) async throws -> SyncReport {
+        var report = try await pull(into: history)
+        try await push(from: history, report: &report)
+        return report
+    }
+
+    /// Every page since the stored cursor.
+    nonisolated(nonsending) public func pull(into history: HistoryStore) async throws -> SyncReport {
+        var report = SyncReport()
+        var cursor = try history.cache.syncCursor()
+        while true {
+            let page = try await transport.pull(after: cursor, limit: pageSize)
+            guard page.cursor >= cursor, page.records.count <= pageSize, !(page.more && page.records.isEmpty) else {
+                throw SyncError(.badResponse, "the server's page after \(cursor) is inconsistent")
+            }
+            let outcome = try history.apply(remote: page.records, cursor: page.cursor)
+            report.pulled += page.records.count
+            report.changed += outcome.changed
+            report.unreadable += outcome.failures.map(\.id)
+            cursor = page.cursor
+            if !page.more { break }
+        }
+        report.cursor = cursor
+        return report
+    }
+
+    /// Pushes local changes; conflicts are merged and what still wins here goes again.
+    nonisolated(nonsending) public func push(from history: HistoryStore, report: inout SyncReport) async throws {
+        for _ in 0..<maximumRounds {
+            let pending = try history.pendingChanges()
+            if pending.isEmpty { return }
+            for batch in batches(of: pending) {
+                let response = try await transport.push(PushRequest(records: batch))
+                guard response.results.count == batch.count,
+                    zip(response.results, batch).allSatisfy({ $0.id == $1.id })
+                else {
+                    throw SyncError(
+                        .badResponse, "the server's push answer does not match the \(batch.count) records sent")
+                }
+                var accepted: [(id: RecordID, version: UInt64)] = []
+                var current: [SyncRecord] = []
+                for (result, sent) in zip(response.results, batch) {
+                    switch result.status {
+                    case .accepted: accepted.append((sent.id, sent.version))
+                    case .conflict:
+                        guard let copy = result.current, copy.id == sent.id else {
+                            throw SyncError(
+                                .badResponse, "the server reported a conflict on \(sent.id) without its copy")
+                        }
+                        current.append(copy)
+                    }
+                }
+                try history.markPushed(accepted)
+                report.pushed += accepted.count
+                report.conflicts += current.count
+                if !current.isEmpty {
+                    let outcome = try history.apply(remote: current)
+                    report.changed += outcome.changed
+                    report.unreadable += outcome.failures.map(\.id)
+                }
+            }
+        }
+        if try !history.pendingChanges().isEmpty {
+            throw SyncError(.unsettled, "records kept changing on the server while pushing; sync tries again later")
+        }
+    }
+
+    private func batches(of records: [SyncRecord]) -> [[SyncRecord]] {
+        var out: [[SyncRecord]] = []
+        var current: [SyncRecord] = []
+        var bytes = 0
+        for record in records {
+            let size = record.envelope?.bytes.count ?? 0
+            if !current.isEmpty && (current.count == PushRequest.maximumRecords || bytes + size > maximumPushBytes) {
+                out.append(current)
+                current = []
+                bytes = 0
+            }
+            current.append(record)
+            bytes += size
+        }
+        if !current.isEmpty { out.append(current) }
+        return out
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Wire
+
+/// How the account service runs: whom ceremonies are for, how long things live, how many
+/// failures it tolerates, and its clock and randomness (injected so tests control them).
+public struct AccountSettings: Sendable {
+    /// The relying party: `--rp-id`, origin `https://` + RP ID.
+    public var relyingParty: RelyingParty
+    /// The relying party's display name in creation options.
+    public var relyingPartyName = "Sotto"
+    /// How long a ceremony's challenge stays usable.
+    public var challengeLifetime: TimeInterval = 5 * 60
+    /// How long a session lives.
+    public var sessionLifetime: TimeInterval = 30 * 24 * 3600
+    /// Failed ceremonies tolerated per credential id and per client address within `failureWindow`.
+    public var maximumFailures = 10
+    /// The window failures are counted in; a refused caller waits until its oldest failure leaves it.
+    public var failureWindow: TimeInterval = 5 * 60
+    /// How often expired challenges and sessions are purged, at most (opportunistically, on calls).
+    public var purgeInterval: TimeInterval = 60
+    /// The current time.
+    public var now: @Sendable () -> Date = { Date() }
+    /// `count` random bytes.
+    public var random: @Sendable (Int) -> [UInt8] = { SecureRandom.bytes($0) }
+
+    /// Settings for RP ID `rpID` (origin `https://` + `rpID`), otherwise the defaults.
+    public init(rpID: String = "localhost") {
+        relyingParty = RelyingParty(id: rpID)
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Wire
+
+/// The account and record endpoints (docs/PROTOCOL.md §5, §6) as body bytes in and replies
+/// out, for the Hummingbird binding: `authorization` is the `Authorization` header, `client`
+/// the peer's address (rate limits).
+public struct AccountEndpoints: Sendable {
+    /// Largest body an account endpoint reads.
+    public static let maximumAccountBodyBytes = 64 * 1024
+
+    /// Registration, login, recovery, sessions and passkeys.
+    public let accounts: AccountService
+    /// Push and pull; nil when the server does not serve sync (its routes are then absent).
+    public let records: RecordService?
+
+    /// Endpoints for `accounts`, and for `records` when sync is served.
+    public init(accounts: AccountService, records: RecordService?) {
+        self.accounts = accounts
+        self.records = records
+    }
+
+    /// `POST /v1/accounts/register/begin`.
+    public func registerBegin(body: [UInt8]) async -> Gateway.Reply {
+        await JSONExchange.run {
+            let request = try JSONExchange.decode(VersionOnlyRequest.self, body, invalid: .account)
+            return JSONExchange.reply(try await accounts.registerBegin(request))
+        }
+    }
+
+    /// `POST /v1/accounts/register/finish`.
+    public func registerFinish(body: [UInt8], client: String?) async -> Gateway.Reply {
+        await JSONExchange.run {
+            let request = try JSONExchange.decode(RegistrationFinishRequest.self, body, invalid: .account)
+            return JSONExchange.reply(try await accounts.registerFinish(request, client: client))
+        }
+    }
+
+    /// `POST /v1/accounts/login/begin`.
+    public func loginBegin(body: [UInt8]) async -> Gateway.Reply {
+        await JSONExchange.run {
+            let request = try JSONExchange.decode(LoginBeginRequest.self, body, invalid: .account)
+            return JSONExchange.reply(try await accounts.loginBegin(request))
+        }
+    }
+
+    /// `POST /v1/accounts/login/finish`.
+    public func loginFinish(body: [UInt8], client: String?) async -> Gateway.Reply {
+        await JSONExchange.run {
+            let request = try JSONExchange.decode(LoginFinishRequest.self, body, invalid: .account)
+            return JSONExchange.reply(try await accounts.loginFinish(request, client: client))
+        }
+    }
+
+    /// `POST /v1/accounts/recover/begin`.
+    public func recoverBegin(body: [UInt8], client: String?) async -> Gateway.Reply {
+        await JSONExchange.run {
+            let request = try JSONExchange.decode(RecoveryBeginRequest.self, body, invalid: .account)
+            return JSONExchange.reply(try await accounts.recoverBegin(request, client: client))
+        }
+    }
+
+    /// `POST /v1/accounts/recover/finish`.
+    public func recoverFinish(body: [UInt8], client: String?) async -> Gateway.Reply {
+        await JSONExchange.run {
+            let request = try JSONExchange.decode(RecoveryFinishRequest.self, body, invalid: .account)
+            return JSONExchange.reply(try await accounts.recoverFinish(request, client: client))
+        }
+    }
+
+    /// `GET /v1/account`.
+    public func summary(authorization: String?) async -> Gateway.Reply {
+        await JSONExchange.run {
+            let session = try await accounts.authenticate(authorization: authorization)
+            return JSONExchange.reply(try await accounts.summary(session))
+        }
+    }
+
+    /// `POST /v1/account/logout`: 204.
+    public func logout(authorization: String?) async -> Gateway.Reply {
+        await JSONExchange.run {
+            try await accounts.logout(try await accounts.authenticate(authorization: authorization))
+            return .complete(status: 204, headers: [:], body: [])
+        }
+    }
+
+    /// `POST /v1/account/passkeys/begin`.
+    public func addPasskeyBegin(body: [UInt8], authorization: String?) async -> Gateway.Reply {
+        await JSONExchange.run {
+            let session = try await accounts.authenticate(authorization: authorization)
+            // The body is optional here: an empty one means version 1.
+            if !body.isEmpty {
+                try EnrollmentCheck.version(
+                    JSONExchange.decode(VersionOnlyRequest.self, body, invalid: .account).version)
+            }
+            return JSONExchange.reply(try await accounts.addPasskeyBegin(session))
+        }
+    }
+
+    /// `POST /v1/account/passkeys/finish`.
+    public func addPasskeyFinish(body: [UInt8], authorization: String?, client: String?) async -> Gateway.Reply {
+        await JSONExchange.run {
+            let session = try await accounts.authenticate(authorization: authorization)
+            let request = try JSONExchange.decode(PasskeyAddRequest.self, body, invalid: .account)
+            return JSONExchange.reply(try await accounts.addPasskeyFinish(request, session: session, client: client))
+        }
+    }
+
+    /// `DELETE /v1/account/passkeys/<credential id>`.
+    public func removePasskey(credentialID: String, authorization: String?) async -> Gateway.Reply {
+        await JSONExchange.run {
+            let session = try await accounts.authenticate(authorization: authorization)
+            return JSONExchange.reply(try await accounts.removePasskey(credentialID, session: session))
+        }
+    }
+
+    /// `PUT /v1/account/recovery`.
+    public func rotateRecovery(body: [UInt8], authorization: String?) async -> Gateway.Reply {
+        await JSONExchange.run {
+            let session = try await accounts.authenticate(authorization: authorization)
+            let request = try JSONExchange.decode(RecoveryRotateRequest.self, body, invalid: .account)
+            return JSONExchange.reply(try await accounts.rotateRecovery(request, session: session))
+        }
+    }
+
+    /// `POST /v1/records/push`.
+    public func push(body: [UInt8], authorization: String?) async -> Gateway.Reply {
+        await JSONExchange.run {
+            let records = try syncService()
+            // The session first: an anonymous caller learns nothing about the body's shape.
+            let session = try await records.authenticate(authorization: authorization)
+            let request = try JSONExchange.decode(PushRequest.self, body, invalid: .sync)
+            return JSONExchange.reply(try await records.push(request, session: session))
+        }
+    }
+
+    /// `GET /v1/records?after=&limit=`, the query values as they came (nil when absent).
+    public func pull(after: String?, limit: String?, authorization: String?) async -> Gateway.Reply {
+        await JSONExchange.run {
+            let records = try syncService()
+            let session = try await records.authenticate(authorization: authorization)
+            var cursor: Int64 = 0
+            if let after {
+                guard let value = Int64(after) else {
+                    throw ServiceError(sync: .badRequest, "after must be a whole number (a cursor)")
+                }
+                cursor = value
+            }
+            let count: Int?
+            if let limit {
+                guard let value = Int(limit) else {
+                    throw ServiceError(sync: .badRequest, "limit must be a whole number")
+                }
+                count = value
+            } else {
+                count = nil
+            }
+            return JSONExchange.reply(try await records.pull(after: cursor, limit: count, session: session))
+        }
+    }
+
+    private func syncService() throws -> RecordService {
+        guard let records else {
+            throw ServiceError(store: StoreError(.configuration, "this server does not serve sync"))
+        }
+        return records
+    }
+}

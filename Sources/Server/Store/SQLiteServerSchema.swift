@@ -1,0 +1,74 @@
+import GRDB
+
+/// The SQLite store's tables, built by numbered migrations that are never edited once
+/// released; `PostgresServerSchema` keeps the same tables and columns.
+enum SQLiteServerSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 accounts and records") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE accounts (
+                        id TEXT PRIMARY KEY,
+                        user_handle BLOB NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE credentials (
+                        id BLOB PRIMARY KEY,
+                        account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+                        public_key BLOB NOT NULL,
+                        sign_count INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        wrapped_root_key BLOB NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        last_used_at INTEGER
+                    );
+                    CREATE INDEX credentials_by_account ON credentials (account_id, created_at);
+                    CREATE TABLE recoveries (
+                        account_id TEXT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+                        key_id BLOB NOT NULL UNIQUE,
+                        wrapped_root_key BLOB NOT NULL,
+                        auth_public_key BLOB NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE challenges (
+                        id TEXT PRIMARY KEY,
+                        purpose TEXT NOT NULL,
+                        challenge BLOB NOT NULL,
+                        account_id TEXT,
+                        user_handle BLOB,
+                        expires_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX challenges_by_expiry ON challenges (expires_at);
+                    CREATE TABLE sessions (
+                        token_hash BLOB PRIMARY KEY,
+                        account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+                        credential_id BLOB,
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX sessions_by_credential ON sessions (credential_id) WHERE credential_id IS NOT NULL;
+                    CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+                    CREATE TABLE account_sequences (
+                        account_id TEXT PRIMARY KEY,
+                        last_sequence INTEGER NOT NULL,
+                        live_records INTEGER NOT NULL,
+                        live_bytes INTEGER NOT NULL
+                    );
+                    CREATE TABLE records (
+                        account_id TEXT NOT NULL,
+                        id BLOB NOT NULL,
+                        kind INTEGER NOT NULL,
+                        version INTEGER NOT NULL,
+                        envelope BLOB,
+                        sequence INTEGER NOT NULL,
+                        size INTEGER NOT NULL,
+                        PRIMARY KEY (account_id, id),
+                        UNIQUE (account_id, sequence)
+                    ) WITHOUT ROWID;
+                    """)
+        }
+        return migrator
+    }
+}

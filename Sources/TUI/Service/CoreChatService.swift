@@ -1,0 +1,152 @@
+import Core
+import Foundation
+import Synchronization
+import Wire
+
+/// The `ChatService` over the real client: the decrypted history of an unlocked account and
+/// the encrypted chat channel to a verified server (`Core.ChatSession`).
+public final class CoreChatService: ChatService {
+    let session: ChatSession
+    let client: InferenceClient?
+    let serverLabel: String
+    /// Conversations the screen created ("new-3") and the record ids they received.
+    private let aliases = Mutex<[ConversationID: RecordID]>([:])
+    /// The model that answered last (the first event of every answer names it).
+    private let lastModel = Mutex("")
+
+    /// - Parameters:
+    ///   - client: the verified server's client, for the status bar's attestation verdict.
+    ///   - serverLabel: the server as the status bar names it.
+    public init(session: ChatSession, client: InferenceClient?, serverLabel: String) {
+        self.session = session
+        self.client = client
+        self.serverLabel = serverLabel
+    }
+
+    public func conversations() async throws -> (conversations: [ConversationSummary], folders: [Folder]) {
+        let list = await session.conversations()
+        let folders = await session.folders()
+        let reverse = aliases.withLock { Dictionary($0.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a }) }
+        return (
+            list.filter { !$0.record.archived }.map { id, record in
+                ConversationSummary(
+                    id: reverse[id] ?? ConversationID(id.description), title: record.title,
+                    folder: record.folderID.map { FolderID($0.description) }, pinned: record.pinned)
+            },
+            folders.map {
+                Folder(
+                    id: FolderID($0.id.description), name: $0.record.name, instructions: $0.record.customInstructions)
+            }
+        )
+    }
+
+    public func messages(of id: ConversationID) async throws -> [ChatMessage] {
+        guard let recordID = recordID(id) else { return [] }
+        return try await session.messages(in: recordID).enumerated().map { index, message in
+            ChatMessage(id: index + 1, role: Self.role(message.record.role), text: message.record.content)
+        }
+    }
+
+    public func send(
+        _ messages: [ChatMessage], in id: ConversationID, instructions: String
+    ) -> AsyncThrowingStream<String, any Error> {
+        let session = self.session
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    let recordID = try await self.ensureConversation(
+                        id, firstPrompt: messages.first { $0.role == .user }?.text)
+                    // The screen sends the whole conversation; what the history lacks is the new prompt.
+                    let stored = try await session.messages(in: recordID).count
+                    for message in messages.dropFirst(stored) where message.role == .user {
+                        try await session.append(.user, message.text, to: recordID)
+                    }
+                    for try await event in try await session.answer(in: recordID, instructions: instructions) {
+                        switch event {
+                        case .token(let piece): continuation.yield(piece)
+                        case .error(let code, let message):
+                            throw ChatServiceError(description: "\(code): \(message)")
+                        case .start(let model): self.lastModel.withLock { $0 = model }
+                        case .end: break
+                        }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    public func save(_ summary: ConversationSummary) async throws {
+        let folder = summary.folder.flatMap { try? RecordID($0.rawValue) }
+        if let recordID = recordID(summary.id), await session.conversation(recordID) != nil {
+            try await session.updateConversation(recordID) { record in
+                record.title = summary.title
+                record.pinned = summary.pinned
+                record.folderID = folder
+            }
+        } else {
+            let recordID = try await ensureConversation(summary.id, firstPrompt: nil)
+            try await session.updateConversation(recordID) { record in
+                record.title = summary.title
+                record.pinned = summary.pinned
+                record.folderID = folder
+            }
+        }
+    }
+
+    public func delete(_ id: ConversationID) async throws {
+        guard let recordID = recordID(id) else { return }
+        try await session.deleteConversation(recordID)
+    }
+
+    public func status() async -> StatusInfo {
+        var info = StatusInfo(lock: .unlocked, server: serverLabel, model: lastModel.withLock { $0 })
+        if let client {
+            do {
+                let server = try await client.verifiedServer()
+                info.attestation = .verified(
+                    platform: server.platform.rawValue, measurement: String(server.measurement.prefix(12)),
+                    simulated: server.simulated)
+            } catch let failure as VerificationFailure {
+                info.attestation = .failed(code: failure.code)
+            } catch {
+                info.attestation = .failed(code: "SOTTO-NET-CONNECT")
+            }
+        }
+        switch await session.syncStatus {
+        case .disabled, .idle: info.sync = .idle
+        case .syncing: info.sync = .syncing
+        case .synced: info.sync = .synced
+        case .offline: info.sync = .offline
+        }
+        return info
+    }
+
+    /// The record behind a screen id: an alias of a conversation created here, or the id itself.
+    func recordID(_ id: ConversationID) -> RecordID? {
+        aliases.withLock { $0[id] } ?? (try? RecordID(id.rawValue))
+    }
+
+    private func ensureConversation(_ id: ConversationID, firstPrompt: String?) async throws -> RecordID {
+        if let existing = recordID(id), await session.conversation(existing) != nil { return existing }
+        let recordID = try await session.startConversation(firstPrompt: firstPrompt ?? "")
+        aliases.withLock { $0[id] = recordID }
+        return recordID
+    }
+
+    static func role(_ role: Core.MessageRole) -> MessageRole {
+        switch role {
+        case .user: .user
+        case .assistant: .assistant
+        case .system: .system
+        }
+    }
+}
+
+/// The server ended an answer with an error event.
+public struct ChatServiceError: Error, CustomStringConvertible {
+    public let description: String
+}

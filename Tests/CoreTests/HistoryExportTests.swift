@@ -1,0 +1,120 @@
+import Core
+import CoreTesting
+import Foundation
+import Testing
+import Wire
+
+/// `sotto export` and `sotto import`: our JSON round-trips, importing twice adds nothing, and
+/// bad files are refused before anything is written.
+@Suite struct HistoryExportTests {
+    let account = try! AccountID("export-account")
+    let keys = TestRecordKeys()
+    let clock = ManualWallClock()
+
+    func makeHistory() throws -> (HistoryStore, String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-export-\(UUID().uuidString)")
+            .path
+        let history = try HistoryStore(
+            cache: LocalCache(path: folder + "/" + LocalCache.fileName, account: account), keys: keys,
+            device: .random(), wallClock: clock)
+        return (history, folder)
+    }
+
+    func fill(_ history: HistoryStore) throws -> (RecordID, RecordID) {
+        let folderID = RecordID.random()
+        try history.save(
+            folder: FolderRecord(
+                name: "Work", customInstructions: "Answer briefly.", order: .between(nil, nil), clock: history.tick()),
+            id: folderID)
+        let time = Date(timeIntervalSince1970: 1_800_000_000)
+        let first = RecordID.random()
+        try history.save(
+            conversation: ConversationRecord(
+                title: "Trains in Japan", folderID: folderID, pinned: true,
+                modelSettings: ModelSettings(model: "smollm2", temperature: 0.7), createdAt: time, updatedAt: time,
+                clock: history.tick()),
+            id: first)
+        for (role, text) in [(MessageRole.user, "How fast is the Shinkansen?"), (.assistant, "Up to **320 km/h**.")] {
+            clock.set(clock.millisecondsSince1970() + 10)
+            try history.append(
+                message: MessageRecord(
+                    conversationID: first, role: role, content: text, time: time, clock: history.tick()))
+        }
+        let second = RecordID.random()
+        try history.save(
+            conversation: ConversationRecord(
+                title: "Empty one", createdAt: time, updatedAt: time, clock: history.tick()),
+            id: second)
+        return (first, second)
+    }
+
+    @Test func jsonRoundTripsAndImportingTwiceAddsNothing() throws {
+        let (source, sourceFolder) = try makeHistory()
+        defer { try? FileManager.default.removeItem(atPath: sourceFolder) }
+        let (first, second) = try fill(source)
+        let json = try HistoryExport(history: source).json()
+
+        let (target, targetFolder) = try makeHistory()
+        defer { try? FileManager.default.removeItem(atPath: targetFolder) }
+        let parsed = try HistoryExport(json: json)
+        let once = try parsed.importInto(target)
+        #expect(once.folders == 1 && once.conversations == 2 && once.messages == 2 && once.skipped == 0)
+        let twice = try HistoryExport(json: json).importInto(target)
+        #expect(twice.folders == 0 && twice.conversations == 0 && twice.messages == 0 && twice.skipped == 5)
+
+        #expect(Set(target.conversations.keys) == [first, second])
+        let imported = target.conversations[first]!
+        #expect(imported.title == "Trains in Japan" && imported.pinned && imported.modelSettings.model == "smollm2")
+        #expect(
+            try target.messages(in: first).map(\.record.content) == source.messages(in: first).map(\.record.content))
+        #expect(try target.messages(in: first).map(\.id) == source.messages(in: first).map(\.id))
+        #expect(target.folderList.map(\.record.customInstructions) == ["Answer briefly."])
+        // A second export of the imported history says the same (apart from the time).
+        var again = try HistoryExport(history: target)
+        again.exportedAt = parsed.exportedAt
+        #expect(again == parsed)
+    }
+
+    @Test func markdownAndSingleConversation() throws {
+        let (history, folder) = try makeHistory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let (first, _) = try fill(history)
+        let one = try HistoryExport(history: history, conversation: first)
+        #expect(one.conversations.count == 1 && one.folders.count == 1)
+        let markdown = one.markdown()
+        #expect(markdown.hasPrefix("# Trains in Japan\n"))
+        #expect(markdown.contains("## You\n\nHow fast is the Shinkansen?"))
+        #expect(markdown.contains("## Assistant\n\nUp to **320 km/h**."))
+        #expect(markdown.contains("folder Work"))
+        #expect(throws: StoreError.self) { try HistoryExport(history: history, conversation: .random()) }
+    }
+
+    @Test(arguments: [
+        ("not json", "not a Sotto export"),
+        (
+            #"{"format":"other","version":1,"exported_at":"2026-01-01T00:00:00Z","folders":[],"conversations":[]}"#,
+            "format"
+        ),
+        (
+            #"{"format":"sotto-export","version":9,"exported_at":"2026-01-01T00:00:00Z","folders":[],"conversations":[]}"#,
+            "version 9"
+        ),
+        (#"{"format":"sotto-export","version":1,"exported_at":"2026-01-01T00:00:00Z","folders":[]}"#, "conversations"),
+        (
+            #"{"format":"sotto-export","version":1,"exported_at":"2026-01-01T00:00:00Z","folders":[],"conversations":[{"id":"xyz"}]}"#,
+            "invalid id"
+        ),
+    ])
+    func badFilesAreRefusedWithAReason(text: String, reason: String) throws {
+        let (history, folder) = try makeHistory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        do {
+            _ = try HistoryExport(json: Data(text.utf8))
+            Issue.record("accepted a bad export")
+        } catch let error as StoreError {
+            #expect(error.code == .invalidExport)
+            #expect(error.message.contains(reason), "\(error.message)")
+        }
+        #expect(history.conversations.isEmpty)
+    }
+}

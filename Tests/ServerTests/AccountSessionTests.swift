@@ -1,0 +1,232 @@
+import Foundation
+import Server
+import ServerTesting
+import Testing
+import Wire
+
+/// What a session may do (passkeys, recovery rotation, logout), the recovery key, session
+/// lifetimes and the failure rate limit, through the account service.
+@Suite struct AccountSessionTests {
+    let harness = AccountHarness()
+
+    func addPasskey(_ authenticator: TestAuthenticator, session: AuthenticatedSession) async throws -> AccountSummary {
+        let begin = try await harness.service.addPasskeyBegin(session)
+        return try await harness.service.addPasskeyFinish(
+            PasskeyAddRequest(
+                challengeID: begin.challengeID,
+                passkey: AccountHarness.enrollment(authenticator.register(begin.options), name: "second")),
+            session: session, client: nil)
+    }
+
+    @Test func passkeysAreAddedAndRemovedButNeverTheLast() async throws {
+        let first = TestAuthenticator()
+        let second = TestAuthenticator(algorithm: .eddsa)
+        let (registered, begin, _) = try await harness.register(first)
+        let firstSession = try await harness.session(registered)
+        // Passkeys are listed oldest first.
+        harness.clock.advance(1)
+        let summary = try await addPasskey(second, session: firstSession)
+        #expect(summary.passkeys.map(\.credentialID) == [first, second].map { Base64URL.encode($0.credentialID) })
+        #expect(summary.passkeys.last?.name == "second")
+
+        let viaSecond = try await harness.login(second)
+        #expect(viaSecond.session.accountID == begin.accountID)
+        let secondSession = try await harness.session(viaSecond)
+        let firstLogin = try await harness.login(first)
+
+        let after = try await harness.service.removePasskey(
+            Base64URL.encode(first.credentialID), session: secondSession)
+        #expect(after.passkeys.count == 1)
+        // Its sessions are revoked, and it can no longer log in.
+        for token in [registered.session.token, firstLogin.session.token] {
+            let revoked = await refusal { try await harness.service.authenticate(authorization: "Bearer \(token)") }
+            #expect(revoked?.code == "SOTTO-AUTH-SESSION")
+        }
+        let gone = await refusal { try await harness.login(first) }
+        #expect(gone?.code == "SOTTO-AUTH-UNKNOWN-CREDENTIAL")
+
+        let last = await refusal {
+            try await harness.service.removePasskey(Base64URL.encode(second.credentialID), session: secondSession)
+        }
+        #expect(last?.code == "SOTTO-AUTH-LAST-PASSKEY")
+        #expect(last?.status == 409)
+        let unknown = await refusal {
+            try await harness.service.removePasskey(Base64URL.encode(first.credentialID), session: secondSession)
+        }
+        #expect(unknown?.code == "SOTTO-AUTH-UNKNOWN-CREDENTIAL")
+    }
+
+    @Test func anAddedPasskeyMustBeNewAnywhere() async throws {
+        let mine = TestAuthenticator()
+        let theirs = TestAuthenticator()
+        let session = try await harness.session(try await harness.register(mine).session)
+        _ = try await harness.register(theirs)
+        for authenticator in [mine, theirs] {
+            let error = await refusal { try await addPasskey(authenticator, session: session) }
+            #expect(error?.code == "SOTTO-AUTH-DUPLICATE")
+        }
+    }
+
+    @Test func anAddPasskeyChallengeBelongsToItsAccount() async throws {
+        let alice = try await harness.session(try await harness.register(TestAuthenticator()).session)
+        let bob = try await harness.session(try await harness.register(TestAuthenticator()).session)
+        let begin = try await harness.service.addPasskeyBegin(alice)
+        #expect(begin.accountID == alice.accountID)
+        let error = await refusal {
+            try await harness.service.addPasskeyFinish(
+                PasskeyAddRequest(
+                    challengeID: begin.challengeID,
+                    passkey: AccountHarness.enrollment(TestAuthenticator().register(begin.options))),
+                session: bob, client: nil)
+        }
+        #expect(error?.code == "SOTTO-AUTH-CHALLENGE")
+    }
+
+    @Test func theRecoveryKeyLogsIn() async throws {
+        let recovery = TestRecoveryKey()
+        let (_, begin, _) = try await harness.register(TestAuthenticator(), recovery: recovery)
+        let recovered = try await harness.recover(recovery)
+        #expect(recovered.session.accountID == begin.accountID)
+        #expect(recovered.session.credentialID == nil)
+        #expect(recovered.wrappedRootKey?.bytes == recovery.wrappedRootKey)
+        #expect(recovered.passkeyKind == nil)
+        // A recovery session may add a passkey (the point of recovering).
+        let session = try await harness.session(recovered)
+        #expect(try await addPasskey(TestAuthenticator(), session: session).passkeys.count == 2)
+    }
+
+    @Test func aWrongSignatureAndAnUnknownKeyLookTheSame() async throws {
+        let recovery = TestRecoveryKey()
+        _ = try await harness.register(TestAuthenticator(), recovery: recovery)
+        let real = try await harness.service.recoverBegin(
+            RecoveryBeginRequest(keyID: Base64Bytes(recovery.keyID)), client: nil)
+        let wrong = await refusal {
+            try await harness.service.recoverFinish(
+                RecoveryFinishRequest(
+                    challengeID: real.challengeID, signature: Base64Bytes(TestRecoveryKey().sign(real))), client: nil)
+        }
+        let stranger = TestRecoveryKey()
+        let decoy = try await harness.service.recoverBegin(
+            RecoveryBeginRequest(keyID: Base64Bytes(stranger.keyID)), client: nil)
+        let decoyAgain = try await harness.service.recoverBegin(
+            RecoveryBeginRequest(keyID: Base64Bytes(stranger.keyID)), client: nil)
+        #expect(decoy.accountID == decoyAgain.accountID)
+        #expect(decoy.accountID.rawValue.count == 32)
+        #expect(decoy.challenge.bytes.count == 32)
+        let unknown = await refusal {
+            try await harness.service.recoverFinish(
+                RecoveryFinishRequest(challengeID: decoy.challengeID, signature: Base64Bytes(stranger.sign(decoy))),
+                client: nil)
+        }
+        #expect(wrong != nil)
+        #expect(wrong == unknown)
+        #expect(wrong?.code == "SOTTO-AUTH-VERIFY")
+    }
+
+    @Test func aRotatedRecoveryKeyReplacesTheOldOne() async throws {
+        let old = TestRecoveryKey()
+        let new = TestRecoveryKey()
+        let (registered, begin, _) = try await harness.register(TestAuthenticator(), recovery: old)
+        harness.clock.advance(60)
+        let summary = try await harness.service.rotateRecovery(
+            RecoveryRotateRequest(recovery: new.enrollment), session: try await harness.session(registered))
+        #expect(summary.recoveryUpdatedAt == Int64(harness.clock.now.timeIntervalSince1970))
+        let refused = await refusal { try await harness.recover(old) }
+        #expect(refused?.code == "SOTTO-AUTH-VERIFY")
+        let recovered = try await harness.recover(new)
+        #expect(recovered.session.accountID == begin.accountID)
+        #expect(recovered.wrappedRootKey?.bytes == new.wrappedRootKey)
+        // Another account's recovery key id cannot be taken over.
+        let other = TestRecoveryKey()
+        _ = try await harness.register(TestAuthenticator(), recovery: other)
+        let taken = await refusal {
+            try await harness.service.rotateRecovery(
+                RecoveryRotateRequest(recovery: other.enrollment), session: try await harness.session(recovered))
+        }
+        #expect(taken?.code == "SOTTO-AUTH-DUPLICATE")
+    }
+
+    @Test func sessionsExpireAndLogOut() async throws {
+        let authenticator = TestAuthenticator()
+        let registered = try await harness.register(authenticator).session
+        let login = try await harness.login(authenticator)
+        let session = try await harness.session(login)
+        try await harness.service.logout(session)
+        let loggedOut = await refusal { try await harness.session(login) }
+        #expect(loggedOut?.code == "SOTTO-AUTH-SESSION")
+        #expect(loggedOut?.status == 401)
+        // The other session lives on, for 30 days.
+        _ = try await harness.session(registered)
+        harness.clock.advance(30 * 24 * 3600 + 1)
+        let expired = await refusal { try await harness.session(registered) }
+        #expect(expired?.code == "SOTTO-AUTH-SESSION")
+        for header in [
+            nil, "", "Bearer", "Basic abc", "Bearer !!", "Bearer \(Base64URL.encode(SecureRandom.bytes(32)))",
+        ] {
+            let error = await refusal { try await harness.service.authenticate(authorization: header) }
+            #expect(error?.code == "SOTTO-AUTH-SESSION")
+        }
+    }
+
+    @Test func expiredChallengesArePurgedOnLaterCalls() async throws {
+        let stale = try await harness.service.loginBegin(LoginBeginRequest())
+        harness.clock.advance(6 * 60)
+        _ = try await harness.service.loginBegin(LoginBeginRequest())
+        // Taken "in the past", when it was still valid: gone all the same, so it was purged.
+        let taken = try await harness.store.takeChallenge(
+            id: stale.challengeID, now: harness.clock.now.addingTimeInterval(-6 * 60))
+        #expect(taken == nil)
+    }
+
+    @Test func tenFailuresWithinFiveMinutesAreRateLimited() async throws {
+        let authenticator = TestAuthenticator()
+        _ = try await harness.register(authenticator)
+        var corrupt = TestAuthenticator.Tamper()
+        corrupt.corruptSignature = true
+        for _ in 0..<10 {
+            let error = await refusal { try await harness.login(authenticator, tamper: corrupt, client: "10.0.0.9") }
+            #expect(error?.code == "SOTTO-AUTH-VERIFY")
+        }
+        // Now even a good assertion waits: for this credential from anywhere...
+        let limited = await refusal { try await harness.login(authenticator, client: "10.0.0.10") }
+        #expect(limited?.code == "SOTTO-AUTH-RATE-LIMITED")
+        #expect(limited?.status == 429)
+        #expect((1...300).contains(limited?.retryAfterSeconds ?? 0))
+        // ...and from this address, whatever the credential.
+        let other = TestAuthenticator()
+        _ = try await harness.register(other, client: "10.0.0.11")
+        let fromAddress = await refusal { try await harness.login(other, client: "10.0.0.9") }
+        #expect(fromAddress?.code == "SOTTO-AUTH-RATE-LIMITED")
+        _ = try await harness.login(other, client: "10.0.0.12")
+        harness.clock.advance(5 * 60)
+        _ = try await harness.login(authenticator, client: "10.0.0.9")
+    }
+
+    @Test func failedRecoveriesAreRateLimitedPerAddress() async throws {
+        for _ in 0..<10 {
+            let error = await refusal { try await harness.recover(TestRecoveryKey(), client: "10.0.1.1") }
+            #expect(error?.code == "SOTTO-AUTH-VERIFY")
+        }
+        let limited = await refusal { try await harness.recover(TestRecoveryKey(), client: "10.0.1.1") }
+        #expect(limited?.code == "SOTTO-AUTH-RATE-LIMITED")
+    }
+
+    @Test func logsNameNeitherTokensNorWrappedKeys() async throws {
+        let authenticator = TestAuthenticator()
+        let recovery = TestRecoveryKey()
+        let (registered, _, passkey) = try await harness.register(authenticator, recovery: recovery)
+        let login = try await harness.login(authenticator)
+        let recovered = try await harness.recover(recovery)
+        _ = try await harness.service.summary(try await harness.session(login))
+        let text = harness.logs.text
+        #expect(text.contains("passkey login"))
+        for secret in [registered.session.token, login.session.token, recovered.session.token] {
+            #expect(!text.contains(secret))
+        }
+        for bytes in [passkey.wrappedRootKey.bytes, recovery.wrappedRootKey] {
+            #expect(!text.contains(Base64URL.encode(bytes)))
+            #expect(!text.contains(Data(bytes).base64EncodedString()))
+            #expect(!text.contains(Hex.encode(bytes)))
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Core
+import CoreTesting
+import Foundation
+import Synchronization
+import TUI
+import Testing
+import Wire
+
+/// A chat turn that answers from a script and remembers what it was asked.
+final class ScriptedSender: ChatSender {
+    let requests = Mutex<[ChatRequest]>([])
+    let events: [ChatEvent]
+
+    init(answer: String, failWith code: String? = nil) {
+        var events: [ChatEvent] = [.start(model: "scripted-model")]
+        events += answer.split(separator: " ", omittingEmptySubsequences: false).enumerated().map {
+            .token(($0.offset == 0 ? "" : " ") + $0.element)
+        }
+        if let code { events.append(.error(code: code, message: "the model failed")) }
+        events.append(.end(reason: .stop, promptTokens: 1, completionTokens: 1))
+        self.events = events
+    }
+
+    func events(for request: ChatRequest) -> AsyncThrowingStream<ChatEvent, any Error> {
+        requests.withLock { $0.append(request) }
+        let events = self.events
+        return AsyncThrowingStream { continuation in
+            for event in events { continuation.yield(event) }
+            continuation.finish()
+        }
+    }
+}
+
+/// The TUI over the real history: prompts and answers land in the encrypted cache, titles come
+/// from the first prompt, and the screen's conversations map to records.
+@Suite struct CoreChatServiceTests {
+    init() { TestEnvironment.prepare() }
+
+    func makeService(
+        answer: String, failWith: String? = nil
+    ) throws -> (CoreChatService, ChatSession, ScriptedSender, String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "sotto-tui-core-\(UUID().uuidString)"
+        )
+        .path
+        let history = try HistoryStore(
+            cache: LocalCache(path: folder + "/" + LocalCache.fileName, account: try AccountID("tui-account")),
+            keys: TestRecordKeys(), device: .random())
+        let sender = ScriptedSender(answer: answer, failWith: failWith)
+        let session = ChatSession(history: history, sender: sender, sync: nil)
+        return (CoreChatService(session: session, client: nil, serverLabel: "local"), session, sender, folder)
+    }
+
+    func collect(_ stream: AsyncThrowingStream<String, any Error>) async throws -> String {
+        var text = ""
+        for try await piece in stream { text += piece }
+        return text
+    }
+
+    @Test func aTurnIsSavedWithATitleFromThePrompt() async throws {
+        let (service, session, sender, folder) = try makeService(answer: "Berlin is the capital.")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let id = ConversationID("new-1")
+        let first = [ChatMessage(id: 1, role: .user, text: "What is the capital of Germany? Tell me more")]
+        #expect(try await collect(service.send(first, in: id, instructions: "Be brief.")) == "Berlin is the capital.")
+
+        let (list, _) = try await service.conversations()
+        #expect(list.map(\.id) == [id])
+        #expect(list.first?.title == "What is the capital of Germany? Tell me…")
+        #expect(try await service.messages(of: id).map(\.text) == [first[0].text, "Berlin is the capital."])
+        #expect(sender.requests.withLock { $0.first?.messages.first } == .init(role: .system, content: "Be brief."))
+
+        // The next turn sends the whole conversation; only the new prompt is added.
+        let second =
+            first + [
+                ChatMessage(id: 2, role: .assistant, text: "Berlin is the capital."),
+                ChatMessage(id: 3, role: .user, text: "And of France?"),
+            ]
+        _ = try await collect(service.send(second, in: id, instructions: ""))
+        let stored = try await session.messages(in: try #require(session.conversations().first?.id))
+        #expect(stored.map(\.record.role) == [.user, .assistant, .user, .assistant])
+        #expect(sender.requests.withLock { $0.last?.messages.map(\.content) }?.count == 3)
+    }
+
+    @Test func anErrorEventEndsTheStreamAndSavesNoAnswer() async throws {
+        let (service, session, _, folder) = try makeService(answer: "partial", failWith: "SOTTO-BACKEND-FAILED")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        await #expect(throws: ChatServiceError.self) {
+            _ = try await collect(
+                service.send([ChatMessage(id: 1, role: .user, text: "hi")], in: .init("new-1"), instructions: ""))
+        }
+        let conversation = try #require(await session.conversations().first)
+        #expect(try await session.messages(in: conversation.id).map(\.record.role) == [.user])
+    }
+
+    @Test func renamePinAndDelete() async throws {
+        let (service, session, _, folder) = try makeService(answer: "ok")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let id = ConversationID("new-1")
+        _ = try await collect(service.send([ChatMessage(id: 1, role: .user, text: "hello")], in: id, instructions: ""))
+        try await service.save(ConversationSummary(id: id, title: "Renamed", pinned: true))
+        let record = try #require(await session.conversations().first?.record)
+        #expect(record.title == "Renamed" && record.pinned)
+        try await service.delete(id)
+        #expect(await session.conversations().isEmpty)
+        #expect(try await service.conversations().conversations.isEmpty)
+    }
+
+    @Test func theRuntimeShowsAnAnswerFromTheHistoryBackedService() async throws {
+        let (service, session, _, folder) = try makeService(answer: "**Berlin**, of course.")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let backend = InMemoryBackend(size: Size(columns: 80, rows: 24))
+        let runtime = Runtime(backend: backend, service: service, themes: .shipped())
+        backend.type("Capital of Germany?<CR>")
+        var shown = false
+        for _ in 0..<1000 where !shown {
+            runtime.step()
+            shown = backend.screen.text.contains("Berlin, of course.") && runtime.model.streaming.isEmpty
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(shown)
+        let saved = try #require(await session.conversations().first)
+        #expect(saved.record.title == "Capital of Germany?")
+        #expect(try await session.messages(in: saved.id).count == 2)
+    }
+}
