@@ -42,7 +42,8 @@ struct AccountOptions: ParsableArguments {
     ) throws -> any Authenticator {
         if let softwarePasskey {
             return SoftwareAuthenticator(
-                path: Self.absolute(softwarePasskey), passphrase: try Self.passphrase(file: passphraseFile))
+                path: Self.absolute(softwarePasskey),
+                passphrase: try Self.passphrase(file: passphraseFile, confirm: creating))
         }
         if let securityKey = try? makeSecurityKeyAuthenticator() { return securityKey }
         let path = SoftwareAuthenticator.defaultPath(in: try global.folders())
@@ -52,21 +53,34 @@ struct AccountOptions: ParsableArguments {
             )
         }
         printError("sotto: no security key found; using the software passkey at \(path)")
-        return SoftwareAuthenticator(path: path, passphrase: try Self.passphrase(file: passphraseFile))
+        return SoftwareAuthenticator(
+            path: path, passphrase: try Self.passphrase(file: passphraseFile, confirm: creating))
     }
 
-    /// The passphrase from the file, `SOTTO_PASSPHRASE`, or typed on the terminal.
-    static func passphrase(file: String?) throws -> SecureBytes {
+    /// Whether the passphrase is typed on the terminal, so a mistyped one can be tried again.
+    var passphraseIsTyped: Bool {
+        PassphraseSource.choose(passphraseFile: passphraseFile, environment: ProcessInfo.processInfo.environment) == nil
+    }
+
+    /// The passphrase from the file, `SOTTO_PASSPHRASE`, or typed on the terminal (twice for a
+    /// new passkey, since a typo there would lock the passkey for good).
+    static func passphrase(file: String?, confirm: Bool = false) throws -> SecureBytes {
         let environment = ProcessInfo.processInfo.environment
         if let source = PassphraseSource.choose(passphraseFile: file, environment: environment) {
             return try source.read(environment: environment)
         }
-        guard let typed = TerminalPassphrase.read(prompt: "Software passkey passphrase: ") else {
+        let prompt = confirm ? "New software passkey passphrase: " : "Software passkey passphrase: "
+        guard let typed = TerminalPassphrase.read(prompt: prompt) else {
             throw ValidationError(
                 "a software passkey needs its passphrase: set \(PassphraseSource.environmentVariable) or pass --passphrase-file FILE"
             )
         }
         guard typed.count > 0 else { throw ValidationError("the passphrase is empty; an empty one is refused") }
+        if confirm {
+            guard let again = TerminalPassphrase.read(prompt: "The same passphrase again: "), again == typed else {
+                throw ValidationError("the two passphrases differ; nothing was created")
+            }
+        }
         return typed
     }
 
@@ -76,21 +90,29 @@ struct AccountOptions: ParsableArguments {
 }
 
 /// Runs an account command's body; errors are printed as "sotto: CODE: message" with a hint
-/// where one helps, and end the process with status 1.
-func runAccountCommand(_ body: () async throws -> Void) async throws {
-    do {
-        try await body()
-    } catch let error as ExitCode {
-        throw error
-    } catch let error as ValidationError {
-        throw error
-    } catch let error as PasskeyError where error.code == .wrongPassphrase {
-        printError("sotto: \(error)")
-        printError("sotto: nothing was changed; run the command again with the right passphrase")
-        throw ExitCode(1)
-    } catch {
-        printError("sotto: \(error)")
-        throw ExitCode(1)
+/// where one helps, and end the process with status 1. A mistyped passphrase typed on the
+/// terminal may be tried again twice (the body runs again from the start).
+func runAccountCommand(retryingTypedPassphrase: Bool = false, _ body: () async throws -> Void) async throws {
+    var attemptsLeft = retryingTypedPassphrase ? 3 : 1
+    while true {
+        attemptsLeft -= 1
+        do {
+            try await body()
+            return
+        } catch let error as PasskeyError where error.code == .wrongPassphrase && attemptsLeft > 0 {
+            printError("sotto: that passphrase does not open the software passkey; try again")
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as ValidationError {
+            throw error
+        } catch let error as PasskeyError where error.code == .wrongPassphrase {
+            printError("sotto: \(error)")
+            printError("sotto: nothing was changed; run the command again with the right passphrase")
+            throw ExitCode(1)
+        } catch {
+            printError("sotto: \(error)")
+            throw ExitCode(1)
+        }
     }
 }
 

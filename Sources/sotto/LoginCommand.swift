@@ -20,7 +20,7 @@ struct LoginCommand: AsyncParsableCommand {
 
     func run() async throws {
         let session = try account.session(global)
-        try await runAccountCommand {
+        try await runAccountCommand(retryingTypedPassphrase: account.passphraseIsTyped) {
             _ = try session.serverURL()
             let authenticator = try account.authenticator(softwarePasskey: softwarePasskey, creating: false, global)
             let unlocked = try await session.login(authenticator: authenticator)

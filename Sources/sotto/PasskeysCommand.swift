@@ -18,7 +18,7 @@ struct PasskeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let session = try account.session(global)
-            try await runAccountCommand {
+            try await runAccountCommand(retryingTypedPassphrase: account.passphraseIsTyped) {
                 let own = try session.state()?.passkey.credentialID
                 let summary = try await session.summary()
                 for passkey in summary.passkeys {
@@ -52,7 +52,7 @@ struct PasskeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let session = try account.session(global)
-            try await runAccountCommand {
+            try await runAccountCommand(retryingTypedPassphrase: account.passphraseIsTyped) {
                 let unlocked = try await session.unlock()
                 let authenticator: any Authenticator
                 if let softwarePasskey {
@@ -79,7 +79,7 @@ struct PasskeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let session = try account.session(global)
-            try await runAccountCommand {
+            try await runAccountCommand(retryingTypedPassphrase: account.passphraseIsTyped) {
                 let removed = try await session.removePasskey(id: id)
                 print("Removed the \(label(removed.kind)) \"\(removed.name)\" (\(removed.credentialID)).")
             }

@@ -24,7 +24,7 @@ struct RecoveryKeyCommand: AsyncParsableCommand {
         func run() async throws {
             try RecoveryKeyOutput.check(recoveryKeyOut)
             let session = try account.session(global)
-            try await runAccountCommand {
+            try await runAccountCommand(retryingTypedPassphrase: account.passphraseIsTyped) {
                 let unlocked = try await session.unlock()
                 let recoveryKey = try await session.rotateRecoveryKey(keys: unlocked.keys)
                 print(

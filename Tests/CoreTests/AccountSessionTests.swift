@@ -212,6 +212,7 @@ import Wire
         let a = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: a) }
         let registration = try await Self.session(a, server).register(authenticator: Self.software(a + "/passkey"))
+        #expect(try Self.session(a, server).sessionToken() == registration.state.session?.token)
         let online = try await Self.session(a, server).whoami()
         #expect(online.state.accountID == registration.state.accountID)
         #expect(online.summary?.passkeys.map(\.credentialID) == [registration.state.passkey.credentialID])

@@ -90,6 +90,17 @@ import Wire
             #expect(!raw.windows(ofCount: 8).contains { $0.elementsEqual(secret.prefix(8)) }, "\(name) raw")
         }
         #expect(!text.contains(registration.recoveryKey.revealedText()))
+        // Nor do the values a caller might log: no secret and no session token.
+        let token = try #require(state.session?.token)
+        for rendering in [registration as Any, state].flatMap(SecretCanaryTests.renderings) {
+            #expect(!rendering.contains(token))
+            #expect(!rendering.contains(registration.recoveryKey.revealedText()))
+            for (name, secret) in secrets {
+                for encoded in SecretCanaryTests.encodings(secret) {
+                    #expect(!rendering.contains(encoded), "\(name) appears in a rendering")
+                }
+            }
+        }
         // The wrapped copy is there (offline unlock), and it is the wrapped form only.
         #expect(state.passkey.wrappedRootKey?.bytes.count == WrappedRootKey.byteCount)
     }

@@ -45,6 +45,10 @@ public struct AccountSession: Sendable {
     /// The device's state, or nil before registration or login.
     public func state() throws -> AccountState? { try file.load() }
 
+    /// The bearer token of the device's live session, for other session calls (sync).
+    /// - Throws: `AccountError` `.notRegistered`, `.sessionExpired` (log in or unlock again).
+    public func sessionToken() throws -> String { try requireSession().1.token }
+
     /// The server the next call goes to: the folder's own, else the one named.
     /// - Throws: `AccountError` `.serverMissing`, `.serverMismatch`, or the state file's errors.
     public func serverURL() throws -> String { try resolveServer(try file.load()) }
