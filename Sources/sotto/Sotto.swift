@@ -13,7 +13,11 @@ struct Sotto: AsyncParsableCommand {
             attestation and ask it questions through the end-to-end encrypted channel.
             """,
         version: Self.versionText,
-        subcommands: [AskCommand.self, VerifyCommand.self, VerifyEvidenceCommand.self, Dev.self]
+        subcommands: [
+            AskCommand.self, VerifyCommand.self, VerifyEvidenceCommand.self, RegisterCommand.self, LoginCommand.self,
+            WhoamiCommand.self, LogoutCommand.self, PasskeysCommand.self, RecoveryKeyCommand.self,
+            RecoverCommand.self, Dev.self,
+        ]
     )
 
     static var versionText: String {
@@ -29,6 +33,8 @@ struct Sotto: AsyncParsableCommand {
               sotto verify --server URL        verify what the server runs (remote attestation)
               sotto ask --server URL PROMPT    ask through the end-to-end encrypted channel
               sotto verify-evidence ...        verify a SEV-SNP report offline
+              sotto register --server URL      create an account with a passkey and a recovery key
+              sotto login, whoami, logout      use the account on this device (also passkeys, recover)
               sotto dev noise-vectors FILE     run Noise protocol test vectors
               sotto dev bench crypto           measure the crypto layer against raw libsodium
             Add --dev to trust a development server's simulated attestation. See `sotto --help`.

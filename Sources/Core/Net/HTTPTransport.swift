@@ -2,7 +2,7 @@ import Wire
 
 /// An HTTP request as the client sends it.
 public struct HTTPRequest: Sendable {
-    public enum Method: String, Sendable { case get = "GET", post = "POST" }
+    public enum Method: String, Sendable { case get = "GET", post = "POST", put = "PUT", delete = "DELETE" }
 
     public var url: String
     public var method: Method
@@ -39,6 +39,13 @@ public struct HTTPResponse: Sendable, Hashable {
     public var status: Int
     public var headers: [String: String]
     public var body: [UInt8]
+
+    /// A response from its parts (header names lower-cased).
+    public init(status: Int, headers: [String: String], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
 }
 
 /// How the client talks HTTP; the real one is libcurl, tests may swap in others.

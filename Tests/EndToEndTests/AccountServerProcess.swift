@@ -1,0 +1,59 @@
+import Foundation
+import ServerTesting
+import TestSupport
+
+/// `sotto-server serve --dev` on a loopback port, for the account tests: the real server the
+/// client's libcurl and the `sotto` binary talk to.
+final class AccountServerProcess {
+    let process: Process
+    let url: String
+    let upstream: FakeOpenAIServer
+
+    static func start(dataDir: String) async throws -> AccountServerProcess {
+        let upstream = try await FakeOpenAIServer.start(.stream(["ok"]))
+        let process = Process()
+        process.executableURL = Executables.productsDirectory.appendingPathComponent("sotto-server")
+        process.arguments = [
+            "serve", "--dev", "--upstream", upstream.url, "--upstream-model", "fake-model", "--listen", "127.0.0.1:0",
+            "--data-dir", dataDir,
+        ]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        var line = [UInt8]()
+        let handle = out.fileHandleForReading
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            line += chunk
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let range = text.range(of: "http://127.0.0.1:[0-9]+", options: .regularExpression) else {
+            process.terminate()
+            await upstream.stop()
+            throw FixtureError(path: "sotto-server did not report its address: \(text)")
+        }
+        return AccountServerProcess(process: process, url: String(text[range]), upstream: upstream)
+    }
+
+    private init(process: Process, url: String, upstream: FakeOpenAIServer) {
+        self.process = process
+        self.url = url
+        self.upstream = upstream
+    }
+
+    /// Stops the server process now, without waiting for the upstream (for `defer`).
+    func terminate() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    func stop() async {
+        terminate()
+        await upstream.stop()
+    }
+}
