@@ -3,18 +3,22 @@ import Core
 import Foundation
 import Wire
 
-/// `sotto ask`: one question, answered through the encrypted channel.
+/// `sotto ask`: one question, answered through the encrypted channel; saved to the account's
+/// encrypted history when this device has one.
 struct AskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ask",
         abstract: "Ask one question; the answer streams to standard output.",
         discussion: """
             The prompt is the argument, or standard input when there is none. The server is \
-            verified first; if it does not verify, nothing is sent and the exit status is 1.
+            verified first; if it does not verify, nothing is sent and the exit status is 1. \
+            On a device with an account (`sotto register` / `sotto login`) the exchange is saved \
+            as a new conversation (or continues --conversation ID) and synced; --no-save keeps nothing.
             """
     )
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var account: AccountOptions
 
     @Argument(help: "The prompt (default: read standard input).")
     var prompt: String?
@@ -25,38 +29,98 @@ struct AskCommand: AsyncParsableCommand {
     @Option(help: "A system prompt.")
     var system: String?
 
+    @Option(help: "Continue this conversation (its id, from `sotto history`).")
+    var conversation: String?
+
+    @Flag(help: "Keep nothing: neither this device nor the server stores the exchange.")
+    var noSave = false
+
+    func validate() throws {
+        if noSave && conversation != nil {
+            throw ValidationError("--no-save and --conversation exclude each other")
+        }
+    }
+
     func run() async throws {
         let text = try prompt ?? readStandardInput()
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ValidationError("the prompt is empty: pass it as an argument or on standard input")
         }
+        let continued = try conversation.map { text in
+            do { return try RecordID(text) } catch {
+                throw ValidationError("\(text) is not a conversation id (32 hex digits); `sotto history` lists them")
+            }
+        }
+        let folders = try global.folders()
+        let hasAccount = (try? AccountStateFile(dataFolder: folders.data).load()) != nil
+        if continued != nil && !hasAccount {
+            throw ValidationError("--conversation needs an account on this device (`sotto register` or `sotto login`)")
+        }
+        do {
+            if noSave || !hasAccount {
+                try await askWithoutSaving(text)
+            } else {
+                try await askAndSave(text, continuing: continued)
+            }
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            printError("sotto: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    private func askWithoutSaving(_ text: String) async throws {
         var messages = [ChatRequest.Message]()
         if let system { messages.append(.init(role: .system, content: system)) }
         messages.append(.init(role: .user, content: text))
         let client = try global.makeClient()
-        do {
-            let server = try await client.verifiedServer()
-            if server.simulated { printError("sotto: \(simulatedLabel)") }
-            var endedWithError: String?
-            for try await event in client.chat(ChatRequest(messages: messages, maxTokens: maxTokens)) {
-                switch event {
-                case .start: break
-                case .token(let piece):
-                    FileHandle.standardOutput.write(Data(piece.utf8))
-                case .error(let code, let message):
-                    endedWithError = "\(code): \(message)"
-                case .end:
-                    FileHandle.standardOutput.write(Data("\n".utf8))
-                }
+        let server = try await client.verifiedServer()
+        if server.simulated { printError("sotto: \(simulatedLabel)") }
+        try await stream(client.events(for: ChatRequest(messages: messages, maxTokens: maxTokens)))
+    }
+
+    private func askAndSave(_ text: String, continuing: RecordID?) async throws {
+        let client = try global.makeClient()
+        // Verify before unlocking: a server that fails verification gets nothing, not even a login.
+        let server = try await client.verifiedServer()
+        if server.simulated { printError("sotto: \(simulatedLabel)") }
+        let opened = try await UnlockedHistory.open(global, account)
+        let session = ChatSession(history: opened.history, sender: client, sync: opened.sync)
+        let id: RecordID
+        if let continuing {
+            guard await session.conversation(continuing) != nil else {
+                throw ValidationError("no conversation \(continuing) on this device; `sotto sync` then `sotto history`")
             }
-            if let endedWithError {
-                printError("sotto: the server stopped: \(endedWithError)")
-                throw ExitCode(1)
+            id = continuing
+        } else {
+            id = try await session.startConversation(firstPrompt: text, settings: ModelSettings(systemPrompt: system))
+        }
+        try await session.append(.user, text, to: id)
+        try await stream(try await session.answer(in: id, maxTokens: maxTokens))
+        printError("sotto: saved in conversation \(id)")
+        await session.close()
+        if opened.sync != nil {
+            do { try await session.syncNow() } catch {
+                printError("sotto: saved on this device; sync failed (\(error)); `sotto sync` retries")
             }
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            printError("sotto: \(error)")
+        }
+    }
+
+    private func stream(_ events: AsyncThrowingStream<ChatEvent, any Error>) async throws {
+        var endedWithError: String?
+        for try await event in events {
+            switch event {
+            case .start: break
+            case .token(let piece): FileHandle.standardOutput.write(Data(piece.utf8))
+            case .error(let code, let message): endedWithError = "\(code): \(message)"
+            case .end: FileHandle.standardOutput.write(Data("\n".utf8))
+            }
+        }
+        if let endedWithError {
+            printError("sotto: the server stopped: \(endedWithError)")
             throw ExitCode(1)
         }
     }

@@ -8,15 +8,17 @@ struct Sotto: AsyncParsableCommand {
         commandName: "sotto",
         abstract: "A private AI assistant for the terminal, end to end encrypted to an attested server.",
         discussion: """
-            With no subcommand, sotto opens the full-screen chat; that screen, passkeys and \
-            encrypted history arrive in the coming releases. Today: verify a server by remote \
-            attestation and ask it questions through the end-to-end encrypted channel.
+            With no subcommand, sotto opens the full-screen chat. With no server configured \
+            (--server, or `server` in config.toml) it runs in local mode: a development server \
+            with SIMULATED attestation and the embedded model (SOTTO_MODEL names the GGUF file), \
+            started on loopback and stopped on exit. The first run creates or joins an account.
             """,
         version: Self.versionText,
         subcommands: [
             AskCommand.self, VerifyCommand.self, VerifyEvidenceCommand.self, RegisterCommand.self, LoginCommand.self,
             WhoamiCommand.self, LogoutCommand.self, PasskeysCommand.self, RecoveryKeyCommand.self,
-            RecoverCommand.self, Dev.self,
+            RecoverCommand.self, HistoryCommand.self, SyncCommand.self, ExportCommand.self, ImportCommand.self,
+            Dev.self,
         ]
     )
 
@@ -25,20 +27,23 @@ struct Sotto: AsyncParsableCommand {
             + LinkedLibraries.versions().map { "  \($0.name) \($0.version)" }).joined(separator: "\n")
     }
 
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var account: AccountOptions
+
+    @Option(help: "The theme: dark, light, solarized-dark, high-contrast, or one of yours.")
+    var theme: String?
+
     func run() async throws {
-        print(
-            """
-            sotto \(SottoVersion.string)
-            The full-screen chat is not in this build yet. What works today:
-              sotto verify --server URL        verify what the server runs (remote attestation)
-              sotto ask --server URL PROMPT    ask through the end-to-end encrypted channel
-              sotto verify-evidence ...        verify a SEV-SNP report offline
-              sotto register --server URL      create an account with a passkey and a recovery key
-              sotto login, whoami, logout      use the account on this device (also passkeys, recover)
-              sotto dev noise-vectors FILE     run Noise protocol test vectors
-              sotto dev bench crypto           measure the crypto layer against raw libsodium
-            Add --dev to trust a development server's simulated attestation. See `sotto --help`.
-            """)
+        do {
+            try await ChatApp.run(global: global, account: account, theme: theme)
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            printError("sotto: \(error)")
+            throw ExitCode(1)
+        }
     }
 }
 

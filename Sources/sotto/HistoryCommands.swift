@@ -1,0 +1,167 @@
+import ArgumentParser
+import Core
+import Foundation
+import Wire
+
+/// `sotto history [ID]`: the conversations of this device's account, or one of them.
+struct HistoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "List conversations (id, title, folder, updated, messages), or print one.",
+        discussion: "Reads the encrypted cache on this device after unlocking; `sotto sync` fetches what other devices wrote.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var account: AccountOptions
+
+    @Argument(help: "A conversation id (32 hex digits) to print.")
+    var id: String?
+
+    func run() async throws {
+        try await runAccountCommand {
+            let opened = try await UnlockedHistory.open(global, account)
+            let history = opened.history
+            if let id {
+                let recordID: RecordID
+                do { recordID = try RecordID(id) } catch {
+                    throw ValidationError("\(id) is not a conversation id (32 hex digits); `sotto history` lists them")
+                }
+                print(try HistoryExport(history: history, conversation: recordID).markdown(), terminator: "")
+                return
+            }
+            let counts = try history.messageCounts()
+            let folders = Dictionary(history.folderList.map { ($0.id, $0.record.name) }, uniquingKeysWith: { a, _ in a })
+            let list = history.conversationList
+            if list.isEmpty {
+                print("No conversations yet. `sotto ask \"…\"` starts one.")
+                return
+            }
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime]
+            print("ID                                 UPDATED              MSGS  FOLDER        TITLE")
+            for (id, record) in list {
+                let folder = record.folderID.flatMap { folders[$0] } ?? "-"
+                print(
+                    "\(id)  \(formatter.string(from: record.updatedAt).prefix(19))  \(String(counts[id] ?? 0).leftPadded(4))  \(folder.prefix(12).padding(toLength: 12, withPad: " ", startingAt: 0))  \(record.title)"
+                )
+            }
+        }
+    }
+}
+
+/// `sotto sync`: one synchronisation with the server, printing what moved.
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Push this device's changes and pull other devices', once.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var account: AccountOptions
+
+    func run() async throws {
+        try await runAccountCommand {
+            let opened = try await UnlockedHistory.open(global, account)
+            guard let sync = opened.sync else {
+                throw ValidationError("the server could not be reached to open a session; try again when online")
+            }
+            let report = try await sync.sync(opened.history)
+            print(
+                "Pulled \(report.pulled) record(s) (\(report.changed) changed here), pushed \(report.pushed), conflicts resolved \(report.conflicts)."
+            )
+            if !report.unreadable.isEmpty {
+                printError("sotto: \(report.unreadable.count) record(s) from the server did not open; kept and skipped")
+            }
+        }
+    }
+}
+
+/// `sotto export`: the decrypted history as Markdown or Sotto's JSON.
+struct ExportCommand: AsyncParsableCommand {
+    enum Format: String, ExpressibleByArgument, CaseIterable { case markdown, json }
+
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the decrypted history (or one conversation) as Markdown or JSON.",
+        discussion: "The output is plaintext: with -o the file is readable only by you. The JSON format is docs/EXPORT.md.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var account: AccountOptions
+
+    @Option(help: "Only this conversation (its id).")
+    var conversation: String?
+
+    @Option(help: "markdown or json.")
+    var format: Format
+
+    @Option(name: .shortAndLong, help: "Write to this new file instead of standard output.", completion: .file())
+    var output: String?
+
+    func run() async throws {
+        if let output, FileManager.default.fileExists(atPath: output) {
+            throw ValidationError("\(output) already exists; choose a new file")
+        }
+        let only = try conversation.map { text in
+            do { return try RecordID(text) } catch { throw ValidationError("\(text) is not a conversation id (32 hex digits)") }
+        }
+        try await runAccountCommand {
+            let opened = try await UnlockedHistory.open(global, account)
+            let export = try HistoryExport(history: opened.history, conversation: only)
+            var bytes: [UInt8] =
+                switch format {
+                case .markdown: Array(export.markdown().utf8)
+                case .json: Array(try export.json()) + [0x0a]
+                }
+            defer { ConstantTime.wipe(&bytes) }
+            if let output {
+                let path = AccountOptions.absolute(output)
+                do throws(PrivateFile.Failure) {
+                    try PrivateFile.write(bytes, to: path, replaceExisting: false)
+                } catch {
+                    throw ValidationError("cannot write \(path): \(error)")
+                }
+                printError("sotto: wrote \(export.conversations.count) conversation(s) to \(path)")
+            } else {
+                FileHandle.standardOutput.write(Data(bytes))
+            }
+        }
+    }
+}
+
+/// `sotto import FILE`: adds a Sotto JSON export to this account's history.
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import a JSON export (docs/EXPORT.md); what the history already holds is skipped.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var account: AccountOptions
+
+    @Argument(help: "The export file.", completion: .file())
+    var file: String
+
+    func run() async throws {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ValidationError("cannot read \(file)")
+        }
+        let export: HistoryExport
+        do { export = try HistoryExport(json: data) } catch { throw ValidationError("\(file): \(error)") }
+        try await runAccountCommand {
+            let opened = try await UnlockedHistory.open(global, account)
+            let outcome = try export.importInto(opened.history)
+            print(
+                "Imported \(outcome.conversations) conversation(s), \(outcome.messages) message(s), \(outcome.folders) folder(s); \(outcome.skipped) already present."
+            )
+            if let sync = opened.sync {
+                do {
+                    let report = try await sync.sync(opened.history)
+                    print("Synced: pushed \(report.pushed) record(s).")
+                } catch {
+                    printError("sotto: saved on this device; sync failed (\(error)); `sotto sync` retries")
+                }
+            }
+        }
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}
