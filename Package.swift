@@ -137,10 +137,19 @@ let package = Package(
         // Writes history records in a loop until killed; the cache's crash test runs it.
         .executableTarget(
             name: "CacheCrashHelper", dependencies: ["Core", "CoreTesting", "Wire"], path: "Tests/CacheCrashHelper"),
+        // A virtual CTAP2 security key, so tests run libfido2's real code without hardware.
+        .target(
+            name: "VirtualCTAP2",
+            dependencies: [
+                "Core", "Wire", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Tests/VirtualCTAP2"),
         .testTarget(
             name: "CoreTests",
             dependencies: [
-                "Core", "Wire", "CoreTesting", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "Core", "Wire", "CoreTesting", "TestSupport", "VirtualCTAP2",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Core", "Wire", "CoreTesting", "TestSupport"]),
         // Fakes for the server's side effects: a scripted model, a stub TEE.

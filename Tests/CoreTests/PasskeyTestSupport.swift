@@ -37,4 +37,40 @@ enum PasskeyTestSupport {
                 clientDataHash: HashFunction.sha256.hash(clientDataJSON(type: "webauthn.create", challenge: [1]))))
         return (authenticator, made)
     }
+
+    /// A registration and an authentication through one authenticator, each accepted by Wire's
+    /// verifiers with user verification required.
+    struct VerifiedCeremonies {
+        let made: MadeCredential
+        let registration: VerifiedRegistration
+        let assertion: Assertion
+        let authentication: VerifiedAuthentication
+    }
+
+    /// Registers "alice" (user handle "user-1") with `authenticator`, signs in with the new
+    /// credential and the root PRF input, and verifies both ceremonies as the server would.
+    static func verifiedCeremonies(_ authenticator: some Authenticator) async throws -> VerifiedCeremonies {
+        let relyingParty = RelyingParty(id: rpID)
+        let createChallenge = SecureRandom.bytes(32)
+        let createJSON = clientDataJSON(type: "webauthn.create", challenge: createChallenge)
+        let made = try await authenticator.makeCredential(
+            CredentialRequest(
+                rpID: rpID, userID: Array("user-1".utf8), userName: "alice",
+                clientDataHash: HashFunction.sha256.hash(createJSON)))
+        let registration = try RegistrationVerifier(relyingParty: relyingParty, requireUserVerification: true)
+            .verify(clientDataJSON: createJSON, attestationObject: made.attestationObject, challenge: createChallenge)
+        let getChallenge = SecureRandom.bytes(32)
+        let getJSON = clientDataJSON(type: "webauthn.get", challenge: getChallenge)
+        let assertion = try await authenticator.getAssertion(
+            AssertionRequest(
+                rpID: rpID, clientDataHash: HashFunction.sha256.hash(getJSON),
+                allowedCredentialIDs: [made.credentialID],
+                prf: KeyHierarchy.prfInputs))
+        let authentication = try AuthenticationVerifier(relyingParty: relyingParty, requireUserVerification: true)
+            .verify(
+                clientDataJSON: getJSON, authenticatorData: assertion.authenticatorData, signature: assertion.signature,
+                challenge: getChallenge, publicKey: registration.publicKey, storedSignCount: registration.signCount)
+        return VerifiedCeremonies(
+            made: made, registration: registration, assertion: assertion, authentication: authentication)
+    }
 }

@@ -66,41 +66,23 @@ import Wire
             path: folder + "/passkey", passphrase: Support.passphrase("pw"), parameters: Support.cheap)
         #expect(authenticator.kind == .softwarePasskey)
         #expect(authenticator.kind.label == "software passkey")
-        let relyingParty = RelyingParty(id: Support.rpID)
-
-        let createChallenge = SecureRandom.bytes(32)
-        let createJSON = Support.clientDataJSON(type: "webauthn.create", challenge: createChallenge)
-        let made = try await authenticator.makeCredential(
-            CredentialRequest(
-                rpID: Support.rpID, userID: Array("user-1".utf8), userName: "alice",
-                clientDataHash: HashFunction.sha256.hash(createJSON)))
-        let registration = try RegistrationVerifier(relyingParty: relyingParty, requireUserVerification: true)
-            .verify(clientDataJSON: createJSON, attestationObject: made.attestationObject, challenge: createChallenge)
+        let ceremonies = try await Support.verifiedCeremonies(authenticator)
+        let (made, registration, assertion) = (ceremonies.made, ceremonies.registration, ceremonies.assertion)
         #expect(registration.credentialID == made.credentialID)
         #expect(registration.publicKey == made.publicKey)
         #expect(registration.publicKey.algorithm == .es256)
         #expect(registration.attestation.format == "none")
         #expect(registration.flags.contains([.userPresent, .userVerified]))
         #expect(registration.extensions?["hmac-secret"] == .bool(true))
-
-        let getChallenge = SecureRandom.bytes(32)
-        let getJSON = Support.clientDataJSON(type: "webauthn.get", challenge: getChallenge)
-        let assertion = try await authenticator.getAssertion(
-            AssertionRequest(
-                rpID: Support.rpID, clientDataHash: HashFunction.sha256.hash(getJSON),
-                allowedCredentialIDs: [made.credentialID], prf: KeyHierarchy.prfInputs))
-        let verified = try AuthenticationVerifier(relyingParty: relyingParty, requireUserVerification: true).verify(
-            clientDataJSON: getJSON, authenticatorData: assertion.authenticatorData, signature: assertion.signature,
-            challenge: getChallenge, publicKey: registration.publicKey, storedSignCount: registration.signCount)
-        #expect(verified.flags == [.userPresent, .userVerified])
-        #expect(verified.signCountCheck == .unused)
+        #expect(ceremonies.authentication.flags == [.userPresent, .userVerified])
+        #expect(ceremonies.authentication.signCountCheck == .unused)
         #expect(assertion.userHandle == Array("user-1".utf8))
         #expect(assertion.prf?.first.count == 32)
 
         // A signature over other client data does not verify.
         let otherJSON = Support.clientDataJSON(type: "webauthn.get", challenge: [1, 2, 3])
         #expect(throws: WebAuthnError.self) {
-            try AuthenticationVerifier(relyingParty: relyingParty).verify(
+            try AuthenticationVerifier(relyingParty: RelyingParty(id: Support.rpID)).verify(
                 clientDataJSON: otherJSON, authenticatorData: assertion.authenticatorData,
                 signature: assertion.signature, challenge: [1, 2, 3], publicKey: registration.publicKey)
         }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Work that blocks for a while (Argon2id, and later a security key waiting for a touch) runs
+/// Work that blocks for a while (Argon2id, a security key waiting for a touch) runs
 /// on a thread of its own, so it never holds one of Swift concurrency's few shared threads.
 enum BlockingWork {
     /// The result of `body`, run on a new thread.

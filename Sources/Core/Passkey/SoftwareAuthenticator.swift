@@ -36,9 +36,7 @@ public struct SoftwareAuthenticator: Authenticator {
     /// - Throws: `PasskeyError` `.fileExists` when `path` holds a file (it is never replaced),
     ///   `.invalidRequest`, `.passphraseMissing`, `.fileAccess`.
     public func makeCredential(_ request: CredentialRequest) async throws -> MadeCredential {
-        guard request.clientDataHash.count == 32 else {
-            throw PasskeyError(.invalidRequest, "the client data hash is a 32-byte SHA-256 digest")
-        }
+        try PasskeyError.checkClientDataHash(request.clientDataHash)
         if FileManager.default.fileExists(atPath: path) {
             throw PasskeyError(
                 .fileExists, "a software passkey file already exists at \(path); it was left untouched")
@@ -55,9 +53,7 @@ public struct SoftwareAuthenticator: Authenticator {
     /// Opens the file, checks the credential is for `request.rpID` and allowed, and signs.
     /// - Throws: `PasskeyError` from opening the file, or `.noCredential`.
     public func getAssertion(_ request: AssertionRequest) async throws -> Assertion {
-        guard request.clientDataHash.count == 32 else {
-            throw PasskeyError(.invalidRequest, "the client data hash is a 32-byte SHA-256 digest")
-        }
+        try PasskeyError.checkClientDataHash(request.clientDataHash)
         return try await BlockingWork.run { [path, passphrase, maximumCost] in
             let credential = try SoftwarePasskeyFile.read(path: path, passphrase: passphrase, maximumCost: maximumCost)
             guard credential.rpID == request.rpID else {
