@@ -29,7 +29,7 @@ struct AccountOptions: ParsableArguments {
                 }
                 return SoftwareAuthenticator(path: path, passphrase: try Self.passphrase(file: passphraseFile))
             case .securityKey:
-                return try makeSecurityKeyAuthenticator()
+                return try terminalSecurityKey()
             }
         }
     }
@@ -45,7 +45,7 @@ struct AccountOptions: ParsableArguments {
                 path: Self.absolute(softwarePasskey),
                 passphrase: try Self.passphrase(file: passphraseFile, confirm: creating))
         }
-        if let securityKey = try? makeSecurityKeyAuthenticator() { return securityKey }
+        if let securityKey = try? terminalSecurityKey() { return securityKey }
         let path = SoftwareAuthenticator.defaultPath(in: try global.folders())
         guard creating || FileManager.default.fileExists(atPath: path) else {
             throw ValidationError(

@@ -35,4 +35,3 @@ struct UnlockedHistory {
         return UnlockedHistory(unlocked: unlocked, history: history, sync: sync)
     }
 }
-

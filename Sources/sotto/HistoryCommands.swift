@@ -8,7 +8,8 @@ struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
         abstract: "List conversations (id, title, folder, updated, messages), or print one.",
-        discussion: "Reads the encrypted cache on this device after unlocking; `sotto sync` fetches what other devices wrote.")
+        discussion:
+            "Reads the encrypted cache on this device after unlocking; `sotto sync` fetches what other devices wrote.")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var account: AccountOptions
@@ -29,7 +30,8 @@ struct HistoryCommand: AsyncParsableCommand {
                 return
             }
             let counts = try history.messageCounts()
-            let folders = Dictionary(history.folderList.map { ($0.id, $0.record.name) }, uniquingKeysWith: { a, _ in a })
+            let folders = Dictionary(
+                history.folderList.map { ($0.id, $0.record.name) }, uniquingKeysWith: { a, _ in a })
             let list = history.conversationList
             if list.isEmpty {
                 print("No conversations yet. `sotto ask \"…\"` starts one.")
@@ -81,7 +83,8 @@ struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write the decrypted history (or one conversation) as Markdown or JSON.",
-        discussion: "The output is plaintext: with -o the file is readable only by you. The JSON format is docs/EXPORT.md.")
+        discussion:
+            "The output is plaintext: with -o the file is readable only by you. The JSON format is docs/EXPORT.md.")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var account: AccountOptions
@@ -100,7 +103,9 @@ struct ExportCommand: AsyncParsableCommand {
             throw ValidationError("\(output) already exists; choose a new file")
         }
         let only = try conversation.map { text in
-            do { return try RecordID(text) } catch { throw ValidationError("\(text) is not a conversation id (32 hex digits)") }
+            do { return try RecordID(text) } catch {
+                throw ValidationError("\(text) is not a conversation id (32 hex digits)")
+            }
         }
         try await runAccountCommand {
             let opened = try await UnlockedHistory.open(global, account)
@@ -163,5 +168,7 @@ struct ImportCommand: AsyncParsableCommand {
 }
 
 extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
 }

@@ -58,7 +58,7 @@ struct PasskeysCommand: AsyncParsableCommand {
                 if let softwarePasskey {
                     authenticator = try account.authenticator(softwarePasskey: softwarePasskey, creating: true, global)
                 } else {
-                    authenticator = try makeSecurityKeyAuthenticator()
+                    authenticator = try terminalSecurityKey()
                 }
                 let added = try await session.addPasskey(authenticator, name: name, keys: unlocked.keys)
                 print("Added a \(added.kind.label) (\(added.credentialID)) to account \(unlocked.state.accountID).")
