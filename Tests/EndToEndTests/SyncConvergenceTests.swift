@@ -111,8 +111,10 @@ final class SyncedDevice {
 
     /// A fresh server store; removed with its folder when the test ends.
     final class TemporaryStore {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-sync-server-\(UUID().uuidString)")
-            .path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "sotto-sync-server-\(UUID().uuidString)"
+        )
+        .path
         let store: SQLiteServerStore
 
         init() throws {
