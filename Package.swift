@@ -164,7 +164,7 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Wire", "Core", "CoreTesting", "Server", "ServerTesting", "TestSupport"]),
+            dependencies: ["Wire", "Core", "CoreTesting", "Server", "ServerTesting", "TestSupport", "VirtualCTAP2"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,7 +20,7 @@ enum ChatApp {
             global.server
             ?? (try? AccountStateFile(dataFolder: folders.data).load())??.server
             ?? (try? ClientConfiguration.load(path: folders.configurationPath))?.server
-        if let configured, !isLocal(configured) {
+        if let configured, !isLocal(configured, environment) {
             global.server = configured
         } else {
             guard let executable = LocalServer.findExecutable(environment: environment) else {
@@ -32,7 +32,7 @@ enum ChatApp {
             let server = try await LocalServer.start(
                 LocalServer.Options(
                     executable: executable, modelPath: model, dataDirectory: xdg.data + "/local-server",
-                    logPath: xdg.state + "/local-server.log", port: LocalServer.defaultPort))
+                    logPath: xdg.state + "/local-server.log", port: localPort(environment)))
             local = server
             global.server = server.url
             global.dev = true
@@ -46,8 +46,16 @@ enum ChatApp {
         local?.stop()
     }
 
-    /// A loopback URL: the local mode's own server (its port may differ between runs).
-    static func isLocal(_ url: String) -> Bool { url.hasPrefix("http://127.0.0.1:\(LocalServer.defaultPort)") }
+    /// The local server's port: `SOTTO_LOCAL_PORT`, else the default.
+    static func localPort(_ environment: [String: String]) -> Int {
+        environment["SOTTO_LOCAL_PORT"].flatMap(Int.init).flatMap { (1...65535).contains($0) ? $0 : nil }
+            ?? LocalServer.defaultPort
+    }
+
+    /// The local mode's own server, which a device's account remembers like any other.
+    static func isLocal(_ url: String, _ environment: [String: String]) -> Bool {
+        url == "http://127.0.0.1:\(localPort(environment))"
+    }
 
     private static func openChat(
         global: GlobalOptions, account: AccountOptions, folders: DeviceFolders, xdg: XDGDirectories, theme: String?

@@ -21,10 +21,12 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
-    /// The server to talk to: `--server`, else the configuration file.
+    /// The server to talk to: `--server`, else the one this device's account is on, else the
+    /// configuration file.
     func serverURL() throws -> String {
         if let server { return server }
         let folders = try folders()
+        if let state = try? AccountStateFile(dataFolder: folders.data).load() { return state.server }
         let configuration: ClientConfiguration
         do {
             configuration = try ClientConfiguration.load(path: folders.configurationPath)

@@ -70,8 +70,11 @@ import Testing
 
         /// Polls the screen until it contains `text` (or, with `absent`, until it does not);
         /// records the screen on timeout.
-        func waitFor(_ text: String, absent: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) throws {
-            for _ in 0..<200 {
+        func waitFor(
+            _ text: String, absent: Bool = false, timeoutSeconds: Double = 5,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) throws {
+            for _ in 0..<Int(timeoutSeconds * 40) {
                 if try screen().contains(text) != absent { return }
                 usleep(25_000)
             }
