@@ -89,16 +89,14 @@ func bench(storeLabel: String, location: String?, arguments: Arguments) async th
     let codec = RecordCodec(account: accountID, keys: try AccountRecordKeys(keys))
     var clock = HybridLogicalClock(device: .random())
     let words = ["private", "terminal", "attested", "answer", "encrypted", "history", "passkey", "model", "sync"]
-    var batch: [SyncRecord] = []
-    let clockNow = ContinuousClock()
-    let seedStart = clockNow.now
-    var pushed = 0
+    var seed: [SyncRecord] = []
+    seed.reserveCapacity(arguments.conversations * (arguments.messages + 1))
     for c in 0..<arguments.conversations {
         let id = RecordID.random()
         let time = Date(timeIntervalSince1970: 1_790_000_000 + Double(c) * 600)
         let conversation = ConversationRecord(
             title: "Conversation \(c)", createdAt: time, updatedAt: time, clock: clock.tick(now: UInt64(c) * 1000))
-        batch.append(
+        seed.append(
             SyncRecord(
                 id: id, kind: .conversation, version: 1,
                 envelope: try codec.seal(.conversation(conversation), id: id, version: 1).bytes))
@@ -108,18 +106,17 @@ func bench(storeLabel: String, location: String?, arguments: Arguments) async th
             let message = MessageRecord(
                 conversationID: id, role: m % 2 == 0 ? .user : .assistant, content: content,
                 time: time.addingTimeInterval(Double(m)), clock: clock.tick(now: UInt64(c) * 1000 + UInt64(m)))
-            batch.append(
+            seed.append(
                 SyncRecord(
                     id: messageID, kind: .message, version: 1,
                     envelope: try codec.seal(.message(message), id: messageID, version: 1).bytes))
-            if batch.count == PushRequest.maximumRecords {
-                let response = try await transport.push(PushRequest(records: batch))
-                pushed += response.results.filter { $0.status == .accepted }.count
-                batch.removeAll(keepingCapacity: true)
-            }
         }
     }
-    if !batch.isEmpty {
+    let clockNow = ContinuousClock()
+    let seedStart = clockNow.now
+    var pushed = 0
+    for start in stride(from: 0, to: seed.count, by: PushRequest.maximumRecords) {
+        let batch = Array(seed[start..<min(start + PushRequest.maximumRecords, seed.count)])
         pushed += try await transport.push(PushRequest(records: batch)).results.filter { $0.status == .accepted }.count
     }
     let seeded = seconds(clockNow.now - seedStart)
@@ -130,6 +127,53 @@ func bench(storeLabel: String, location: String?, arguments: Arguments) async th
     print(
         "[\(storeLabel)] seeded \(total) records through HTTP pushes in \(String(format: "%.2f", seeded)) s "
             + "(\(String(format: "%.0f", Double(total) / seeded)) records/s)")
+
+    // The network and server part alone: every page pulled, nothing applied.
+    let pullStart = clockNow.now
+    var cursor: Int64 = 0
+    var pulledOnly = 0
+    while true {
+        let page = try await transport.pull(after: cursor, limit: PullResponse.maximumLimit)
+        pulledOnly += page.records.count
+        cursor = page.cursor
+        if !page.more { break }
+    }
+    print(
+        "[\(storeLabel)] pull only (HTTP, JSON, no decryption): \(pulledOnly) records in "
+            + "\(String(format: "%.2f", seconds(clockNow.now - pullStart))) s")
+
+    do {
+        // Where a restore's time goes: pulling pages, and applying them to the cache.
+        let device = try temporaryFolder("device-profile")
+        defer { try? FileManager.default.removeItem(atPath: device) }
+        let history = try HistoryStore(
+            cache: LocalCache(path: device + "/" + LocalCache.fileName, account: accountID),
+            keys: try AccountRecordKeys(keys), device: .random())
+        var pulling = 0.0
+        var applying = 0.0
+        var opening = 0.0
+        var cursor: Int64 = 0
+        while true {
+            let t0 = clockNow.now
+            let page = try await transport.pull(after: cursor, limit: PullResponse.maximumLimit)
+            let t1 = clockNow.now
+            _ = try history.apply(remote: page.records, cursor: page.cursor)
+            applying += seconds(clockNow.now - t1)
+            let t2 = clockNow.now
+            for record in page.records {
+                _ = try codec.open(
+                    RecordEnvelope(bytes: record.envelope!.bytes), id: record.id, kind: record.kind,
+                    version: record.version)
+            }
+            opening += seconds(clockNow.now - t2)
+            pulling += seconds(t1 - t0)
+            cursor = page.cursor
+            if !page.more { break }
+        }
+        print(
+            "[\(storeLabel)] restore split: pulling \(String(format: "%.2f", pulling)) s, applying \(String(format: "%.2f", applying)) s (of which opening envelopes \(String(format: "%.2f", opening)) s)"
+        )
+    }
 
     var restores: [Double] = []
     var opens: [Double] = []

@@ -266,7 +266,7 @@ import Wire
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let migrations = try pool.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(migrations == ["v1 records", "v2 sync"])
+        #expect(migrations == ["v1 records", "v2 sync", "v3 record rowid"])
     }
 
     /// Nothing a user wrote reaches the disk in the clear: not in the database, its log or its

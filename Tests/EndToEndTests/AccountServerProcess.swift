@@ -9,7 +9,8 @@ final class AccountServerProcess {
     let url: String
     let upstream: FakeOpenAIServer
 
-    static func start(dataDir: String) async throws -> AccountServerProcess {
+    /// - Parameter logFile: where the server's log (standard error) goes; discarded when nil.
+    static func start(dataDir: String, logFile: String? = nil) async throws -> AccountServerProcess {
         let upstream = try await FakeOpenAIServer.start(.stream(["ok"]))
         let process = Process()
         process.executableURL = Executables.productsDirectory.appendingPathComponent("sotto-server")
@@ -19,7 +20,16 @@ final class AccountServerProcess {
         ]
         let out = Pipe()
         process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
+        if let logFile,
+            (try? FileManager.default.createDirectory(
+                atPath: (logFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)) != nil,
+            FileManager.default.createFile(atPath: logFile, contents: nil),
+            let log = FileHandle(forWritingAtPath: logFile)
+        {
+            process.standardError = log
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         process.standardInput = FileHandle.nullDevice
         try process.run()
         var line = [UInt8]()

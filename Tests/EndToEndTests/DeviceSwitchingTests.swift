@@ -54,7 +54,7 @@ struct FixedPIN: PINSource {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-switch-\(UUID().uuidString)")
             .path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let server = try await AccountServerProcess.start(dataDir: root + "/server")
+        let server = try await AccountServerProcess.start(dataDir: root + "/server", logFile: root + "/server.log")
         defer { server.terminate() }
         let url = server.url
         let key = VirtualSecurityKey()
@@ -111,13 +111,35 @@ struct FixedPIN: PINSource {
         }
         #expect((removed as? AccountError)?.code == .passkeyNotRegistered, "\(String(describing: removed))")
 
-        // Canaries: no content, no root key and no session token in the clear in any file
-        // of the server or of the devices.
-        let rootKey = Data(registration.keys.rootKey.unsafeCopyToArray())
-        for (name, data) in Self.files(under: root) {
+        // Canaries: no content, no PRF output, KEK or root key in any file of the server (its
+        // database and its log included) or of the devices, nor in the errors shown above.
+        // The key's PRF output for the account's input is the same on every assertion.
+        let assertion = try await Self.fido(key).getAssertion(
+            AssertionRequest(rpID: "localhost", clientDataHash: SecureRandom.bytes(32), prf: KeyHierarchy.prfInputs))
+        let prf = try #require(assertion.prf).first
+        let kek = try KeyEncryptionKey(prfOutput: prf)
+        let secrets: [(String, [UInt8])] = [
+            ("PRF output", prf.unsafeCopyToArray()), ("KEK", kek.key.unsafeCopyToArray()),
+            ("root key", registration.keys.rootKey.unsafeCopyToArray()),
+        ]
+        #expect(
+            try AccountKeys.unwrap(registration.keys.wrap(under: kek), with: kek, accountID: unlockedA.keys.accountID)
+                .hasSameRootKey(as: registration.keys))
+        let files = Self.files(under: root)
+        #expect(files.contains { $0.0 == "server.log" && !$0.1.isEmpty })
+        #expect(files.contains { $0.0.hasSuffix("server.sqlite") })
+        let shown = [refused, removed].map { "\(String(describing: $0))" }.joined()
+        for (name, data) in files where name != "c-passkey" {
             #expect(!data.contains(Data(canaryTitle.utf8)), "\(name) holds the title in the clear")
             #expect(!data.contains(Data(canaryMessage.utf8)), "\(name) holds the message in the clear")
-            #expect(!data.contains(rootKey), "\(name) holds the root key")
+            for (label, bytes) in secrets {
+                #expect(!data.contains(Data(bytes)), "\(name) holds the \(label)")
+                #expect(!data.contains(Data(Hex.encode(bytes).utf8)), "\(name) holds the \(label) in hex")
+                #expect(
+                    !data.contains(Data(Data(bytes).base64EncodedString().utf8)), "\(name) holds the \(label) in base64"
+                )
+            }
         }
+        for (label, bytes) in secrets { #expect(!shown.contains(Hex.encode(bytes)), "an error shows the \(label)") }
     }
 }

@@ -50,6 +50,33 @@ enum CacheSchema {
                     )
                     """)
         }
+        migrator.registerMigration("v3 record rowid") { db in
+            // Envelopes of a kilobyte or more make a WITHOUT ROWID table slow to fill at random
+            // keys (whole rows move on every page split): rows now append in rowid order and
+            // only the small id index takes random inserts. Restoring a history writes 100,000.
+            try db.execute(
+                sql: """
+                    CREATE TABLE record_v3 (
+                        seq INTEGER PRIMARY KEY,
+                        id BLOB NOT NULL UNIQUE CHECK (length(id) = 16),
+                        kind INTEGER NOT NULL,
+                        version INTEGER NOT NULL CHECK (version >= 1),
+                        parent BLOB CHECK (parent IS NULL OR length(parent) = 16),
+                        envelope BLOB NOT NULL,
+                        sync_state INTEGER NOT NULL
+                    )
+                    """)
+            try db.execute(
+                sql: """
+                    INSERT INTO record_v3 (id, kind, version, parent, envelope, sync_state)
+                    SELECT id, kind, version, parent, envelope, sync_state FROM record
+                    """)
+            try db.execute(sql: "DROP TABLE record")
+            try db.execute(sql: "ALTER TABLE record_v3 RENAME TO record")
+            try db.execute(sql: "CREATE INDEX record_by_parent ON record (parent) WHERE parent IS NOT NULL")
+            try db.execute(sql: "CREATE INDEX record_by_kind ON record (kind)")
+            try db.execute(sql: "CREATE INDEX record_pending ON record (sync_state) WHERE sync_state != 0")
+        }
         return migrator
     }
 }

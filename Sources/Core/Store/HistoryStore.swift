@@ -166,19 +166,24 @@ public final class HistoryStore {
         change.cursor = cursor
         var outcome = MergeOutcome()
         var effects: [() -> Void] = []
+        let local = try cache.snapshot(of: records.map(\.id))
         for remote in records {
             if remote.isTombstone {
-                try planDeletion(remote, into: &change, effects: &effects, outcome: &outcome)
+                try planDeletion(
+                    remote, record: local.records[remote.id], tombstone: local.tombstones[remote.id], into: &change,
+                    effects: &effects, outcome: &outcome)
                 continue
             }
             do {
-                try planMerge(remote, into: &change, effects: &effects, outcome: &outcome)
+                try planMerge(
+                    remote, record: local.records[remote.id], tombstone: local.tombstones[remote.id], into: &change,
+                    effects: &effects, outcome: &outcome)
             } catch let error as RecordError {
                 outcome.failures.append((remote.id, error))
                 report(CorruptRecord(id: remote.id, kind: remote.kind, code: error.code))
                 // Kept for inspection while nothing better is held; it is reported on every unlock.
                 if let bytes = remote.envelope?.bytes, let envelope = try? RecordEnvelope(bytes: bytes),
-                    try cache.record(remote.id) == nil
+                    local.records[remote.id] == nil
                 {
                     change.writes.append(
                         CachedRecord(
@@ -255,14 +260,15 @@ public final class HistoryStore {
     }
 
     private func planDeletion(
-        _ remote: SyncRecord, into change: inout CacheChange, effects: inout [() -> Void], outcome: inout MergeOutcome
+        _ remote: SyncRecord, record: CachedRecord?, tombstone: CachedTombstone?, into change: inout CacheChange,
+        effects: inout [() -> Void], outcome: inout MergeOutcome
     ) throws {
-        if let local = try cache.tombstone(remote.id), local.version == remote.version, local.syncState == .synced {
+        if let local = tombstone, local.version == remote.version, local.syncState == .synced {
             return
         }
         change.tombstones.append(
             CachedTombstone(id: remote.id, kind: remote.kind, version: remote.version, syncState: .synced))
-        guard let row = try cache.record(remote.id) else { return }
+        guard let row = record else { return }
         outcome.changed += 1
         let id = remote.id
         let parent = row.parent
@@ -280,15 +286,15 @@ public final class HistoryStore {
     }
 
     private func planMerge(
-        _ remoteCopy: SyncRecord, into change: inout CacheChange, effects: inout [() -> Void],
-        outcome: inout MergeOutcome
+        _ remoteCopy: SyncRecord, record: CachedRecord?, tombstone: CachedTombstone?, into change: inout CacheChange,
+        effects: inout [() -> Void], outcome: inout MergeOutcome
     ) throws {
         let envelope = try RecordEnvelope(bytes: remoteCopy.envelope?.bytes ?? [])
         let remote = CachedRecord(
             id: remoteCopy.id, kind: remoteCopy.kind, version: remoteCopy.version, parent: nil, envelope: envelope,
             syncState: .synced)
         // A record deleted here stays deleted: the tombstone moves above the server's version.
-        if let tombstone = try cache.tombstone(remote.id) {
+        if let tombstone {
             if tombstone.syncState == .pending || tombstone.version < remote.version {
                 change.tombstones.append(
                     CachedTombstone(
@@ -300,7 +306,7 @@ public final class HistoryStore {
         let incoming = try codec.open(remote.envelope, id: remote.id, kind: remote.kind, version: remote.version)
         clock.receive(incoming.clock, now: wallClock.millisecondsSince1970())
         var local: (CachedRecord, RecordPayload)?
-        if let row = try cache.record(remote.id) {
+        if let row = record {
             local = try? (row, codec.open(row.envelope, id: row.id, kind: row.kind, version: row.version))
         }
         if case let (row, payload)? = local, payload.kind != incoming.kind {

@@ -69,14 +69,16 @@ public final class LocalCache: Sendable {
         guard !change.isEmpty else { return }
         try run {
             try pool.write { db in
+                // One prepared statement per kind of change: a restore writes thousands of rows.
+                let upsert = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO record (id, kind, version, parent, envelope, sync_state)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, version = excluded.version,
+                            parent = excluded.parent, envelope = excluded.envelope, sync_state = excluded.sync_state
+                        """)
                 for r in change.writes {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO record (id, kind, version, parent, envelope, sync_state)
-                            VALUES (?, ?, ?, ?, ?, ?)
-                            ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, version = excluded.version,
-                                parent = excluded.parent, envelope = excluded.envelope, sync_state = excluded.sync_state
-                            """,
+                    try upsert.execute(
                         arguments: [
                             Data(r.id.bytes), Int64(r.kind.rawValue), Int64(bitPattern: r.version),
                             r.parent.map { Data($0.bytes) }, Data(r.envelope.bytes), Int64(r.syncState.rawValue),
@@ -114,6 +116,36 @@ public final class LocalCache: Sendable {
         }
     }
 
+    /// The records and tombstones among `ids`, read in one transaction (a pulled page's local
+    /// copies). Unreadable rows are left out; a later write replaces them.
+    public func snapshot(
+        of ids: [RecordID]
+    ) throws -> (records: [RecordID: CachedRecord], tombstones: [RecordID: CachedTombstone]) {
+        guard !ids.isEmpty else { return ([:], [:]) }
+        return try run {
+            try pool.read { db in
+                var records: [RecordID: CachedRecord] = [:]
+                var tombstones: [RecordID: CachedTombstone] = [:]
+                for chunk in stride(from: 0, to: ids.count, by: 500) {
+                    let slice = ids[chunk..<min(chunk + 500, ids.count)]
+                    let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
+                    let arguments = StatementArguments(slice.map { Data($0.bytes) })
+                    for row in try Row.fetchAll(
+                        db, sql: "SELECT * FROM record WHERE id IN (\(marks))", arguments: arguments)
+                    {
+                        if case .success(let record) = Self.decode(row) { records[record.id] = record }
+                    }
+                    for row in try Row.fetchAll(
+                        db, sql: "SELECT * FROM tombstone WHERE id IN (\(marks))", arguments: arguments)
+                    {
+                        if let tombstone = Self.decodeTombstone(row) { tombstones[tombstone.id] = tombstone }
+                    }
+                }
+                return (records, tombstones)
+            }
+        }
+    }
+
     /// Where the last pull ended; 0 before the first.
     public func syncCursor() throws -> Int64 {
         try run { try pool.read { try Int64.fetchOne($0, sql: "SELECT cursor FROM sync_cursor") ?? 0 } }
@@ -136,17 +168,19 @@ public final class LocalCache: Sendable {
                     $0, sql: "SELECT * FROM tombstone WHERE \(condition) ORDER BY id", arguments: arguments)
             }
         }
-        return rows.compactMap { row in
-            let idData: Data = row["id"]
-            let kindValue: Int64 = row["kind"]
-            let version: Int64 = row["version"]
-            let state: Int64 = row["sync_state"]
-            guard let id = try? RecordID(bytes: idData), let kind = RecordKind(rawValue: UInt8(clamping: kindValue))
-            else { return nil }
-            return CachedTombstone(
-                id: id, kind: kind, version: UInt64(bitPattern: version),
-                syncState: SyncState(rawValue: Int(state)) ?? .pending)
-        }
+        return rows.compactMap(Self.decodeTombstone)
+    }
+
+    private static func decodeTombstone(_ row: Row) -> CachedTombstone? {
+        let idData: Data = row["id"]
+        let kindValue: Int64 = row["kind"]
+        let version: Int64 = row["version"]
+        let state: Int64 = row["sync_state"]
+        guard let id = try? RecordID(bytes: idData), let kind = RecordKind(rawValue: UInt8(clamping: kindValue))
+        else { return nil }
+        return CachedTombstone(
+            id: id, kind: kind, version: UInt64(bitPattern: version),
+            syncState: SyncState(rawValue: Int(state)) ?? .pending)
     }
 
     /// The record `id`, or nil.

@@ -69,6 +69,31 @@ enum SQLiteServerSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v2 records rowid") { db in
+            // Envelopes are a kilobyte or more: in a WITHOUT ROWID table keyed by random ids,
+            // every page split moves whole rows, and a pull by sequence reads them at random.
+            // Rows now append in rowid order (which follows the sequence) and only the two
+            // small unique indexes take random inserts.
+            try db.execute(
+                sql: """
+                    CREATE TABLE records_v2 (
+                        row INTEGER PRIMARY KEY,
+                        account_id TEXT NOT NULL,
+                        id BLOB NOT NULL,
+                        kind INTEGER NOT NULL,
+                        version INTEGER NOT NULL,
+                        envelope BLOB,
+                        sequence INTEGER NOT NULL,
+                        size INTEGER NOT NULL,
+                        UNIQUE (account_id, id),
+                        UNIQUE (account_id, sequence)
+                    );
+                    INSERT INTO records_v2 (account_id, id, kind, version, envelope, sequence, size)
+                        SELECT account_id, id, kind, version, envelope, sequence, size FROM records ORDER BY sequence;
+                    DROP TABLE records;
+                    ALTER TABLE records_v2 RENAME TO records;
+                    """)
+        }
         return migrator
     }
 }

@@ -292,21 +292,22 @@ public final class SQLiteServerStore: ServerStore {
             results.reserveCapacity(records.count)
             for record in records {
                 let stored = try Row.fetchOne(
-                    db, sql: "SELECT * FROM records WHERE account_id = ? AND id = ?",
+                    db.cachedStatement(sql: "SELECT * FROM records WHERE account_id = ? AND id = ?"),
                     arguments: [account.rawValue, Data(record.id.bytes)]
                 ).map(Self.syncRecord)
                 switch PushDecision.decide(record, over: stored) {
                 case .store:
                     sequence += 1
                     usage.replace(stored, with: record)
-                    try db.execute(
+                    try db.cachedStatement(
                         sql: """
                             INSERT INTO records (account_id, id, kind, version, envelope, sequence, size)
                             VALUES (?, ?, ?, ?, ?, ?, ?)
                             ON CONFLICT (account_id, id) DO UPDATE SET kind = excluded.kind,
                                 version = excluded.version, envelope = excluded.envelope,
                                 sequence = excluded.sequence, size = excluded.size
-                            """,
+                            """
+                    ).execute(
                         arguments: [
                             account.rawValue, Data(record.id.bytes), Int64(record.kind.rawValue),
                             Int64(bitPattern: record.version), record.envelope.map { Data($0.bytes) }, sequence,
