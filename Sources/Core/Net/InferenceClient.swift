@@ -174,13 +174,13 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
 }
 
 /// The documented JSON error body `{"code", "message"}`.
-public struct ServerErrorBody: Sendable, Hashable, Codable {
-    public var code: String
-    public var message: String
+public typealias ServerErrorBody = ErrorBody
 
-    static func parse(_ bytes: [UInt8]) -> ServerErrorBody {
-        (try? JSONDecoder().decode(ServerErrorBody.self, from: Data(bytes)))
-            ?? ServerErrorBody(code: "SOTTO-HTTP", message: "the server gave no explanation")
+extension ErrorBody {
+    /// The error body of a refused request, or a stand-in when it has none.
+    static func parse(_ bytes: [UInt8]) -> ErrorBody {
+        (try? JSONDecoder().decode(ErrorBody.self, from: Data(bytes)))
+            ?? ErrorBody(code: "SOTTO-HTTP", message: "the server gave no explanation")
     }
 }
 
