@@ -77,9 +77,11 @@ enum ChatApp {
         let chat = ChatSession(history: opened.history, sender: client, sync: opened.sync)
         await chat.scheduleSync()
         let kind = opened.unlocked.state.passkey.kind
+        let server = (global.server ?? "").replacingOccurrences(of: "https://", with: "")
+            .replacingOccurrences(of: "http://", with: "")
         let service = CoreChatService(
-            session: chat, client: client,
-            serverLabel: (global.server ?? "") + (kind == .softwarePasskey ? " · software passkey" : " · security key"))
+            session: chat, client: client, serverLabel: server,
+            softwareLabel: kind == .softwarePasskey ? PasskeyKind.softwarePasskey.label : nil)
         do {
             try await TUIApplication.run(
                 service: service, environment: ProcessInfo.processInfo.environment,

@@ -48,6 +48,33 @@ public actor ChatSession {
         try history.messages(in: id)
     }
 
+    /// A message that contains a searched text.
+    public struct Match: Sendable, Hashable {
+        public var conversation: RecordID
+        public var title: String
+        /// The message's position in its conversation (0 first).
+        public var index: Int
+        public var text: String
+    }
+
+    /// Messages containing `query` (case and diacritics ignored), conversations most recently
+    /// updated first, at most `limit`. Decrypts each conversation's messages once, then
+    /// searches them in memory; nothing leaves the device.
+    public func search(_ query: String, limit: Int) throws -> [Match] {
+        let needle = query.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !needle.isEmpty, limit > 0 else { return [] }
+        var matches: [Match] = []
+        for (id, conversation) in history.conversationList {
+            for (index, message) in try history.messages(in: id).enumerated()
+            where message.record.content.range(of: needle, options: [.caseInsensitive, .diacriticInsensitive]) != nil {
+                matches.append(
+                    Match(conversation: id, title: conversation.title, index: index, text: message.record.content))
+                if matches.count == limit { return matches }
+            }
+        }
+        return matches
+    }
+
     /// One conversation's record.
     public func conversation(_ id: RecordID) -> ConversationRecord? { history.conversations[id] }
 

@@ -8,6 +8,8 @@ public enum Overlay: Hashable, Sendable {
     case confirmDelete(ConversationID)
     case rename(ConversationID, InputEditor)
     case notice(title: String, lines: [String])
+    /// Search across every conversation's messages.
+    case search(SearchState)
 }
 
 /// An answer being streamed.
@@ -44,6 +46,10 @@ public struct AppModel: Hashable, Sendable {
     public var listSelection = 0
     /// Lines scrolled up from the bottom of the chat (0: follow the newest text).
     public var scrollOffset = 0
+    /// A message to bring to the top of the chat once its conversation is drawn (a search hit).
+    public var scrollTarget: Int?
+    /// The message the last search opened, marked in the chat.
+    public var searchMark: Int?
     public var streaming: [ConversationID: Streaming] = [:]
     public var status = StatusInfo()
     public var themeName: String

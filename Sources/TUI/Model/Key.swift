@@ -35,11 +35,15 @@ public enum ServiceEvent: Hashable, Sendable {
     case answerFailed(ConversationID, message: String)
     /// Something went wrong outside an answer; shown in the banner.
     case failed(message: String)
+    /// The messages matching `query`.
+    case searchResults(query: String, [SearchHit])
 }
 
 /// A side effect `update` asks the runtime to perform. Effects run as tasks and post
 /// their results back as `ServiceEvent`s.
 public enum Effect: Hashable, Sendable {
+    /// Searches every conversation's messages.
+    case search(String)
     case loadConversations
     case loadConversation(ConversationID)
     case loadStatus

@@ -22,11 +22,14 @@ public struct StatusInfo: Hashable, Sendable {
     public var attestation: Attestation
     public var model: String
     public var sync: SyncState
+    /// What unlocked the account when it is not hardware-backed ("software passkey"): always shown.
+    public var softwareLabel: String?
 
     public init(
         lock: LockState = .locked, server: String = "", attestation: Attestation = .unverified, model: String = "",
-        sync: SyncState = .idle
+        sync: SyncState = .idle, softwareLabel: String? = nil
     ) {
+        self.softwareLabel = softwareLabel
         self.lock = lock
         self.server = server
         self.attestation = attestation

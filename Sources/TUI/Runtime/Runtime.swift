@@ -51,6 +51,11 @@ public final class Runtime {
     /// The current frame, rendered now.
     public func render() {
         let frame = AppView.render(model, cache: cache)
+        if let scrollTo = frame.scrollTo {
+            // The search hit's conversation is drawn: from now on the offset holds it in place.
+            model.scrollOffset = scrollTo
+            model.scrollTarget = nil
+        }
         if let maxScroll = frame.maxScroll, model.scrollOffset > maxScroll {
             // The view found the top: keep the offset where PgDn acts at once.
             model.scrollOffset = maxScroll
@@ -73,6 +78,14 @@ public final class Runtime {
             model.quitting = true
         case .copyToClipboard(let text):
             backend.copyToClipboard(text)
+        case .search(let query):
+            Task {
+                do {
+                    inbox.post(.service(.searchResults(query: query, try await service.search(query, limit: 200))))
+                } catch {
+                    inbox.post(.service(.failed(message: "The search failed: \(error)")))
+                }
+            }
         case .loadStatus:
             Task { inbox.post(.service(.status(await service.status()))) }
         case .loadConversations:

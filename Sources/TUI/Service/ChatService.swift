@@ -19,4 +19,7 @@ public protocol ChatService: Sendable {
     func delete(_ id: ConversationID) async throws
     /// Lock state, server, attestation verdict, model and sync state.
     func status() async -> StatusInfo
+    /// Messages of any conversation containing `query` (case-insensitive), newest
+    /// conversations first, at most `limit`.
+    func search(_ query: String, limit: Int) async throws -> [SearchHit]
 }

@@ -9,6 +9,7 @@ public final class CoreChatService: ChatService {
     let session: ChatSession
     let client: InferenceClient?
     let serverLabel: String
+    let softwareLabel: String?
     /// Conversations the screen created ("new-3") and the record ids they received.
     private let aliases = Mutex<[ConversationID: RecordID]>([:])
     /// The model that answered last (the first event of every answer names it).
@@ -17,10 +18,12 @@ public final class CoreChatService: ChatService {
     /// - Parameters:
     ///   - client: the verified server's client, for the status bar's attestation verdict.
     ///   - serverLabel: the server as the status bar names it.
-    public init(session: ChatSession, client: InferenceClient?, serverLabel: String) {
+    ///   - softwareLabel: "software passkey" when the account was unlocked by one; always shown.
+    public init(session: ChatSession, client: InferenceClient?, serverLabel: String, softwareLabel: String? = nil) {
         self.session = session
         self.client = client
         self.serverLabel = serverLabel
+        self.softwareLabel = softwareLabel
     }
 
     public func conversations() async throws -> (conversations: [ConversationSummary], folders: [Folder]) {
@@ -103,7 +106,8 @@ public final class CoreChatService: ChatService {
     }
 
     public func status() async -> StatusInfo {
-        var info = StatusInfo(lock: .unlocked, server: serverLabel, model: lastModel.withLock { $0 })
+        var info = StatusInfo(
+            lock: .unlocked, server: serverLabel, model: lastModel.withLock { $0 }, softwareLabel: softwareLabel)
         if let client {
             do {
                 let server = try await client.verifiedServer()
@@ -123,6 +127,16 @@ public final class CoreChatService: ChatService {
         case .offline: info.sync = .offline
         }
         return info
+    }
+
+    public func search(_ query: String, limit: Int) async throws -> [SearchHit] {
+        let reverse = aliases.withLock { Dictionary($0.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a }) }
+        return try await session.search(query, limit: limit).compactMap { hit in
+            guard let snippet = SearchHit.snippet(of: hit.text, matching: query) else { return nil }
+            return SearchHit(
+                conversation: reverse[hit.conversation] ?? ConversationID(hit.conversation.description),
+                title: hit.title, messageID: hit.index + 1, snippet: snippet)
+        }
     }
 
     /// The record behind a screen id: an alias of a conversation created here, or the id itself.

@@ -101,6 +101,23 @@ public final class InMemoryChatService: ChatService {
 
     public func status() async -> StatusInfo { statusInfo }
 
+    public func search(_ query: String, limit: Int) async throws -> [SearchHit] {
+        state.withLock { state in
+            var hits: [SearchHit] = []
+            for conversation in state.conversations {
+                for message in state.messages[conversation.id] ?? [] {
+                    guard hits.count < limit, let snippet = SearchHit.snippet(of: message.text, matching: query)
+                    else { continue }
+                    hits.append(
+                        SearchHit(
+                            conversation: conversation.id, title: conversation.title, messageID: message.id,
+                            snippet: snippet))
+                }
+            }
+            return hits
+        }
+    }
+
     /// Splits text into word-sized tokens (a word with its following spaces), as a model streams.
     static func tokens(of text: String) -> [String] {
         var tokens: [String] = []

@@ -175,6 +175,27 @@ public enum Update {
             default: break
             }
             return []
+        case .search(var state):
+            switch key {
+            case .escape, .control("f"):
+                model.overlay = nil
+                return []
+            case .up: state.selection = max(0, state.selection - 1)
+            case .down: state.selection = min(max(0, state.results.count - 1), state.selection + 1)
+            case .enter:
+                if state.isCurrent, state.results.indices.contains(state.selection) {
+                    return jump(&model, to: state.results[state.selection])
+                }
+                let query = state.query.text.trimmingSpaces()
+                guard !query.isEmpty else { return [] }
+                model.overlay = .search(state)
+                return [.search(state.query.text)]
+            case .character(let c): state.query.insert(String(c))
+            case .backspace: state.query.backspace()
+            default: break
+            }
+            model.overlay = .search(state)
+            return []
         case .palette(var query, var selection):
             let matches = paletteMatches(query)
             switch key {
@@ -218,6 +239,9 @@ public enum Update {
         case .rename(let id, var editor):
             editor.insert(text.replacingCRLF().split(separator: "\n").joined(separator: " "))
             model.overlay = .rename(id, editor)
+        case .search(var state):
+            state.query.insert(text.replacingCRLF().split(separator: "\n").joined(separator: " "))
+            model.overlay = .search(state)
         case .some:
             break
         case nil:
@@ -255,9 +279,7 @@ public enum Update {
             model.listSelection = selectedRowIndex(model)
             return []
         case .search:
-            model.focus = .list
-            model.filter = ""
-            model.listSelection = 0
+            model.overlay = .search(SearchState())
             return []
         case .stop:
             guard let current = model.current, let streaming = model.streaming[current] else { return [] }
@@ -375,6 +397,25 @@ public enum Update {
         return model.transcripts[id] == nil ? [.loadConversation(id)] : []
     }
 
+    /// Opens the conversation of a search hit with the matching message at the top.
+    private static func jump(_ model: inout AppModel, to hit: SearchHit) -> [Effect] {
+        model.overlay = nil
+        var effects = open(&model, hit.conversation)
+        // A transcript built here while chatting numbers its messages its own way: reload it
+        // as the service numbers them, which is how the hit names its message.
+        if let transcript = model.transcripts[hit.conversation],
+            !transcript.contains(where: { $0.id == hit.messageID }),
+            model.streaming[hit.conversation] == nil
+        {
+            effects.append(.loadConversation(hit.conversation))
+        }
+        model.scrollTarget = hit.messageID
+        model.searchMark = hit.messageID
+        model.focus = .input
+        model.listSelection = selectedRowIndex(model)
+        return effects
+    }
+
     private static func delete(_ model: inout AppModel, _ id: ConversationID) -> [Effect] {
         var effects: [Effect] = []
         if model.streaming.removeValue(forKey: id) != nil { effects.append(.stop(id)) }
@@ -424,6 +465,12 @@ public enum Update {
             model.banner = message
         case .failed(let message):
             model.banner = message
+        case .searchResults(let query, let hits):
+            guard case .search(var state) = model.overlay, state.query.text == query else { return [] }
+            state.resultsQuery = query
+            state.results = hits
+            state.selection = 0
+            model.overlay = .search(state)
         }
         return []
     }

@@ -6,6 +6,8 @@ public enum AppView {
         public var buffer: ScreenBuffer
         /// The largest useful scroll offset, when this frame reached the top of the chat.
         public var maxScroll: Int?
+        /// The offset that brings `model.scrollTarget` to the top, once its message is loaded.
+        public var scrollTo: Int?
     }
 
     /// Renders `model` at its size.
@@ -14,7 +16,7 @@ public enum AppView {
         let layout = Layout(model: model)
         if layout.isTooSmall {
             drawTooSmall(into: &buffer)
-            return Frame(buffer: buffer, maxScroll: nil)
+            return Frame(buffer: buffer, maxScroll: nil, scrollTo: nil)
         }
         if !layout.sidebar.isEmpty {
             ConversationListView.draw(model, in: layout.sidebar, into: &buffer)
@@ -22,13 +24,18 @@ public enum AppView {
                 buffer.put("│", x: layout.sidebar.maxX, y: y, role: .border)
             }
         }
+        let scrollTo = model.scrollTarget.flatMap {
+            ChatPaneView.offset(bringing: $0, model, in: layout.chat, cache: cache)
+        }
+        var model = model
+        if let scrollTo { model.scrollOffset = scrollTo }
         let maxScroll = ChatPaneView.draw(model, in: layout.chat, into: &buffer, cache: cache)
         InputView.draw(model, in: layout.input, into: &buffer)
         StatusBarView.draw(model, in: layout.status, into: &buffer)
         if let overlay = model.overlay {
             OverlayView.draw(overlay, model: model, into: &buffer)
         }
-        return Frame(buffer: buffer, maxScroll: maxScroll)
+        return Frame(buffer: buffer, maxScroll: maxScroll, scrollTo: scrollTo)
     }
 
     /// Convenience for tests: the buffer only, with a throwaway cache.

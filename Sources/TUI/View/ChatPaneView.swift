@@ -3,6 +3,19 @@
 enum ChatPaneView {
     /// Draws the pane.
     /// - Returns: the largest useful scroll offset when it is known (the top was reached).
+    /// The scroll offset that puts message `target` at the top of a pane of `rect`'s size (as
+    /// far as the conversation allows), or nil when the message is not in the open conversation.
+    static func offset(bringing target: Int, _ model: AppModel, in rect: Rect, cache: RenderCache) -> Int? {
+        let messages = model.messages
+        guard let index = messages.firstIndex(where: { $0.id == target }), !rect.isEmpty else { return nil }
+        let width = max(1, rect.width - 2)
+        var below = 0
+        for message in messages[index...] {
+            below += cache.lines(for: message, in: model.current, width: width, render: render).count
+        }
+        return max(0, below - rect.height)
+    }
+
     @discardableResult
     static func draw(_ model: AppModel, in rect: Rect, into buffer: inout ScreenBuffer, cache: RenderCache) -> Int? {
         buffer.fill(rect, role: .text)
@@ -35,6 +48,9 @@ enum ChatPaneView {
             var lines = cache.lines(for: message, in: model.current, width: width, render: render)
             if message.id == streamingID, !lines.isEmpty {
                 lines[0].spans.append(Span(" ●", role: .marker))
+            }
+            if message.id == model.searchMark, !lines.isEmpty {
+                lines[0].spans.append(Span(" ◀ found", role: .marker))
             }
             blocks.append(lines)
             total += lines.count

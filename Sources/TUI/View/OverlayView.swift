@@ -49,6 +49,35 @@ enum OverlayView {
                 title: "Rename — Enter saves, Esc cancels",
                 lines: [StyledLine([Span(editor.text, role: .overlay), Span("▏", role: .overlayTitle)])],
                 preferredWidth: 50, into: &buffer)
+        case .search(let state):
+            let width = min(72, buffer.size.columns - 4)
+            var body = [StyledLine([Span("› ", role: .overlayTitle), Span(state.query.text + "▏", role: .overlay)])]
+            if state.resultsQuery == nil {
+                body.append(StyledLine("Enter searches every conversation's messages", role: .muted))
+            } else if !state.isCurrent {
+                body.append(StyledLine("Enter searches for the new text", role: .muted))
+            } else if state.results.isEmpty {
+                body.append(StyledLine("no message contains “\(state.query.text)”", role: .muted))
+            } else {
+                let rows = max(1, buffer.size.rows - 8)
+                let first = max(0, min(state.selection - rows / 2, state.results.count - rows))
+                for (index, hit) in state.results.enumerated().dropFirst(first).prefix(rows) {
+                    let role: Role = index == state.selection ? .overlaySelected : .overlay
+                    let title = TextWrapper.truncate(hit.title, width: max(8, width / 3))
+                    body.append(
+                        StyledLine(
+                            [
+                                Span(
+                                    (index == state.selection ? "› " : "  ") + title + "  ", role: role,
+                                    attributes: .bold),
+                                Span(hit.snippet, role: role),
+                            ], fillRole: role))
+                }
+            }
+            let count = state.isCurrent && !state.results.isEmpty ? " (\(state.results.count))" : ""
+            drawBox(
+                title: "Search\(count) — Enter opens, Esc closes", lines: body, preferredWidth: width + 4,
+                into: &buffer)
         case .notice(let title, let lines):
             drawBox(
                 title: title + " — any key closes", lines: lines.map { StyledLine($0, role: .overlay) },

@@ -12,6 +12,7 @@ enum StatusBarView {
         case .locked: segments.append((Span("locked", role: .statusWarning, attributes: .bold), 0))
         case .unlocked: segments.append((Span("unlocked", role: .statusGood), 0))
         }
+        if let label = status.softwareLabel { segments.append((Span(label, role: .statusWarning), 0)) }
         switch status.attestation {
         case .unverified:
             segments.append((Span("not verified", role: .statusWarning), 0))
