@@ -81,7 +81,8 @@ enum ChatApp {
             .replacingOccurrences(of: "http://", with: "")
         let service = CoreChatService(
             session: chat, client: client, serverLabel: server,
-            softwareLabel: kind == .softwarePasskey ? PasskeyKind.softwarePasskey.label : nil)
+            softwareLabel: kind == .softwarePasskey ? PasskeyKind.softwarePasskey.label : nil,
+            exportDirectory: folders.data + "/exports", auditLog: FileAuditLog(path: folders.auditLogPath))
         do {
             try await TUIApplication.run(
                 service: service, environment: ProcessInfo.processInfo.environment,

@@ -14,13 +14,13 @@ import Testing
         let passkey = root + "/passkey-a"
         let recoveryFile = root + "/recovery-key"
         let env = ["HOME": root, "PATH": "/usr/bin:/bin", "SOTTO_PASSPHRASE": "correct horse battery staple"]
-        func sotto(_ arguments: [String], passphrase: String? = nil) throws -> Executables.Result {
+        func sotto(_ arguments: [String], passphrase: String? = nil) async throws -> Executables.Result {
             var environment = env
             if let passphrase { environment["SOTTO_PASSPHRASE"] = passphrase }
-            return try Executables.run("sotto", arguments, environment: environment)
+            return try await Executables.run("sotto", arguments, environment: environment)
         }
 
-        let register = try sotto([
+        let register = try await sotto([
             "register", "--server", server.url, "--data-dir", root + "/a", "--software-passkey", passkey,
             "--recovery-key-out", recoveryFile,
         ])
@@ -33,29 +33,29 @@ import Testing
         #expect(recoveryText.filter { $0 != "-" && !$0.isWhitespace }.count == 56)
         #expect(!register.stdout.contains(recoveryText.trimmingCharacters(in: .whitespacesAndNewlines)))
 
-        let again = try sotto([
+        let again = try await sotto([
             "register", "--server", server.url, "--data-dir", root + "/a", "--software-passkey", root + "/other",
         ])
         #expect(again.status == 1)
         #expect(again.stderr.contains("already holds account"))
 
-        let whoamiA = try sotto(["whoami", "--data-dir", root + "/a"])
+        let whoamiA = try await sotto(["whoami", "--data-dir", root + "/a"])
         #expect(whoamiA.status == 0, "\(whoamiA.stderr)")
         let account = try #require(
             whoamiA.stdout.split(separator: "\n").first { $0.hasPrefix("account") }?.split(separator: " ").last)
 
-        let login = try sotto([
+        let login = try await sotto([
             "login", "--server", server.url, "--data-dir", root + "/b", "--software-passkey", passkey,
         ])
         #expect(login.status == 0, "\(login.stdout)\(login.stderr)")
-        let whoamiB = try sotto(["whoami", "--data-dir", root + "/b"])
+        let whoamiB = try await sotto(["whoami", "--data-dir", root + "/b"])
         #expect(whoamiB.status == 0, "\(whoamiB.stderr)")
         #expect(whoamiB.stdout.contains("account   \(account)"))
         #expect(whoamiB.stdout.contains("server    \(server.url)"))
         #expect(whoamiB.stdout.contains("software passkey, credential"))
         #expect(whoamiB.stdout.contains("session   until"))
 
-        let wrong = try sotto(
+        let wrong = try await sotto(
             ["login", "--server", server.url, "--data-dir", root + "/wrong", "--software-passkey", passkey],
             passphrase: "not the passphrase")
         #expect(wrong.status == 1)
@@ -63,40 +63,40 @@ import Testing
         #expect(wrong.stderr.contains("right passphrase"))
         #expect(!FileManager.default.fileExists(atPath: root + "/wrong/account.json"))
 
-        let recover = try sotto([
+        let recover = try await sotto([
             "recover", "--server", server.url, "--data-dir", root + "/c", "--recovery-key-file", recoveryFile,
             "--software-passkey", root + "/passkey-c",
         ])
         #expect(recover.status == 0, "\(recover.stdout)\(recover.stderr)")
         #expect(recover.stdout.contains("Recovered account \(account)"))
 
-        let list = try sotto(["passkeys", "list", "--data-dir", root + "/c"])
+        let list = try await sotto(["passkeys", "list", "--data-dir", root + "/c"])
         #expect(list.status == 0, "\(list.stderr)")
         let lines = list.stdout.split(separator: "\n")
         #expect(lines.count == 2)
         let other = try #require(lines.first { !$0.contains("(this device)") })
         let removedID = String(try #require(other.split(separator: " ").first))
 
-        let remove = try sotto(["passkeys", "remove", removedID, "--data-dir", root + "/c"])
+        let remove = try await sotto(["passkeys", "remove", removedID, "--data-dir", root + "/c"])
         #expect(remove.status == 0, "\(remove.stdout)\(remove.stderr)")
-        let refused = try sotto([
+        let refused = try await sotto([
             "login", "--server", server.url, "--data-dir", root + "/d", "--software-passkey", passkey,
         ])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("not registered"), "\(refused.stderr)")
 
-        let logout = try sotto(["logout", "--data-dir", root + "/c"])
+        let logout = try await sotto(["logout", "--data-dir", root + "/c"])
         #expect(logout.status == 0, "\(logout.stderr)")
-        let gone = try sotto(["whoami", "--data-dir", root + "/c"])
+        let gone = try await sotto(["whoami", "--data-dir", root + "/c"])
         #expect(gone.status == 1)
         #expect(gone.stderr.contains("SOTTO-ACCOUNT-NOT-REGISTERED"))
         #expect(FileManager.default.fileExists(atPath: root + "/passkey-c"))
     }
 
-    @Test func registerWithoutAServerSaysSo() throws {
+    @Test func registerWithoutAServerSaysSo() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-acct-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let result = try Executables.run(
+        let result = try await Executables.run(
             "sotto", ["register", "--data-dir", root + "/a"],
             environment: ["HOME": root, "XDG_CONFIG_HOME": root, "SOTTO_PASSPHRASE": "x"])
         #expect(result.status == 1)

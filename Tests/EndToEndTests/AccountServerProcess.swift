@@ -32,12 +32,17 @@ final class AccountServerProcess {
         }
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        var line = [UInt8]()
         let handle = out.fileHandleForReading
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            line += chunk
+        // Read on a thread of its own: blocking here would hold a cooperative thread that this
+        // process's in-process servers (the fake upstream) need.
+        let line = try await Executables.onOwnThread { () -> [UInt8] in
+            var line = [UInt8]()
+            while !line.contains(UInt8(ascii: "\n")) {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                line += chunk
+            }
+            return line
         }
         let text = String(decoding: line, as: UTF8.self)
         guard let range = text.range(of: "http://127.0.0.1:[0-9]+", options: .regularExpression) else {

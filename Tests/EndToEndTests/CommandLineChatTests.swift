@@ -49,14 +49,14 @@ import Testing
         let device = root.appendingPathComponent("device-a").path
         let env = ["HOME": root.path, "PATH": "/usr/bin:/bin"]
 
-        let verify = try Executables.run(
+        let verify = try await Executables.run(
             "sotto", ["verify", "--dev", "--server", url, "--data-dir", device], environment: env)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         #expect(verify.stdout.contains("verdict: TRUSTED"))
         #expect(verify.stdout.contains("simulated attestation (development)"))
         #expect(verify.stdout.contains("ok   key binding"))
 
-        let json = try Executables.run(
+        let json = try await Executables.run(
             "sotto", ["verify", "--dev", "--json", "--server", url, "--data-dir", device], environment: env)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(object["verdict"] as? String == "trusted")
@@ -64,7 +64,7 @@ import Testing
         #expect((object["steps"] as? [[String: Any]])?.count == 8)
 
         let canary = "canary-cli-prompt-77e0"
-        let ask = try Executables.run(
+        let ask = try await Executables.run(
             "sotto",
             ["ask", "--dev", "--server", url, "--data-dir", device, "What is the capital of France? \(canary)"],
             environment: env)
@@ -74,7 +74,7 @@ import Testing
         #expect(upstream.receivedBodies.last?.contains(canary) == true)
 
         // Without --dev the development root is refused, and nothing is sent.
-        let refused = try Executables.run(
+        let refused = try await Executables.run(
             "sotto", ["ask", "--server", url, "--data-dir", root.appendingPathComponent("device-b").path, "hello"],
             environment: env)
         #expect(refused.status == 1)
@@ -102,7 +102,7 @@ import Testing
 
     /// The whole stack with the embedded model: simulated attestation, the encrypted channel,
     /// and an answer computed by our own engine.
-    @Test(.enabled(if: modelPath != nil)) func askTheEmbeddedModelThroughTheBinaries() throws {
+    @Test(.enabled(if: modelPath != nil)) func askTheEmbeddedModelThroughTheBinaries() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-cli-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let (server, url) = try startServer(
@@ -111,7 +111,7 @@ import Testing
             server.terminate()
             server.waitUntilExit()
         }
-        let ask = try Executables.run(
+        let ask = try await Executables.run(
             "sotto",
             [
                 "ask", "--dev", "--server", url, "--data-dir", root.appendingPathComponent("device").path,
@@ -123,9 +123,9 @@ import Testing
         #expect(ask.stderr.contains("simulated attestation (development)"))
     }
 
-    @Test func noServerConfiguredIsAClearError() throws {
+    @Test func noServerConfiguredIsAClearError() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-cli-\(UUID().uuidString)")
-        let result = try Executables.run(
+        let result = try await Executables.run(
             "sotto", ["verify", "--data-dir", root.path],
             environment: ["HOME": root.path, "XDG_CONFIG_HOME": root.path])
         #expect(result.status != 0)

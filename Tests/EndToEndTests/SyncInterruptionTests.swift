@@ -39,7 +39,7 @@ import Wire
         defer { server.terminate() }
         let env = ["HOME": root, "PATH": "/usr/bin:/bin", "SOTTO_PASSPHRASE": Self.passphrase]
         let passkey = root + "/passkey"
-        let register = try Executables.run(
+        let register = try await Executables.run(
             "sotto",
             [
                 "register", "--server", server.url, "--data-dir", root + "/a", "--software-passkey", passkey,
@@ -62,25 +62,25 @@ import Wire
             process.waitUntilExit()
         }
         // The kills landed while work was under way: part of the import is committed already.
-        let partial = try Executables.run("sotto", ["history", "--data-dir", root + "/a"], environment: env)
+        let partial = try await Executables.run("sotto", ["history", "--data-dir", root + "/a"], environment: env)
         let held = partial.stdout.split(separator: "\n").filter { $0.contains("conversation ") }.count
         #expect(held > 0, "no kill landed after the import began: \(partial.stdout)\(partial.stderr)")
-        let finish = try Executables.run(
+        let finish = try await Executables.run(
             "sotto", ["import", "--data-dir", root + "/a", root + "/export.json"], environment: env)
         #expect(finish.stdout.contains("\(60 - held) conversation(s)") || held == 60, "\(finish.stdout)")
         #expect(finish.status == 0, "\(finish.stderr)")
-        let sync = try Executables.run("sotto", ["sync", "--data-dir", root + "/a"], environment: env)
+        let sync = try await Executables.run("sotto", ["sync", "--data-dir", root + "/a"], environment: env)
         #expect(sync.status == 0, "\(sync.stderr)")
 
         // A fresh device restores exactly what was imported.
-        let login = try Executables.run(
+        let login = try await Executables.run(
             "sotto", ["login", "--server", server.url, "--data-dir", root + "/b", "--software-passkey", passkey],
             environment: env)
         #expect(login.status == 0, "\(login.stderr)")
-        let syncB = try Executables.run("sotto", ["sync", "--data-dir", root + "/b"], environment: env)
+        let syncB = try await Executables.run("sotto", ["sync", "--data-dir", root + "/b"], environment: env)
         #expect(syncB.status == 0, "\(syncB.stderr)")
         #expect(syncB.stdout.contains("Pulled \(60 * 13) record(s)"), "\(syncB.stdout)")
-        let export = try Executables.run(
+        let export = try await Executables.run(
             "sotto", ["export", "--data-dir", root + "/b", "--format", "json", "-o", root + "/b-export.json"],
             environment: env)
         #expect(export.status == 0, "\(export.stderr)")

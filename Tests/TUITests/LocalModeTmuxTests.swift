@@ -10,7 +10,7 @@ import Testing
     static let modelPath = TestSupport.Fixtures.defaultModelPath
 
     @Test(.enabled(if: TmuxTests.available && modelPath != nil, "needs tmux, a built sotto and the model"))
-    func onboardChatQuitAndUnlockAgain() throws {
+    func onboardChatQuitAndUnlockAgain() async throws {
         let session = try TmuxTests.Session()
         defer { session.stop() }
         let port = Int.random(in: 46_000..<50_000)
@@ -25,40 +25,40 @@ import Testing
             ])
         }
         try start()
-        try session.waitFor("This device has no account yet", timeoutSeconds: 60)
+        try await session.waitFor("This device has no account yet", timeoutSeconds: 60)
         try session.keys("Enter")
-        try session.waitFor("Your recovery key", timeoutSeconds: 60)
+        try await session.waitFor("Your recovery key", timeoutSeconds: 60)
         #expect(try session.screen().contains("software passkey"))
         try session.keys("Enter")
-        try session.waitFor("DEV: simulated attestation", timeoutSeconds: 30)
+        try await session.waitFor("DEV: simulated attestation", timeoutSeconds: 30)
         #expect(try session.screen().contains("software passkey"))
 
         try session.type("What is the capital of Germany?")
         try session.keys("Enter")
-        try session.waitFor("Berlin", timeoutSeconds: 60)
-        try session.waitFor("tok/s", absent: true, timeoutSeconds: 60)
+        try await session.waitFor("Berlin", timeoutSeconds: 60)
+        try await session.waitFor("tok/s", absent: true, timeoutSeconds: 60)
 
         // Search the decrypted history: the hit opens with the message marked.
         try session.keys("C-f")
         try session.type("germany")
         try session.keys("Enter")
-        try session.waitFor("Search (", timeoutSeconds: 10)
+        try await session.waitFor("Search (", timeoutSeconds: 10)
         try session.keys("Enter")
-        try session.waitFor("◀ found")
+        try await session.waitFor("◀ found")
 
         try session.tmux(["resize-window", "-t", "t", "-x", "50", "-y", "14"])
-        try session.waitFor("Berlin")
+        try await session.waitFor("Berlin")
         try session.tmux(["resize-window", "-t", "t", "-x", "100", "-y", "30"])
         try session.keys("C-q")
-        for _ in 0..<400 where try session.isRunning() { usleep(25_000) }
+        for _ in 0..<400 where try session.isRunning() { try await Task.sleep(for: .milliseconds(25)) }
         #expect(try !session.isRunning())
 
         // Second start: unlocked from SOTTO_PASSPHRASE, the conversation is there.
         try start()
-        try session.waitFor("What is the capital of Germany", timeoutSeconds: 60)
+        try await session.waitFor("What is the capital of Germany", timeoutSeconds: 60)
         #expect(try !session.screen().contains("no account yet"))
         try session.keys("C-q")
-        for _ in 0..<400 where try session.isRunning() { usleep(25_000) }
+        for _ in 0..<400 where try session.isRunning() { try await Task.sleep(for: .milliseconds(25)) }
         #expect(try !session.isRunning())
     }
 }

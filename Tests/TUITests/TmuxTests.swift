@@ -73,10 +73,10 @@ import Testing
         func waitFor(
             _ text: String, absent: Bool = false, timeoutSeconds: Double = 5,
             sourceLocation: SourceLocation = #_sourceLocation
-        ) throws {
+        ) async throws {
             for _ in 0..<Int(timeoutSeconds * 40) {
                 if try screen().contains(text) != absent { return }
-                usleep(25_000)
+                try await Task.sleep(for: .milliseconds(25))
             }
             Issue.record(
                 "timed out waiting for \(absent ? "no " : "")\(text); screen:\n\(try screen())",
@@ -95,35 +95,35 @@ import Testing
     }
 
     @Test(.enabled(if: TmuxTests.available, "needs tmux and a built sotto (swift build --build-tests)"))
-    func theDemoRunsInARealTerminal() throws {
+    func theDemoRunsInARealTerminal() async throws {
         let session = try Session()
         defer { session.stop() }
         try session.start(columns: 80, rows: 24)
-        try session.waitFor("Welcome to Sotto")
-        try session.waitFor("DEV: simulated attestation")
+        try await session.waitFor("Welcome to Sotto")
+        try await session.waitFor("DEV: simulated attestation")
 
         try session.type("hello 你好 😀")
         try session.keys("Enter")
-        try session.waitFor("You said: hello 你好 😀")
+        try await session.waitFor("You said: hello 你好 😀")
 
         // A bracketed paste lands in the composer, newlines and all, without being sent.
         try session.tmux(["load-buffer", "-"], input: "pasted one\npasted two")
         try session.tmux(["paste-buffer", "-p", "-t", "t"])
-        try session.waitFor("› pasted one")
+        try await session.waitFor("› pasted one")
         #expect(try session.screen().contains("pasted two"))
         #expect(try !session.screen().contains("You said: pasted"))
 
         // Narrow: the list gives way to the chat.
         try session.tmux(["resize-window", "-t", "t", "-x", "40", "-y", "12"])
-        try session.waitFor("Conversations", absent: true)
+        try await session.waitFor("Conversations", absent: true)
         #expect(try session.screen().contains("› pasted one"))
         try session.tmux(["resize-window", "-t", "t", "-x", "20", "-y", "6"])
-        try session.waitFor("too small")
+        try await session.waitFor("too small")
         try session.tmux(["resize-window", "-t", "t", "-x", "100", "-y", "30"])
-        try session.waitFor("Conversations")
+        try await session.waitFor("Conversations")
 
         try session.keys("C-q")
-        for _ in 0..<100 where try session.isRunning() { usleep(25_000) }
+        for _ in 0..<100 where try session.isRunning() { try await Task.sleep(for: .milliseconds(25)) }
         #expect(try !session.isRunning())
     }
 }

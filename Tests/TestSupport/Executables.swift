@@ -21,9 +21,32 @@ public enum Executables {
         public let stderr: String
     }
 
+    /// Runs the product `name` and waits for it on a thread of its own, so an async test never
+    /// holds one of the few cooperative threads while the child runs (the child may need this
+    /// process's in-process servers, which run on those threads).
+    /// - Throws: when the executable is missing (build with `swift build --build-tests`).
+    public static func run(
+        _ name: String, _ arguments: [String], environment: [String: String]? = nil
+    ) async throws -> Result {
+        try await onOwnThread { try runBlocking(name, arguments, environment: environment) }
+    }
+
+    /// Runs `body` on a new thread and resumes with its outcome.
+    public static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Swift.Result { try body() }) }.start()
+        }
+    }
+
     /// Runs the product `name` with `arguments`, no standard input, and waits for it.
     /// - Throws: when the executable is missing (build with `swift build --build-tests`).
     public static func run(
+        _ name: String, _ arguments: [String], environment: [String: String]? = nil
+    ) throws -> Result {
+        try runBlocking(name, arguments, environment: environment)
+    }
+
+    private static func runBlocking(
         _ name: String, _ arguments: [String], environment: [String: String]? = nil
     ) throws -> Result {
         let url = productsDirectory.appendingPathComponent(name)

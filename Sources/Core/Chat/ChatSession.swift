@@ -75,6 +75,11 @@ public actor ChatSession {
         return matches
     }
 
+    /// One conversation as Markdown (decrypted; the caller decides where it goes).
+    public func markdown(of id: RecordID) throws -> String {
+        try HistoryExport(history: history, conversation: id).markdown()
+    }
+
     /// One conversation's record.
     public func conversation(_ id: RecordID) -> ConversationRecord? { history.conversations[id] }
 

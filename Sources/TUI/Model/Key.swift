@@ -37,6 +37,8 @@ public enum ServiceEvent: Hashable, Sendable {
     case failed(message: String)
     /// The messages matching `query`.
     case searchResults(query: String, [SearchHit])
+    /// A conversation was exported to this file.
+    case exported(path: String)
 }
 
 /// A side effect `update` asks the runtime to perform. Effects run as tasks and post
@@ -44,6 +46,8 @@ public enum ServiceEvent: Hashable, Sendable {
 public enum Effect: Hashable, Sendable {
     /// Searches every conversation's messages.
     case search(String)
+    /// Exports one conversation to Markdown.
+    case export(ConversationID)
     case loadConversations
     case loadConversation(ConversationID)
     case loadStatus

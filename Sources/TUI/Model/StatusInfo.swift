@@ -24,6 +24,8 @@ public struct StatusInfo: Hashable, Sendable {
     public var sync: SyncState
     /// What unlocked the account when it is not hardware-backed ("software passkey"): always shown.
     public var softwareLabel: String?
+    /// The audit record of the last verification, line by line (attestation details).
+    public var audit: [String] = []
 
     public init(
         lock: LockState = .locked, server: String = "", attestation: Attestation = .unverified, model: String = "",

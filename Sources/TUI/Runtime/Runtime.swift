@@ -78,6 +78,14 @@ public final class Runtime {
             model.quitting = true
         case .copyToClipboard(let text):
             backend.copyToClipboard(text)
+        case .export(let id):
+            Task {
+                do {
+                    inbox.post(.service(.exported(path: try await service.exportMarkdown(id))))
+                } catch {
+                    inbox.post(.service(.failed(message: "The export failed: \(error)")))
+                }
+            }
         case .search(let query):
             Task {
                 do {

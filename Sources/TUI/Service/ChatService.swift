@@ -22,4 +22,7 @@ public protocol ChatService: Sendable {
     /// Messages of any conversation containing `query` (case-insensitive), newest
     /// conversations first, at most `limit`.
     func search(_ query: String, limit: Int) async throws -> [SearchHit]
+    /// Writes one conversation as Markdown (decrypted, readable only by the user) and returns
+    /// where it went.
+    func exportMarkdown(_ id: ConversationID) async throws -> String
 }

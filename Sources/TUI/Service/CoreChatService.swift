@@ -10,6 +10,8 @@ public final class CoreChatService: ChatService {
     let client: InferenceClient?
     let serverLabel: String
     let softwareLabel: String?
+    let exportDirectory: String?
+    let auditLog: FileAuditLog?
     /// Conversations the screen created ("new-3") and the record ids they received.
     private let aliases = Mutex<[ConversationID: RecordID]>([:])
     /// The model that answered last (the first event of every answer names it).
@@ -19,11 +21,18 @@ public final class CoreChatService: ChatService {
     ///   - client: the verified server's client, for the status bar's attestation verdict.
     ///   - serverLabel: the server as the status bar names it.
     ///   - softwareLabel: "software passkey" when the account was unlocked by one; always shown.
-    public init(session: ChatSession, client: InferenceClient?, serverLabel: String, softwareLabel: String? = nil) {
+    ///   - exportDirectory: where Markdown exports go (nil: exporting is refused).
+    ///   - auditLog: the verification audit log, for the attestation details.
+    public init(
+        session: ChatSession, client: InferenceClient?, serverLabel: String, softwareLabel: String? = nil,
+        exportDirectory: String? = nil, auditLog: FileAuditLog? = nil
+    ) {
         self.session = session
         self.client = client
         self.serverLabel = serverLabel
         self.softwareLabel = softwareLabel
+        self.exportDirectory = exportDirectory
+        self.auditLog = auditLog
     }
 
     public func conversations() async throws -> (conversations: [ConversationSummary], folders: [Folder]) {
@@ -120,6 +129,14 @@ public final class CoreChatService: ChatService {
                 info.attestation = .failed(code: "SOTTO-NET-CONNECT")
             }
         }
+        if let last = try? auditLog?.records().last {
+            info.audit = [
+                "time: \(last.time)", "server: \(last.server)",
+                "platform: \(last.platform)\(last.simulated ? " (simulated)" : "")",
+                "measurement: \(last.measurement ?? "-")", "manifest: \(last.manifestVersion ?? "-")",
+                "channel key: \(last.keyID ?? "-")", "verdict: \(last.verdict)\(last.reason.map { " (\($0))" } ?? "")",
+            ]
+        }
         switch await session.syncStatus {
         case .disabled, .idle: info.sync = .idle
         case .syncing: info.sync = .syncing
@@ -127,6 +144,28 @@ public final class CoreChatService: ChatService {
         case .offline: info.sync = .offline
         }
         return info
+    }
+
+    public func exportMarkdown(_ id: ConversationID) async throws -> String {
+        guard let exportDirectory else { throw ChatServiceError(description: "exporting is not set up here") }
+        guard let recordID = recordID(id), let record = await session.conversation(recordID) else {
+            throw ChatServiceError(description: "the conversation is not saved yet")
+        }
+        var bytes = Array(try await session.markdown(of: recordID).utf8)
+        defer { ConstantTime.wipe(&bytes) }
+        let safeTitle = String(
+            record.title.map { $0.isLetter || $0.isNumber ? $0 : "-" }.prefix(40)
+        ).trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        let path =
+            exportDirectory + "/\(safeTitle.isEmpty ? "conversation" : safeTitle)-\(recordID.description.prefix(8)).md"
+        try FileManager.default.createDirectory(
+            atPath: exportDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        do throws(PrivateFile.Failure) {
+            try PrivateFile.write(bytes, to: path, replaceExisting: true)
+        } catch {
+            throw ChatServiceError(description: "cannot write \(path): \(error)")
+        }
+        return path
     }
 
     public func search(_ query: String, limit: Int) async throws -> [SearchHit] {

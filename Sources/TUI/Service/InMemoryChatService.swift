@@ -8,6 +8,7 @@ public final class InMemoryChatService: ChatService {
         var folders: [Folder]
         var messages: [ConversationID: [ChatMessage]]
         var sent: [(ConversationID, [ChatMessage], String)] = []
+        var exports: [ConversationID: String] = [:]
     }
 
     private let state: Mutex<State>
@@ -100,6 +101,18 @@ public final class InMemoryChatService: ChatService {
     }
 
     public func status() async -> StatusInfo { statusInfo }
+
+    /// Keeps the Markdown in memory (nothing is written); the path names it.
+    public func exportMarkdown(_ id: ConversationID) async throws -> String {
+        let text = state.withLock { state in
+            (state.messages[id] ?? []).map { "## \($0.role.rawValue)\n\n\($0.text)\n" }.joined(separator: "\n")
+        }
+        state.withLock { $0.exports[id] = text }
+        return "memory:\(id)"
+    }
+
+    /// What `exportMarkdown` produced, by conversation.
+    public var exports: [ConversationID: String] { state.withLock { $0.exports } }
 
     public func search(_ query: String, limit: Int) async throws -> [SearchHit] {
         state.withLock { state in

@@ -338,7 +338,13 @@ public enum Update {
             model.themeName = model.themeNames[(index + 1) % model.themeNames.count]
             model.banner = "Theme: \(model.themeName)"
             return []
-        case .newFolder, .export:
+        case .export:
+            guard let id = targetConversation(model) else {
+                model.banner = "Open a conversation to export it"
+                return []
+            }
+            return [.export(id)]
+        case .newFolder:
             model.banner = "\(action.title) is not available yet"
             return []
         }
@@ -465,6 +471,8 @@ public enum Update {
             model.banner = message
         case .failed(let message):
             model.banner = message
+        case .exported(let path):
+            model.banner = "Exported to \(path) (plaintext, readable only by you)"
         case .searchResults(let query, let hits):
             guard case .search(var state) = model.overlay, state.query.text == query else { return [] }
             state.resultsQuery = query
@@ -545,6 +553,10 @@ public enum Update {
             if simulated { lines.append("DEV: simulated attestation — not a real TEE") }
         case .failed(let code):
             lines.append("Verdict: refused (\(code)); nothing was sent")
+        }
+        if !status.audit.isEmpty {
+            lines.append("Last audit record:")
+            lines += status.audit.map { "  " + $0 }
         }
         lines.append("Model: \(status.model.isEmpty ? "(unknown)" : status.model)")
         return lines
