@@ -93,6 +93,28 @@ final class ScriptedSender: ChatSender {
         #expect(try await session.messages(in: conversation.id).map(\.record.role) == [.user])
     }
 
+    /// Regenerating sends the conversation up to the last prompt, and the new answer replaces
+    /// the old one in what the conversation shows and sends next (the old one stays stored).
+    @Test func regeneratingReplacesTheLastAnswer() async throws {
+        let (service, session, sender, folder) = try makeService(answer: "second answer")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let id = ConversationID("new-1")
+        _ = try await collect(service.send([ChatMessage(id: 1, role: .user, text: "hello")], in: id, instructions: ""))
+        let before = try await service.messages(of: id)
+        #expect(before.map(\.text) == ["hello", "second answer"])
+        // The screen drops the answer and asks again.
+        _ = try await collect(service.send([ChatMessage(id: 1, role: .user, text: "hello")], in: id, instructions: ""))
+        #expect(sender.requests.withLock { $0.last?.messages.map(\.content) } == ["hello"])
+        let after = try await service.messages(of: id)
+        #expect(after.map(\.role) == [.user, .assistant])
+        let conversation = try #require(await session.conversations().first?.id)
+        #expect(try await session.messages(in: conversation).count == 2)
+        // A next turn sends one answer, not both.
+        let next = after + [ChatMessage(id: 3, role: .user, text: "more")]
+        _ = try await collect(service.send(next, in: id, instructions: ""))
+        #expect(sender.requests.withLock { $0.last?.messages.map(\.content) } == ["hello", "second answer", "more"])
+    }
+
     @Test func renamePinAndDelete() async throws {
         let (service, session, _, folder) = try makeService(answer: "ok")
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -43,9 +43,12 @@ public actor ChatSession {
     /// Messages per conversation, counted without decrypting.
     public func messageCounts() throws -> [RecordID: Int] { try history.messageCounts() }
 
-    /// One conversation's messages, decrypted on first use.
+    /// One conversation as it stands, decrypted on first use: an answer replaced by a
+    /// regeneration is left out (it stays in the history, as messages never change).
     public func messages(in id: RecordID) throws -> [(id: RecordID, record: MessageRecord)] {
-        try history.messages(in: id)
+        let all = try history.messages(in: id)
+        let replaced = Set(all.compactMap(\.record.regenerationParent))
+        return replaced.isEmpty ? all : all.filter { !replaced.contains($0.id) }
     }
 
     /// A message that contains a searched text.
@@ -65,7 +68,7 @@ public actor ChatSession {
         guard !needle.isEmpty, limit > 0 else { return [] }
         var matches: [Match] = []
         for (id, conversation) in history.conversationList {
-            for (index, message) in try history.messages(in: id).enumerated()
+            for (index, message) in try messages(in: id).enumerated()
             where message.record.content.range(of: needle, options: [.caseInsensitive, .diacriticInsensitive]) != nil {
                 matches.append(
                     Match(conversation: id, title: conversation.title, index: index, text: message.record.content))
@@ -124,10 +127,15 @@ public actor ChatSession {
     }
 
     /// Adds a message written here (the user's prompt) and touches the conversation.
+    /// - Parameter replacing: the answer this one regenerates, if any.
     @discardableResult
-    public func append(_ role: MessageRole, _ text: String, to id: RecordID, now: Date = Date()) throws -> RecordID {
+    public func append(
+        _ role: MessageRole, _ text: String, to id: RecordID, replacing: RecordID? = nil, now: Date = Date()
+    ) throws -> RecordID {
         let messageID = try history.append(
-            message: MessageRecord(conversationID: id, role: role, content: text, time: now, clock: history.tick()))
+            message: MessageRecord(
+                conversationID: id, role: role, content: text, time: now, regenerationParent: replacing,
+                clock: history.tick()))
         if var record = history.conversations[id] {
             record.updatedAt = now
             try history.save(conversation: record, id: id)
@@ -140,17 +148,25 @@ public actor ChatSession {
     /// complete answer is saved as an assistant message when `end` arrives; an answer that
     /// breaks off or ends with an error event is not saved (the caller keeps what arrived, marked interrupted).
     /// - Parameter instructions: the folder's custom instructions, sent as the system prompt.
+    /// - Parameter count: answer after only the first `count` messages (a regeneration: the
+    ///   message at `count`, an answer, is replaced by the new one).
     public func answer(
-        in id: RecordID, instructions: String = "", maxTokens: Int? = nil
+        in id: RecordID, instructions: String = "", maxTokens: Int? = nil, after count: Int? = nil
     ) throws -> AsyncThrowingStream<ChatEvent, any Error> {
         guard let conversation = history.conversations[id] else {
             throw CacheError(.notFound, "conversation \(id) is not in this history")
+        }
+        var current = try messages(in: id)
+        var replacing: RecordID?
+        if let count, count < current.count {
+            if current[count].record.role == .assistant { replacing = current[count].id }
+            current = Array(current.prefix(count))
         }
         var turns: [ChatRequest.Message] = []
         let system = [instructions, conversation.modelSettings.systemPrompt ?? ""].filter { !$0.isEmpty }
             .joined(separator: "\n\n")
         if !system.isEmpty { turns.append(.init(role: .system, content: system)) }
-        for (_, message) in try history.messages(in: id) {
+        for (_, message) in current {
             let role: ChatRequest.Role =
                 switch message.role {
                 case .user: .user
@@ -172,7 +188,8 @@ public actor ChatSession {
                         switch event {
                         case .token(let piece): text += piece
                         case .error: failed = true
-                        case .end where !failed && !text.isEmpty: try self.append(.assistant, text, to: id)
+                        case .end where !failed && !text.isEmpty:
+                            try self.append(.assistant, text, to: id, replacing: replacing)
                         default: break
                         }
                         continuation.yield(event)

@@ -73,7 +73,11 @@ public final class CoreChatService: ChatService {
                     for message in messages.dropFirst(stored) where message.role == .user {
                         try await session.append(.user, message.text, to: recordID)
                     }
-                    for try await event in try await session.answer(in: recordID, instructions: instructions) {
+                    // Fewer messages than stored: a regeneration of the answer after them.
+                    let after = messages.count < stored ? messages.count : nil
+                    for try await event in try await session.answer(
+                        in: recordID, instructions: instructions, after: after)
+                    {
                         switch event {
                         case .token(let piece): continuation.yield(piece)
                         case .error(let code, let message):

@@ -4,7 +4,7 @@
 
 /// A session the server granted: the bearer token the client sends as
 /// `Authorization: Bearer <token>` until `expires_at`.
-public struct SessionGrant: Codable, Hashable, Sendable, CustomStringConvertible {
+public struct SessionGrant: Codable, Hashable, Sendable, CustomStringConvertible, CustomReflectable {
     public var accountID: AccountID
     /// 32 random bytes, base64url without padding. The server stores only its SHA-256.
     public var token: String
@@ -22,6 +22,11 @@ public struct SessionGrant: Codable, Hashable, Sendable, CustomStringConvertible
 
     /// Never prints the token.
     public var description: String { "SessionGrant(account \(accountID), expires \(expiresAt), token redacted)" }
+
+    /// `dump` and debuggers see no token either.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["accountID": accountID, "expiresAt": expiresAt, "credentialID": credentialID as Any])
+    }
 
     enum CodingKeys: String, CodingKey {
         case accountID = "account_id"
