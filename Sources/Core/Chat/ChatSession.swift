@@ -120,6 +120,17 @@ public actor ChatSession {
         scheduleSync()
     }
 
+    /// Creates or renames a folder and sets its instructions; a new folder goes last.
+    public func saveFolder(name: String, instructions: String, id: RecordID) throws {
+        var record =
+            history.folders[id]
+            ?? FolderRecord(
+                name: name, order: .between(history.folderList.last?.record.order, nil), clock: history.tick())
+        record.name = name
+        record.customInstructions = instructions
+        try saveFolder(record, id: id)
+    }
+
     /// Deletes a conversation and its messages, here and, at the next sync, everywhere.
     public func deleteConversation(_ id: RecordID) throws {
         try history.delete(conversation: id)

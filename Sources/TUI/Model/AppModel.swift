@@ -10,6 +10,8 @@ public enum Overlay: Hashable, Sendable {
     case notice(title: String, lines: [String])
     /// Search across every conversation's messages.
     case search(SearchState)
+    /// A new folder's name and instructions.
+    case newFolder(NewFolderState)
 }
 
 /// An answer being streamed.
@@ -59,6 +61,7 @@ public struct AppModel: Hashable, Sendable {
     public var quitting = false
     private(set) var nextMessageID = 1_000_000
     private var nextConversationNumber = 1
+    private var nextFolderNumber = 1
 
     public init(size: Size, themeName: String = "dark", themeNames: [String] = ["dark"]) {
         self.size = size
@@ -79,6 +82,14 @@ public struct AppModel: Hashable, Sendable {
     mutating func makeMessageID() -> Int {
         nextMessageID += 1
         return nextMessageID
+    }
+
+    mutating func makeFolderID() -> FolderID {
+        while true {
+            let id = FolderID("new-folder-\(nextFolderNumber)")
+            nextFolderNumber += 1
+            if !folders.contains(where: { $0.id == id }) { return id }
+        }
     }
 
     mutating func makeConversationID() -> ConversationID {

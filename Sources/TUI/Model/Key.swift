@@ -55,6 +55,8 @@ public enum Effect: Hashable, Sendable {
     case send(ConversationID, messages: [ChatMessage], instructions: String)
     case stop(ConversationID)
     case save(ConversationSummary)
+    /// Stores a folder (new or changed).
+    case saveFolder(Folder)
     case delete(ConversationID)
     case copyToClipboard(String)
     case quit

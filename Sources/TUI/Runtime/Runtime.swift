@@ -78,6 +78,12 @@ public final class Runtime {
             model.quitting = true
         case .copyToClipboard(let text):
             backend.copyToClipboard(text)
+        case .saveFolder(let folder):
+            Task {
+                do { try await service.saveFolder(folder) } catch {
+                    inbox.post(.service(.failed(message: "Could not save the folder: \(error)")))
+                }
+            }
         case .export(let id):
             Task {
                 do {

@@ -15,6 +15,8 @@ public protocol ChatService: Sendable {
     ) -> AsyncThrowingStream<String, any Error>
     /// Stores a conversation's title, folder and pin.
     func save(_ summary: ConversationSummary) async throws
+    /// Stores a folder's name and instructions.
+    func saveFolder(_ folder: Folder) async throws
     /// Deletes a conversation and its history.
     func delete(_ id: ConversationID) async throws
     /// Lock state, server, attestation verdict, model and sync state.

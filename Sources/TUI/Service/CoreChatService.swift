@@ -14,6 +14,8 @@ public final class CoreChatService: ChatService {
     let auditLog: FileAuditLog?
     /// Conversations the screen created ("new-3") and the record ids they received.
     private let aliases = Mutex<[ConversationID: RecordID]>([:])
+    /// Folders the screen created ("new-folder-1") and their record ids.
+    private let folderAliases = Mutex<[FolderID: RecordID]>([:])
     /// The model that answered last (the first event of every answer names it).
     private let lastModel = Mutex("")
 
@@ -39,15 +41,20 @@ public final class CoreChatService: ChatService {
         let list = await session.conversations()
         let folders = await session.folders()
         let reverse = aliases.withLock { Dictionary($0.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a }) }
+        let folderReverse = folderAliases.withLock {
+            Dictionary($0.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
+        }
         return (
             list.filter { !$0.record.archived }.map { id, record in
                 ConversationSummary(
                     id: reverse[id] ?? ConversationID(id.description), title: record.title,
-                    folder: record.folderID.map { FolderID($0.description) }, pinned: record.pinned)
+                    folder: record.folderID.map { folderReverse[$0] ?? FolderID($0.description) },
+                    pinned: record.pinned)
             },
-            folders.map {
+            folders.map { id, record in
                 Folder(
-                    id: FolderID($0.id.description), name: $0.record.name, instructions: $0.record.customInstructions)
+                    id: folderReverse[id] ?? FolderID(id.description), name: record.name,
+                    instructions: record.customInstructions)
             }
         )
     }
@@ -96,7 +103,7 @@ public final class CoreChatService: ChatService {
     }
 
     public func save(_ summary: ConversationSummary) async throws {
-        let folder = summary.folder.flatMap { try? RecordID($0.rawValue) }
+        let folder = summary.folder.flatMap(folderRecordID)
         if let recordID = recordID(summary.id), await session.conversation(recordID) != nil {
             try await session.updateConversation(recordID) { record in
                 record.title = summary.title
@@ -111,6 +118,18 @@ public final class CoreChatService: ChatService {
                 record.folderID = folder
             }
         }
+    }
+
+    public func saveFolder(_ folder: Folder) async throws {
+        let existing = folderRecordID(folder.id)
+        let id = existing ?? RecordID.random()
+        if existing == nil { folderAliases.withLock { $0[folder.id] = id } }
+        try await session.saveFolder(name: folder.name, instructions: folder.instructions, id: id)
+    }
+
+    /// The record behind a screen folder id.
+    func folderRecordID(_ id: FolderID) -> RecordID? {
+        folderAliases.withLock { $0[id] } ?? (try? RecordID(id.rawValue))
     }
 
     public func delete(_ id: ConversationID) async throws {

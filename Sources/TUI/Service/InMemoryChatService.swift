@@ -93,6 +93,16 @@ public final class InMemoryChatService: ChatService {
         }
     }
 
+    public func saveFolder(_ folder: Folder) async throws {
+        state.withLock { state in
+            if let index = state.folders.firstIndex(where: { $0.id == folder.id }) {
+                state.folders[index] = folder
+            } else {
+                state.folders.append(folder)
+            }
+        }
+    }
+
     public func delete(_ id: ConversationID) async throws {
         state.withLock {
             $0.conversations.removeAll { $0.id == id }

@@ -175,6 +175,32 @@ public enum Update {
             default: break
             }
             return []
+        case .newFolder(var state):
+            switch key {
+            case .escape:
+                model.overlay = nil
+                return []
+            case .tab, .up, .down: state.field = 1 - state.field
+            case .enter:
+                let name = state.name.text.trimmingSpaces()
+                guard !name.isEmpty else {
+                    state.field = 0
+                    break
+                }
+                model.overlay = nil
+                let folder = Folder(
+                    id: model.makeFolderID(), name: name, instructions: state.instructions.text.trimmingSpaces())
+                model.folders.append(folder)
+                model.banner = "Folder “\(name)” created; m moves the selected conversation into it"
+                return [.saveFolder(folder)]
+            case .character(let c):
+                if state.field == 0 { state.name.insert(String(c)) } else { state.instructions.insert(String(c)) }
+            case .backspace:
+                if state.field == 0 { state.name.backspace() } else { state.instructions.backspace() }
+            default: break
+            }
+            model.overlay = .newFolder(state)
+            return []
         case .search(var state):
             switch key {
             case .escape, .control("f"):
@@ -242,6 +268,13 @@ public enum Update {
         case .search(var state):
             state.query.insert(text.replacingCRLF().split(separator: "\n").joined(separator: " "))
             model.overlay = .search(state)
+        case .newFolder(var state):
+            if state.field == 0 {
+                state.name.insert(text.replacingCRLF().split(separator: "\n").joined(separator: " "))
+            } else {
+                state.instructions.insert(text.replacingCRLF())
+            }
+            model.overlay = .newFolder(state)
         case .some:
             break
         case nil:
@@ -345,7 +378,7 @@ public enum Update {
             }
             return [.export(id)]
         case .newFolder:
-            model.banner = "\(action.title) is not available yet"
+            model.overlay = .newFolder(NewFolderState())
             return []
         }
     }

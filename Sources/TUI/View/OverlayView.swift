@@ -78,6 +78,20 @@ enum OverlayView {
             drawBox(
                 title: "Search\(count) — Enter opens, Esc closes", lines: body, preferredWidth: width + 4,
                 into: &buffer)
+        case .newFolder(let state):
+            func field(_ label: String, _ editor: InputEditor, active: Bool) -> StyledLine {
+                StyledLine([
+                    Span(label, role: .overlayTitle, attributes: active ? .bold : []),
+                    Span(editor.text.replacingOccurrences(of: "\n", with: " ⏎ ") + (active ? "▏" : ""), role: .overlay),
+                ])
+            }
+            drawBox(
+                title: "New folder — Tab switches, Enter creates, Esc cancels",
+                lines: [
+                    field("Name: ", state.name, active: state.field == 0),
+                    field("Instructions: ", state.instructions, active: state.field == 1),
+                    StyledLine("Instructions are sent as the system prompt of its conversations.", role: .muted),
+                ], preferredWidth: 70, into: &buffer)
         case .notice(let title, let lines):
             drawBox(
                 title: title + " — any key closes", lines: lines.map { StyledLine($0, role: .overlay) },
