@@ -86,7 +86,10 @@ enum ChatApp {
         do {
             try await TUIApplication.run(
                 service: service, environment: ProcessInfo.processInfo.environment,
-                userThemeDirectory: xdg.config + "/themes", themeName: theme)
+                userThemeDirectory: xdg.config + "/themes", themeName: theme,
+                banner: opened.unlocked.online
+                    ? nil
+                    : "Server unreachable: this is the history on this device; answers and sync wait for the server")
         } catch let error as TerminalError {
             await chat.close()
             throw ValidationError(error.description)

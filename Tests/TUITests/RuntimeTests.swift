@@ -31,6 +31,17 @@ import Testing
         #expect(service.sentRequests.first?.1.map(\.text) == ["hello 你好"])
     }
 
+    /// Started offline, the app says so from the first frame and still shows the history.
+    @Test func aStartupBannerShowsFromTheFirstFrame() async throws {
+        let backend = InMemoryBackend(size: Size(columns: 100, rows: 24))
+        let runtime = Runtime(
+            backend: backend, service: DemoContent.service(tokenDelay: .zero), themes: .shipped(),
+            banner: "Server unreachable: this is the history on this device")
+        runtime.render()
+        #expect(backend.screen.text.contains("Server unreachable"))
+        #expect(try await run(runtime, until: screenContains("Welcome to Sotto")))
+    }
+
     @Test func loadsTheDemoAndSwitchesConversations() async throws {
         let backend = InMemoryBackend(size: Size(columns: 100, rows: 30))
         let runtime = Runtime(backend: backend, service: DemoContent.service(tokenDelay: .zero), themes: .shipped())

@@ -12,14 +12,18 @@ public final class Runtime {
     private var dirty = true
     private let start = ContinuousClock.now
 
-    public init(backend: any TerminalBackend, service: any ChatService, themes: ThemeCatalog, themeName: String? = nil)
-    {
+    /// - Parameter banner: a message to show from the first frame (e.g. "server unreachable").
+    public init(
+        backend: any TerminalBackend, service: any ChatService, themes: ThemeCatalog, themeName: String? = nil,
+        banner: String? = nil
+    ) {
         self.backend = backend
         self.service = service
         self.themes = themes
         let name = themeName.flatMap { themes.themes[$0] != nil ? $0 : nil } ?? ThemeCatalog.defaultThemeName
         model = AppModel(size: backend.size, themeName: name, themeNames: themes.names)
         if let problem = themes.problems.first { model.banner = problem.description }
+        if let banner { model.banner = banner }
         run(Update.start())
     }
 

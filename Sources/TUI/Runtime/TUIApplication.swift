@@ -7,13 +7,14 @@ public enum TUIApplication {
     ///   - userThemeDirectory: where user themes live (`$XDG_CONFIG_HOME/sotto/themes`).
     /// - Throws: `TerminalError` when the terminal cannot be used.
     public static func run(
-        service: any ChatService, environment: [String: String], userThemeDirectory: String?, themeName: String? = nil
+        service: any ChatService, environment: [String: String], userThemeDirectory: String?, themeName: String? = nil,
+        banner: String? = nil
     ) async throws {
         let themes = ThemeCatalog.load(userDirectory: userThemeDirectory)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let thread = Thread {
                 runOnThread(
-                    service: service, environment: environment, themes: themes, themeName: themeName,
+                    service: service, environment: environment, themes: themes, themeName: themeName, banner: banner,
                     continuation: continuation)
             }
             thread.name = "sotto-ui"
@@ -24,7 +25,7 @@ public enum TUIApplication {
     /// The UI thread's body: a nonisolated function, so no actor's executor is assumed.
     private static func runOnThread(
         service: any ChatService, environment: [String: String], themes: ThemeCatalog, themeName: String?,
-        continuation: CheckedContinuation<Void, any Error>
+        banner: String?, continuation: CheckedContinuation<Void, any Error>
     ) {
         let backend: NcursesBackend
         do {
@@ -33,7 +34,8 @@ public enum TUIApplication {
             continuation.resume(throwing: error)
             return
         }
-        let runtime = Runtime(backend: backend, service: service, themes: themes, themeName: themeName)
+        let runtime = Runtime(
+            backend: backend, service: service, themes: themes, themeName: themeName, banner: banner)
         runtime.run()
         backend.close()
         continuation.resume()
