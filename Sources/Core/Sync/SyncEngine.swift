@@ -51,21 +51,29 @@ public struct SyncEngine: Sendable {
         return report
     }
 
-    /// Every page since the stored cursor.
+    /// Every page since the stored cursor. The next page is fetched while this one is applied
+    /// (its cursor is known from the page), so the network and the cache work side by side.
     nonisolated(nonsending) public func pull(into history: HistoryStore) async throws -> SyncReport {
         var report = SyncReport()
         var cursor = try history.cache.syncCursor()
-        while true {
-            let page = try await transport.pull(after: cursor, limit: pageSize)
+        let transport = self.transport
+        let pageSize = self.pageSize
+        var next: Task<PullResponse, any Error>? = Task { [cursor] in
+            try await transport.pull(after: cursor, limit: pageSize)
+        }
+        defer { next?.cancel() }
+        while let fetching = next {
+            let page = try await fetching.value
             guard page.cursor >= cursor, page.records.count <= pageSize, !(page.more && page.records.isEmpty) else {
+                next = nil
                 throw SyncError(.badResponse, "the server's page after \(cursor) is inconsistent")
             }
+            next = page.more ? Task { try await transport.pull(after: page.cursor, limit: pageSize) } : nil
             let outcome = try history.apply(remote: page.records, cursor: page.cursor)
             report.pulled += page.records.count
             report.changed += outcome.changed
             report.unreadable += outcome.failures.map(\.id)
             cursor = page.cursor
-            if !page.more { break }
         }
         report.cursor = cursor
         return report
