@@ -12,10 +12,9 @@ public final class CoreChatService: ChatService {
     let softwareLabel: String?
     let exportDirectory: String?
     let auditLog: FileAuditLog?
-    /// Conversations the screen created ("new-3") and the record ids they received.
-    private let aliases = Mutex<[ConversationID: RecordID]>([:])
-    /// Folders the screen created ("new-folder-1") and their record ids.
-    private let folderAliases = Mutex<[FolderID: RecordID]>([:])
+    /// Conversations and folders the screen created ("new-3", "new-folder-1") and their records.
+    private let conversationIDs = ScreenAliases<ConversationID>()
+    private let folderIDs = ScreenAliases<FolderID>()
     /// The model that answered last (the first event of every answer names it).
     private let lastModel = Mutex("")
 
@@ -40,21 +39,14 @@ public final class CoreChatService: ChatService {
     public func conversations() async throws -> (conversations: [ConversationSummary], folders: [Folder]) {
         let list = await session.conversations()
         let folders = await session.folders()
-        let reverse = aliases.withLock { Dictionary($0.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a }) }
-        let folderReverse = folderAliases.withLock {
-            Dictionary($0.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
-        }
         return (
             list.filter { !$0.record.archived }.map { id, record in
                 ConversationSummary(
-                    id: reverse[id] ?? ConversationID(id.description), title: record.title,
-                    folder: record.folderID.map { folderReverse[$0] ?? FolderID($0.description) },
-                    pinned: record.pinned)
+                    id: conversationIDs.screenID(for: id), title: record.title,
+                    folder: record.folderID.map(folderIDs.screenID), pinned: record.pinned)
             },
             folders.map { id, record in
-                Folder(
-                    id: folderReverse[id] ?? FolderID(id.description), name: record.name,
-                    instructions: record.customInstructions)
+                Folder(id: folderIDs.screenID(for: id), name: record.name, instructions: record.customInstructions)
             }
         )
     }
@@ -103,33 +95,20 @@ public final class CoreChatService: ChatService {
     }
 
     public func save(_ summary: ConversationSummary) async throws {
-        let folder = summary.folder.flatMap(folderRecordID)
-        if let recordID = recordID(summary.id), await session.conversation(recordID) != nil {
-            try await session.updateConversation(recordID) { record in
-                record.title = summary.title
-                record.pinned = summary.pinned
-                record.folderID = folder
-            }
-        } else {
-            let recordID = try await ensureConversation(summary.id, firstPrompt: nil)
-            try await session.updateConversation(recordID) { record in
-                record.title = summary.title
-                record.pinned = summary.pinned
-                record.folderID = folder
-            }
+        let folder = summary.folder.flatMap(folderIDs.record)
+        let recordID = try await ensureConversation(summary.id, firstPrompt: nil)
+        try await session.updateConversation(recordID) { record in
+            record.title = summary.title
+            record.pinned = summary.pinned
+            record.folderID = folder
         }
     }
 
     public func saveFolder(_ folder: Folder) async throws {
-        let existing = folderRecordID(folder.id)
+        let existing = folderIDs.record(for: folder.id)
         let id = existing ?? RecordID.random()
-        if existing == nil { folderAliases.withLock { $0[folder.id] = id } }
+        if existing == nil { folderIDs.assign(folder.id, to: id) }
         try await session.saveFolder(name: folder.name, instructions: folder.instructions, id: id)
-    }
-
-    /// The record behind a screen folder id.
-    func folderRecordID(_ id: FolderID) -> RecordID? {
-        folderAliases.withLock { $0[id] } ?? (try? RecordID(id.rawValue))
     }
 
     public func delete(_ id: ConversationID) async throws {
@@ -192,24 +171,21 @@ public final class CoreChatService: ChatService {
     }
 
     public func search(_ query: String, limit: Int) async throws -> [SearchHit] {
-        let reverse = aliases.withLock { Dictionary($0.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a }) }
-        return try await session.search(query, limit: limit).compactMap { hit in
+        try await session.search(query, limit: limit).compactMap { hit in
             guard let snippet = SearchHit.snippet(of: hit.text, matching: query) else { return nil }
             return SearchHit(
-                conversation: reverse[hit.conversation] ?? ConversationID(hit.conversation.description),
+                conversation: conversationIDs.screenID(for: hit.conversation),
                 title: hit.title, messageID: hit.index + 1, snippet: snippet)
         }
     }
 
     /// The record behind a screen id: an alias of a conversation created here, or the id itself.
-    func recordID(_ id: ConversationID) -> RecordID? {
-        aliases.withLock { $0[id] } ?? (try? RecordID(id.rawValue))
-    }
+    func recordID(_ id: ConversationID) -> RecordID? { conversationIDs.record(for: id) }
 
     private func ensureConversation(_ id: ConversationID, firstPrompt: String?) async throws -> RecordID {
         if let existing = recordID(id), await session.conversation(existing) != nil { return existing }
         let recordID = try await session.startConversation(firstPrompt: firstPrompt ?? "")
-        aliases.withLock { $0[id] = recordID }
+        conversationIDs.assign(id, to: recordID)
         return recordID
     }
 
