@@ -44,7 +44,9 @@ import Testing
         try session.keys("Enter")
         try await session.waitFor("Search (", timeoutSeconds: 10)
         try session.keys("Enter")
-        try await session.waitFor("◀ found")
+        // Opening the hit reloads the conversation from the service: give it the time the
+        // other waits of this test have when the whole suite runs in parallel on two cores.
+        try await session.waitFor("◀ found", timeoutSeconds: 15)
 
         try session.tmux(["resize-window", "-t", "t", "-x", "50", "-y", "14"])
         try await session.waitFor("Berlin")
