@@ -17,3 +17,8 @@ public func makeSecurityKeyAuthenticator(
     }
     return Fido2Authenticator(device: .path(device.path), pinSource: pinSource, touchPrompt: touchPrompt)
 }
+
+/// The security keys plugged in now (empty when none, or when listing them fails).
+public func pluggedInSecurityKeys() -> [SecurityKeyDevice] {
+    (try? Fido2Device.list(transport: nil)) ?? []
+}

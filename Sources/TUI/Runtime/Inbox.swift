@@ -1,20 +1,23 @@
 import Synchronization
 
 /// Where effect tasks post their results for the UI thread to pick up.
-public final class Inbox: Sendable {
-    private let events = Mutex<[AppEvent]>([])
+public final class EventInbox<Event: Sendable>: Sendable {
+    private let events = Mutex<[Event]>([])
 
     public init() {}
 
-    public func post(_ event: AppEvent) {
+    public func post(_ event: Event) {
         events.withLock { $0.append(event) }
     }
 
     /// Takes everything posted so far.
-    public func drain() -> [AppEvent] {
+    public func drain() -> [Event] {
         events.withLock { events in
             defer { events.removeAll(keepingCapacity: true) }
             return events
         }
     }
 }
+
+/// The main screen's inbox.
+public typealias Inbox = EventInbox<AppEvent>

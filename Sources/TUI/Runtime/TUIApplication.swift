@@ -10,12 +10,44 @@ public enum TUIApplication {
         service: any ChatService, environment: [String: String], userThemeDirectory: String?, themeName: String? = nil,
         banner: String? = nil
     ) async throws {
+        try await onUIThread(environment: environment, userThemeDirectory: userThemeDirectory, themeName: themeName) {
+            backend, themes in
+            Runtime(backend: backend, service: service, themes: themes, themeName: themeName, banner: banner).run()
+        }
+    }
+
+    /// Runs the access screens (onboarding or unlock), then the main screen on the history
+    /// they open, in one full-screen session.
+    /// - Parameter prompts: the security key's questions, answered on the access screens.
+    /// - Returns: false when the user quit before the history was open.
+    /// - Throws: `TerminalError` when the terminal cannot be used.
+    @discardableResult
+    public static func run(
+        access: any AccessService, prompts: AccessPrompts, environment: [String: String],
+        userThemeDirectory: String?, themeName: String? = nil
+    ) async throws -> Bool {
+        try await onUIThread(environment: environment, userThemeDirectory: userThemeDirectory, themeName: themeName) {
+            backend, themes in
+            let theme = themes.theme(named: themeName ?? ThemeCatalog.defaultThemeName)
+            guard
+                let grant = AccessRuntime(backend: backend, service: access, prompts: prompts, theme: theme).run()
+            else { return false }
+            Runtime(
+                backend: backend, service: grant.service, themes: themes, themeName: themeName, banner: grant.banner
+            ).run()
+            return true
+        }
+    }
+
+    /// Runs `body` on a new thread that owns ncurses from start to end.
+    private static func onUIThread<Result: Sendable>(
+        environment: [String: String], userThemeDirectory: String?, themeName: String?,
+        _ body: @escaping @Sendable (NcursesBackend, ThemeCatalog) -> Result
+    ) async throws -> Result {
         let themes = ThemeCatalog.load(userDirectory: userThemeDirectory)
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
             let thread = Thread {
-                runOnThread(
-                    service: service, environment: environment, themes: themes, themeName: themeName, banner: banner,
-                    continuation: continuation)
+                runOnThread(environment: environment, themes: themes, body: body, continuation: continuation)
             }
             thread.name = "sotto-ui"
             thread.start()
@@ -23,9 +55,10 @@ public enum TUIApplication {
     }
 
     /// The UI thread's body: a nonisolated function, so no actor's executor is assumed.
-    private static func runOnThread(
-        service: any ChatService, environment: [String: String], themes: ThemeCatalog, themeName: String?,
-        banner: String?, continuation: CheckedContinuation<Void, any Error>
+    private static func runOnThread<Result: Sendable>(
+        environment: [String: String], themes: ThemeCatalog,
+        body: @Sendable (NcursesBackend, ThemeCatalog) -> Result,
+        continuation: CheckedContinuation<Result, any Error>
     ) {
         let backend: NcursesBackend
         do {
@@ -34,10 +67,8 @@ public enum TUIApplication {
             continuation.resume(throwing: error)
             return
         }
-        let runtime = Runtime(
-            backend: backend, service: service, themes: themes, themeName: themeName, banner: banner)
-        runtime.run()
+        let result = body(backend, themes)
         backend.close()
-        continuation.resume()
+        continuation.resume(returning: result)
     }
 }

@@ -43,7 +43,7 @@ public enum AppView {
         render(model, cache: RenderCache()).buffer
     }
 
-    private static func drawTooSmall(into buffer: inout ScreenBuffer) {
+    static func drawTooSmall(into buffer: inout ScreenBuffer) {
         let size = buffer.size
         guard size.rows > 0, size.columns > 0 else { return }
         let need = "need \(Layout.minimumSize.columns)×\(Layout.minimumSize.rows)"

@@ -1,0 +1,180 @@
+import Core
+import Synchronization
+import Wire
+
+/// What the app needs before the main screen: the device's situation, and the ceremonies
+/// that end with the history open (create an account, log in with an existing passkey,
+/// recover with the recovery key, unlock). The real implementation wraps `AccountSession`;
+/// `InMemoryAccessService` stands in for it in tests.
+///
+/// A thrown `AccessProblem` says what the screen should offer next; anything else is shown
+/// as it describes itself (Sotto's errors carry a stable code and an actionable message).
+public protocol AccessService: Sendable {
+    /// Whether the device has an account, and how its passkey is used.
+    func situation() async -> AccessSituation
+    /// Creates an account with the device's new passkey (a security key when one is plugged
+    /// in, else a software passkey sealed with `passphrase`).
+    func register(passphrase: SecureBytes?) async throws -> AccessRegistration
+    /// Joins an existing account with one of its passkeys: the plugged-in security key, or
+    /// the software passkey file at `softwarePasskeyPath`.
+    func login(softwarePasskeyPath: String?, passphrase: SecureBytes?) async throws -> AccessGrant
+    /// Joins an existing account with its recovery key, enrolling this device's new passkey.
+    func recover(recoveryKey: SecureBytes, passphrase: SecureBytes?) async throws -> AccessGrant
+    /// Unlocks the device's account with its passkey.
+    func unlock(passphrase: SecureBytes?) async throws -> AccessGrant
+}
+
+/// The device as the app starts.
+public struct AccessSituation: Hashable, Sendable {
+    /// How a passkey is used on this device.
+    public enum Passkey: Hashable, Sendable {
+        /// A security key (its product name): touch, and its PIN when it asks.
+        case securityKey(String)
+        /// A software passkey; `passphraseGiven` when `SOTTO_PASSPHRASE` or a passphrase
+        /// file supplies its passphrase, so nobody is asked.
+        case softwarePasskey(passphraseGiven: Bool)
+    }
+
+    /// Whether this device already belongs to an account.
+    public var hasAccount: Bool
+    /// The account's passkey when there is one; else what a new account would use.
+    public var passkey: Passkey
+    /// Where a software passkey is kept on this device (the login form's default).
+    public var softwarePasskeyPath: String
+    /// The server, as shown in the header.
+    public var server: String
+    /// The server is a local development server with simulated attestation.
+    public var simulated: Bool
+
+    public init(
+        hasAccount: Bool, passkey: Passkey, softwarePasskeyPath: String, server: String, simulated: Bool
+    ) {
+        self.hasAccount = hasAccount
+        self.passkey = passkey
+        self.softwarePasskeyPath = softwarePasskeyPath
+        self.server = server
+        self.simulated = simulated
+    }
+
+    /// A passphrase must be typed for a software passkey.
+    var needsPassphrase: Bool { passkey == .softwarePasskey(passphraseGiven: false) }
+}
+
+/// The history is open: the main screen's service, and a banner to show on its first frame.
+/// Compared by identity, so the model can hold it.
+public final class AccessGrant: Hashable, Sendable {
+    public let service: any ChatService
+    public let banner: String?
+
+    public init(service: any ChatService, banner: String? = nil) {
+        self.service = service
+        self.banner = banner
+    }
+
+    public static func == (lhs: AccessGrant, rhs: AccessGrant) -> Bool { lhs === rhs }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+}
+
+/// A new account: its recovery key, to be shown once, and the opened history.
+public struct AccessRegistration: Sendable {
+    /// The recovery key as the user writes it down (UTF-8 text).
+    public let recoveryKey: SecureBytes
+    public let grant: AccessGrant
+
+    public init(recoveryKey: SecureBytes, grant: AccessGrant) {
+        self.recoveryKey = recoveryKey
+        self.grant = grant
+    }
+}
+
+/// A refusal the screen can act on: a wrong passphrase or PIN is asked again.
+public struct AccessProblem: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: Hashable, Sendable {
+        /// The passphrase does not open the software passkey.
+        case wrongPassphrase
+        /// Anything else; the message says what to do.
+        case other
+    }
+
+    public let kind: Kind
+    public let message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// The security key's questions during a ceremony, shown as the access screen's modal: the
+/// PIN (masked) and "touch your key". Give `pinSource` and `touchPrompt` to the security key
+/// authenticator; the access runtime answers them. A ceremony asks one thing at a time.
+public final class AccessPrompts: Sendable {
+    private struct State {
+        var post: (@Sendable (AccessEvent) -> Void)?
+        var waiting: CheckedContinuation<SecureBytes?, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// The PIN source that asks through the screen.
+    public var pinSource: any PINSource { ScreenPINSource(prompts: self) }
+
+    /// Says "touch your security key" on the screen.
+    public var touchPrompt: @Sendable (SecurityKeyDevice) -> Void {
+        { [weak self] device in self?.post(.touchRequested(product: device.product)) }
+    }
+
+    func attach(_ post: @escaping @Sendable (AccessEvent) -> Void) {
+        state.withLock { $0.post = post }
+    }
+
+    /// Ends a pending question unanswered (the app is leaving).
+    func detach() {
+        let waiting = state.withLock { state in
+            state.post = nil
+            defer { state.waiting = nil }
+            return state.waiting
+        }
+        waiting?.resume(returning: nil)
+    }
+
+    /// The user's answer to the PIN question (nil: cancelled).
+    func answerPIN(_ pin: SecureBytes?) {
+        let waiting = state.withLock { state in
+            defer { state.waiting = nil }
+            return state.waiting
+        }
+        waiting?.resume(returning: pin)
+    }
+
+    fileprivate func askPIN(_ request: PINRequest) async -> SecureBytes? {
+        await withCheckedContinuation { continuation in
+            let post = state.withLock { state -> (@Sendable (AccessEvent) -> Void)? in
+                guard state.post != nil, state.waiting == nil else { return nil }
+                state.waiting = continuation
+                return state.post
+            }
+            guard let post else {
+                continuation.resume(returning: nil)
+                return
+            }
+            post(.pinRequested(product: request.device.product, retriesLeft: request.retriesLeft))
+        }
+    }
+
+    private func post(_ event: AccessEvent) {
+        state.withLock { $0.post }?(event)
+    }
+}
+
+private struct ScreenPINSource: PINSource {
+    let prompts: AccessPrompts
+
+    func pin(for request: PINRequest) async throws -> SecureBytes? {
+        await prompts.askPIN(request)
+    }
+}

@@ -1,0 +1,189 @@
+import ArgumentParser
+import Core
+import Foundation
+import Synchronization
+import TUI
+import Wire
+
+/// The access screens' service over the device's `AccountSession`: creates, joins, recovers
+/// or unlocks the account with the passkey (a security key asks through the screen's PIN and
+/// touch prompts), then opens the history and the encrypted chat for the main screen.
+final class ChatAccess: AccessService {
+    private let global: GlobalOptions
+    private let account: AccountOptions
+    private let folders: DeviceFolders
+    private let prompts: AccessPrompts
+    private let environment: [String: String]
+    /// The chat the main screen got, closed when the app ends.
+    private let opened = Mutex<ChatSession?>(nil)
+
+    init(global: GlobalOptions, account: AccountOptions, folders: DeviceFolders, prompts: AccessPrompts) {
+        self.global = global
+        self.account = account
+        self.folders = folders
+        self.prompts = prompts
+        environment = ProcessInfo.processInfo.environment
+    }
+
+    func situation() async -> AccessSituation {
+        let state = try? session().state()
+        let given = PassphraseSource.choose(passphraseFile: account.passphraseFile, environment: environment) != nil
+        let passkey: AccessSituation.Passkey
+        if let state {
+            passkey =
+                state.passkey.kind == .securityKey
+                ? .securityKey(pluggedInSecurityKeys().first?.product ?? "")
+                : .softwarePasskey(passphraseGiven: given)
+        } else if let key = pluggedInSecurityKeys().first {
+            passkey = .securityKey(key.product)
+        } else {
+            passkey = .softwarePasskey(passphraseGiven: given)
+        }
+        return AccessSituation(
+            hasAccount: state != nil, passkey: passkey,
+            softwarePasskeyPath: SoftwareAuthenticator.defaultPath(in: folders),
+            server: Self.hostLabel(state?.server ?? global.server ?? ""), simulated: global.dev)
+    }
+
+    func register(passphrase: SecureBytes?) async throws -> AccessRegistration {
+        try await refusalsExplained {
+            let registration = try await session().register(
+                authenticator: try newAuthenticator(passphrase: passphrase))
+            var text = Array(registration.recoveryKey.revealedText().utf8)
+            defer { ConstantTime.wipe(&text) }
+            let grant = try openChat(keys: registration.keys, state: registration.state, online: true)
+            return AccessRegistration(recoveryKey: SecureBytes(copying: text), grant: grant)
+        }
+    }
+
+    func login(softwarePasskeyPath: String?, passphrase: SecureBytes?) async throws -> AccessGrant {
+        try await refusalsExplained {
+            let authenticator: any Authenticator
+            if let softwarePasskeyPath {
+                authenticator = SoftwareAuthenticator(
+                    path: AccountOptions.absolute(softwarePasskeyPath), passphrase: try passphrase ?? givenPassphrase())
+            } else {
+                authenticator = try securityKey()
+            }
+            let unlocked = try await session().login(authenticator: authenticator)
+            return try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online)
+        }
+    }
+
+    func recover(recoveryKey: SecureBytes, passphrase: SecureBytes?) async throws -> AccessGrant {
+        try await refusalsExplained {
+            let key = try RecoveryKey(parsing: recoveryKey.withUnsafeBytes { String(decoding: $0, as: UTF8.self) })
+            let unlocked = try await session().recover(
+                recoveryKey: key, newAuthenticator: try newAuthenticator(passphrase: passphrase))
+            return try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online)
+        }
+    }
+
+    func unlock(passphrase: SecureBytes?) async throws -> AccessGrant {
+        try await refusalsExplained {
+            let unlocked = try await session(passphrase: passphrase).unlock()
+            return try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online)
+        }
+    }
+
+    /// Ends the chat the main screen used (its background sync).
+    func close() async {
+        let chat = opened.withLock { $0 }
+        await chat?.close()
+    }
+
+    // MARK: - Parts
+
+    /// The device's session; an unlock uses `passphrase`, else the given one.
+    private func session(passphrase: SecureBytes? = nil) throws -> AccountSession {
+        let folders = self.folders
+        let passphraseFile = account.passphraseFile
+        let environment = self.environment
+        let prompts = self.prompts
+        var server = global.server
+        if server == nil, (try? AccountStateFile(dataFolder: folders.data).load()) == nil {
+            server = try? ClientConfiguration.load(path: folders.configurationPath).server
+        }
+        return AccountSession(dataFolder: folders.data, server: server) { passkey in
+            switch passkey.kind {
+            case .softwarePasskey:
+                guard let path = passkey.softwarePasskeyPath else {
+                    throw AccountError(
+                        .stateCorrupt, "the account file names a software passkey without its file; run `sotto login`")
+                }
+                let secret =
+                    try passphrase
+                    ?? Self.givenPassphrase(passphraseFile: passphraseFile, environment: environment)
+                return SoftwareAuthenticator(path: path, passphrase: secret)
+            case .securityKey:
+                return try makeSecurityKeyAuthenticator(
+                    pinSource: prompts.pinSource, touchPrompt: prompts.touchPrompt)
+            }
+        }
+    }
+
+    /// The passkey a new account or a recovery enrols: the security key when one is plugged
+    /// in, else a new software passkey at the device's default place.
+    private func newAuthenticator(passphrase: SecureBytes?) throws -> any Authenticator {
+        if !pluggedInSecurityKeys().isEmpty { return try securityKey() }
+        return SoftwareAuthenticator(
+            path: SoftwareAuthenticator.defaultPath(in: folders), passphrase: try passphrase ?? givenPassphrase())
+    }
+
+    private func securityKey() throws -> any Authenticator {
+        try makeSecurityKeyAuthenticator(pinSource: prompts.pinSource, touchPrompt: prompts.touchPrompt)
+    }
+
+    private func givenPassphrase() throws -> SecureBytes {
+        try Self.givenPassphrase(passphraseFile: account.passphraseFile, environment: environment)
+    }
+
+    private static func givenPassphrase(passphraseFile: String?, environment: [String: String]) throws -> SecureBytes {
+        guard let source = PassphraseSource.choose(passphraseFile: passphraseFile, environment: environment) else {
+            throw AccessProblem(.wrongPassphrase, "the software passkey needs its passphrase")
+        }
+        return try source.read(environment: environment)
+    }
+
+    /// Opens the history and the chat on it: the main screen's service.
+    private func openChat(keys: AccountKeys, state: AccountState, online: Bool) throws -> AccessGrant {
+        let opened = try UnlockedHistory.open(keys: keys, state: state, online: online, global, reportCorrupt: false)
+        let corrupt = opened.history.corrupt.count
+        var global = self.global
+        global.server = state.server
+        let client = try global.makeClient()
+        let chat = ChatSession(history: opened.history, sender: client, sync: opened.sync)
+        self.opened.withLock { $0 = chat }
+        Task { await chat.scheduleSync() }
+        let service = CoreChatService(
+            session: chat, client: client, serverLabel: Self.hostLabel(state.server),
+            softwareLabel: state.passkey.kind == .softwarePasskey ? PasskeyKind.softwarePasskey.label : nil,
+            exportDirectory: folders.data + "/exports", auditLog: FileAuditLog(path: folders.auditLogPath))
+        var banners: [String] = []
+        if !online {
+            banners.append(
+                "Server unreachable: this is the history on this device; answers and sync wait for the server")
+        }
+        if corrupt > 0 {
+            banners.append("\(corrupt) unreadable records skipped (kept in the cache)")
+        }
+        return AccessGrant(service: service, banner: banners.isEmpty ? nil : banners.joined(separator: " · "))
+    }
+
+    /// Runs a ceremony, turning a wrong passphrase into the refusal the screen asks again for.
+    private func refusalsExplained<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PasskeyError where error.code == .wrongPassphrase {
+            throw AccessProblem(.wrongPassphrase, error.message)
+        } catch let problem as AccessProblem {
+            throw problem
+        } catch {
+            throw AccessProblem(.other, "\(error)")
+        }
+    }
+
+    static func hostLabel(_ url: String) -> String {
+        url.replacingOccurrences(of: "https://", with: "").replacingOccurrences(of: "http://", with: "")
+    }
+}
