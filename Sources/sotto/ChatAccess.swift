@@ -86,10 +86,10 @@ final class ChatAccess: AccessService {
         }
     }
 
-    /// Ends the chat the main screen used (its background sync).
+    /// Ends the chat the main screen used, giving a sync under way a few seconds to finish.
     func close() async {
         let chat = opened.withLock { $0 }
-        await chat?.close()
+        await chat?.close(waitingUpTo: .seconds(5))
     }
 
     // MARK: - Parts

@@ -12,6 +12,17 @@ import Testing
     static let modelPath = TestSupport.Fixtures.defaultModelPath
     static let passphrase = "correct horse battery staple"
 
+    /// The rows of seven dash-separated groups the recovery key screen shows.
+    static func recoveryKeyRows(_ screen: String) -> [String] {
+        var rows: [String] = []
+        for line in screen.split(separator: "\n") {
+            for word in line.split(separator: " ") where word.count == 34 && word.split(separator: "-").count == 7 {
+                rows.append(String(word))
+            }
+        }
+        return rows
+    }
+
     @Test(.enabled(if: TmuxTests.available && modelPath != nil, "needs tmux, a built sotto and the model"))
     func onboardChatQuitAndUnlockAgain() async throws {
         let session = try TmuxTests.Session()
@@ -40,9 +51,7 @@ import Testing
         try await session.waitFor("Recovery key — shown once", timeoutSeconds: 60)
         let screen = try session.screen()
         #expect(!screen.contains(Self.passphrase))
-        let rows = screen.split(separator: "\n").compactMap { line in
-            line.split(separator: " ").first { $0.count == 34 && $0.split(separator: "-").count == 7 }
-        }
+        let rows = Self.recoveryKeyRows(screen)
         try #require(rows.count == 2, "the recovery key is shown in two rows of seven groups")
         let lastGroup = String(rows[1].split(separator: "-").last!)
         try session.type("XXXX")
@@ -96,5 +105,80 @@ import Testing
         try session.keys("C-q")
         for _ in 0..<400 where try session.isRunning() { try await Task.sleep(for: .milliseconds(25)) }
         #expect(try !session.isRunning())
+    }
+
+    /// Switching devices on the full screen: device A creates the account and chats; device B
+    /// (another data folder) chooses "I already have an account" and logs in with A's software
+    /// passkey file, and A's conversation arrives by sync while B's screen is open; device C
+    /// recovers with the recovery key read off A's screen, enrolling a new passkey, and sees
+    /// the same history.
+    @Test(.enabled(if: TmuxTests.available && modelPath != nil, "needs tmux, a built sotto and the model"))
+    func logInAndRecoverOnOtherDevices() async throws {
+        let session = try TmuxTests.Session()
+        defer { session.stop() }
+        let port = Int.random(in: 46_000..<50_000)
+        let home = session.home.path
+        func start(device: String, passphraseVariable: Bool) throws {
+            let variable = passphraseVariable ? ["-e", "SOTTO_PASSPHRASE=\(Self.passphrase)"] : []
+            try session.tmux(
+                [
+                    "new-session", "-d", "-s", "t", "-x", "100", "-y", "30", "-e", "LANG=C.UTF-8", "-e",
+                    "TERM=tmux-256color", "-e", "HOME=\(home)", "-e", "XDG_CONFIG_HOME=\(home)/config", "-e",
+                    "XDG_DATA_HOME=\(home)/data", "-e", "XDG_STATE_HOME=\(home)/state", "-e",
+                    "SOTTO_MODEL=\(Self.modelPath!)", "-e", "SOTTO_LOCAL_PORT=\(port)",
+                ] + variable + [TmuxTests.sottoPath, "--data-dir", "\(home)/\(device)"])
+        }
+        func quit() async throws {
+            try session.keys("C-q")
+            for _ in 0..<400 where try session.isRunning() { try await Task.sleep(for: .milliseconds(25)) }
+            #expect(try !session.isRunning())
+        }
+
+        // A: a new account whose passphrase comes from SOTTO_PASSPHRASE (nobody is asked).
+        try start(device: "a", passphraseVariable: true)
+        try await session.waitFor("This device has no account yet", timeoutSeconds: 60)
+        try session.keys("Enter")
+        try await session.waitFor("Recovery key — shown once", timeoutSeconds: 60)
+        let rows = Self.recoveryKeyRows(try session.screen())
+        try #require(rows.count == 2)
+        let recoveryKey = rows.joined(separator: "-")
+        try session.type(String(rows[1].suffix(4)))
+        try session.keys("Enter")
+        try await session.waitFor("software passkey", timeoutSeconds: 30)
+        try session.type("Name one primary colour.")
+        try session.keys("Enter")
+        try await session.waitFor("Assistant", timeoutSeconds: 60)
+        try await session.waitFor("tok/s", absent: true, timeoutSeconds: 60)
+        // Quitting gives the sync of the new answer time to reach the server.
+        try await quit()
+
+        // B: log in with A's passkey file; the passphrase field is typed.
+        try start(device: "b", passphraseVariable: false)
+        try await session.waitFor("This device has no account yet", timeoutSeconds: 60)
+        try session.type("2")
+        try await session.waitFor("Passkey file:", timeoutSeconds: 10)
+        try session.keys("C-u")
+        try session.type("\(home)/a/passkey/software-passkey")
+        try session.keys("Enter")
+        try session.type(Self.passphrase)
+        try session.keys("Enter")
+        try await session.waitFor("Name one primary colour", timeoutSeconds: 60)
+        try await quit()
+
+        // C: recover with the recovery key and a new software passkey.
+        try start(device: "c", passphraseVariable: false)
+        try await session.waitFor("This device has no account yet", timeoutSeconds: 60)
+        try session.type("3")
+        try await session.waitFor("Recover your account", timeoutSeconds: 10)
+        try session.type(recoveryKey)
+        try session.keys("Enter")
+        try await session.waitFor("New software passkey", timeoutSeconds: 10)
+        try session.type("another passphrase")
+        try session.keys("Enter")
+        try session.type("another passphrase")
+        try session.keys("Enter")
+        try await session.waitFor("Name one primary colour", timeoutSeconds: 60)
+        #expect(try !session.screen().contains(recoveryKey))
+        try await quit()
     }
 }

@@ -24,6 +24,9 @@ public actor ChatSession {
     private var syncAgain = false
     /// The sync state as last seen.
     public private(set) var syncStatus: SyncStatus
+    /// Counts the sync passes that changed the history here (another device's changes
+    /// pulled), so a screen knows when to reload what it shows.
+    public private(set) var historyGeneration = 0
 
     /// - Parameter sync: the engine to push and pull with, or nil for history kept on this
     ///   device only.
@@ -223,6 +226,7 @@ public actor ChatSession {
             let report = try await sync.sync(history)
             backoff.succeeded()
             syncStatus = .synced(Date())
+            if report.changed > 0 { historyGeneration += 1 }
             return report
         } catch {
             syncStatus = .offline(code: (error as? SyncError)?.code.rawValue ?? "SOTTO-SYNC-UNAVAILABLE")
@@ -257,6 +261,19 @@ public actor ChatSession {
             }
         }
         syncTask = nil
+    }
+
+    /// Gives a sync pass under way up to `limit` to finish (so what was just said reaches the
+    /// server before the app quits), then stops background work. A sync waiting out a backoff
+    /// (offline) is not waited for: the changes stay in the cache and go next time.
+    public func close(waitingUpTo limit: Duration) async {
+        let clock = ContinuousClock()
+        let deadline = clock.now + limit
+        while syncTask != nil, clock.now < deadline {
+            if case .offline = syncStatus { break }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        close()
     }
 
     /// Stops background work.

@@ -288,6 +288,8 @@ public enum AccessUpdate {
             if form.field == 0 { form.path.insert(String(c)) } else { form.passphrase.insert(String(c)) }
         case .backspace:
             if form.field == 0 { form.path.backspace() } else { form.passphrase.backspace() }
+        case .control("u"):
+            if form.field == 0 { form.path.clear() } else { form.passphrase.clear() }
         case .left where form.field == 0: form.path.moveLeft()
         case .right where form.field == 0: form.path.moveRight()
         default: return []

@@ -59,6 +59,8 @@ public struct AppModel: Hashable, Sendable {
     /// A one-line message over the input (errors, "copied").
     public var banner: String?
     public var quitting = false
+    /// The sync generation the shown history reflects (see `SyncSnapshot`).
+    public var historyGeneration = 0
     private(set) var nextMessageID = 1_000_000
     private var nextConversationNumber = 1
     private var nextFolderNumber = 1

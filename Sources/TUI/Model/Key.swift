@@ -21,6 +21,8 @@ public enum AppEvent: Hashable, Sendable {
     case paste(String)
     case resize(Size)
     case service(ServiceEvent)
+    /// A second passed (the runtime's clock): time to ask how sync is doing.
+    case tick
 }
 
 /// What the chat service reports back to the app. Times are seconds on the runtime's
@@ -39,6 +41,8 @@ public enum ServiceEvent: Hashable, Sendable {
     case searchResults(query: String, [SearchHit])
     /// A conversation was exported to this file.
     case exported(path: String)
+    /// Sync's state, and how often it changed the history.
+    case sync(SyncSnapshot)
 }
 
 /// A side effect `update` asks the runtime to perform. Effects run as tasks and post
@@ -51,6 +55,8 @@ public enum Effect: Hashable, Sendable {
     case loadConversations
     case loadConversation(ConversationID)
     case loadStatus
+    /// Asks the service how sync is doing (cheap, no network).
+    case pollSync
     /// Sends the conversation so far (ending with the user's prompt) and streams the answer.
     case send(ConversationID, messages: [ChatMessage], instructions: String)
     case stop(ConversationID)

@@ -1,3 +1,15 @@
+/// Sync's state, and a counter of the passes that changed the history (another device's
+/// changes arrived): when it moves, the screen reloads what it shows.
+public struct SyncSnapshot: Hashable, Sendable {
+    public var state: StatusInfo.SyncState
+    public var generation: Int
+
+    public init(state: StatusInfo.SyncState, generation: Int) {
+        self.state = state
+        self.generation = generation
+    }
+}
+
 /// What the status bar tells about the session; filled by the chat service.
 public struct StatusInfo: Hashable, Sendable {
     public enum LockState: Hashable, Sendable { case locked, unlocked }

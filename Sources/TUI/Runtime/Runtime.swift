@@ -11,6 +11,8 @@ public final class Runtime {
     private var answers: [ConversationID: Task<Void, Never>] = [:]
     private var dirty = true
     private let start = ContinuousClock.now
+    private var lastTick = ContinuousClock.now
+    private var polling = false
 
     /// - Parameter banner: a message to show from the first frame (e.g. "server unreachable").
     public init(
@@ -38,7 +40,11 @@ public final class Runtime {
     /// One turn of the loop: input, posted results, update, effects, and a frame if anything changed.
     public func step(timeoutMilliseconds: Int = 0) {
         if dirty { render() }
-        let events = backend.readEvents(timeoutMilliseconds: timeoutMilliseconds) + inbox.drain()
+        var events = backend.readEvents(timeoutMilliseconds: timeoutMilliseconds) + inbox.drain()
+        if ContinuousClock.now - lastTick >= .seconds(1) {
+            lastTick = .now
+            events.append(.tick)
+        }
         for event in events {
             send(event)
         }
@@ -48,7 +54,9 @@ public final class Runtime {
     /// Applies one event as if it had arrived (tests, scripted demos).
     public func send(_ event: AppEvent) {
         let effects = Update.update(&model, event)
-        dirty = true
+        if case .service(.sync) = event { polling = false }
+        // A tick changes nothing on screen by itself.
+        if event != .tick { dirty = true }
         run(effects)
     }
 
@@ -106,6 +114,11 @@ public final class Runtime {
             }
         case .loadStatus:
             Task { inbox.post(.service(.status(await service.status()))) }
+        case .pollSync:
+            // One question at a time: a slow answer must not pile up others.
+            guard !polling else { return }
+            polling = true
+            Task { inbox.post(.service(.sync(await service.syncSnapshot()))) }
         case .loadConversations:
             Task {
                 do {

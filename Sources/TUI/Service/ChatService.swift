@@ -27,4 +27,11 @@ public protocol ChatService: Sendable {
     /// Writes one conversation as Markdown (decrypted, readable only by the user) and returns
     /// where it went.
     func exportMarkdown(_ id: ConversationID) async throws -> String
+    /// How sync is doing, asked every second: no network, no decryption.
+    func syncSnapshot() async -> SyncSnapshot
+}
+
+extension ChatService {
+    /// A service without sync: idle, nothing ever arrives.
+    public func syncSnapshot() async -> SyncSnapshot { SyncSnapshot(state: .idle, generation: 0) }
 }

@@ -139,13 +139,19 @@ public final class CoreChatService: ChatService {
                 "channel key: \(last.keyID ?? "-")", "verdict: \(last.verdict)\(last.reason.map { " (\($0))" } ?? "")",
             ]
         }
-        switch await session.syncStatus {
-        case .disabled, .idle: info.sync = .idle
-        case .syncing: info.sync = .syncing
-        case .synced: info.sync = .synced
-        case .offline: info.sync = .offline
-        }
+        info.sync = await syncSnapshot().state
         return info
+    }
+
+    public func syncSnapshot() async -> SyncSnapshot {
+        let state: StatusInfo.SyncState =
+            switch await session.syncStatus {
+            case .disabled, .idle: .idle
+            case .syncing: .syncing
+            case .synced: .synced
+            case .offline: .offline
+            }
+        return SyncSnapshot(state: state, generation: await session.historyGeneration)
     }
 
     public func exportMarkdown(_ id: ConversationID) async throws -> String {

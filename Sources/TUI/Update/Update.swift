@@ -12,6 +12,8 @@ public enum Update {
             return paste(&model, text)
         case .service(let serviceEvent):
             return service(&model, serviceEvent)
+        case .tick:
+            return [.pollSync]
         case .key(let key):
             if model.overlay != nil { return overlayKey(&model, key) }
             if let effects = globalKey(&model, key) { return effects }
@@ -475,7 +477,13 @@ public enum Update {
         case .status(let status):
             model.status = status
         case .conversationsLoaded(let conversations, let folders):
-            model.conversations = conversations
+            // A new conversation with nothing sent yet exists only here: keep it.
+            let loaded = Set(conversations.map(\.id))
+            let unsaved = model.conversations.filter {
+                !loaded.contains($0.id) && model.transcripts[$0.id]?.isEmpty != false && model.streaming[$0.id] == nil
+                    && $0.id == model.current
+            }
+            model.conversations = unsaved + conversations
             model.folders = folders
             if model.current == nil, let first = model.conversations.first {
                 let effects = open(&model, first.id)
@@ -504,6 +512,18 @@ public enum Update {
             model.banner = message
         case .failed(let message):
             model.banner = message
+        case .sync(let snapshot):
+            model.status.sync = snapshot.state
+            guard snapshot.generation != model.historyGeneration else { return [] }
+            // Another device's changes arrived: reload the list and the open conversation.
+            model.historyGeneration = snapshot.generation
+            var effects: [Effect] = [.loadConversations]
+            if let current = model.current, model.streaming[current] == nil,
+                model.transcripts[current]?.isEmpty == false
+            {
+                effects.append(.loadConversation(current))
+            }
+            return effects
         case .exported(let path):
             model.banner = "Exported to \(path) (plaintext, readable only by you)"
         case .searchResults(let query, let hits):
