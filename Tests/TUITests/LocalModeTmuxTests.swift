@@ -7,7 +7,8 @@ import Testing
 /// passphrase typed twice, the recovery key read off the screen and its last group typed
 /// back), a streamed answer from the model, search, a resize, quitting; then a second start
 /// whose unlock screen refuses a wrong passphrase and opens with the right one, showing the
-/// saved conversation; then a third that unlocks from `SOTTO_PASSPHRASE` without asking.
+/// saved conversation; then a third that unlocks from `SOTTO_PASSPHRASE` without asking, and
+/// a fourth with the server down, which opens the device's history with a banner.
 @Suite(.serialized) struct LocalModeTmuxTests {
     static let modelPath = TestSupport.Fixtures.defaultModelPath
     static let passphrase = "correct horse battery staple"
@@ -29,14 +30,14 @@ import Testing
         defer { session.stop() }
         let port = Int.random(in: 46_000..<50_000)
         let home = session.home.path
-        func start(passphraseVariable: Bool) throws {
+        func start(passphraseVariable: Bool, localPort: Int = port) throws {
             let variable = passphraseVariable ? ["-e", "SOTTO_PASSPHRASE=\(Self.passphrase)"] : []
             try session.tmux(
                 [
                     "new-session", "-d", "-s", "t", "-x", "100", "-y", "30", "-e", "LANG=C.UTF-8", "-e",
                     "TERM=tmux-256color", "-e", "HOME=\(home)", "-e", "XDG_CONFIG_HOME=\(home)/config", "-e",
                     "XDG_DATA_HOME=\(home)/data", "-e", "XDG_STATE_HOME=\(home)/state", "-e",
-                    "SOTTO_MODEL=\(Self.modelPath!)", "-e", "SOTTO_LOCAL_PORT=\(port)",
+                    "SOTTO_MODEL=\(Self.modelPath!)", "-e", "SOTTO_LOCAL_PORT=\(localPort)",
                 ] + variable + [TmuxTests.sottoPath])
         }
         try start(passphraseVariable: false)
@@ -102,6 +103,15 @@ import Testing
         try start(passphraseVariable: true)
         try await session.waitFor("What is the capital of Germany", timeoutSeconds: 60)
         #expect(try !session.screen().contains("Unlock"))
+        try session.keys("C-q")
+        for _ in 0..<400 where try session.isRunning() { try await Task.sleep(for: .milliseconds(25)) }
+        #expect(try !session.isRunning())
+
+        // Fourth start with the account's server down (local mode now on another port, so the
+        // account's server is not started): the device's history opens, with a banner.
+        try start(passphraseVariable: true, localPort: port + 1)
+        try await session.waitFor("Server unreachable", timeoutSeconds: 60)
+        try await session.waitFor("What is the capital of Germany", timeoutSeconds: 15)
         try session.keys("C-q")
         for _ in 0..<400 where try session.isRunning() { try await Task.sleep(for: .milliseconds(25)) }
         #expect(try !session.isRunning())
