@@ -35,7 +35,8 @@ public enum TUIApplication {
             return
         }
         let runtime = Runtime(
-            backend: backend, service: service, themes: themes, themeName: themeName, banner: banner)
+            backend: backend, service: service, themes: themes, themeName: themeName, banner: banner,
+            editor: ExternalEditor(environment: environment))
         runtime.run()
         backend.close()
         continuation.resume()
