@@ -344,7 +344,7 @@ final class FakeAccessService: AccessService {
         case .key(let key): .key(key)
         case .paste(let text): .paste(text)
         case .resize(let size): .resize(size)
-        case .service, .tick: nil
+        case .service, .tick, .editorFinished: nil
         }
     }
 }

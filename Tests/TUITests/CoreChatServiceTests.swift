@@ -31,6 +31,36 @@ final class ScriptedSender: ChatSender {
     }
 }
 
+/// A chat turn whose answers break off after a few tokens on the calls in `breaking` (1 is
+/// the first) and come in full on the others, as when the connection drops mid-answer.
+final class BreakingSender: ChatSender {
+    struct ConnectionLost: Error {}
+
+    let breaking: Set<Int>
+    let requests = Mutex<[ChatRequest]>([])
+
+    init(breaking: Set<Int>) { self.breaking = breaking }
+
+    func events(for request: ChatRequest) -> AsyncThrowingStream<ChatEvent, any Error> {
+        let call = requests.withLock {
+            $0.append(request)
+            return $0.count
+        }
+        let breaks = breaking.contains(call)
+        return AsyncThrowingStream { continuation in
+            continuation.yield(.start(model: "scripted-model"))
+            if breaks {
+                for piece in ["The capital", " of France", " is"] { continuation.yield(.token(piece)) }
+                continuation.finish(throwing: ConnectionLost())
+            } else {
+                for piece in ["Paris,", " of course."] { continuation.yield(.token(piece)) }
+                continuation.yield(.end(reason: .stop, promptTokens: 1, completionTokens: 2))
+                continuation.finish()
+            }
+        }
+    }
+}
+
 /// The TUI over the real history: prompts and answers land in the encrypted cache, titles come
 /// from the first prompt, and the screen's conversations map to records.
 @Suite struct CoreChatServiceTests {
@@ -144,5 +174,89 @@ final class ScriptedSender: ChatSender {
         let saved = try #require(await session.conversations().first)
         #expect(saved.record.title == "Capital of Germany?")
         #expect(try await session.messages(in: saved.id).count == 2)
+    }
+
+    /// A broken-off answer stays on the screen, marked; Ctrl-R retries it in its place, and the
+    /// history (read back from the cache file) holds the prompt and the one complete answer.
+    @Test func aRetryReplacesTheInterruptedAnswerOnScreenAndInTheHistory() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-tui-retry-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/" + LocalCache.fileName
+        let account = try AccountID("tui-account")
+        let keys = TestRecordKeys()
+        let history = try HistoryStore(cache: LocalCache(path: path, account: account), keys: keys, device: .random())
+        let sender = BreakingSender(breaking: [1])
+        let session = ChatSession(history: history, sender: sender, sync: nil)
+        let service = CoreChatService(session: session, client: nil, serverLabel: "local")
+        let backend = InMemoryBackend(size: Size(columns: 80, rows: 24))
+        let runtime = Runtime(backend: backend, service: service, themes: .shipped())
+        func run(until condition: () -> Bool) async throws -> Bool {
+            for _ in 0..<1000 {
+                runtime.step()
+                if condition() { return true }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            return false
+        }
+
+        backend.type("Capital of France?<CR>")
+        #expect(
+            try await run {
+                backend.screen.text.contains("(interrupted — Ctrl-R retries)") && runtime.model.streaming.isEmpty
+            })
+        #expect(backend.screen.text.contains("The capital of France is"))
+        #expect(backend.screen.text.contains("The answer broke off"))
+        #expect(runtime.model.messages.map(\.text) == ["Capital of France?", "The capital of France is"])
+        #expect(runtime.model.messages.last?.interrupted == true)
+        // Only complete answers are stored: the partial one lives on the screen alone.
+        let conversation = try #require(await session.conversations().first?.id)
+        #expect(try await session.messages(in: conversation).map(\.record.role) == [.user])
+
+        backend.type("<C-r>")
+        #expect(try await run { backend.screen.text.contains("Paris, of course.") && runtime.model.streaming.isEmpty })
+        #expect(!backend.screen.text.contains("The capital of France is"))
+        #expect(!backend.screen.text.contains("interrupted"))
+        #expect(!backend.screen.text.contains("broke off"))
+        #expect(runtime.model.messages.map(\.text) == ["Capital of France?", "Paris, of course."])
+        #expect(
+            sender.requests.withLock { $0.map { $0.messages.map(\.content) } } == [
+                ["Capital of France?"], ["Capital of France?"],
+            ])
+
+        let reopened = try HistoryStore(cache: LocalCache(path: path, account: account), keys: keys, device: .random())
+        let stored = try reopened.messages(in: conversation).map(\.record)
+        #expect(stored.map(\.role) == [.user, .assistant])
+        #expect(stored.map(\.content) == ["Capital of France?", "Paris, of course."])
+        #expect(stored.allSatisfy { $0.regenerationParent == nil })
+    }
+
+    /// The screen sends the broken-off answer it still shows; the service must not count it as
+    /// stored, or the next regeneration would add a second answer instead of replacing one.
+    @Test func anInterruptedAnswerOnScreenIsNotCountedAsStored() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-tui-retry-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let history = try HistoryStore(
+            cache: LocalCache(path: folder + "/" + LocalCache.fileName, account: try AccountID("tui-account")),
+            keys: TestRecordKeys(), device: .random())
+        let sender = BreakingSender(breaking: [1])
+        let session = ChatSession(history: history, sender: sender, sync: nil)
+        let service = CoreChatService(session: session, client: nil, serverLabel: "local")
+        let id = ConversationID("new-1")
+        let prompt = ChatMessage(id: 1, role: .user, text: "Capital of France?")
+        await #expect(throws: BreakingSender.ConnectionLost.self) {
+            _ = try await collect(service.send([prompt], in: id, instructions: ""))
+        }
+        // The user asks on instead of retrying; the partial answer is still on the screen.
+        let partial = ChatMessage(id: 2, role: .assistant, text: "The capital of France is", interrupted: true)
+        let next = ChatMessage(id: 3, role: .user, text: "And of Spain?")
+        _ = try await collect(service.send([prompt, partial, next], in: id, instructions: ""))
+        #expect(sender.requests.withLock { $0.last?.messages.map(\.content) } == [prompt.text, next.text])
+        // Ctrl-R: the screen drops what follows the last prompt and asks again.
+        _ = try await collect(service.send([prompt, partial, next], in: id, instructions: ""))
+        #expect(sender.requests.withLock { $0.last?.messages.map(\.content) } == [prompt.text, next.text])
+        #expect(try await service.messages(of: id).map(\.text) == [prompt.text, next.text, "Paris, of course."])
+        let conversation = try #require(await session.conversations().first?.id)
+        let stored = try await session.messages(in: conversation)
+        #expect(stored.map(\.record.role) == [.user, .user, .assistant])
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import TUI
 import Testing
 
@@ -98,5 +99,129 @@ import Testing
         backend.type("<C-p>copy last answer<CR>")
         runtime.step()
         #expect(backend.clipboard.first?.hasPrefix("# Welcome") == true)
+    }
+}
+
+/// An editor that answers from a script and notes what it was given and whether the
+/// terminal had been handed over when it ran.
+final class FakeEditor: EditorRunner {
+    let backend: InMemoryBackend
+    let answer: Result<String, EditorProblem>
+    private(set) var received: [String] = []
+    private(set) var terminalWasSuspended: [Bool] = []
+
+    init(backend: InMemoryBackend, answer: Result<String, EditorProblem>) {
+        self.backend = backend
+        self.answer = answer
+    }
+
+    func edit(_ text: String) -> Result<String, EditorProblem> {
+        received.append(text)
+        terminalWasSuspended.append(backend.isSuspended)
+        return answer
+    }
+}
+
+/// Ctrl-E: the flow on the in-memory terminal with a fake editor, and the real editor runner
+/// on scripts standing in for an editor.
+extension RuntimeTests {
+    @Test func ctrlEHandsTheTerminalToTheEditorAndTakesTheTextBack() {
+        let backend = InMemoryBackend(size: Size(columns: 80, rows: 24))
+        let editor = FakeEditor(backend: backend, answer: .success("edited in the editor\n"))
+        let runtime = Runtime(
+            backend: backend, service: InMemoryChatService(), themes: .shipped(), editor: editor)
+        backend.type("draft<C-e>")
+        runtime.step()
+        #expect(editor.received == ["draft"])
+        #expect(editor.terminalWasSuspended == [true])
+        #expect(backend.suspendCount == 1)
+        #expect(backend.resumeCount == 1)
+        #expect(!backend.isSuspended)
+        #expect(runtime.model.input.text == "edited in the editor")
+        #expect(backend.screen.text.contains("› edited in the editor"))
+    }
+
+    @Test func aFailedEditKeepsTheInputAndSaysWhy() {
+        let backend = InMemoryBackend(size: Size(columns: 80, rows: 24))
+        let editor = FakeEditor(backend: backend, answer: .failure(.exited(editor: "$EDITOR", status: 1)))
+        let runtime = Runtime(
+            backend: backend, service: InMemoryChatService(), themes: .shipped(), editor: editor)
+        backend.type("draft<C-e>")
+        runtime.step()
+        #expect(backend.resumeCount == 1)
+        #expect(runtime.model.input.text == "draft")
+        #expect(backend.screen.text.contains("$EDITOR exited with status 1; the input is unchanged"))
+        #expect(backend.screen.text.contains("› draft"))
+    }
+
+    /// A folder with an executable shell script for $EDITOR; `marks` is where it notes things.
+    struct EditorScript {
+        let folder: String
+        var path: String { folder + "/editor.sh" }
+        var temporary: String { folder + "/tmp" }
+
+        init(_ body: String) throws {
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-editor-\(UUID())").path
+            try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+            let script = "#!/bin/sh\nMARKS='\(folder)'\n" + body + "\n"
+            try script.write(toFile: path, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        }
+
+        func mark(_ name: String) -> String? {
+            try? String(contentsOfFile: folder + "/" + name, encoding: .utf8)
+        }
+
+        func remove() { try? FileManager.default.removeItem(atPath: folder) }
+    }
+
+    /// The real runner through `/bin/sh -c '$EDITOR "$1"'`: arguments in $EDITOR work, the copy
+    /// is 0600 in a 0700 folder while the editor runs, and both are gone afterwards.
+    @Test func theRealEditorEditsAPrivateCopyAndRemovesIt() throws {
+        let script = try EditorScript(
+            """
+            for file; do :; done
+            printf '%s %s' "$#" "$1" > "$MARKS/arguments"
+            printf '%s' "$file" > "$MARKS/path"
+            stat -c %a "$file" > "$MARKS/mode"
+            stat -c %a "$(dirname "$file")" > "$MARKS/folder-mode"
+            printf '\nsecond line\n' >> "$file"
+            """)
+        defer { script.remove() }
+        let editor = ExternalEditor(environment: [
+            "EDITOR": script.path + " --wait", "PATH": "/usr/bin:/bin", "TMPDIR": script.temporary,
+        ])
+        #expect(editor.edit("first line 你好") == .success("first line 你好\nsecond line\n"))
+        #expect(script.mark("arguments") == "2 --wait")
+        #expect(script.mark("mode") == "600\n")
+        #expect(script.mark("folder-mode") == "700\n")
+        let path = try #require(script.mark("path"))
+        #expect(path.hasPrefix(script.temporary + "/sotto-edit-"))
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: script.temporary).isEmpty)
+    }
+
+    @Test func theRealEditorReportsFailuresAndStillRemovesTheCopy() throws {
+        let failing = try EditorScript("printf 'half-edited' > \"$1\"; printf x > \"$1.swp\"; exit 1")
+        defer { failing.remove() }
+        let environment = ["PATH": "/usr/bin:/bin", "TMPDIR": failing.temporary]
+        #expect(
+            ExternalEditor(environment: environment.merging(["EDITOR": failing.path]) { $1 }).edit("draft")
+                == .failure(.exited(editor: "$EDITOR", status: 1)))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: failing.temporary).isEmpty)
+
+        // $VISUAL comes first; an answer over the limit is refused.
+        let long = try EditorScript("printf '0123456789' > \"$1\"")
+        defer { long.remove() }
+        #expect(
+            ExternalEditor(
+                environment: environment.merging(["VISUAL": long.path, "EDITOR": failing.path]) { $1 },
+                maximumByteCount: 8
+            ).edit("draft") == .failure(.tooLong(limit: 8)))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: failing.temporary).isEmpty)
+
+        #expect(
+            ExternalEditor(environment: ["PATH": failing.temporary, "TMPDIR": failing.temporary]).edit("draft")
+                == .failure(.noEditor))
     }
 }

@@ -58,12 +58,14 @@ import Testing
             _ = waitpid(pid, &status, 0)
         }
 
-        func start(columns: Int, rows: Int) throws {
-            try tmux([
-                "new-session", "-d", "-s", "t", "-x", "\(columns)", "-y", "\(rows)", "-e", "LANG=C.UTF-8",
-                "-e", "TERM=tmux-256color", "-e", "HOME=\(home.path)", "-e", "XDG_CONFIG_HOME=\(home.path)/config",
-                "\(TmuxTests.sottoPath) dev tui-demo --token-delay 1",
-            ])
+        /// - Parameter environment: more `NAME=value` settings for the app.
+        func start(columns: Int, rows: Int, environment: [String] = []) throws {
+            try tmux(
+                [
+                    "new-session", "-d", "-s", "t", "-x", "\(columns)", "-y", "\(rows)", "-e", "LANG=C.UTF-8",
+                    "-e", "TERM=tmux-256color", "-e", "HOME=\(home.path)", "-e",
+                    "XDG_CONFIG_HOME=\(home.path)/config",
+                ] + environment.flatMap { ["-e", $0] } + ["\(TmuxTests.sottoPath) dev tui-demo --token-delay 1"])
         }
 
         func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", "t"]) }
@@ -122,6 +124,51 @@ import Testing
         try session.tmux(["resize-window", "-t", "t", "-x", "100", "-y", "30"])
         try await session.waitFor("Conversations")
 
+        try session.keys("C-q")
+        for _ in 0..<100 where try session.isRunning() { try await Task.sleep(for: .milliseconds(25)) }
+        #expect(try !session.isRunning())
+    }
+
+    /// Ctrl-E runs $EDITOR on the input with curses suspended; the edited text comes back and
+    /// the whole screen is redrawn, whatever the editor left on it.
+    @Test(.enabled(if: TmuxTests.available, "needs tmux and a built sotto (swift build --build-tests)"))
+    func ctrlEEditsTheInputInTheEditor() async throws {
+        let session = try Session()
+        defer { session.stop() }
+        let script = session.home.appendingPathComponent("editor.sh").path
+        // Like an editor, it takes the alternate screen and draws; unlike one, it leaves junk there.
+        try """
+        #!/bin/sh
+        printf '\\033[?1049h\\033[2J\\033[1;1HJUNK AT THE TOP\\033[24;1HJUNK OVER THE STATUS BAR'
+        cat "$1" > "$(dirname "$0")/seen"
+        printf 'edited in the editor\\n' > "$1"
+        """.write(toFile: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+        try session.start(columns: 80, rows: 24, environment: ["EDITOR=" + script])
+        try await session.waitFor("Welcome to Sotto")
+        try await session.waitFor("DEV: simulated attestation")
+
+        try session.type("draft")
+        try await session.waitFor("› draft")
+        try session.keys("C-e")
+        try await session.waitFor("› edited in the editor")
+        let screen = try session.screen()
+        #expect(!screen.contains("JUNK"))
+        #expect(screen.contains("unlocked · DEV: simulated attestation · ✓ sev-snp 3f2a9c1e"))
+        #expect(screen.contains("Conversations"))
+        #expect(screen.contains("What is Sotto?"))
+        let seen = try? String(contentsOfFile: session.home.appendingPathComponent("seen").path, encoding: .utf8)
+        #expect(seen == "draft")
+
+        // Bracketed paste is back on: a pasted newline does not send.
+        try session.tmux(["load-buffer", "-"], input: " pasted\nsecond")
+        try session.tmux(["paste-buffer", "-p", "-t", "t"])
+        try await session.waitFor("› edited in the editor pasted")
+        #expect(try !session.screen().contains("You said"))
+        // The app still takes keys: the edited text is sent.
+        try session.keys("Enter")
+        try await session.waitFor("You said:")
+        #expect(try session.screen().contains("edited in the editor pasted"))
         try session.keys("C-q")
         for _ in 0..<100 where try session.isRunning() { try await Task.sleep(for: .milliseconds(25)) }
         #expect(try !session.isRunning())

@@ -102,6 +102,79 @@ import Testing
         #expect(model.messages.last?.text == "")
     }
 
+    /// The retry replaces the partial answer: one prompt, one answer, nothing marked.
+    @Test func ctrlRRetriesAnInterruptedAnswerInItsPlace() {
+        var model = Fixtures.demoModel(size: Size(columns: 80, rows: 24), open: ConversationID("recipes"))
+        let id = ConversationID("recipes")
+        let before = model.messages
+        Fixtures.type("hi<CR>", into: &model)
+        _ = Update.update(&model, .service(.answerToken(id, "half an ans", time: 1)))
+        _ = Update.update(&model, .service(.answerFailed(id, message: "The answer broke off: connection lost")))
+        let screen = AppView.render(model).text
+        #expect(screen.contains("half an ans"))
+        #expect(screen.contains("(interrupted — Ctrl-R retries)"))
+
+        let effects = Fixtures.type("<C-r>", into: &model)
+        #expect(effects.count == 1)
+        guard case .send(id, let sent, _)? = effects.first else {
+            Issue.record("no retry: \(effects)")
+            return
+        }
+        #expect(sent.map(\.text) == before.map(\.text) + ["hi"])
+        #expect(!sent.contains { $0.interrupted })
+        _ = Update.update(&model, .service(.answerToken(id, "A whole answer.", time: 2)))
+        _ = Update.update(&model, .service(.answerFinished(id, time: 3)))
+        #expect(model.messages.map(\.text) == before.map(\.text) + ["hi", "A whole answer."])
+        #expect(!model.messages.contains { $0.interrupted })
+        #expect(!AppView.render(model).text.contains("interrupted"))
+    }
+
+    /// The history holds complete answers only: reloading a conversation must not take the
+    /// partial one off the screen.
+    @Test func aReloadKeepsTheInterruptedAnswerOnScreen() {
+        var model = Fixtures.demoModel(size: size, open: ConversationID("recipes"))
+        let id = ConversationID("recipes")
+        let before = model.messages
+        Fixtures.type("hi<CR>", into: &model)
+        _ = Update.update(&model, .service(.answerToken(id, "partial", time: 1)))
+        _ = Update.update(&model, .service(.answerFailed(id, message: "connection lost")))
+        let stored = before + [ChatMessage(id: before.count + 1, role: .user, text: "hi")]
+        _ = Update.update(&model, .service(.conversationLoaded(id, stored)))
+        #expect(model.messages.map(\.text) == stored.map(\.text) + ["partial"])
+        #expect(model.messages.last?.interrupted == true)
+        // A history that moved on (an answer stored since) wins.
+        let answered = stored + [ChatMessage(id: stored.count + 1, role: .assistant, text: "done")]
+        _ = Update.update(&model, .service(.conversationLoaded(id, answered)))
+        #expect(model.messages == answered)
+    }
+
+    @Test func ctrlEEditsTheInputInTheEditor() {
+        var model = Fixtures.demoModel(size: size)
+        #expect(Fixtures.type("draft<C-j>two<C-e>", into: &model) == [.editInEditor("draft\ntwo")])
+        _ = Update.update(&model, .editorFinished(.success("draft\ntwo\nthree\n")))
+        #expect(model.input.text == "draft\ntwo\nthree")
+        #expect(model.input.cursor == model.input.characters.count)
+        // Only one trailing newline is the editor's; CRLF becomes LF.
+        _ = Update.update(&model, .editorFinished(.success("a\r\nb\n\n")))
+        #expect(model.input.text == "a\nb\n")
+
+        _ = Update.update(&model, .editorFinished(.failure(.exited(editor: "$EDITOR", status: 1))))
+        #expect(model.input.text == "a\nb\n")
+        #expect(model.banner == "$EDITOR exited with status 1; the input is unchanged")
+        _ = Update.update(&model, .editorFinished(.failure(.noEditor)))
+        #expect(model.banner == "no editor: set $EDITOR or $VISUAL")
+    }
+
+    @Test func ctrlEWorksFromTheListAndThePaletteButNotUnderAnOverlay() {
+        var model = Fixtures.demoModel(size: size)
+        #expect(Fixtures.type("<Tab><C-e>", into: &model) == [.editInEditor("")])
+        #expect(model.focus == .input)
+        #expect(Fixtures.type("x<C-p>editor<CR>", into: &model) == [.editInEditor("x")])
+        Fixtures.type("<F1>", into: &model)
+        #expect(Fixtures.type("<C-e>", into: &model).isEmpty)
+        #expect(model.overlay == nil)
+    }
+
     @Test func anAnswerInAnotherConversationMarksItUnread() {
         var model = Fixtures.demoModel(size: size)
         Fixtures.type("hi<CR>", into: &model)
@@ -181,6 +254,8 @@ import Testing
         #expect(AppAction.search.shortcut == "Ctrl-F")
         #expect(AppAction.stop.shortcut == "Esc")
         #expect(AppAction.quit.shortcut == "Ctrl-Q")
+        #expect(AppAction.editInEditor.shortcut == "Ctrl-E")
+        #expect(Update.paletteMatches("edit input") == [.editInEditor])
         #expect(Set(AppAction.allCases.map(\.title)).count == AppAction.allCases.count)
     }
 }

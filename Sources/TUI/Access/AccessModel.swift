@@ -131,7 +131,7 @@ public enum AccessEvent: Sendable {
         case .key(let key): self = .key(key)
         case .paste(let text): self = .paste(text)
         case .resize(let size): self = .resize(size)
-        case .service, .tick: return nil
+        case .service, .tick, .editorFinished: return nil
         }
     }
 }

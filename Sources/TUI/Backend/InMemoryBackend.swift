@@ -11,6 +11,10 @@ public final class InMemoryBackend: TerminalBackend {
     public private(set) var lastChangedCells = 0
     public private(set) var presentCount = 0
     public private(set) var clipboard: [String] = []
+    /// Calls of `suspend` and `resume`, and whether the terminal is given away now.
+    public private(set) var suspendCount = 0
+    public private(set) var resumeCount = 0
+    public private(set) var isSuspended = false
     private var pending: [AppEvent] = []
 
     public init(size: Size, colorDepth: ColorDepth = .ansi256) {
@@ -50,6 +54,16 @@ public final class InMemoryBackend: TerminalBackend {
 
     public func copyToClipboard(_ text: String) {
         clipboard.append(text)
+    }
+
+    public func suspend() {
+        suspendCount += 1
+        isSuspended = true
+    }
+
+    public func resume() {
+        resumeCount += 1
+        isSuspended = false
     }
 
     /// The screen as lines of text.

@@ -13,6 +13,8 @@ public final class NcursesBackend: TerminalBackend {
     private var pairs: [PairKey: Int32] = [:]
     private let maxPairs: Int32
     private var closed = false
+    /// Set by `resume`: the next frame clears the terminal and draws every cell.
+    private var repaintAll = false
 
     static let pasteStartCode = KEY_MAX + 1
     static let pasteEndCode = KEY_MAX + 2
@@ -64,8 +66,10 @@ public final class NcursesBackend: TerminalBackend {
 
     public func present(_ buffer: ScreenBuffer, theme: Theme) {
         guard buffer.size == size else { return }
-        let full = previous?.size != buffer.size || previousThemeName != theme.name
-        if full { _ = werase(sotto_nc_stdscr()) }
+        let full = repaintAll || previous?.size != buffer.size || previousThemeName != theme.name
+        // wclear makes the next refresh clear the terminal itself, not only curses' idea of it.
+        if repaintAll { _ = wclear(sotto_nc_stdscr()) } else if full { _ = werase(sotto_nc_stdscr()) }
+        repaintAll = false
         var styleCache: [Cell: (attr_t, Int32)] = [:]
         for y in 0..<buffer.size.rows {
             for x in 0..<buffer.size.columns {
@@ -121,6 +125,24 @@ public final class NcursesBackend: TerminalBackend {
         if !decoder.isPasting { events += decoder.endOfBatch() }
         wtimeout(screen, 50)
         return events
+    }
+
+    public func suspend() {
+        guard !closed else { return }
+        Self.writeRaw("\u{1B}[?2004l")
+        // Saves raw mode and the rest, then hands the shell's modes back (cursor, main screen).
+        _ = def_prog_mode()
+        _ = endwin()
+    }
+
+    public func resume() {
+        guard !closed else { return }
+        _ = reset_prog_mode()
+        _ = wrefresh(sotto_nc_stdscr())
+        _ = curs_set(0)
+        Self.writeRaw("\u{1B}[?2004h")
+        previous = nil
+        repaintAll = true
     }
 
     public func copyToClipboard(_ text: String) {

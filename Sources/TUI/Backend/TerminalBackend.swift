@@ -12,4 +12,10 @@ public protocol TerminalBackend: AnyObject {
     func readEvents(timeoutMilliseconds: Int) -> [AppEvent]
     /// Puts `text` on the system clipboard, if the terminal allows it (OSC 52).
     func copyToClipboard(_ text: String)
+    /// Gives the terminal to another program (the external editor) until `resume`: the
+    /// shell's modes back, nothing drawn or read meanwhile.
+    func suspend()
+    /// Takes the terminal back after `suspend`; the next `present` redraws every cell, as the
+    /// other program left the screen in an unknown state.
+    func resume()
 }

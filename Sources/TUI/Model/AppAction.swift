@@ -7,6 +7,7 @@ public enum AppAction: String, CaseIterable, Hashable, Sendable {
     case moveToFolder
     case newFolder
     case search
+    case editInEditor
     case regenerate
     case stop
     case copyMessage
@@ -27,6 +28,7 @@ public enum AppAction: String, CaseIterable, Hashable, Sendable {
         case .moveToFolder: "Move to folder"
         case .newFolder: "New folder with instructions"
         case .search: "Search all conversations"
+        case .editInEditor: "Edit input in $EDITOR"
         case .regenerate: "Regenerate last answer"
         case .stop: "Stop generation"
         case .copyMessage: "Copy last answer"
@@ -44,6 +46,7 @@ public enum AppAction: String, CaseIterable, Hashable, Sendable {
         switch self {
         case .newConversation: "Ctrl-N"
         case .search: "Ctrl-F"
+        case .editInEditor: "Ctrl-E"
         case .stop: "Esc"
         case .regenerate: "Ctrl-R"
         case .help: "? / F1"

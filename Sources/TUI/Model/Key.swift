@@ -23,6 +23,8 @@ public enum AppEvent: Hashable, Sendable {
     case service(ServiceEvent)
     /// A second passed (the runtime's clock): time to ask how sync is doing.
     case tick
+    /// The external editor is done: the edited text, or why the input stays as it was.
+    case editorFinished(Result<String, EditorProblem>)
 }
 
 /// What the chat service reports back to the app. Times are seconds on the runtime's
@@ -46,7 +48,8 @@ public enum ServiceEvent: Hashable, Sendable {
 }
 
 /// A side effect `update` asks the runtime to perform. Effects run as tasks and post
-/// their results back as `ServiceEvent`s.
+/// their results back as `ServiceEvent`s; editing in the external editor alone runs on the
+/// UI thread, as it takes the terminal over.
 public enum Effect: Hashable, Sendable {
     /// Searches every conversation's messages.
     case search(String)
@@ -65,5 +68,7 @@ public enum Effect: Hashable, Sendable {
     case saveFolder(Folder)
     case delete(ConversationID)
     case copyToClipboard(String)
+    /// Opens the input's text in the user's editor; `editorFinished` brings it back.
+    case editInEditor(String)
     case quit
 }

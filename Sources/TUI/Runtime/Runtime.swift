@@ -1,3 +1,5 @@
+import Foundation
+
 /// Runs the app: reads input from a backend, feeds `update`, runs effects as tasks against
 /// the chat service, and presents `view` — all on the calling thread, which must be the one
 /// that owns the backend (ncurses: one thread only).
@@ -6,6 +8,7 @@ public final class Runtime {
     public let backend: any TerminalBackend
     let service: any ChatService
     let themes: ThemeCatalog
+    let editor: any EditorRunner
     let inbox = Inbox()
     let cache = RenderCache()
     private var answers: [ConversationID: Task<Void, Never>] = [:]
@@ -14,14 +17,18 @@ public final class Runtime {
     private var lastTick = ContinuousClock.now
     private var polling = false
 
-    /// - Parameter banner: a message to show from the first frame (e.g. "server unreachable").
+    /// - Parameters:
+    ///   - banner: a message to show from the first frame (e.g. "server unreachable").
+    ///   - editor: runs the user's editor for Ctrl-E (tests pass a fake).
     public init(
         backend: any TerminalBackend, service: any ChatService, themes: ThemeCatalog, themeName: String? = nil,
-        banner: String? = nil
+        banner: String? = nil,
+        editor: any EditorRunner = ExternalEditor(environment: ProcessInfo.processInfo.environment)
     ) {
         self.backend = backend
         self.service = service
         self.themes = themes
+        self.editor = editor
         let name = themeName.flatMap { themes.themes[$0] != nil ? $0 : nil } ?? ThemeCatalog.defaultThemeName
         model = AppModel(size: backend.size, themeName: name, themeNames: themes.names)
         if let problem = themes.problems.first { model.banner = problem.description }
@@ -90,6 +97,13 @@ public final class Runtime {
             model.quitting = true
         case .copyToClipboard(let text):
             backend.copyToClipboard(text)
+        case .editInEditor(let text):
+            // Here, not in a task: the editor owns the terminal until it exits, and curses
+            // may only be touched from this thread. Answers still arrive in the inbox meanwhile.
+            backend.suspend()
+            let result = editor.edit(text)
+            backend.resume()
+            send(.editorFinished(result))
         case .saveFolder(let folder):
             Task {
                 do { try await service.saveFolder(folder) } catch {

@@ -12,7 +12,10 @@ public enum TUIApplication {
     ) async throws {
         try await onUIThread(environment: environment, userThemeDirectory: userThemeDirectory, themeName: themeName) {
             backend, themes in
-            Runtime(backend: backend, service: service, themes: themes, themeName: themeName, banner: banner).run()
+            Runtime(
+                backend: backend, service: service, themes: themes, themeName: themeName, banner: banner,
+                editor: ExternalEditor(environment: environment)
+            ).run()
         }
     }
 
@@ -33,7 +36,8 @@ public enum TUIApplication {
                 let grant = AccessRuntime(backend: backend, service: access, prompts: prompts, theme: theme).run()
             else { return false }
             Runtime(
-                backend: backend, service: grant.service, themes: themes, themeName: themeName, banner: grant.banner
+                backend: backend, service: grant.service, themes: themes, themeName: themeName, banner: grant.banner,
+                editor: ExternalEditor(environment: environment)
             ).run()
             return true
         }

@@ -68,12 +68,13 @@ public final class CoreChatService: ChatService {
                     let recordID = try await self.ensureConversation(
                         id, firstPrompt: messages.first { $0.role == .user }?.text)
                     // The screen sends the whole conversation; what the history lacks is the new prompt.
-                    let stored = try await session.messages(in: recordID).count
-                    for message in messages.dropFirst(stored) where message.role == .user {
+                    let history = try await session.messages(in: recordID).map(\.record)
+                    let kept = Self.stored(messages, history: history)
+                    for message in kept.dropFirst(history.count) where message.role == .user {
                         try await session.append(.user, message.text, to: recordID)
                     }
                     // Fewer messages than stored: a regeneration of the answer after them.
-                    let after = messages.count < stored ? messages.count : nil
+                    let after = kept.count < history.count ? kept.count : nil
                     for try await event in try await session.answer(
                         in: recordID, instructions: instructions, after: after)
                     {
@@ -183,6 +184,24 @@ public final class CoreChatService: ChatService {
                 conversation: conversationIDs.screenID(for: hit.conversation),
                 title: hit.title, messageID: hit.index + 1, snippet: snippet)
         }
+    }
+
+    /// The screen's messages that the history holds. An answer that broke off or was stopped
+    /// shows on the screen, marked interrupted, but is not stored (`ChatSession` saves complete
+    /// answers only) — unless it completed just as it was stopped. Left in, it would shift the
+    /// count that tells a new prompt and a regeneration apart.
+    static func stored(_ messages: [ChatMessage], history: [MessageRecord]) -> [ChatMessage] {
+        var kept: [ChatMessage] = []
+        for message in messages {
+            if message.interrupted {
+                let position = kept.count
+                guard position < history.count, history[position].role == .assistant,
+                    history[position].content == message.text
+                else { continue }
+            }
+            kept.append(message)
+        }
+        return kept
     }
 
     /// The record behind a screen id: an alias of a conversation created here, or the id itself.

@@ -14,6 +14,8 @@ public enum Update {
             return service(&model, serviceEvent)
         case .tick:
             return [.pollSync]
+        case .editorFinished(let result):
+            return editorFinished(&model, result)
         case .key(let key):
             if model.overlay != nil { return overlayKey(&model, key) }
             if let effects = globalKey(&model, key) { return effects }
@@ -46,9 +48,7 @@ public enum Update {
             if let current = model.current, model.streaming[current] != nil { return perform(&model, .stop) }
             model.banner = "Ctrl-Q quits"
             return []
-        case .control("e"):
-            model.banner = "Editing in $EDITOR is not available yet"
-            return []
+        case .control("e"): return perform(&model, .editInEditor)
         case .tab, .backTab:
             model.focus = model.focus == .input ? .list : .input
             if model.focus == .list { model.listSelection = selectedRowIndex(model) }
@@ -316,6 +316,9 @@ public enum Update {
         case .search:
             model.overlay = .search(SearchState())
             return []
+        case .editInEditor:
+            model.focus = .input
+            return [.editInEditor(model.input.text)]
         case .stop:
             guard let current = model.current, let streaming = model.streaming[current] else { return [] }
             model.streaming[current] = nil
@@ -426,6 +429,8 @@ public enum Update {
         else { return [] }
         transcript.removeSubrange((lastUser + 1)...)
         model.scrollOffset = 0
+        // A banner about the answer being replaced ("broke off") no longer applies.
+        model.banner = nil
         return startAnswer(&model, current, history: transcript)
     }
 
@@ -491,7 +496,9 @@ public enum Update {
                 return effects
             }
         case .conversationLoaded(let id, let messages):
-            if model.streaming[id] == nil { model.transcripts[id] = messages }
+            if model.streaming[id] == nil {
+                model.transcripts[id] = keepingInterruptedAnswer(shown: model.transcripts[id], loaded: messages)
+            }
         case .answerToken(let id, let text, let time):
             guard var streaming = model.streaming[id],
                 let index = model.transcripts[id]?.lastIndex(where: { $0.id == streaming.messageID })
@@ -536,7 +543,33 @@ public enum Update {
         return []
     }
 
+    /// The edited text replaces the input; on failure the input stays and the banner says why.
+    private static func editorFinished(_ model: inout AppModel, _ result: Result<String, EditorProblem>) -> [Effect] {
+        switch result {
+        case .success(let edited):
+            var text = edited.replacingCRLF()
+            // Editors end a file with a newline; the prompt does not want it.
+            if text.hasSuffix("\n") { text.removeLast() }
+            model.input = InputEditor(text)
+            model.focus = .input
+            model.banner = nil
+        case .failure(let problem):
+            model.banner = problem.message
+        }
+        return []
+    }
+
     // MARK: - Helpers
+
+    /// An answer that broke off is not stored (the history keeps complete answers only), so a
+    /// reload would take it off the screen: it stays after its prompt, where Ctrl-R retries it.
+    private static func keepingInterruptedAnswer(shown: [ChatMessage]?, loaded: [ChatMessage]) -> [ChatMessage] {
+        guard let shown, let answer = shown.last, answer.role == .assistant, answer.interrupted,
+            let prompt = shown.dropLast().last, prompt.role == .user,
+            let last = loaded.last, last.role == .user, last.text == prompt.text
+        else { return loaded }
+        return loaded + [answer]
+    }
 
     private static func markInterrupted(_ model: inout AppModel, _ id: ConversationID, _ messageID: Int) {
         if let index = model.transcripts[id]?.lastIndex(where: { $0.id == messageID }) {

@@ -93,7 +93,7 @@ enum ChatPaneView {
         }
         if message.interrupted {
             lines += TextWrapper.wrap(
-                [Span("(interrupted — Ctrl-R regenerates)", role: .statusWarning, attributes: .italic)], width: width)
+                [Span("(interrupted — Ctrl-R retries)", role: .statusWarning, attributes: .italic)], width: width)
         }
         lines.append(StyledLine())
         return lines
