@@ -6,6 +6,8 @@ public enum AppAction: String, CaseIterable, Hashable, Sendable {
     case pin
     case moveToFolder
     case newFolder
+    case editFolder
+    case deleteFolder
     case search
     case regenerate
     case stop
@@ -26,6 +28,8 @@ public enum AppAction: String, CaseIterable, Hashable, Sendable {
         case .pin: "Pin / unpin conversation"
         case .moveToFolder: "Move to folder"
         case .newFolder: "New folder with instructions"
+        case .editFolder: "Edit folder (name, instructions)"
+        case .deleteFolder: "Delete folder"
         case .search: "Search all conversations"
         case .regenerate: "Regenerate last answer"
         case .stop: "Stop generation"

@@ -58,6 +58,8 @@ public enum Effect: Hashable, Sendable {
     /// Stores a folder (new or changed).
     case saveFolder(Folder)
     case delete(ConversationID)
+    /// Deletes a folder (its conversations were moved out by `save` effects before it).
+    case deleteFolder(FolderID)
     case copyToClipboard(String)
     case quit
 }
