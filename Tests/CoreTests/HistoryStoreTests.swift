@@ -175,6 +175,42 @@ import Wire
         #expect(store.conversations[id]?.title == "pushed")
     }
 
+    /// A folder deleted here becomes a tombstone to push; one deleted on another device goes
+    /// when its tombstone is pulled. Either way the conversations in it stay.
+    @Test func deletingAFolderKeepsItsConversations() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let here = RecordID.random()
+        let there = RecordID.random()
+        let inside = RecordID.random()
+        do {
+            let store = try open()
+            for id in [here, there] {
+                try store.save(folder: FolderRecord(name: "F", order: .between(nil, nil), clock: store.tick()), id: id)
+            }
+            var record = conversation("inside")
+            record.folderID = here
+            try store.save(conversation: record, id: inside)
+            try store.append(message: message("kept", in: inside))
+            try store.delete(folder: here)
+            #expect(store.folders[here] == nil)
+            #expect(try store.cache.record(here) == nil)
+            #expect(try store.pendingChanges().contains { $0.id == here && $0.kind == .folder && $0.isTombstone })
+        }
+        let store = try open()
+        #expect(store.folders.keys.sorted() == [there])
+        #expect(store.conversations[inside]?.title == "inside")
+        #expect(try store.messages(in: inside).map(\.record.content) == ["kept"])
+
+        var pushed = try #require(try store.cache.record(there))
+        pushed.syncState = .synced
+        try store.cache.write([pushed])
+        let outcome = try store.apply(remote: [SyncRecord(id: there, kind: .folder, version: 2, envelope: nil)])
+        #expect(outcome.changed == 1)
+        #expect(store.folders.isEmpty)
+        #expect(try open().folders.isEmpty)
+        #expect(store.conversations[inside] != nil)
+    }
+
     @Test func corruptRecordsAreSkippedReportedAndKept() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let good = RecordID.random()

@@ -66,8 +66,9 @@ final class BreakingSender: ChatSender {
 @Suite struct CoreChatServiceTests {
     init() { TestEnvironment.prepare() }
 
+    /// - Parameter keys: the record keys, kept by a test that reopens the history from its cache.
     func makeService(
-        answer: String, failWith: String? = nil
+        answer: String, failWith: String? = nil, keys: TestRecordKeys = TestRecordKeys()
     ) throws -> (CoreChatService, ChatSession, ScriptedSender, String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
             "sotto-tui-core-\(UUID().uuidString)"
@@ -75,7 +76,7 @@ final class BreakingSender: ChatSender {
         .path
         let history = try HistoryStore(
             cache: LocalCache(path: folder + "/" + LocalCache.fileName, account: try AccountID("tui-account")),
-            keys: TestRecordKeys(), device: .random())
+            keys: keys, device: .random())
         let sender = ScriptedSender(answer: answer, failWith: failWith)
         let session = ChatSession(history: history, sender: sender, sync: nil)
         return (CoreChatService(session: session, client: nil, serverLabel: "local"), session, sender, folder)
@@ -156,6 +157,51 @@ final class BreakingSender: ChatSender {
         try await service.delete(id)
         #expect(await session.conversations().isEmpty)
         #expect(try await service.conversations().conversations.isEmpty)
+    }
+
+    /// A folder created, renamed, filled and deleted through the service lands in the history
+    /// as a record and then a tombstone; its conversation stays, outside any folder.
+    @Test func aDeletedFolderLeavesItsConversationOutsideFolders() async throws {
+        let keys = TestRecordKeys()
+        let (service, session, _, folder) = try makeService(answer: "ok", keys: keys)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let id = ConversationID("new-1")
+        _ = try await collect(service.send([ChatMessage(id: 1, role: .user, text: "hello")], in: id, instructions: ""))
+        let work = FolderID("new-folder-1")
+        try await service.saveFolder(Folder(id: work, name: "Work", instructions: "Be brief."))
+        try await service.saveFolder(Folder(id: work, name: "Office", instructions: "Be briefer."))
+        let stored = try #require(await session.folders().first)
+        #expect(await session.folders().count == 1)
+        #expect(stored.record.name == "Office" && stored.record.customInstructions == "Be briefer.")
+        var summary = try #require(try await service.conversations().conversations.first)
+        summary.folder = work
+        try await service.save(summary)
+        #expect(await session.conversations().first?.record.folderID == stored.id)
+        #expect(try await service.conversations().conversations.first?.folder == work)
+
+        try await service.deleteFolder(work)
+        #expect(await session.folders().isEmpty)
+        // Still named by the conversation (as after a sync from a device that moved it there):
+        // listed without a folder.
+        #expect(await session.conversations().first?.record.folderID == stored.id)
+        let (listed, folders) = try await service.conversations()
+        #expect(folders.isEmpty)
+        #expect(listed.map(\.id) == [id] && listed.first?.folder == nil)
+        // The screen saves each conversation it moved out.
+        try await service.save(try #require(listed.first))
+
+        // Reopened from its cache: the folder is gone (a deletion waiting to be pushed), the
+        // conversation and its messages are kept, in no folder.
+        let history = try HistoryStore(
+            cache: LocalCache(path: folder + "/" + LocalCache.fileName, account: try AccountID("tui-account")),
+            keys: keys, device: .random())
+        #expect(history.folders.isEmpty)
+        #expect(try history.cache.record(stored.id) == nil)
+        #expect(try history.pendingChanges().contains { $0.id == stored.id && $0.kind == .folder && $0.isTombstone })
+        let conversation = try #require(history.conversationList.first)
+        #expect(history.conversationList.count == 1)
+        #expect(conversation.record.folderID == nil)
+        #expect(try history.messages(in: conversation.id).map(\.record.content) == ["hello", "ok"])
     }
 
     @Test func theRuntimeShowsAnAnswerFromTheHistoryBackedService() async throws {

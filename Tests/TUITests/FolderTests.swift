@@ -5,8 +5,9 @@ import TUI
 import Testing
 import Wire
 
-/// A new folder with instructions, from the palette: the conversations moved into it send
-/// those instructions as their system prompt, and the folder is saved to the history.
+/// Folders as the user organises them: a new folder with instructions from the palette (its
+/// conversations send them as their system prompt), the move-to-folder picker, renaming and
+/// deleting a folder (its conversations move out and stay).
 @Suite struct FolderTests {
     init() { TestEnvironment.prepare() }
 
@@ -16,7 +17,7 @@ import Wire
         var model = AppModel(size: Size(columns: 100, rows: 30))
         _ = Update.update(&model, .service(.conversationsLoaded([], folders: [])))
         var effects = Fixtures.type("<C-p>new folder<CR>Work<Tab>Answer in one line.", into: &model)
-        guard case .newFolder(let state)? = model.overlay else {
+        guard case .folderForm(let state)? = model.overlay else {
             Issue.record("no new-folder overlay")
             return
         }
@@ -35,7 +36,7 @@ import Wire
             _ = try await CoreChatServiceTests().collect(service.send(messages, in: sent, instructions: ""))
         }
         _ = Update.update(&model, .service(.answerFinished(id, time: 1)))
-        effects = Fixtures.type("<Tab>m", into: &model)
+        effects = Fixtures.type("<Tab>mwork<CR>", into: &model)
         #expect(model.conversations.first?.folder == created.id)
         for case .save(let summary) in effects { try await service.save(summary) }
         effects = Fixtures.type("<Tab>again<CR>", into: &model)
@@ -57,5 +58,212 @@ import Wire
         let (listed, listedFolders) = try await service.conversations()
         #expect(listedFolders.map(\.id) == [created.id])
         #expect(listed.first?.folder == created.id)
+    }
+
+    // MARK: - Moving with the picker
+
+    /// The demo with the list focused on `title` (rows: Pinned, Welcome, Work, Swift, long,
+    /// Travel, Tokyo, Conversations, Bread recipes).
+    func listModel(selecting title: String) -> AppModel {
+        var model = Fixtures.demoModel(size: Size(columns: 80, rows: 24))
+        Fixtures.type("<Tab>", into: &model)
+        model.listSelection = model.listRows.firstIndex {
+            switch $0 {
+            case .conversation(let summary, _): summary.title == title
+            case .folder(let folder, _, _): folder.name == title
+            case .section: false
+            }
+        }!
+        return model
+    }
+
+    func folder(of model: AppModel, _ id: String) -> FolderID? {
+        model.conversations.first { $0.id == ConversationID(id) }?.folder
+    }
+
+    @Test func thePickerMovesTheConversationAndSavesIt() throws {
+        var model = listModel(selecting: "Bread recipes")
+        var effects = Fixtures.type("m", into: &model)
+        #expect(effects.isEmpty)
+        guard case .folderPicker(let picker)? = model.overlay else {
+            Issue.record("no folder picker")
+            return
+        }
+        // "No folder" and every folder, the current one highlighted.
+        #expect(picker.choices(from: model.folders).map(\.name) == ["No folder", "Work", "Travel"])
+        #expect(picker.selection == 0 && picker.conversation == ConversationID("recipes"))
+        Fixtures.type("<Down>", into: &model)
+        Snapshot.assert(Snapshot.frame(AppView.render(model)), named: "folder-picker-80x24")
+
+        effects = Fixtures.type("<CR>", into: &model)
+        #expect(model.overlay == nil)
+        #expect(folder(of: model, "recipes") == FolderID("work"))
+        let moved = try #require(model.conversations.first { $0.id == ConversationID("recipes") })
+        #expect(effects == [.save(moved)])
+        #expect(model.banner == "Moved to “Work”")
+        // The selection followed it into the folder.
+        #expect(model.listRows[model.listSelection] == .conversation(moved, depth: 1))
+
+        // Out again: the picker starts on its folder; "No folder" is one up.
+        effects = Fixtures.type("m<Up><CR>", into: &model)
+        #expect(folder(of: model, "recipes") == nil)
+        #expect(effects.count == 1)
+        // Choosing the folder it is in changes nothing.
+        #expect(Fixtures.type("m<CR>", into: &model).isEmpty)
+    }
+
+    @Test func escapeLeavesTheConversationWhereItWas() {
+        var model = listModel(selecting: "Swift concurrency")
+        let effects = Fixtures.type("m<Down><Esc>", into: &model)
+        #expect(effects.isEmpty)
+        #expect(model.overlay == nil)
+        #expect(folder(of: model, "swift") == FolderID("work"))
+    }
+
+    @Test func typingFiltersTheFolders() {
+        var model = listModel(selecting: "Swift concurrency")
+        Fixtures.type("mtr", into: &model)
+        guard case .folderPicker(let picker)? = model.overlay else {
+            Issue.record("no folder picker")
+            return
+        }
+        #expect(picker.choices(from: model.folders).map(\.name) == ["Travel"])
+        #expect(picker.selection == 0)
+        // Nothing matches: Enter keeps the picker open and moves nothing.
+        #expect(Fixtures.type("x<CR>", into: &model).isEmpty)
+        #expect(model.overlay != nil)
+        #expect(AppView.render(model).text.contains("no folder matches “trx”"))
+        let effects = Fixtures.type("<BS><CR>", into: &model)
+        #expect(effects.count == 1)
+        #expect(folder(of: model, "swift") == FolderID("travel"))
+        // "no" finds the way out of folders.
+        Fixtures.type("mno<CR>", into: &model)
+        #expect(folder(of: model, "swift") == nil)
+    }
+
+    @Test func withoutFoldersThePickerSaysHowToMakeOne() {
+        var model = Fixtures.demoModel(size: Size(columns: 80, rows: 24))
+        model.folders = []
+        #expect(Fixtures.type("<C-p>move to folder<CR>", into: &model).isEmpty)
+        #expect(model.overlay == nil)
+        #expect(model.banner?.contains("New folder with instructions") == true)
+    }
+
+    // MARK: - Renaming and deleting folders
+
+    @Test func renamingAFolderChangesItsNameAndInstructions() throws {
+        var model = listModel(selecting: "Work")
+        Fixtures.type("r", into: &model)
+        guard case .folderForm(let form)? = model.overlay else {
+            Issue.record("no folder form")
+            return
+        }
+        #expect(form.folder == FolderID("work"))
+        #expect(form.name.text == "Work" && form.instructions.text == "Answer briefly.")
+        let effects = Fixtures.type("<BS><BS><BS><BS>Office<Tab> Use a list.<CR>", into: &model)
+        let renamed = Folder(id: FolderID("work"), name: "Office", instructions: "Answer briefly. Use a list.")
+        #expect(effects == [.saveFolder(renamed)])
+        #expect(model.folders.first == renamed)
+        #expect(model.overlay == nil)
+
+        // Its conversations send the new instructions.
+        #expect(model.listRows[model.listSelection] == .folder(renamed, count: 2, collapsed: false))
+        let sent = Fixtures.type("<Down><CR>hello<CR>", into: &model)
+        #expect(model.current == ConversationID("swift"))
+        #expect(sent.contains { if case .send(_, _, renamed.instructions) = $0 { true } else { false } })
+    }
+
+    @Test func thePaletteEditsTheOpenConversationsFolder() {
+        var model = Fixtures.demoModel(size: Size(columns: 80, rows: 24), open: ConversationID("tokyo"))
+        Fixtures.type("<C-p>edit folder<CR>", into: &model)
+        guard case .folderForm(let form)? = model.overlay else {
+            Issue.record("no folder form")
+            return
+        }
+        #expect(form.folder == FolderID("travel") && form.name.text == "Travel")
+        // An empty name is not saved: the name field takes the keys again.
+        var effects = Fixtures.type("<BS><BS><BS><BS><BS><BS><Tab><CR>", into: &model)
+        #expect(effects.isEmpty)
+        guard case .folderForm(let emptied)? = model.overlay else {
+            Issue.record("the form closed")
+            return
+        }
+        #expect(emptied.field == 0)
+        effects = Fixtures.type("<Esc>", into: &model)
+        #expect(effects.isEmpty && model.overlay == nil)
+        #expect(model.folders.map(\.name) == ["Work", "Travel"])
+    }
+
+    @Test func deletingAFolderAsksThenMovesItsConversationsOut() throws {
+        var model = listModel(selecting: "Work")
+        #expect(Fixtures.type("d", into: &model).isEmpty)
+        #expect(model.overlay == .confirmDeleteFolder(FolderID("work")))
+        let text = AppView.render(model).text
+        #expect(text.contains("Delete folder “Work”?"))
+        #expect(text.contains("Its 2 conversations move out of it; they are not deleted."))
+        Snapshot.assert(Snapshot.frame(AppView.render(model)), named: "delete-folder-80x24")
+
+        let effects = Fixtures.type("y", into: &model)
+        #expect(model.overlay == nil)
+        #expect(model.folders.map(\.id) == [FolderID("travel")])
+        #expect(model.conversations.count == DemoContent.conversations.count)
+        #expect(folder(of: model, "swift") == nil && folder(of: model, "long") == nil)
+        #expect(folder(of: model, "tokyo") == FolderID("travel"))
+        let movedOut = model.conversations.filter { ["swift", "long"].contains($0.id.rawValue) }
+        #expect(effects == movedOut.map { .save($0) } + [.deleteFolder(FolderID("work"))])
+        #expect(model.listRows.allSatisfy { if case .folder(let f, _, _) = $0 { f.name != "Work" } else { true } })
+        #expect(model.listRows[model.listSelection].isSelectableRow)
+    }
+
+    @Test func anyOtherKeyKeepsTheFolder() {
+        var model = listModel(selecting: "Travel")
+        let effects = Fixtures.type("dn", into: &model)
+        #expect(effects.isEmpty)
+        #expect(model.overlay == nil)
+        #expect(model.folders.map(\.name) == ["Work", "Travel"])
+        #expect(folder(of: model, "tokyo") == FolderID("travel"))
+    }
+
+    @Test func thePaletteDeletesTheOpenConversationsFolderOrSaysThereIsNone() {
+        var model = Fixtures.demoModel(size: Size(columns: 80, rows: 24), open: ConversationID("swift"))
+        Fixtures.type("<C-p>delete folder<CR>", into: &model)
+        #expect(model.overlay == .confirmDeleteFolder(FolderID("work")))
+        Fixtures.type("<Esc>", into: &model)
+
+        // "Welcome" is in no folder.
+        model = Fixtures.demoModel(size: Size(columns: 80, rows: 24))
+        #expect(Fixtures.type("<C-p>delete folder<CR>", into: &model).isEmpty)
+        #expect(model.overlay == nil)
+        #expect(model.banner?.hasPrefix("No folder here") == true)
+        Fixtures.type("<C-p>edit folder<CR>", into: &model)
+        #expect(model.overlay == nil)
+    }
+
+    @Test func dAndROnAConversationRowStillActOnTheConversation() {
+        var model = listModel(selecting: "Swift concurrency")
+        Fixtures.type("d", into: &model)
+        #expect(model.overlay == .confirmDelete(ConversationID("swift")))
+        Fixtures.type("<Esc>r", into: &model)
+        guard case .rename(let id, _)? = model.overlay else {
+            Issue.record("no rename overlay")
+            return
+        }
+        #expect(id == ConversationID("swift"))
+    }
+
+    @Test func theInMemoryServiceMovesConversationsOutOfADeletedFolder() async throws {
+        let service = DemoContent.service(tokenDelay: .zero)
+        try await service.deleteFolder(FolderID("work"))
+        let (conversations, folders) = try await service.conversations()
+        #expect(folders.map(\.id) == [FolderID("travel")])
+        #expect(conversations.count == DemoContent.conversations.count)
+        #expect(conversations.allSatisfy { $0.folder != FolderID("work") })
+    }
+}
+
+extension ConversationListRow {
+    var isSelectableRow: Bool {
+        if case .section = self { return false }
+        return true
     }
 }

@@ -51,6 +51,55 @@ enum Snapshot {
         let border = "+" + String(repeating: "-", count: buffer.size.columns) + "+"
         return ([border] + buffer.lines.map { "|" + $0 + "|" } + [border]).joined(separator: "\n")
     }
+
+    /// The depths a theme is recorded at: what most terminals have, down to the basic eight.
+    static let depths: [(name: String, depth: ColorDepth)] = [
+        ("truecolor", .truecolor), ("256", .ansi256), ("8", .ansi8),
+    ]
+
+    /// How `theme` paints `buffer`: one row per role on screen (with the attributes a cell adds,
+    /// such as Markdown's bold) and the style the backend draws it in at each depth, so a
+    /// change to a theme file shows up as a changed row.
+    static func legend(_ buffer: ScreenBuffer, theme: Theme) -> String {
+        struct Use: Hashable { var role: Role, attributes: TextAttributes }
+        let uses = Set(buffer.cells.filter { !$0.isContinuation }.map { Use(role: $0.role, attributes: $0.attributes) })
+        func rank(_ use: Use) -> (Int, UInt8) { (Role.allCases.firstIndex(of: use.role)!, use.attributes.rawValue) }
+        let sorted = uses.sorted { rank($0) < rank($1) }
+        let header = ["role (letter)", "cell adds"] + depths.map(\.name)
+        let rows = sorted.map { use in
+            ["\(use.role.rawValue) (\(use.role.letter))", names(use.attributes)]
+                + depths.map { describe(theme.style(for: use.role, attributes: use.attributes, depth: $0.depth)) }
+        }
+        let widths = header.indices.map { column in ([header] + rows).map { DisplayWidth.of($0[column]) }.max()! }
+        return ([header] + rows).map { row in
+            let padded = row.enumerated().map { column, text in
+                text + String(repeating: " ", count: widths[column] - DisplayWidth.of(text))
+            }
+            return String(padded.joined(separator: "  ").reversed().drop { $0 == " " }.reversed())
+        }.joined(separator: "\n")
+    }
+
+    /// "foreground/background attributes", e.g. `#ffffff/#364a82 bold`; `default` is the
+    /// terminal's own colour.
+    static func describe(_ style: Style) -> String {
+        func color(_ color: Color) -> String {
+            switch color {
+            case .terminalDefault: "default"
+            case .indexed(let index): "\(index)"
+            case .rgb(let r, let g, let b):
+                "#" + [r, g, b].map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            }
+        }
+        let attributes = names(style.attributes)
+        return color(style.foreground) + "/" + color(style.background) + (attributes.isEmpty ? "" : " " + attributes)
+    }
+
+    static func names(_ attributes: TextAttributes) -> String {
+        let all: [(TextAttributes, String)] = [
+            (.bold, "bold"), (.italic, "italic"), (.underline, "underline"), (.reverse, "reverse"), (.dim, "dim"),
+        ]
+        return all.filter { attributes.contains($0.0) }.map(\.1).joined(separator: "+")
+    }
 }
 
 /// Builders for models in known states.

@@ -17,6 +17,26 @@ import Testing
         #expect(ThemeCatalog.shipped().themes[name] == theme, "run scripts/embed-themes.sh")
     }
 
+    /// Each shipped theme on the main screen: the screen, then how each role on it is drawn at
+    /// each colour depth (where each role goes is `main-80x24-roles`).
+    @Test(arguments: ShippedThemeNames.all)
+    func eachThemePaintsTheMainScreen(name: String) {
+        var model = Fixtures.demoModel(size: Size(columns: 80, rows: 24))
+        model.themeName = name
+        let screen = AppView.render(model)
+        let theme = ThemeCatalog.shipped().theme(named: name)
+        #expect(theme.name == name)
+        let text = """
+            Theme “\(name)” on the main screen at 80x24. Where each role goes: main-80x24-roles.txt.
+            Styles are foreground/background and attributes; “default” is the terminal's own colour.
+
+            \(Snapshot.frame(screen))
+
+            \(Snapshot.legend(screen, theme: theme))
+            """
+        Snapshot.assert(text, named: "theme-\(name)-80x24")
+    }
+
     @Test func theCatalogListsShippedThemesFirst() {
         #expect(ThemeCatalog.shipped().names == ShippedThemeNames.all)
         #expect(ThemeCatalog.shipped().theme(named: "nope").name == "dark")

@@ -140,6 +140,13 @@ public actor ChatSession {
         scheduleSync()
     }
 
+    /// Deletes a folder, here and, at the next sync, everywhere. Its conversations are kept;
+    /// one still naming it reads as outside any folder.
+    public func deleteFolder(_ id: RecordID) throws {
+        try history.delete(folder: id)
+        scheduleSync()
+    }
+
     /// Adds a message written here (the user's prompt) and touches the conversation.
     /// - Parameter replacing: the answer this one regenerates, if any.
     @discardableResult

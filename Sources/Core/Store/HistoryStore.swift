@@ -212,7 +212,8 @@ public final class HistoryStore {
         messageCache[id] = nil
     }
 
-    /// Deletes a folder; its conversations stay, outside any folder.
+    /// Deletes a folder: it becomes a tombstone to push. Its conversations stay; one that still
+    /// names it (changed nowhere, or moved into it on another device meanwhile) is outside any folder.
     public func delete(folder id: RecordID) throws {
         try deleteRecords([(id, .folder)])
         folders[id] = nil

@@ -6,6 +6,8 @@ public enum AppAction: String, CaseIterable, Hashable, Sendable {
     case pin
     case moveToFolder
     case newFolder
+    case editFolder
+    case deleteFolder
     case search
     case editInEditor
     case regenerate
@@ -27,6 +29,8 @@ public enum AppAction: String, CaseIterable, Hashable, Sendable {
         case .pin: "Pin / unpin conversation"
         case .moveToFolder: "Move to folder"
         case .newFolder: "New folder with instructions"
+        case .editFolder: "Edit folder (name, instructions)"
+        case .deleteFolder: "Delete folder"
         case .search: "Search all conversations"
         case .editInEditor: "Edit input in $EDITOR"
         case .regenerate: "Regenerate last answer"

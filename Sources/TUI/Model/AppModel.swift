@@ -10,8 +10,12 @@ public enum Overlay: Hashable, Sendable {
     case notice(title: String, lines: [String])
     /// Search across every conversation's messages.
     case search(SearchState)
-    /// A new folder's name and instructions.
-    case newFolder(NewFolderState)
+    /// A folder's name and instructions: a new folder, or one being renamed.
+    case folderForm(FolderForm)
+    /// Where to move a conversation: out of folders, or into one.
+    case folderPicker(FolderPicker)
+    /// Deleting a folder; its conversations move out of it and stay.
+    case confirmDeleteFolder(FolderID)
 }
 
 /// An answer being streamed.

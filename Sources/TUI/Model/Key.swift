@@ -67,6 +67,8 @@ public enum Effect: Hashable, Sendable {
     /// Stores a folder (new or changed).
     case saveFolder(Folder)
     case delete(ConversationID)
+    /// Deletes a folder (its conversations were moved out by `save` effects before it).
+    case deleteFolder(FolderID)
     case copyToClipboard(String)
     /// Opens the input's text in the user's editor; `editorFinished` brings it back.
     case editInEditor(String)

@@ -40,13 +40,3 @@ public struct SearchState: Hashable, Sendable {
     /// Whether the results answer the query as typed now.
     public var isCurrent: Bool { resultsQuery == query.text }
 }
-
-/// The new-folder overlay: a name and the instructions sent as its conversations' system prompt.
-public struct NewFolderState: Hashable, Sendable {
-    public var name = InputEditor()
-    public var instructions = InputEditor()
-    /// 0: the name has the keys; 1: the instructions.
-    public var field = 0
-
-    public init() {}
-}

@@ -162,6 +162,12 @@ public final class Runtime {
                     inbox.post(.service(.failed(message: "Could not delete the conversation: \(error)")))
                 }
             }
+        case .deleteFolder(let id):
+            Task {
+                do { try await service.deleteFolder(id) } catch {
+                    inbox.post(.service(.failed(message: "Could not delete the folder: \(error)")))
+                }
+            }
         case .stop(let id):
             answers.removeValue(forKey: id)?.cancel()
         case .send(let id, let messages, let instructions):

@@ -19,6 +19,8 @@ public protocol ChatService: Sendable {
     func saveFolder(_ folder: Folder) async throws
     /// Deletes a conversation and its history.
     func delete(_ id: ConversationID) async throws
+    /// Deletes a folder. Its conversations stay; any still naming it are listed without a folder.
+    func deleteFolder(_ id: FolderID) async throws
     /// Lock state, server, attestation verdict, model and sync state.
     func status() async -> StatusInfo
     /// Messages of any conversation containing `query` (case-insensitive), newest

@@ -39,11 +39,15 @@ public final class CoreChatService: ChatService {
     public func conversations() async throws -> (conversations: [ConversationSummary], folders: [Folder]) {
         let list = await session.conversations()
         let folders = await session.folders()
+        // A conversation may name a folder deleted since (here, or on another device before a
+        // sync): it is shown without one.
+        let known = Set(folders.map(\.id))
         return (
             list.filter { !$0.record.archived }.map { id, record in
                 ConversationSummary(
                     id: conversationIDs.screenID(for: id), title: record.title,
-                    folder: record.folderID.map(folderIDs.screenID), pinned: record.pinned)
+                    folder: record.folderID.flatMap { known.contains($0) ? folderIDs.screenID(for: $0) : nil },
+                    pinned: record.pinned)
             },
             folders.map { id, record in
                 Folder(id: folderIDs.screenID(for: id), name: record.name, instructions: record.customInstructions)
@@ -115,6 +119,11 @@ public final class CoreChatService: ChatService {
     public func delete(_ id: ConversationID) async throws {
         guard let recordID = recordID(id) else { return }
         try await session.deleteConversation(recordID)
+    }
+
+    public func deleteFolder(_ id: FolderID) async throws {
+        guard let recordID = folderIDs.record(for: id) else { return }
+        try await session.deleteFolder(recordID)
     }
 
     public func status() async -> StatusInfo {

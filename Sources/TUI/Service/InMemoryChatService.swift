@@ -110,6 +110,15 @@ public final class InMemoryChatService: ChatService {
         }
     }
 
+    public func deleteFolder(_ id: FolderID) async throws {
+        state.withLock { state in
+            state.folders.removeAll { $0.id == id }
+            for index in state.conversations.indices where state.conversations[index].folder == id {
+                state.conversations[index].folder = nil
+            }
+        }
+    }
+
     public func status() async -> StatusInfo { statusInfo }
 
     /// Keeps the Markdown in memory (nothing is written); the path names it.

@@ -115,8 +115,9 @@ public enum ThemeLoader {
             throw ThemeError(code: .invalid, source: source, problem: "`\(place)` is not a colour; \(hint)")
         }
         if string == "default" { return .terminalDefault }
-        if let named = namedColors[string] { return .indexed(named) }
+        // The theme's own palette first: a theme may name its shade of "green" after the basic colour.
         if let color = palette[string] { return color }
+        if let named = namedColors[string] { return .indexed(named) }
         if string.hasPrefix("#"), string.count == 7, let value = UInt32(string.dropFirst(), radix: 16) {
             return .rgb(UInt8(value >> 16), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF))
         }

@@ -124,8 +124,8 @@ public enum Update {
         case .character("?"): model.overlay = .help
         case .character("n"): return perform(&model, .newConversation)
         case .character("p"): return perform(&model, .pin)
-        case .character("d"): return perform(&model, .delete)
-        case .character("r"): return perform(&model, .rename)
+        case .character("d"): return perform(&model, selectedFolderRow(model) == nil ? .delete : .deleteFolder)
+        case .character("r"): return perform(&model, selectedFolderRow(model) == nil ? .rename : .editFolder)
         case .character("m"): return perform(&model, .moveToFolder)
         case .enter, .character(" "), .character("l"), .right:
             guard rows.indices.contains(model.listSelection) else { return [] }
@@ -177,31 +177,13 @@ public enum Update {
             default: break
             }
             return []
-        case .newFolder(var state):
-            switch key {
-            case .escape:
-                model.overlay = nil
-                return []
-            case .tab, .up, .down: state.field = 1 - state.field
-            case .enter:
-                let name = state.name.text.trimmingSpaces()
-                guard !name.isEmpty else {
-                    state.field = 0
-                    break
-                }
-                model.overlay = nil
-                let folder = Folder(
-                    id: model.makeFolderID(), name: name, instructions: state.instructions.text.trimmingSpaces())
-                model.folders.append(folder)
-                model.banner = "Folder “\(name)” created; m moves the selected conversation into it"
-                return [.saveFolder(folder)]
-            case .character(let c):
-                if state.field == 0 { state.name.insert(String(c)) } else { state.instructions.insert(String(c)) }
-            case .backspace:
-                if state.field == 0 { state.name.backspace() } else { state.instructions.backspace() }
-            default: break
-            }
-            model.overlay = .newFolder(state)
+        case .folderForm(let form):
+            return folderFormKey(&model, form, key)
+        case .folderPicker(let picker):
+            return folderPickerKey(&model, picker, key)
+        case .confirmDeleteFolder(let id):
+            model.overlay = nil
+            if key == .character("y") || key == .enter { return deleteFolder(&model, id) }
             return []
         case .search(var state):
             switch key {
@@ -270,13 +252,17 @@ public enum Update {
         case .search(var state):
             state.query.insert(text.replacingCRLF().split(separator: "\n").joined(separator: " "))
             model.overlay = .search(state)
-        case .newFolder(var state):
-            if state.field == 0 {
-                state.name.insert(text.replacingCRLF().split(separator: "\n").joined(separator: " "))
+        case .folderForm(var form):
+            if form.field == 0 {
+                form.name.insert(text.replacingCRLF().split(separator: "\n").joined(separator: " "))
             } else {
-                state.instructions.insert(text.replacingCRLF())
+                form.instructions.insert(text.replacingCRLF())
             }
-            model.overlay = .newFolder(state)
+            model.overlay = .folderForm(form)
+        case .folderPicker(var picker):
+            picker.query += text.replacingCRLF().split(separator: "\n").joined(separator: " ")
+            picker.selection = 0
+            model.overlay = .folderPicker(picker)
         case .some:
             break
         case nil:
@@ -342,15 +328,7 @@ public enum Update {
             model.overlay = .rename(id, InputEditor(summary.title))
             return []
         case .moveToFolder:
-            guard let id = targetConversation(model), let index = model.conversations.firstIndex(where: { $0.id == id })
-            else { return [] }
-            // Cycles through the folders, then out of them; a picker comes with folder editing.
-            let order = [nil] + model.folders.map(\.id)
-            let position = order.firstIndex(of: model.conversations[index].folder) ?? 0
-            let next = order[(position + 1) % order.count]
-            model.conversations[index].folder = next
-            model.banner = "Moved to " + (model.folders.first { $0.id == next }?.name ?? "no folder")
-            return [.save(model.conversations[index])]
+            return openFolderPicker(&model)
         case .copyMessage:
             guard let text = model.messages.last(where: { $0.role == .assistant })?.text, !text.isEmpty else {
                 model.banner = "Nothing to copy yet"
@@ -383,7 +361,21 @@ public enum Update {
             }
             return [.export(id)]
         case .newFolder:
-            model.overlay = .newFolder(NewFolderState())
+            model.overlay = .folderForm(FolderForm())
+            return []
+        case .editFolder:
+            guard let folder = targetFolder(model) else {
+                model.banner = noFolderMessage
+                return []
+            }
+            model.overlay = .folderForm(FolderForm(editing: folder))
+            return []
+        case .deleteFolder:
+            guard let folder = targetFolder(model) else {
+                model.banner = noFolderMessage
+                return []
+            }
+            model.overlay = .confirmDeleteFolder(folder.id)
             return []
         }
     }
@@ -578,7 +570,7 @@ public enum Update {
     }
 
     /// The conversation an action applies to: the highlighted one in the list, else the open one.
-    private static func targetConversation(_ model: AppModel) -> ConversationID? {
+    static func targetConversation(_ model: AppModel) -> ConversationID? {
         if model.focus == .list {
             let rows = model.listRows
             if rows.indices.contains(model.listSelection), let id = rows[model.listSelection].conversationID {
@@ -588,7 +580,7 @@ public enum Update {
         return model.current
     }
 
-    private static func moveSelection(_ model: inout AppModel, by delta: Int) {
+    static func moveSelection(_ model: inout AppModel, by delta: Int) {
         let rows = model.listRows
         guard !rows.isEmpty else { return }
         var index = min(max(0, model.listSelection + delta), rows.count - 1)
@@ -600,7 +592,7 @@ public enum Update {
         model.listSelection = min(max(0, index), rows.count - 1)
     }
 
-    private static func selectedRowIndex(_ model: AppModel, _ id: ConversationID? = nil) -> Int {
+    static func selectedRowIndex(_ model: AppModel, _ id: ConversationID? = nil) -> Int {
         let target = id ?? model.current
         return model.listRows.firstIndex { $0.conversationID == target && target != nil } ?? 0
     }

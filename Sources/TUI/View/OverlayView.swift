@@ -10,6 +10,7 @@ enum OverlayView {
                 ("PgUp / PgDn", "Scroll the conversation"),
                 ("/", "Filter the list (list focused)"),
                 ("p d r m n", "Pin, delete, rename, move, new (list)"),
+                ("r d on a folder", "Edit, delete the folder (list)"),
                 ("Ctrl-P", "Command palette"),
             ]
             lines += AppAction.allCases.filter { !$0.shortcut.isEmpty }.map { ($0.shortcut, $0.title) }
@@ -78,7 +79,7 @@ enum OverlayView {
             drawBox(
                 title: "Search\(count) — Enter opens, Esc closes", lines: body, preferredWidth: width + 4,
                 into: &buffer)
-        case .newFolder(let state):
+        case .folderForm(let form):
             func field(_ label: String, _ editor: InputEditor, active: Bool) -> StyledLine {
                 StyledLine([
                     Span(label, role: .overlayTitle, attributes: active ? .bold : []),
@@ -86,12 +87,18 @@ enum OverlayView {
                 ])
             }
             drawBox(
-                title: "New folder — Tab switches, Enter creates, Esc cancels",
+                title: form.folder == nil
+                    ? "New folder — Tab switches, Enter creates, Esc cancels"
+                    : "Edit folder — Tab switches, Enter saves, Esc cancels",
                 lines: [
-                    field("Name: ", state.name, active: state.field == 0),
-                    field("Instructions: ", state.instructions, active: state.field == 1),
+                    field("Name: ", form.name, active: form.field == 0),
+                    field("Instructions: ", form.instructions, active: form.field == 1),
                     StyledLine("Instructions are sent as the system prompt of its conversations.", role: .muted),
                 ], preferredWidth: 70, into: &buffer)
+        case .folderPicker(let picker):
+            FolderOverlayView.drawPicker(picker, model: model, into: &buffer)
+        case .confirmDeleteFolder(let id):
+            FolderOverlayView.drawDeleteConfirmation(id, model: model, into: &buffer)
         case .notice(let title, let lines):
             drawBox(
                 title: title + " — any key closes", lines: lines.map { StyledLine($0, role: .overlay) },
