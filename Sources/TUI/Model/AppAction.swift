@@ -14,6 +14,7 @@ public enum AppAction: String, CaseIterable, Hashable, Sendable {
     case stop
     case copyMessage
     case copyCodeBlock
+    case copyPick
     case export
     case attestationDetails
     case switchTheme
@@ -37,6 +38,7 @@ public enum AppAction: String, CaseIterable, Hashable, Sendable {
         case .stop: "Stop generation"
         case .copyMessage: "Copy last answer"
         case .copyCodeBlock: "Copy last code block"
+        case .copyPick: "Copy a message or code block…"
         case .export: "Export to Markdown"
         case .attestationDetails: "Attestation details"
         case .switchTheme: "Switch theme"
@@ -50,6 +52,7 @@ public enum AppAction: String, CaseIterable, Hashable, Sendable {
         switch self {
         case .newConversation: "Ctrl-N"
         case .search: "Ctrl-F"
+        case .copyPick: "Ctrl-Y"
         case .editInEditor: "Ctrl-E"
         case .stop: "Esc"
         case .regenerate: "Ctrl-R"

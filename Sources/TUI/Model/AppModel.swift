@@ -16,6 +16,8 @@ public enum Overlay: Hashable, Sendable {
     case folderPicker(FolderPicker)
     /// Deleting a folder; its conversations move out of it and stay.
     case confirmDeleteFolder(FolderID)
+    /// Pick one message or code block of the open conversation to copy.
+    case copy(CopyPicker)
 }
 
 /// An answer being streamed.

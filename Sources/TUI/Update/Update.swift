@@ -44,6 +44,7 @@ public enum Update {
         case .control("f"): return perform(&model, .search)
         case .control("r"): return perform(&model, .regenerate)
         case .control("t"): return perform(&model, .switchTheme)
+        case .control("y"): return perform(&model, .copyPick)
         case .control("c"):
             if let current = model.current, model.streaming[current] != nil { return perform(&model, .stop) }
             model.banner = "Ctrl-Q quits"
@@ -181,6 +182,29 @@ public enum Update {
             return folderFormKey(&model, form, key)
         case .folderPicker(let picker):
             return folderPickerKey(&model, picker, key)
+        case .copy(var picker):
+            let last = max(0, picker.items.count - 1)
+            switch key {
+            case .escape, .control("y"): model.overlay = nil
+            case .up, .character("k"): picker.selection = max(0, picker.selection - 1)
+            case .down, .character("j"): picker.selection = min(last, picker.selection + 1)
+            case .pageUp: picker.selection = max(0, picker.selection - pageSize(model))
+            case .pageDown: picker.selection = min(last, picker.selection + pageSize(model))
+            case .home: picker.selection = 0
+            case .end: picker.selection = last
+            case .enter:
+                model.overlay = nil
+                guard picker.items.indices.contains(picker.selection) else { return [] }
+                let item = picker.items[picker.selection]
+                switch item.kind {
+                case .message(let role): model.banner = "Copied the \(role == .user ? "prompt" : "answer")"
+                case .codeBlock: model.banner = "Copied the code block"
+                }
+                return [.copyToClipboard(item.text)]
+            default: break
+            }
+            if model.overlay != nil { model.overlay = .copy(picker) }
+            return []
         case .confirmDeleteFolder(let id):
             model.overlay = nil
             if key == .character("y") || key == .enter { return deleteFolder(&model, id) }
@@ -338,13 +362,21 @@ public enum Update {
             return [.copyToClipboard(text)]
         case .copyCodeBlock:
             guard let text = model.messages.last(where: { $0.role == .assistant })?.text,
-                let code = lastCodeBlock(text)
+                let code = CopyPicker.codeBlocks(in: text).last?.code
             else {
                 model.banner = "No code block in the last answer"
                 return []
             }
             model.banner = "Copied the code block"
             return [.copyToClipboard(code)]
+        case .copyPick:
+            let picker = CopyPicker(messages: model.messages)
+            guard !picker.items.isEmpty else {
+                model.banner = "Nothing to copy yet"
+                return []
+            }
+            model.overlay = .copy(picker)
+            return []
         case .attestationDetails:
             model.overlay = .notice(title: "Attestation", lines: attestationLines(model.status))
             return []
@@ -599,24 +631,6 @@ public enum Update {
 
     private static func pageSize(_ model: AppModel) -> Int {
         max(1, Layout(model: model).chat.height - 2)
-    }
-
-    private static func lastCodeBlock(_ text: String) -> String? {
-        var blocks: [[Substring]] = []
-        var current: [Substring]?
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.drop(while: { $0 == " " }).hasPrefix("```") {
-                if let block = current {
-                    blocks.append(block)
-                    current = nil
-                } else {
-                    current = []
-                }
-            } else {
-                current?.append(line)
-            }
-        }
-        return blocks.last.map { $0.joined(separator: "\n") }
     }
 
     static func attestationLines(_ status: StatusInfo) -> [String] {

@@ -97,6 +97,31 @@ enum OverlayView {
                 ], preferredWidth: 70, into: &buffer)
         case .folderPicker(let picker):
             FolderOverlayView.drawPicker(picker, model: model, into: &buffer)
+        case .copy(let picker):
+            let width = min(72, buffer.size.columns - 4)
+            let rows = max(1, buffer.size.rows - 6)
+            let first = max(0, min(picker.selection - rows / 2, picker.items.count - rows))
+            var body: [StyledLine] = []
+            for (index, item) in picker.items.enumerated().dropFirst(first).prefix(rows) {
+                let role: Role = index == picker.selection ? .overlaySelected : .overlay
+                let label: String =
+                    switch item.kind {
+                    case .message(.user): "You        "
+                    case .message(.assistant): "Assistant  "
+                    case .message(.system): "System     "
+                    case .codeBlock(let language): "  └ " + (language.isEmpty ? "code" : language) + "  "
+                    }
+                let firstLine = item.text.split(separator: "\n").first.map(String.init) ?? ""
+                body.append(
+                    StyledLine(
+                        [
+                            Span((index == picker.selection ? "› " : "  ") + label, role: role, attributes: .bold),
+                            Span(firstLine, role: role),
+                        ], fillRole: role))
+            }
+            drawBox(
+                title: "Copy (\(picker.items.count)) — Enter copies, Esc closes", lines: body,
+                preferredWidth: width + 4, into: &buffer)
         case .confirmDeleteFolder(let id):
             FolderOverlayView.drawDeleteConfirmation(id, model: model, into: &buffer)
         case .notice(let title, let lines):
