@@ -14,12 +14,22 @@ struct AccountOptions: ParsableArguments {
     /// The session of the device `global` names. The server is `--server`; without it, the
     /// folder's own server, or `server` in config.toml for a folder with no account yet.
     func session(_ global: GlobalOptions) throws -> AccountSession {
+        let passphraseFile = self.passphraseFile
+        return try Self.session(
+            global, passphrase: { try Self.passphrase(file: passphraseFile) }, securityKey: terminalSecurityKey)
+    }
+
+    /// The device's session, reading an unlock's passphrase and finding its security key
+    /// through the given functions (the terminal's prompts, or the full screen's).
+    static func session(
+        _ global: GlobalOptions, passphrase: @escaping @Sendable () throws -> SecureBytes,
+        securityKey: @escaping @Sendable () throws -> any Authenticator
+    ) throws -> AccountSession {
         let folders = try global.folders()
         var server = global.server
         if server == nil, (try? AccountStateFile(dataFolder: folders.data).load()) == nil {
             server = try? ClientConfiguration.load(path: folders.configurationPath).server
         }
-        let passphraseFile = self.passphraseFile
         return AccountSession(dataFolder: folders.data, server: server) { passkey in
             switch passkey.kind {
             case .softwarePasskey:
@@ -27,9 +37,9 @@ struct AccountOptions: ParsableArguments {
                     throw AccountError(
                         .stateCorrupt, "the account file names a software passkey without its file; run `sotto login`")
                 }
-                return SoftwareAuthenticator(path: path, passphrase: try Self.passphrase(file: passphraseFile))
+                return SoftwareAuthenticator(path: path, passphrase: try passphrase())
             case .securityKey:
-                return try terminalSecurityKey()
+                return try securityKey()
             }
         }
     }

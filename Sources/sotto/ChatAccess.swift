@@ -96,30 +96,14 @@ final class ChatAccess: AccessService {
 
     /// The device's session; an unlock uses `passphrase`, else the given one.
     private func session(passphrase: SecureBytes? = nil) throws -> AccountSession {
-        let folders = self.folders
         let passphraseFile = account.passphraseFile
         let environment = self.environment
-        let prompts = self.prompts
-        var server = global.server
-        if server == nil, (try? AccountStateFile(dataFolder: folders.data).load()) == nil {
-            server = try? ClientConfiguration.load(path: folders.configurationPath).server
-        }
-        return AccountSession(dataFolder: folders.data, server: server) { passkey in
-            switch passkey.kind {
-            case .softwarePasskey:
-                guard let path = passkey.softwarePasskeyPath else {
-                    throw AccountError(
-                        .stateCorrupt, "the account file names a software passkey without its file; run `sotto login`")
-                }
-                let secret =
-                    try passphrase
-                    ?? Self.givenPassphrase(passphraseFile: passphraseFile, environment: environment)
-                return SoftwareAuthenticator(path: path, passphrase: secret)
-            case .securityKey:
-                return try makeSecurityKeyAuthenticator(
-                    pinSource: prompts.pinSource, touchPrompt: prompts.touchPrompt)
-            }
-        }
+        return try AccountOptions.session(
+            global,
+            passphrase: {
+                try passphrase ?? Self.givenPassphrase(passphraseFile: passphraseFile, environment: environment)
+            },
+            securityKey: securityKey)
     }
 
     /// The passkey a new account or a recovery enrols: the security key when one is plugged

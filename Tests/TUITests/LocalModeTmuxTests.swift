@@ -13,6 +13,22 @@ import Testing
     static let modelPath = TestSupport.Fixtures.defaultModelPath
     static let passphrase = "correct horse battery staple"
 
+    /// Starts `sotto` (local mode on `localPort`, the embedded model) in a 100×30 tmux window
+    /// whose home and XDG folders are the session's.
+    static func startSotto(
+        in session: TmuxTests.Session, localPort: Int, passphraseVariable: Bool, arguments: [String] = []
+    ) throws {
+        let home = session.home.path
+        let variable = passphraseVariable ? ["-e", "SOTTO_PASSPHRASE=\(passphrase)"] : []
+        try session.tmux(
+            [
+                "new-session", "-d", "-s", "t", "-x", "100", "-y", "30", "-e", "LANG=C.UTF-8", "-e",
+                "TERM=tmux-256color", "-e", "HOME=\(home)", "-e", "XDG_CONFIG_HOME=\(home)/config", "-e",
+                "XDG_DATA_HOME=\(home)/data", "-e", "XDG_STATE_HOME=\(home)/state", "-e",
+                "SOTTO_MODEL=\(modelPath!)", "-e", "SOTTO_LOCAL_PORT=\(localPort)",
+            ] + variable + [TmuxTests.sottoPath] + arguments)
+    }
+
     /// The rows of seven dash-separated groups the recovery key screen shows.
     static func recoveryKeyRows(_ screen: String) -> [String] {
         var rows: [String] = []
@@ -29,16 +45,8 @@ import Testing
         let session = try TmuxTests.Session()
         defer { session.stop() }
         let port = Int.random(in: 46_000..<50_000)
-        let home = session.home.path
         func start(passphraseVariable: Bool, localPort: Int = port) throws {
-            let variable = passphraseVariable ? ["-e", "SOTTO_PASSPHRASE=\(Self.passphrase)"] : []
-            try session.tmux(
-                [
-                    "new-session", "-d", "-s", "t", "-x", "100", "-y", "30", "-e", "LANG=C.UTF-8", "-e",
-                    "TERM=tmux-256color", "-e", "HOME=\(home)", "-e", "XDG_CONFIG_HOME=\(home)/config", "-e",
-                    "XDG_DATA_HOME=\(home)/data", "-e", "XDG_STATE_HOME=\(home)/state", "-e",
-                    "SOTTO_MODEL=\(Self.modelPath!)", "-e", "SOTTO_LOCAL_PORT=\(localPort)",
-                ] + variable + [TmuxTests.sottoPath])
+            try Self.startSotto(in: session, localPort: localPort, passphraseVariable: passphraseVariable)
         }
         try start(passphraseVariable: false)
         try await session.waitFor("This device has no account yet", timeoutSeconds: 60)
@@ -129,14 +137,9 @@ import Testing
         let port = Int.random(in: 46_000..<50_000)
         let home = session.home.path
         func start(device: String, passphraseVariable: Bool) throws {
-            let variable = passphraseVariable ? ["-e", "SOTTO_PASSPHRASE=\(Self.passphrase)"] : []
-            try session.tmux(
-                [
-                    "new-session", "-d", "-s", "t", "-x", "100", "-y", "30", "-e", "LANG=C.UTF-8", "-e",
-                    "TERM=tmux-256color", "-e", "HOME=\(home)", "-e", "XDG_CONFIG_HOME=\(home)/config", "-e",
-                    "XDG_DATA_HOME=\(home)/data", "-e", "XDG_STATE_HOME=\(home)/state", "-e",
-                    "SOTTO_MODEL=\(Self.modelPath!)", "-e", "SOTTO_LOCAL_PORT=\(port)",
-                ] + variable + [TmuxTests.sottoPath, "--data-dir", "\(home)/\(device)"])
+            try Self.startSotto(
+                in: session, localPort: port, passphraseVariable: passphraseVariable,
+                arguments: ["--data-dir", "\(home)/\(device)"])
         }
         func quit() async throws {
             try session.keys("C-q")

@@ -185,16 +185,19 @@ extension RuntimeTests {
             printf '%s' "$file" > "$MARKS/path"
             stat -c %a "$file" > "$MARKS/mode"
             stat -c %a "$(dirname "$file")" > "$MARKS/folder-mode"
+            printf '%s' "${SOTTO_PASSPHRASE-unset}" > "$MARKS/passphrase"
             printf '\nsecond line\n' >> "$file"
             """)
         defer { script.remove() }
         let editor = ExternalEditor(environment: [
             "EDITOR": script.path + " --wait", "PATH": "/usr/bin:/bin", "TMPDIR": script.temporary,
+            "SOTTO_PASSPHRASE": "correct horse",
         ])
         #expect(editor.edit("first line 你好") == .success("first line 你好\nsecond line\n"))
         #expect(script.mark("arguments") == "2 --wait")
         #expect(script.mark("mode") == "600\n")
         #expect(script.mark("folder-mode") == "700\n")
+        #expect(script.mark("passphrase") == "unset", "the editor does not get the passkey's passphrase")
         let path = try #require(script.mark("path"))
         #expect(path.hasPrefix(script.temporary + "/sotto-edit-"))
         #expect(!FileManager.default.fileExists(atPath: path))

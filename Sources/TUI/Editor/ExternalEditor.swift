@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 #if canImport(Glibc)
@@ -42,7 +43,10 @@ public struct ExternalEditor: EditorRunner {
     /// waits for it; nil when it exits with status 0.
     private func run(_ editor: EditorCommand, on path: String) -> EditorProblem? {
         let arguments = ["/bin/sh", "-c", editor.command + " \"$1\"", "sh", path]
-        let variables = environment.map { $0.key + "=" + $0.value }
+        // The editor gets the user's environment, less the software passkey's passphrase.
+        let variables = environment.filter { $0.key != PassphraseSource.environmentVariable }.map {
+            $0.key + "=" + $0.value
+        }
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         var envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup($0) } + [nil]
         defer {
