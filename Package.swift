@@ -151,7 +151,8 @@ let package = Package(
                 "Core", "Wire", "CoreTesting", "TestSupport", "VirtualCTAP2",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "Core", "Wire", "CoreTesting", "TestSupport"]),
+        .testTarget(
+            name: "TUITests", dependencies: ["TUI", "Core", "Wire", "CoreTesting", "TestSupport", "VirtualCTAP2"]),
         // Fakes for the server's side effects: a scripted model, a stub TEE.
         .target(name: "ServerTesting", dependencies: ["Server", "Wire"], path: "Tests/ServerTesting"),
         .testTarget(

@@ -1,5 +1,6 @@
 import CFido2
 import Foundation
+import Synchronization
 import Wire
 
 /// A passkey on a FIDO2 security key, through libfido2: a discoverable ES256 credential with
@@ -9,6 +10,10 @@ import Wire
 /// Each call opens the key, checks it supports hmac-secret, asks `pinSource` for the PIN when
 /// the key has one (and no built-in user verification), calls `touchPrompt`, and runs the
 /// ceremony on a thread of its own. Cancelling the calling task cancels the ceremony on the key.
+///
+/// A PIN the key accepted serves this authenticator's next calls for two minutes, so one
+/// ceremony of the account (a registration: a credential, then an assertion for the PRF) asks
+/// for it once. A wrong PIN is never kept; make a new authenticator per ceremony.
 public struct Fido2Authenticator: Authenticator {
     /// Which key to use when several are plugged in.
     public enum DeviceChoice: Sendable, Hashable {
@@ -26,6 +31,7 @@ public struct Fido2Authenticator: Authenticator {
     private let pinSource: any PINSource
     private let touchPrompt: @Sendable (SecurityKeyDevice) -> Void
     private let transport: (any SecurityKeyTransport)?
+    private let acceptedPIN = AcceptedPIN()
 
     /// An authenticator over a security key.
     /// - Parameters:
@@ -123,7 +129,7 @@ public struct Fido2Authenticator: Authenticator {
             try Task.checkCancellation()
             touchPrompt(device.device)
             started = .now
-            return try await withTaskCancellationHandler {
+            let result = try await withTaskCancellationHandler {
                 try await BlockingWork.run {
                     // A cancel that came before the ceremony began reached an idle key.
                     if device.wasCancelled { throw CancellationError() }
@@ -132,6 +138,8 @@ public struct Fido2Authenticator: Authenticator {
             } onCancel: {
                 device.cancel()
             }
+            if let pin { acceptedPIN.keep(pin) }
+            return result
         } catch let failure as Fido2Device.Failure {
             if device.wasCancelled { throw Fido2Status.cancelled() }
             // libfido2 reports its own deadline passing as a failed read or write.
@@ -141,6 +149,7 @@ public struct Fido2Authenticator: Authenticator {
                 throw Fido2Status.timeout(device.device)
             }
             if failure.status == FIDO_ERR_PIN_INVALID {
+                acceptedPIN.forget()
                 let left = (try? await BlockingWork.run { try device.pinRetries() }).map { " (\($0) attempts left)" }
                 throw PasskeyError(.wrongPIN, "the PIN for \(device.device) is wrong\(left ?? ""); try again")
             }
@@ -156,6 +165,7 @@ public struct Fido2Authenticator: Authenticator {
         guard device.options["clientPin"] == true else { throw Fido2Status.pinNotSet(device.device) }
         let retries = try await BlockingWork.run { try device.pinRetries() }
         guard retries > 0 else { throw Fido2Status.pinBlocked(device.device) }
+        if let accepted = acceptedPIN.current() { return accepted }
         guard let pin = try await pinSource.pin(for: PINRequest(device: device.device, retriesLeft: retries)),
             pin.count > 0
         else { throw Fido2Status.cancelled() }
@@ -163,5 +173,30 @@ public struct Fido2Authenticator: Authenticator {
             throw PasskeyError(.wrongPIN, "a security key PIN is at most 63 bytes; this one is longer")
         }
         return pin
+    }
+}
+
+/// The PIN a key last accepted, for a short while: locked memory, zeroed when replaced,
+/// forgotten or freed with its authenticator.
+private final class AcceptedPIN: Sendable {
+    static let lifetime: Duration = .seconds(120)
+    private let state = Mutex<(pin: SecureBytes, until: ContinuousClock.Instant)?>(nil)
+
+    func keep(_ pin: SecureBytes) {
+        state.withLock { $0 = (pin, .now + Self.lifetime) }
+    }
+
+    func current() -> SecureBytes? {
+        state.withLock { state in
+            guard let kept = state, ContinuousClock.now < kept.until else {
+                state = nil
+                return nil
+            }
+            return kept.pin
+        }
+    }
+
+    func forget() {
+        state.withLock { $0 = nil }
     }
 }
