@@ -32,7 +32,16 @@ psql=("$bin/psql" -h 127.0.0.1 -p "$port" -U "$user" -d postgres -v ON_ERROR_STO
 # A cluster already answering on the port (this checkout's, or another's) is used as it is.
 answers() { PGCONNECT_TIMEOUT=3 "${psql[@]}" -c "SELECT 1" >/dev/null 2>&1; }
 
+# Something listening on the port that is not a PostgreSQL we can use (a stale cluster whose
+# folder is gone, another program): say so rather than let the tests time out against it.
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+
 if ! answers && ! running; then
+    if listening; then
+        echo "error: port $port is taken by something that does not answer as this checkout's PostgreSQL;" \
+            "stop it, or choose another port with SOTTO_POSTGRES_PORT" >&2
+        exit 1
+    fi
     if [ ! -f "$data/PG_VERSION" ]; then
         rm -rf "$data"
         mkdir -p "$data"
