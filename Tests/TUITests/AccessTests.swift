@@ -281,6 +281,18 @@ final class FakeAccessService: AccessService {
         }
     }
 
+    /// On a short terminal a form's explanation gives way to its fields.
+    @Test func shortTerminalsKeepTheFields() {
+        var model = AccessModel(size: Size(columns: 42, rows: 11))
+        _ = AccessUpdate.update(&model, .situation(Self.situation(hasAccount: false)))
+        _ = AccessUpdate.update(&model, .key(.enter))
+        let text = AccessView.render(model).text
+        #expect(text.contains("Passphrase:") && text.contains("Same again:"))
+        #expect(!text.contains("cannot be reset"))
+        model.size = Size(columns: 80, rows: 24)
+        #expect(AccessView.render(model).text.contains("cannot be reset"))
+    }
+
     @Test func snapshots() {
         func model(_ events: [AccessEvent], size: Size = Size(columns: 80, rows: 24)) -> AccessModel {
             var model = AccessModel(size: size)

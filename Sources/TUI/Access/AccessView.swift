@@ -13,7 +13,12 @@ public enum AccessView {
         }
         drawHeader(model, into: &buffer)
         let inner = min(boxWidth, size.columns - 2) - 4
-        let (title, body) = content(model, width: inner)
+        var (title, body) = content(model, width: inner)
+        // On a short terminal the fields matter more than the words above them: a form's first
+        // paragraph goes first.
+        if body.count + 2 > size.rows - 2, model.screen.hasForm, let blank = body.firstIndex(of: StyledLine()) {
+            body.removeFirst(blank + 1)
+        }
         OverlayView.drawBox(title: title, lines: body, preferredWidth: boxWidth, into: &buffer)
         if let pin = model.pin {
             let warning = pin.retriesLeft <= 3 ? "\(pin.retriesLeft) tries left before the key locks its PIN" : nil
@@ -171,5 +176,15 @@ public enum AccessView {
 
     private static func masked(_ field: SecretField) -> String {
         String(repeating: "•", count: min(field.characterCount, 40))
+    }
+}
+
+extension AccessModel.Screen {
+    /// The screen asks for something (a choice, a field), below a paragraph that explains it.
+    var hasForm: Bool {
+        switch self {
+        case .welcome, .newPassphrase, .login, .recoveryEntry, .unlock, .recoveryKey: true
+        case .starting, .working, .failed: false
+        }
     }
 }
