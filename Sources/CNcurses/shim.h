@@ -10,6 +10,11 @@
 // XSI; glibc declares it only under _XOPEN_SOURCE. ncurses measures with it, so do we.
 extern int wcwidth(wchar_t c);
 
+// For the one child the full screen starts ($EDITOR): close every descriptor above standard
+// error in the child, atomically with the spawn. glibc 2.34+ has it under _GNU_SOURCE only.
+#include <spawn.h>
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
+
 // Globals and function-like macros do not import into Swift 6: wrap them.
 static inline WINDOW *sotto_nc_stdscr(void) { return stdscr; }
 static inline int sotto_nc_colors(void) { return COLORS; }

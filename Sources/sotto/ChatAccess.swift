@@ -51,7 +51,13 @@ final class ChatAccess: AccessService {
                 authenticator: try newAuthenticator(passphrase: passphrase))
             var text = Array(registration.recoveryKey.revealedText().utf8)
             defer { ConstantTime.wipe(&text) }
-            let grant = try openChat(keys: registration.keys, state: registration.state, online: true)
+            // The account exists from here on: whatever happens next, its recovery key is shown.
+            let grant: Result<AccessGrant, AccessProblem>
+            do {
+                grant = .success(try openChat(keys: registration.keys, state: registration.state, online: true))
+            } catch {
+                grant = .failure(AccessProblem(.other, "\(error)"))
+            }
             return AccessRegistration(recoveryKey: SecureBytes(copying: text), grant: grant)
         }
     }
@@ -110,6 +116,14 @@ final class ChatAccess: AccessService {
     /// in, else a new software passkey at the device's default place.
     private func newAuthenticator(passphrase: SecureBytes?) throws -> any Authenticator {
         if !pluggedInSecurityKeys().isEmpty { return try securityKey() }
+        let given = PassphraseSource.choose(passphraseFile: account.passphraseFile, environment: environment) != nil
+        guard passphrase != nil || given else {
+            // The screen offered the security key it saw, and it is gone.
+            throw AccessProblem(
+                .other,
+                "the security key is no longer plugged in: plug it back in, or go back and choose again for a software passkey"
+            )
+        }
         return SoftwareAuthenticator(
             path: SoftwareAuthenticator.defaultPath(in: folders), passphrase: try passphrase ?? givenPassphrase())
     }
@@ -137,7 +151,12 @@ final class ChatAccess: AccessService {
         global.server = state.server
         let client = try global.makeClient()
         let chat = ChatSession(history: opened.history, sender: client, sync: opened.sync)
-        self.opened.withLock { $0 = chat }
+        // A ceremony abandoned after it opened the history leaves its chat here: end it.
+        let previous = self.opened.withLock { opened in
+            defer { opened = chat }
+            return opened
+        }
+        if let previous { Task { await previous.close() } }
         Task { await chat.scheduleSync() }
         let service = CoreChatService(
             session: chat, client: client, serverLabel: Self.hostLabel(state.server),

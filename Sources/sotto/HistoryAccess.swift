@@ -33,7 +33,8 @@ struct UnlockedHistory {
     ) throws -> UnlockedHistory {
         let folders = try global.folders()
         let history = try HistoryStore(
-            cache: LocalCache(path: folders.historyCachePath, account: try AccountID(keys.accountID)),
+            cache: LocalCache.openSwitchingAccounts(
+                path: folders.historyCachePath, account: try AccountID(keys.accountID)),
             keys: try AccountRecordKeys(keys), device: try DeviceID.load(dataFolder: folders.data))
         for corrupt in history.corrupt where reportCorrupt {
             printError("sotto: skipped unreadable record \(corrupt) (kept in the cache)")

@@ -1,9 +1,10 @@
 import Core
 import Foundation
 import Synchronization
-import TUI
 import Testing
 import Wire
+
+@testable import TUI
 
 /// A stand-in for the account ceremonies: checks passphrases against one it knows, asks a
 /// "security key" PIN through the screen's prompts, and records what it was asked to do.
@@ -281,6 +282,85 @@ final class FakeAccessService: AccessService {
         }
     }
 
+    /// The account exists once registration returns: its recovery key is shown even when the
+    /// user pressed Esc meanwhile, and even when the history then fails to open.
+    @Test func aRegistrationsRecoveryKeyIsNeverDropped() {
+        let given = Self.situation(hasAccount: false, passkey: .softwarePasskey(passphraseGiven: true))
+        var model = AccessModel(size: Size(columns: 80, rows: 24))
+        _ = AccessUpdate.update(&model, .situation(given))
+        #expect(AccessUpdate.update(&model, .key(.character("1"))) == [.register(passphrase: nil)])
+        #expect(AccessUpdate.update(&model, .key(.escape)) == [.cancel])
+        let key = SecureBytes(copying: Array(Self.recoveryKeyText.utf8))
+        _ = AccessUpdate.update(
+            &model, .registered(recoveryKey: key, grant: .failure(AccessProblem(.other, "SOTTO-CACHE-OPEN: disk full")))
+        )
+        #expect(AccessView.render(model).text.contains(String(Self.recoveryKeyText.prefix(9))))
+        // Ctrl-Q asks once more before leaving without the key written down.
+        #expect(AccessUpdate.update(&model, .key(.control("q"))).isEmpty)
+        #expect(!model.quitting)
+        #expect(AccessView.render(model).text.contains("Ctrl-Q once more quits"))
+        let last = String(Self.recoveryKeyText.suffix(4))
+        for c in last { _ = AccessUpdate.update(&model, .key(.character(c))) }
+        #expect(AccessUpdate.update(&model, .key(.enter)).isEmpty)
+        #expect(AccessView.render(model).text.contains("The account is created, but its history did not open"))
+        #expect(model.grant == nil)
+        #expect(AccessUpdate.update(&model, .key(.control("q"))) == [.quit])
+    }
+
+    /// A wrong passphrase is asked again only for an unlock or a login; for a new passkey it
+    /// is a failure (the device has no account to unlock).
+    @Test func aPassphraseProblemForANewPasskeyIsAFailure() {
+        var model = AccessModel(size: Size(columns: 80, rows: 24))
+        _ = AccessUpdate.update(&model, .situation(Self.situation(hasAccount: false, passkey: .securityKey("Key"))))
+        #expect(AccessUpdate.update(&model, .key(.character("1"))) == [.register(passphrase: nil)])
+        _ = AccessUpdate.update(&model, .failed(AccessProblem(.wrongPassphrase, "no passphrase")))
+        guard case .failed(_, let back) = model.screen else {
+            Issue.record("a failure screen, not \(model.screen)")
+            return
+        }
+        #expect(back == .welcome(selection: 0))
+    }
+
+    /// PIN questions belong to the ceremony under way: a stray one is answered "no" at once,
+    /// and a failure that closes the modal answers the question it closes.
+    @Test func strayPINQuestionsAreAnsweredAndNeverLeftWaiting() {
+        var model = AccessModel(size: Size(columns: 80, rows: 24))
+        _ = AccessUpdate.update(&model, .situation(Self.situation(hasAccount: false, passkey: .securityKey("Key"))))
+        #expect(AccessUpdate.update(&model, .pinRequested(product: "Key", retriesLeft: 8)) == [.answerPIN(nil)])
+        #expect(model.pin == nil)
+        _ = AccessUpdate.update(&model, .touchRequested(product: "Key"))
+        #expect(model.touch == nil)
+        _ = AccessUpdate.update(&model, .key(.character("1")))
+        _ = AccessUpdate.update(&model, .pinRequested(product: "Key", retriesLeft: 8))
+        #expect(model.pin != nil)
+        let effects = AccessUpdate.update(&model, .failed(AccessProblem(.other, "the key was unplugged")))
+        #expect(effects == [.answerPIN(nil)])
+        #expect(model.pin == nil)
+    }
+
+    /// A newer PIN question ends an older one unanswered, and so does cancelling the ceremony
+    /// that asked: no ceremony waits for an answer that cannot come.
+    @Test func theScreensPINSourceNeverLeavesACeremonyWaiting() async throws {
+        let prompts = AccessPrompts()
+        let asked = Mutex<[AccessEvent]>([])
+        prompts.attach { event in asked.withLock { $0.append(event) } }
+        let device = SecurityKeyDevice(path: "/dev/hidraw9", manufacturer: "T", product: "Key")
+        let request = PINRequest(device: device, retriesLeft: 8)
+        let first = Task { try await prompts.pinSource.pin(for: request) }
+        while asked.withLock({ $0.count }) < 1 { try await Task.sleep(for: .milliseconds(2)) }
+        let second = Task { try await prompts.pinSource.pin(for: request) }
+        #expect(try await first.value == nil)
+        prompts.answerPIN(SecureBytes(copying: Array("1234".utf8)))
+        #expect(try await second.value?.count == 4)
+
+        let third = Task { try await prompts.pinSource.pin(for: request) }
+        while asked.withLock({ $0.count }) < 3 { try await Task.sleep(for: .milliseconds(2)) }
+        third.cancel()
+        #expect(try await third.value == nil)
+        prompts.detach()
+        #expect(try await prompts.pinSource.pin(for: request) == nil, "nobody to ask: no PIN")
+    }
+
     /// On a short terminal a form's explanation gives way to its fields.
     @Test func shortTerminalsKeepTheFields() {
         var model = AccessModel(size: Size(columns: 42, rows: 11))
@@ -307,7 +387,8 @@ final class FakeAccessService: AccessService {
             named: "access-new-passphrase-80x24")
         let fixedKey = "ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345-6789-ABCD-EFGH-JKMN-PQRS-TVWX-YZ01"
         let registered = AccessEvent.registered(
-            recoveryKey: SecureBytes(copying: Array(fixedKey.utf8)), grant: AccessGrant(service: InMemoryChatService()))
+            recoveryKey: SecureBytes(copying: Array(fixedKey.utf8)),
+            grant: .success(AccessGrant(service: InMemoryChatService())))
         Snapshot.assert(
             Snapshot.frame(
                 AccessView.render(

@@ -134,7 +134,9 @@ final class BreakingSender: ChatSender {
         let before = try await service.messages(of: id)
         #expect(before.map(\.text) == ["hello", "second answer"])
         // The screen drops the answer and asks again.
-        _ = try await collect(service.send([ChatMessage(id: 1, role: .user, text: "hello")], in: id, instructions: ""))
+        _ = try await collect(
+            service.send(
+                [ChatMessage(id: 1, role: .user, text: "hello")], in: id, instructions: "", regenerating: true))
         #expect(sender.requests.withLock { $0.last?.messages.map(\.content) } == ["hello"])
         let after = try await service.messages(of: id)
         #expect(after.map(\.role) == [.user, .assistant])
@@ -144,6 +146,30 @@ final class BreakingSender: ChatSender {
         let next = after + [ChatMessage(id: 3, role: .user, text: "more")]
         _ = try await collect(service.send(next, in: id, instructions: ""))
         #expect(sender.requests.withLock { $0.last?.messages.map(\.content) } == ["hello", "second answer", "more"])
+    }
+
+    /// The screen may lag the history (another device's turn arrived while it was busy): a new
+    /// prompt is stored after everything the history holds and replaces nothing.
+    @Test func aNewPromptFromAStaleScreenReplacesNothing() async throws {
+        let (service, session, sender, folder) = try makeService(answer: "an answer")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let id = ConversationID("new-1")
+        let first = ChatMessage(id: 1, role: .user, text: "first")
+        _ = try await collect(service.send([first], in: id, instructions: ""))
+        let shown = try await service.messages(of: id)
+        // Another device adds a turn; this screen has not reloaded yet.
+        let conversation = try #require(await session.conversations().first?.id)
+        try await session.append(.user, "from elsewhere", to: conversation)
+        _ = try await collect(service.send(shown, in: id, instructions: "", regenerating: true))
+        #expect(
+            try await session.messages(in: conversation).map(\.record.content).suffix(2) == [
+                "from elsewhere", "an answer",
+            ])
+        let stale = shown + [ChatMessage(id: 9, role: .user, text: "my next")]
+        _ = try await collect(service.send(stale, in: id, instructions: ""))
+        let stored = try await session.messages(in: conversation).map(\.record.content)
+        #expect(stored == ["first", "an answer", "from elsewhere", "an answer", "my next", "an answer"])
+        #expect(sender.requests.withLock { $0.last?.messages.map(\.content) } == Array(stored.dropLast()))
     }
 
     @Test func renamePinAndDelete() async throws {
@@ -298,7 +324,7 @@ final class BreakingSender: ChatSender {
         _ = try await collect(service.send([prompt, partial, next], in: id, instructions: ""))
         #expect(sender.requests.withLock { $0.last?.messages.map(\.content) } == [prompt.text, next.text])
         // Ctrl-R: the screen drops what follows the last prompt and asks again.
-        _ = try await collect(service.send([prompt, partial, next], in: id, instructions: ""))
+        _ = try await collect(service.send([prompt, partial, next], in: id, instructions: "", regenerating: true))
         #expect(sender.requests.withLock { $0.last?.messages.map(\.content) } == [prompt.text, next.text])
         #expect(try await service.messages(of: id).map(\.text) == [prompt.text, next.text, "Paris, of course."])
         let conversation = try #require(await session.conversations().first?.id)

@@ -32,7 +32,7 @@ import Wire
         // A conversation moved into it sends the instructions.
         effects = Fixtures.type("hello<CR>", into: &model)
         let id = try #require(model.current)
-        for case .send(let sent, let messages, _) in effects {
+        for case .send(let sent, let messages, _, _) in effects {
             _ = try await CoreChatServiceTests().collect(service.send(messages, in: sent, instructions: ""))
         }
         _ = Update.update(&model, .service(.answerFinished(id, time: 1)))
@@ -41,7 +41,7 @@ import Wire
         for case .save(let summary) in effects { try await service.save(summary) }
         effects = Fixtures.type("<Tab>again<CR>", into: &model)
         var instructions: String?
-        for case .send(let sent, let messages, let text) in effects {
+        for case .send(let sent, let messages, let text, _) in effects {
             instructions = text
             _ = try await CoreChatServiceTests().collect(service.send(messages, in: sent, instructions: text))
         }
@@ -170,7 +170,7 @@ import Wire
         #expect(model.listRows[model.listSelection] == .folder(renamed, count: 2, collapsed: false))
         let sent = Fixtures.type("<Down><CR>hello<CR>", into: &model)
         #expect(model.current == ConversationID("swift"))
-        #expect(sent.contains { if case .send(_, _, renamed.instructions) = $0 { true } else { false } })
+        #expect(sent.contains { if case .send(_, _, renamed.instructions, _) = $0 { true } else { false } })
     }
 
     @Test func thePaletteEditsTheOpenConversationsFolder() {

@@ -29,7 +29,7 @@ import Testing
         #expect(model.input.text == "one\ntwoX\nthree")
         let sent = Fixtures.type("<CR>", into: &model)
         #expect(model.input.text == "")
-        guard case .send(let id, let messages, _)? = sent.last else {
+        guard case .send(let id, let messages, _, _)? = sent.last else {
             Issue.record("Enter did not send: \(sent)")
             return
         }

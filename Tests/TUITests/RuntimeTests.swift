@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import TUI
 import Testing
 
@@ -186,9 +187,17 @@ extension RuntimeTests {
             stat -c %a "$file" > "$MARKS/mode"
             stat -c %a "$(dirname "$file")" > "$MARKS/folder-mode"
             printf '%s' "${SOTTO_PASSPHRASE-unset}" > "$MARKS/passphrase"
+            if [ -e /proc/$$/fd/200 ]; then printf open; else printf closed; fi > "$MARKS/descriptor"
             printf '\nsecond line\n' >> "$file"
             """)
         defer { script.remove() }
+        // A descriptor this process holds without close-on-exec (a database, a socket).
+        let held = open("/dev/null", O_RDONLY)
+        #expect(dup2(held, 200) == 200)
+        defer {
+            close(200)
+            close(held)
+        }
         let editor = ExternalEditor(environment: [
             "EDITOR": script.path + " --wait", "PATH": "/usr/bin:/bin", "TMPDIR": script.temporary,
             "SOTTO_PASSPHRASE": "correct horse",
@@ -198,6 +207,7 @@ extension RuntimeTests {
         #expect(script.mark("mode") == "600\n")
         #expect(script.mark("folder-mode") == "700\n")
         #expect(script.mark("passphrase") == "unset", "the editor does not get the passkey's passphrase")
+        #expect(script.mark("descriptor") == "closed", "the editor inherits no open file but the terminal")
         let path = try #require(script.mark("path"))
         #expect(path.hasPrefix(script.temporary + "/sotto-edit-"))
         #expect(!FileManager.default.fileExists(atPath: path))

@@ -1,5 +1,11 @@
-import TUI
+import Core
+import CoreTesting
+import Foundation
+import Synchronization
 import Testing
+import Wire
+
+@testable import TUI
 
 /// Another device's changes arrive by background sync while the screen is open: the runtime
 /// asks how sync is doing every second, and when a pass changed the history, the list and
@@ -20,13 +26,54 @@ import Testing
         #expect(model.status.sync == .syncing)
     }
 
-    @Test func aStreamingConversationIsNotReloadedUnderItsAnswer() {
+    @Test func aStreamingConversationIsReloadedOnceItsAnswerEnds() {
         var model = Fixtures.demoModel(size: Size(columns: 100, rows: 30))
         _ = Fixtures.type("hello<CR>", into: &model)
-        let current = model.current
-        #expect(current != nil && model.streaming[current!] != nil)
+        let current = try! #require(model.current)
+        #expect(model.streaming[current] != nil)
         let effects = Update.update(&model, .service(.sync(SyncSnapshot(state: .synced, generation: 4))))
         #expect(effects == [.loadConversations])
+        #expect(Update.update(&model, .service(.answerFinished(current, time: 1))) == [.loadConversation(current)])
+        #expect(Update.update(&model, .service(.answerFinished(current, time: 2))).isEmpty)
+    }
+
+    /// Transcripts loaded earlier may be out of date after a sync: forgotten, so opening one
+    /// loads it again (except one holding an interrupted answer, which exists only here).
+    @Test func otherLoadedTranscriptsAreForgottenAfterASync() {
+        var model = Fixtures.demoModel(size: Size(columns: 100, rows: 30))
+        let tokyo = ConversationID("tokyo")
+        let swift = ConversationID("swift")
+        model.transcripts[tokyo] = DemoContent.messages()[tokyo]
+        model.transcripts[swift] = DemoContent.messages()[swift]
+        model.transcripts[swift]![1].interrupted = true
+        _ = Update.update(&model, .service(.sync(SyncSnapshot(state: .synced, generation: 1))))
+        #expect(model.transcripts[tokyo] == nil)
+        #expect(model.transcripts[swift] != nil)
+    }
+
+    /// A reload keeps the highlighted row on the same conversation when the order changes,
+    /// keeps unread marks, and leaves a conversation deleted elsewhere.
+    @Test func aReloadKeepsTheSelectionAndUnreadMarks() {
+        var model = Fixtures.demoModel(size: Size(columns: 100, rows: 30))
+        _ = Fixtures.type("<Tab>", into: &model)
+        let rows = model.listRows
+        let recipes = ConversationID("recipes")
+        model.listSelection = try! #require(rows.firstIndex { $0.conversationID == recipes })
+        var reordered = model.conversations.filter { $0.id != recipes }
+        let moved = try! #require(model.conversations.first { $0.id == recipes })
+        reordered.insert(moved, at: 1)
+        for index in reordered.indices { reordered[index].unread = false }
+        _ = Update.update(&model, .service(.conversationsLoaded(reordered, folders: model.folders)))
+        #expect(model.listRows[model.listSelection].conversationID == recipes)
+        #expect(model.conversations.first { $0.id == ConversationID("tokyo") }?.unread == true)
+
+        // The open conversation was deleted on another device: the first one opens instead.
+        let open = try! #require(model.current)
+        let effects = Update.update(
+            &model, .service(.conversationsLoaded(reordered.filter { $0.id != open }, folders: model.folders)))
+        #expect(model.current != open && model.current != nil)
+        #expect(model.transcripts[open] == nil)
+        #expect(effects.contains(.loadConversation(model.current!)) || model.transcripts[model.current!] != nil)
     }
 
     /// A new conversation with nothing sent yet lives only on the screen: a reload keeps it.
@@ -56,8 +103,74 @@ import Testing
             runtime.step()
             try await Task.sleep(for: .milliseconds(10))
         }
-        // Two or three ticks and their answers (an unchanged sync state) at most.
-        #expect(backend.presentCount - settled <= 3)
+        // Two ticks, answered with an unchanged sync state: not one frame.
+        #expect(backend.presentCount == settled)
         #expect(runtime.model.status.sync == .idle)
+    }
+}
+
+/// The real chat session under the screen: an idle screen pulls every 30 seconds (asked
+/// through its once-a-second poll), and a pass that changed the history moves the generation.
+@Suite struct SyncPollTests {
+    /// Counts pulls and answers each with what it is given (once).
+    final class CountingTransport: SyncTransport {
+        let pulls = Mutex(0)
+        let pending = Mutex<[SyncRecord]>([])
+
+        func push(_ request: PushRequest) async throws -> PushResponse {
+            PushResponse(
+                results: request.records.enumerated().map {
+                    PushResult(id: $0.element.id, status: .accepted, sequence: Int64($0.offset + 1), current: nil)
+                }, usage: StorageUsage(records: 0, bytes: 0, maximumRecords: 1000, maximumBytes: 1 << 20))
+        }
+
+        func pull(after cursor: Int64, limit: Int) async throws -> PullResponse {
+            pulls.withLock { $0 += 1 }
+            let records = pending.withLock { records in
+                defer { records = [] }
+                return records
+            }
+            return PullResponse(records: records, cursor: cursor + Int64(records.count), more: false)
+        }
+    }
+
+    @Test func anIdleSessionPullsWhenDueAndCountsChangingPasses() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-poll-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let account = try AccountID("poll-account")
+        let keys = TestRecordKeys()
+        let history = try HistoryStore(
+            cache: LocalCache(path: folder + "/" + LocalCache.fileName, account: account), keys: keys,
+            device: .random())
+        let transport = CountingTransport()
+        let session = ChatSession(
+            history: history, sender: ScriptedSender(answer: "ok"), sync: SyncEngine(transport: transport))
+        // Before the first pass has ended, nothing is due.
+        await session.syncIfDue(every: .zero)
+        #expect(transport.pulls.withLock { $0 } == 0)
+        await session.scheduleSync()
+        await session.waitForBackgroundSync()
+        #expect(transport.pulls.withLock { $0 } == 1)
+        #expect(await session.historyGeneration == 0, "nothing arrived")
+        await session.syncIfDue(every: .seconds(3600))
+        await session.waitForBackgroundSync()
+        #expect(transport.pulls.withLock { $0 } == 1, "not due yet")
+
+        // Another device's conversation waits on the server; the next due pass brings it.
+        let other = try HistoryStore(
+            cache: LocalCache(path: folder + "/other.sqlite", account: account), keys: keys, device: .random())
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let id = RecordID.random()
+        try other.save(
+            conversation: ConversationRecord(
+                title: "from elsewhere", modelSettings: ModelSettings(model: "m", temperature: 0.5), createdAt: now,
+                updatedAt: now, clock: other.tick()), id: id)
+        let change = try #require(try other.pendingChanges().first)
+        transport.pending.withLock { $0 = [change] }
+        await session.syncIfDue(every: .zero)
+        await session.waitForBackgroundSync()
+        #expect(transport.pulls.withLock { $0 } == 2)
+        #expect(await session.historyGeneration == 1)
+        #expect(await session.conversations().map(\.record.title) == ["from elsewhere"])
     }
 }

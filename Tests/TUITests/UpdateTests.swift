@@ -94,7 +94,7 @@ import Testing
         #expect(model.messages.last?.interrupted == true)
         #expect(model.banner == "connection lost")
         let effects = Fixtures.type("<C-r>", into: &model)
-        guard case .send(_, let messages, _)? = effects.first else {
+        guard case .send(_, let messages, _, _)? = effects.first else {
             Issue.record("no resend: \(effects)")
             return
         }
@@ -116,7 +116,7 @@ import Testing
 
         let effects = Fixtures.type("<C-r>", into: &model)
         #expect(effects.count == 1)
-        guard case .send(id, let sent, _)? = effects.first else {
+        guard case .send(id, let sent, _, _)? = effects.first else {
             Issue.record("no retry: \(effects)")
             return
         }

@@ -27,6 +27,8 @@ public actor ChatSession {
     /// Counts the sync passes that changed the history here (another device's changes
     /// pulled), so a screen knows when to reload what it shows.
     public private(set) var historyGeneration = 0
+    /// When the last sync pass ended (successfully or not).
+    private var lastSyncEnded: ContinuousClock.Instant?
 
     /// - Parameter sync: the engine to push and pull with, or nil for history kept on this
     ///   device only.
@@ -231,14 +233,25 @@ public actor ChatSession {
         syncStatus = .syncing
         do {
             let report = try await sync.sync(history)
+            lastSyncEnded = .now
             backoff.succeeded()
             syncStatus = .synced(Date())
             if report.changed > 0 { historyGeneration += 1 }
             return report
         } catch {
+            lastSyncEnded = .now
             syncStatus = .offline(code: (error as? SyncError)?.code.rawValue ?? "SOTTO-SYNC-UNAVAILABLE")
             throw error
         }
+    }
+
+    /// Starts a background sync when none ran for `interval`, so an idle screen still receives
+    /// other devices' changes. Nothing happens without a server account, while a sync runs or
+    /// waits out its backoff, or before the first sync after opening has ended.
+    public func syncIfDue(every interval: Duration) {
+        guard sync != nil, syncTask == nil, let ended = lastSyncEnded, ContinuousClock.now - ended >= interval
+        else { return }
+        scheduleSync()
     }
 
     /// Runs a sync in the background soon, once at a time, retrying with backoff on failure.

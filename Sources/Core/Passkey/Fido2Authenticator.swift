@@ -125,7 +125,7 @@ public struct Fido2Authenticator: Authenticator {
         // Measured from the ceremony's start, not the PIN prompt's: libfido2's budget starts there.
         var started = ContinuousClock.now
         do {
-            let pin = try await pin(for: device)
+            let (pin, typed) = try await pin(for: device)
             try Task.checkCancellation()
             touchPrompt(device.device)
             started = .now
@@ -138,7 +138,8 @@ public struct Fido2Authenticator: Authenticator {
             } onCancel: {
                 device.cancel()
             }
-            if let pin { acceptedPIN.keep(pin) }
+            // Only a PIN just typed starts the two minutes; reusing one does not extend them.
+            if let pin, typed { acceptedPIN.keep(pin) }
             return result
         } catch let failure as Fido2Device.Failure {
             if device.wasCancelled { throw Fido2Status.cancelled() }
@@ -159,20 +160,21 @@ public struct Fido2Authenticator: Authenticator {
         }
     }
 
-    /// The PIN to verify the user with; nil when the key verifies the user itself.
-    private func pin(for device: Fido2Device) async throws -> SecureBytes? {
-        if device.options["uv"] == true { return nil }
+    /// The PIN to verify the user with (nil when the key verifies the user itself), and
+    /// whether it was just typed rather than kept from an earlier call.
+    private func pin(for device: Fido2Device) async throws -> (SecureBytes?, typed: Bool) {
+        if device.options["uv"] == true { return (nil, false) }
         guard device.options["clientPin"] == true else { throw Fido2Status.pinNotSet(device.device) }
         let retries = try await BlockingWork.run { try device.pinRetries() }
         guard retries > 0 else { throw Fido2Status.pinBlocked(device.device) }
-        if let accepted = acceptedPIN.current() { return accepted }
+        if let accepted = acceptedPIN.current() { return (accepted, false) }
         guard let pin = try await pinSource.pin(for: PINRequest(device: device.device, retriesLeft: retries)),
             pin.count > 0
         else { throw Fido2Status.cancelled() }
         guard pin.count <= 63 else {
             throw PasskeyError(.wrongPIN, "a security key PIN is at most 63 bytes; this one is longer")
         }
-        return pin
+        return (pin, true)
     }
 }
 

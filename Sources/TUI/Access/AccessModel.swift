@@ -92,9 +92,12 @@ public struct RecoveryKeyShown: Hashable, Sendable {
     /// What the user types back: the key's last group.
     public var confirmation = InputEditor()
     public var error: String?
-    public var grant: AccessGrant
+    /// The opened history, or why it did not open (said once the key is written down).
+    public var grant: Result<AccessGrant, AccessProblem>
+    /// Ctrl-Q was pressed once: the next one quits without the key written down.
+    public var quitWarned = false
 
-    public init(key: SecretField, grant: AccessGrant) {
+    public init(key: SecretField, grant: Result<AccessGrant, AccessProblem>) {
         self.key = key
         self.grant = grant
     }
@@ -119,7 +122,7 @@ public enum AccessEvent: Sendable {
     case resize(Size)
     case situation(AccessSituation)
     /// A new account: show its recovery key, then open the history.
-    case registered(recoveryKey: SecureBytes, grant: AccessGrant)
+    case registered(recoveryKey: SecureBytes, grant: Result<AccessGrant, AccessProblem>)
     case granted(AccessGrant)
     case failed(AccessProblem)
     case pinRequested(product: String, retriesLeft: Int)

@@ -92,12 +92,12 @@ public final class AccessRuntime {
         ceremony?.cancel()
         ceremony = Task {
             do {
-                let outcome = try await body()
-                guard !Task.isCancelled else { return }
-                switch outcome {
+                switch try await body() {
                 case .registered(let registration):
+                    // Even when cancelled: the account exists, its recovery key must be shown.
                     inbox.post(.registered(recoveryKey: registration.recoveryKey, grant: registration.grant))
                 case .granted(let grant):
+                    guard !Task.isCancelled else { return }
                     inbox.post(.granted(grant))
                 }
             } catch {

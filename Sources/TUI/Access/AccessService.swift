@@ -75,15 +75,20 @@ public final class AccessGrant: Hashable, Sendable {
     public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 }
 
-/// A new account: its recovery key, to be shown once, and the opened history.
+/// A new account: its recovery key, to be shown once whatever happens next, and the opened
+/// history (or why it did not open: the account exists all the same).
 public struct AccessRegistration: Sendable {
     /// The recovery key as the user writes it down (UTF-8 text).
     public let recoveryKey: SecureBytes
-    public let grant: AccessGrant
+    public let grant: Result<AccessGrant, AccessProblem>
 
-    public init(recoveryKey: SecureBytes, grant: AccessGrant) {
+    public init(recoveryKey: SecureBytes, grant: Result<AccessGrant, AccessProblem>) {
         self.recoveryKey = recoveryKey
         self.grant = grant
+    }
+
+    public init(recoveryKey: SecureBytes, grant: AccessGrant) {
+        self.init(recoveryKey: recoveryKey, grant: .success(grant))
     }
 }
 
@@ -151,18 +156,27 @@ public final class AccessPrompts: Sendable {
         waiting?.resume(returning: pin)
     }
 
+    /// Asks on the screen and waits. A newer question ends an older one unanswered, and so
+    /// does cancelling the asking task (the ceremony was abandoned).
     fileprivate func askPIN(_ request: PINRequest) async -> SecureBytes? {
-        await withCheckedContinuation { continuation in
-            let post = state.withLock { state -> (@Sendable (AccessEvent) -> Void)? in
-                guard state.post != nil, state.waiting == nil else { return nil }
-                state.waiting = continuation
-                return state.post
+        guard !Task.isCancelled else { return nil }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let (post, older) = state.withLock {
+                    state -> ((@Sendable (AccessEvent) -> Void)?, CheckedContinuation<SecureBytes?, Never>?) in
+                    guard let post = state.post else { return (nil, nil) }
+                    defer { state.waiting = continuation }
+                    return (post, state.waiting)
+                }
+                older?.resume(returning: nil)
+                guard let post else {
+                    continuation.resume(returning: nil)
+                    return
+                }
+                post(.pinRequested(product: request.device.product, retriesLeft: request.retriesLeft))
             }
-            guard let post else {
-                continuation.resume(returning: nil)
-                return
-            }
-            post(.pinRequested(product: request.device.product, retriesLeft: request.retriesLeft))
+        } onCancel: {
+            answerPIN(nil)
         }
     }
 

@@ -20,10 +20,19 @@ public enum AccessUpdate {
             model.size = size
             return []
         case .key(.control("q")), .key(.control("c")):
+            // A recovery key not yet written down is never shown again: ask once more.
+            if case .recoveryKey(var shown) = model.screen, !shown.quitWarned {
+                shown.quitWarned = true
+                shown.error =
+                    "The recovery key is not shown again. Ctrl-Q once more quits without it (`sotto recovery-key rotate` makes a new one)"
+                model.screen = .recoveryKey(shown)
+                return []
+            }
+            let asked = model.pin != nil
             model.quitting = true
             model.pin = nil
             if case .working = model.screen { return [.cancel, .quit] }
-            return [.quit]
+            return (asked ? [.answerPIN(nil)] : []) + [.quit]
         case .key(let key):
             if model.pin != nil { return pinKey(&model, key) }
             return screenKey(&model, key)
@@ -34,17 +43,19 @@ public enum AccessUpdate {
             model.situation = situation
             return begin(&model, situation)
         case .pinRequested(let product, let retriesLeft):
+            // Only a ceremony under way may ask; anything else is a leftover of one abandoned.
+            guard case .working = model.screen else { return [.answerPIN(nil)] }
             model.pin = PINPrompt(product: product, retriesLeft: retriesLeft)
             return []
         case .touchRequested(let product):
+            guard case .working = model.screen else { return [] }
             model.touch = "Touch your security key" + (product.isEmpty ? "" : " (\(product))") + " now"
             return []
         case .registered(let recoveryKey, let grant):
-            guard case .working = model.screen else { return [] }
+            // The account exists now, even if the user pressed Esc meanwhile: its recovery key
+            // must be shown, whatever the screen.
             model.touch = nil
-            var text = SecretField()
-            text.insert(recoveryKey.withUnsafeBytes { String(decoding: $0, as: UTF8.self) })
-            model.screen = .recoveryKey(RecoveryKeyShown(key: text, grant: grant))
+            model.screen = .recoveryKey(RecoveryKeyShown(key: SecretField(copying: recoveryKey), grant: grant))
             return []
         case .granted(let grant):
             guard case .working = model.screen else { return [] }
@@ -53,9 +64,10 @@ public enum AccessUpdate {
             return [.finish(grant)]
         case .failed(let problem):
             guard case .working(_, let back) = model.screen else { return [] }
+            let asked = model.pin != nil
             model.touch = nil
             model.pin = nil
-            return failed(&model, problem, back: back)
+            return (asked ? [.answerPIN(nil)] : []) + failed(&model, problem, back: back)
         }
     }
 
@@ -78,7 +90,14 @@ public enum AccessUpdate {
     )
         -> [AccessEffect]
     {
-        guard problem.kind == .wrongPassphrase else {
+        // A wrong passphrase is asked again where one was typed or given for an unlock or a
+        // login; anywhere else (a new passkey) it is a failure like another.
+        let asksAgain: Bool =
+            switch back {
+            case .unlock, .starting, .login: true
+            default: false
+            }
+        guard problem.kind == .wrongPassphrase, asksAgain else {
             model.screen = .failed(message: problem.message, back: back)
             return []
         }
@@ -349,10 +368,18 @@ public enum AccessUpdate {
                 shown.error = "That is not the key's last group; check what you wrote down"
                 break
             }
-            shown.key.clear()
-            model.grant = shown.grant
-            model.screen = .working(title: "Opening your history…", back: .starting)
-            return [.finish(shown.grant)]
+            // Leaving this screen releases the key's buffer, which wipes it.
+            switch shown.grant {
+            case .success(let grant):
+                model.grant = grant
+                model.screen = .working(title: "Opening your history…", back: .starting)
+                return [.finish(grant)]
+            case .failure(let problem):
+                model.screen = .failed(
+                    message: "The account is created, but its history did not open: " + problem.message,
+                    back: .starting)
+                return []
+            }
         case .character(let c):
             shown.confirmation.insert(String(c))
             shown.error = nil

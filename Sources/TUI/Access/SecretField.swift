@@ -17,6 +17,17 @@ public struct SecretField: Hashable, Sendable, CustomStringConvertible {
 
     public init() {}
 
+    /// A field holding `bytes` (UTF-8), copied from locked memory to locked memory.
+    public init(copying bytes: SecureBytes) {
+        let count = min(bytes.count, Self.capacity)
+        bytes.withUnsafeBytes { source in
+            storage.bytes.withUnsafeMutableBytes { target in
+                for index in 0..<count { target[index] = source[index] }
+            }
+        }
+        storage.count = count
+    }
+
     /// Bytes typed so far.
     public var byteCount: Int { storage.count }
     public var isEmpty: Bool { storage.count == 0 }

@@ -1,3 +1,4 @@
+import CNcurses
 import Core
 import Foundation
 
@@ -55,10 +56,9 @@ public struct ExternalEditor: EditorRunner {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        // Only the terminal goes to the editor, not the history's open files or sockets.
-        for descriptor in Self.inheritableDescriptors() {
-            posix_spawn_file_actions_addclose(&actions, descriptor)
-        }
+        // Only the terminal goes to the editor, not the history's open files or sockets, even
+        // one another thread opens while the spawn runs.
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -86,17 +86,6 @@ public struct ExternalEditor: EditorRunner {
         if signal != 0 { return .killed(editor: editor.name, signal: signal) }
         let code = (status >> 8) & 0xff
         return code == 0 ? nil : .exited(editor: editor.name, status: code)
-    }
-
-    /// Descriptors above standard error that an exec would keep open (no close-on-exec flag).
-    /// One closed by another thread before the spawn is harmless: glibc ignores a failed close.
-    private static func inheritableDescriptors() -> [Int32] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        return names.compactMap { Int32($0) }.filter { descriptor in
-            guard descriptor > 2 else { return false }
-            let flags = fcntl(descriptor, F_GETFD)
-            return flags >= 0 && flags & FD_CLOEXEC == 0
-        }
     }
 }
 

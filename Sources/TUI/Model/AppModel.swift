@@ -67,6 +67,8 @@ public struct AppModel: Hashable, Sendable {
     public var quitting = false
     /// The sync generation the shown history reflects (see `SyncSnapshot`).
     public var historyGeneration = 0
+    /// Conversations a sync pass changed while their answer streamed: reloaded when it ends.
+    public var staleTranscripts: Set<ConversationID> = []
     private(set) var nextMessageID = 1_000_000
     private var nextConversationNumber = 1
     private var nextFolderNumber = 1

@@ -61,7 +61,7 @@ public enum Effect: Hashable, Sendable {
     /// Asks the service how sync is doing (cheap, no network).
     case pollSync
     /// Sends the conversation so far (ending with the user's prompt) and streams the answer.
-    case send(ConversationID, messages: [ChatMessage], instructions: String)
+    case send(ConversationID, messages: [ChatMessage], instructions: String, regenerating: Bool)
     case stop(ConversationID)
     case save(ConversationSummary)
     /// Stores a folder (new or changed).

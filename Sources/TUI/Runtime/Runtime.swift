@@ -60,10 +60,18 @@ public final class Runtime {
 
     /// Applies one event as if it had arrived (tests, scripted demos).
     public func send(_ event: AppEvent) {
+        let shownSync = (model.status.sync, model.historyGeneration)
         let effects = Update.update(&model, event)
-        if case .service(.sync) = event { polling = false }
-        // A tick changes nothing on screen by itself.
-        if event != .tick { dirty = true }
+        switch event {
+        case .tick:
+            break  // changes nothing on screen by itself
+        case .service(.sync):
+            polling = false
+            // Asked every second: a frame only when the answer changed something.
+            if shownSync != (model.status.sync, model.historyGeneration) { dirty = true }
+        default:
+            dirty = true
+        }
         run(effects)
     }
 
@@ -170,7 +178,7 @@ public final class Runtime {
             }
         case .stop(let id):
             answers.removeValue(forKey: id)?.cancel()
-        case .send(let id, let messages, let instructions):
+        case .send(let id, let messages, let instructions, let regenerating):
             let start = self.start
             answers[id]?.cancel()
             answers[id] = Task {
@@ -179,7 +187,9 @@ public final class Runtime {
                     return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
                 }
                 do {
-                    for try await token in service.send(messages, in: id, instructions: instructions) {
+                    for try await token in service.send(
+                        messages, in: id, instructions: instructions, regenerating: regenerating)
+                    {
                         inbox.post(.service(.answerToken(id, token, time: now())))
                     }
                     if !Task.isCancelled { inbox.post(.service(.answerFinished(id, time: now()))) }

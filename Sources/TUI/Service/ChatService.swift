@@ -9,9 +9,13 @@ public protocol ChatService: Sendable {
     /// Sends the conversation so far and streams the answer's text as it arrives. The
     /// stream finishes after the whole answer and throws when it breaks off. Cancelling
     /// the consuming task stops generation.
-    /// - Parameter instructions: the folder's custom instructions, sent as the system prompt.
+    /// - Parameters:
+    ///   - messages: the conversation as the screen shows it, ending with the prompt to answer.
+    ///   - instructions: the folder's custom instructions, sent as the system prompt.
+    ///   - regenerating: the last prompt is already stored and its answer is to be replaced;
+    ///     else the last message is a new prompt to store.
     func send(
-        _ messages: [ChatMessage], in id: ConversationID, instructions: String
+        _ messages: [ChatMessage], in id: ConversationID, instructions: String, regenerating: Bool
     ) -> AsyncThrowingStream<String, any Error>
     /// Stores a conversation's title, folder and pin.
     func save(_ summary: ConversationSummary) async throws
@@ -34,6 +38,13 @@ public protocol ChatService: Sendable {
 }
 
 extension ChatService {
+    /// Sends a new prompt (the last of `messages`).
+    public func send(
+        _ messages: [ChatMessage], in id: ConversationID, instructions: String
+    ) -> AsyncThrowingStream<String, any Error> {
+        send(messages, in: id, instructions: instructions, regenerating: false)
+    }
+
     /// A service without sync: idle, nothing ever arrives.
     public func syncSnapshot() async -> SyncSnapshot { SyncSnapshot(state: .idle, generation: 0) }
 }

@@ -63,7 +63,7 @@ public final class CoreChatService: ChatService {
     }
 
     public func send(
-        _ messages: [ChatMessage], in id: ConversationID, instructions: String
+        _ messages: [ChatMessage], in id: ConversationID, instructions: String, regenerating: Bool
     ) -> AsyncThrowingStream<String, any Error> {
         let session = self.session
         return AsyncThrowingStream { continuation in
@@ -71,14 +71,19 @@ public final class CoreChatService: ChatService {
                 do {
                     let recordID = try await self.ensureConversation(
                         id, firstPrompt: messages.first { $0.role == .user }?.text)
-                    // The screen sends the whole conversation; what the history lacks is the new prompt.
-                    let history = try await session.messages(in: recordID).map(\.record)
-                    let kept = Self.stored(messages, history: history)
-                    for message in kept.dropFirst(history.count) where message.role == .user {
-                        try await session.append(.user, message.text, to: recordID)
+                    var after: Int?
+                    if regenerating {
+                        // The answer after the screen's stored messages is replaced.
+                        let history = try await session.messages(in: recordID).map(\.record)
+                        after = min(Self.stored(messages, history: history).count, history.count)
+                    } else {
+                        // A new prompt: stored after whatever the history holds (another device's
+                        // messages included), then answered.
+                        guard let prompt = messages.last, prompt.role == .user else {
+                            throw ChatServiceError(description: "there is no prompt to answer")
+                        }
+                        try await session.append(.user, prompt.text, to: recordID)
                     }
-                    // Fewer messages than stored: a regeneration of the answer after them.
-                    let after = kept.count < history.count ? kept.count : nil
                     for try await event in try await session.answer(
                         in: recordID, instructions: instructions, after: after)
                     {
@@ -153,7 +158,13 @@ public final class CoreChatService: ChatService {
         return info
     }
 
+    /// How long an idle screen goes without pulling.
+    static let pullInterval: Duration = .seconds(30)
+
+    /// Also pulls when no sync ran for 30 seconds: the screen asks every second, and an idle
+    /// screen should still show what other devices add.
     public func syncSnapshot() async -> SyncSnapshot {
+        await session.syncIfDue(every: Self.pullInterval)
         let state: StatusInfo.SyncState =
             switch await session.syncStatus {
             case .disabled, .idle: .idle

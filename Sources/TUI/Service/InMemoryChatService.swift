@@ -52,7 +52,7 @@ public final class InMemoryChatService: ChatService {
     }
 
     public func send(
-        _ messages: [ChatMessage], in id: ConversationID, instructions: String
+        _ messages: [ChatMessage], in id: ConversationID, instructions: String, regenerating: Bool
     ) -> AsyncThrowingStream<String, any Error> {
         state.withLock { $0.sent.append((id, messages, instructions)) }
         let text = answer(messages)

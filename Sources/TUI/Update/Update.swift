@@ -434,16 +434,18 @@ public enum Update {
         model.scrollOffset = 0
         var transcript = model.transcripts[current] ?? []
         transcript.append(ChatMessage(id: model.makeMessageID(), role: .user, text: prompt))
-        return effects + startAnswer(&model, current, history: transcript)
+        return effects + startAnswer(&model, current, history: transcript, regenerating: false)
     }
 
-    private static func startAnswer(_ model: inout AppModel, _ id: ConversationID, history: [ChatMessage]) -> [Effect] {
+    private static func startAnswer(
+        _ model: inout AppModel, _ id: ConversationID, history: [ChatMessage], regenerating: Bool
+    ) -> [Effect] {
         let answerID = model.makeMessageID()
         model.transcripts[id] = history + [ChatMessage(id: answerID, role: .assistant, text: "")]
         model.streaming[id] = Streaming(conversation: id, messageID: answerID, tokens: 0)
         let folder = model.conversations.first { $0.id == id }?.folder
         let instructions = model.folders.first { $0.id == folder }?.instructions ?? ""
-        return [.send(id, messages: history, instructions: instructions)]
+        return [.send(id, messages: history, instructions: instructions, regenerating: regenerating)]
     }
 
     private static func regenerate(_ model: inout AppModel) -> [Effect] {
@@ -455,7 +457,7 @@ public enum Update {
         model.scrollOffset = 0
         // A banner about the answer being replaced ("broke off") no longer applies.
         model.banner = nil
-        return startAnswer(&model, current, history: transcript)
+        return startAnswer(&model, current, history: transcript, regenerating: true)
     }
 
     private static func open(_ model: inout AppModel, _ id: ConversationID) -> [Effect] {
@@ -506,19 +508,7 @@ public enum Update {
         case .status(let status):
             model.status = status
         case .conversationsLoaded(let conversations, let folders):
-            // A new conversation with nothing sent yet exists only here: keep it.
-            let loaded = Set(conversations.map(\.id))
-            let unsaved = model.conversations.filter {
-                !loaded.contains($0.id) && model.transcripts[$0.id]?.isEmpty != false && model.streaming[$0.id] == nil
-                    && $0.id == model.current
-            }
-            model.conversations = unsaved + conversations
-            model.folders = folders
-            if model.current == nil, let first = model.conversations.first {
-                let effects = open(&model, first.id)
-                model.listSelection = selectedRowIndex(model)
-                return effects
-            }
+            return conversationsLoaded(&model, conversations, folders: folders)
         case .conversationLoaded(let id, let messages):
             if model.streaming[id] == nil {
                 model.transcripts[id] = keepingInterruptedAnswer(shown: model.transcripts[id], loaded: messages)
@@ -537,22 +527,37 @@ public enum Update {
             if model.current != id, let index = model.conversations.firstIndex(where: { $0.id == id }) {
                 model.conversations[index].unread = true
             }
+            // Another device's messages arrived while this answer streamed: show them now.
+            if model.staleTranscripts.remove(id) != nil { return [.loadConversation(id)] }
         case .answerFailed(let id, let message):
             guard let streaming = model.streaming.removeValue(forKey: id) else { return [] }
             markInterrupted(&model, id, streaming.messageID)
             model.banner = message
+            if model.staleTranscripts.remove(id) != nil { return [.loadConversation(id)] }
         case .failed(let message):
             model.banner = message
         case .sync(let snapshot):
             model.status.sync = snapshot.state
             guard snapshot.generation != model.historyGeneration else { return [] }
-            // Another device's changes arrived: reload the list and the open conversation.
+            // Another device's changes arrived: reload the list and what is shown. A streaming
+            // conversation is reloaded once its answer ends; other loaded transcripts are
+            // forgotten (reloaded when opened), except those holding an interrupted answer,
+            // which exists only on this screen.
             model.historyGeneration = snapshot.generation
             var effects: [Effect] = [.loadConversations]
-            if let current = model.current, model.streaming[current] == nil,
-                model.transcripts[current]?.isEmpty == false
-            {
-                effects.append(.loadConversation(current))
+            for (id, transcript) in model.transcripts where id != model.current {
+                if model.streaming[id] != nil {
+                    model.staleTranscripts.insert(id)
+                } else if !transcript.isEmpty, !transcript.contains(where: \.interrupted) {
+                    model.transcripts[id] = nil
+                }
+            }
+            if let current = model.current, model.transcripts[current]?.isEmpty == false {
+                if model.streaming[current] != nil {
+                    model.staleTranscripts.insert(current)
+                } else {
+                    effects.append(.loadConversation(current))
+                }
             }
             return effects
         case .exported(let path):
@@ -581,6 +586,42 @@ public enum Update {
             model.banner = problem.message
         }
         return []
+    }
+
+    /// A new list from the service (at start, or after a sync pass changed the history).
+    private static func conversationsLoaded(
+        _ model: inout AppModel, _ conversations: [ConversationSummary], folders: [Folder]
+    ) -> [Effect] {
+        let rows = model.listRows
+        let selected = rows.indices.contains(model.listSelection) ? rows[model.listSelection].conversationID : nil
+        let loaded = Set(conversations.map(\.id))
+        // What exists only here so far: a new conversation with nothing sent yet, or one whose
+        // first answer is streaming before the service has stored it.
+        let onlyHere = model.conversations.filter {
+            !loaded.contains($0.id)
+                && ((model.transcripts[$0.id]?.isEmpty != false && $0.id == model.current)
+                    || model.streaming[$0.id] != nil)
+        }
+        let unread = Set(model.conversations.filter(\.unread).map(\.id))
+        var merged = conversations.map { summary in
+            var summary = summary
+            if unread.contains(summary.id) { summary.unread = true }
+            return summary
+        }
+        merged.insert(contentsOf: onlyHere, at: merged.firstIndex { !$0.pinned } ?? merged.count)
+        model.conversations = merged
+        model.folders = folders
+        var effects: [Effect] = []
+        if let current = model.current, !model.conversations.contains(where: { $0.id == current }) {
+            // Deleted on another device: nothing is shown of it any more.
+            model.transcripts[current] = nil
+            model.current = nil
+        }
+        if model.current == nil, let first = model.conversations.first {
+            effects = open(&model, first.id)
+        }
+        model.listSelection = selectedRowIndex(model, selected)
+        return effects
     }
 
     // MARK: - Helpers
