@@ -152,7 +152,9 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(
-            name: "TUITests", dependencies: ["TUI", "Core", "Wire", "CoreTesting", "TestSupport", "VirtualCTAP2"]),
+            name: "TUITests", dependencies: ["TUI", "Core", "Wire", "CoreTesting", "TestSupport", "VirtualCTAP2"],
+            // Text snapshots, read from the source tree by `Snapshot` (not resources).
+            exclude: ["Snapshots"]),
         // Fakes for the server's side effects: a scripted model, a stub TEE.
         .target(name: "ServerTesting", dependencies: ["Server", "Wire"], path: "Tests/ServerTesting"),
         .testTarget(
