@@ -327,36 +327,43 @@ public final class PostgresServerStore: ServerStore {
             var (sequence, liveRecords, liveBytes) = try row.decode((Int64, Int64, Int64).self)
             let before = RecordUsage(records: liveRecords, bytes: liveBytes)
             var usage = before
+            // One round trip reads every stored copy the batch names, one writes what it stores:
+            // a push of a thousand records is two statements, not two thousand.
+            let ids = records.map { ByteBuffer(bytes: $0.id.bytes) }
+            var stored: [RecordID: SyncRecord] = [:]
+            for row in try await connection.query(
+                """
+                SELECT \(unescaped: Self.recordColumns) FROM records
+                WHERE account_id = \(account.rawValue) AND id = ANY(\(ids))
+                """, logger: logger
+            ).collect() {
+                let record = try Self.syncRecord(row)
+                stored[record.id] = record
+            }
             var results: [PushResult] = []
             results.reserveCapacity(records.count)
+            // The rows to write, by id: a batch naming a record twice writes its last copy.
+            var writes: [RecordID: SyncRecord] = [:]
             for record in records {
-                let id = ByteBuffer(bytes: record.id.bytes)
-                let stored = try await connection.query(
-                    """
-                    SELECT \(unescaped: Self.recordColumns) FROM records
-                    WHERE account_id = \(account.rawValue) AND id = \(id)
-                    """, logger: logger
-                ).collect().first.map(Self.syncRecord)
-                switch PushDecision.decide(record, over: stored) {
+                let current = stored[record.id]
+                switch PushDecision.decide(record, over: current) {
                 case .store:
                     sequence += 1
-                    usage.replace(stored, with: record)
-                    try await connection.query(
-                        """
-                        INSERT INTO records (account_id, id, kind, version, envelope, sequence, size)
-                        VALUES (\(account.rawValue), \(id), \(Int16(record.kind.rawValue)),
-                            \(Int64(bitPattern: record.version)), \(record.envelope.map { ByteBuffer(bytes: $0.bytes) }),
-                            \(sequence), \(Int64(record.envelope?.bytes.count ?? 0)))
-                        ON CONFLICT (account_id, id) DO UPDATE SET kind = excluded.kind, version = excluded.version,
-                            envelope = excluded.envelope, sequence = excluded.sequence, size = excluded.size
-                        """, logger: logger)
+                    usage.replace(current, with: record)
+                    var written = record
+                    written.sequence = sequence
+                    stored[record.id] = written
+                    writes[record.id] = written
                     results.append(PushResult(id: record.id, status: .accepted, sequence: sequence, current: nil))
                 case .alreadyStored:
                     results.append(
-                        PushResult(id: record.id, status: .accepted, sequence: stored?.sequence, current: nil))
+                        PushResult(id: record.id, status: .accepted, sequence: current?.sequence, current: nil))
                 case .conflict:
-                    results.append(PushResult(id: record.id, status: .conflict, sequence: nil, current: stored))
+                    results.append(PushResult(id: record.id, status: .conflict, sequence: nil, current: current))
                 }
+            }
+            if !writes.isEmpty {
+                try await Self.write(Array(writes.values), account: account, connection, logger)
             }
             try limits.checkQuota(account: account, before: before, after: usage)
             (liveRecords, liveBytes) = (usage.records, usage.bytes)
@@ -408,6 +415,28 @@ public final class PostgresServerStore: ServerStore {
         "id, account_id, public_key, sign_count, kind, name, wrapped_root_key, created_at, last_used_at"
     private static let recoveryColumns = "account_id, key_id, wrapped_root_key, auth_public_key, updated_at"
     private static let recordColumns = "id, kind, version, envelope, sequence"
+
+    /// Inserts or replaces `records` (their sequences set) in one statement. A tombstone's
+    /// missing envelope travels as an empty one, which no sealed envelope is.
+    private static func write(
+        _ records: [SyncRecord], account: AccountID, _ connection: PostgresConnection, _ logger: Logger
+    ) async throws {
+        let ids = records.map { ByteBuffer(bytes: $0.id.bytes) }
+        let kinds = records.map { Int16($0.kind.rawValue) }
+        let versions = records.map { Int64(bitPattern: $0.version) }
+        let envelopes = records.map { ByteBuffer(bytes: $0.envelope?.bytes ?? []) }
+        let sequences = records.map { $0.sequence ?? 0 }
+        let sizes = records.map { Int64($0.envelope?.bytes.count ?? 0) }
+        try await connection.query(
+            """
+            INSERT INTO records (account_id, id, kind, version, envelope, sequence, size)
+            SELECT \(account.rawValue), u.id, u.kind, u.version, NULLIF(u.envelope, ''::bytea), u.sequence, u.size
+            FROM UNNEST(\(ids)::bytea[], \(kinds)::int2[], \(versions)::int8[], \(envelopes)::bytea[],
+                \(sequences)::int8[], \(sizes)::int8[]) AS u(id, kind, version, envelope, sequence, size)
+            ON CONFLICT (account_id, id) DO UPDATE SET kind = excluded.kind, version = excluded.version,
+                envelope = excluded.envelope, sequence = excluded.sequence, size = excluded.size
+            """, logger: logger)
+    }
 
     private static func insert(
         _ connection: PostgresConnection, _ logger: Logger, _ credential: StoredCredential, account: AccountID
