@@ -54,7 +54,8 @@ final class ChatAccess: AccessService {
             // The account exists from here on: whatever happens next, its recovery key is shown.
             let grant: Result<AccessGrant, AccessProblem>
             do {
-                grant = .success(try openChat(keys: registration.keys, state: registration.state, online: true))
+                // Kept even if the screen moved on: the key screen that follows hands it over.
+                grant = .success(keep(try openChat(keys: registration.keys, state: registration.state, online: true)))
             } catch {
                 grant = .failure(AccessProblem(.other, "\(error)"))
             }
@@ -72,7 +73,8 @@ final class ChatAccess: AccessService {
                 authenticator = try securityKey()
             }
             let unlocked = try await session().login(authenticator: authenticator)
-            return try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online)
+            return try await keptUnlessAbandoned(
+                try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online))
         }
     }
 
@@ -81,14 +83,16 @@ final class ChatAccess: AccessService {
             let key = try RecoveryKey(parsing: recoveryKey.withUnsafeBytes { String(decoding: $0, as: UTF8.self) })
             let unlocked = try await session().recover(
                 recoveryKey: key, newAuthenticator: try newAuthenticator(passphrase: passphrase))
-            return try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online)
+            return try await keptUnlessAbandoned(
+                try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online))
         }
     }
 
     func unlock(passphrase: SecureBytes?) async throws -> AccessGrant {
         try await refusalsExplained {
             let unlocked = try await session(passphrase: passphrase).unlock()
-            return try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online)
+            return try await keptUnlessAbandoned(
+                try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online))
         }
     }
 
@@ -144,19 +148,15 @@ final class ChatAccess: AccessService {
     }
 
     /// Opens the history and the chat on it: the main screen's service.
-    private func openChat(keys: AccountKeys, state: AccountState, online: Bool) throws -> AccessGrant {
+    private func openChat(
+        keys: AccountKeys, state: AccountState, online: Bool
+    ) throws -> (grant: AccessGrant, chat: ChatSession) {
         let opened = try UnlockedHistory.open(keys: keys, state: state, online: online, global, reportCorrupt: false)
         let corrupt = opened.history.corrupt.count
         var global = self.global
         global.server = state.server
         let client = try global.makeClient()
         let chat = ChatSession(history: opened.history, sender: client, sync: opened.sync)
-        // A ceremony abandoned after it opened the history leaves its chat here: end it.
-        let previous = self.opened.withLock { opened in
-            defer { opened = chat }
-            return opened
-        }
-        if let previous { Task { await previous.close() } }
         Task { await chat.scheduleSync() }
         let service = CoreChatService(
             session: chat, client: client, serverLabel: Self.hostLabel(state.server),
@@ -170,7 +170,21 @@ final class ChatAccess: AccessService {
         if corrupt > 0 {
             banners.append("\(corrupt) unreadable records skipped (kept in the cache)")
         }
-        return AccessGrant(service: service, banner: banners.isEmpty ? nil : banners.joined(separator: " · "))
+        return (AccessGrant(service: service, banner: banners.isEmpty ? nil : banners.joined(separator: " · ")), chat)
+    }
+
+    /// The grant of a login, recovery or unlock, unless the screen abandoned the ceremony
+    /// meanwhile (Esc): then its chat is closed here, and the one the screen uses stays open.
+    private func keptUnlessAbandoned(_ opened: (grant: AccessGrant, chat: ChatSession)) async throws -> AccessGrant {
+        guard Task.isCancelled else { return keep(opened) }
+        await opened.chat.close()
+        throw CancellationError()
+    }
+
+    /// Makes `opened` the chat that `close()` ends.
+    private func keep(_ opened: (grant: AccessGrant, chat: ChatSession)) -> AccessGrant {
+        self.opened.withLock { $0 = opened.chat }
+        return opened.grant
     }
 
     /// Runs a ceremony, turning a wrong passphrase into the refusal the screen asks again for.

@@ -46,4 +46,19 @@ import Wire
         let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".sqlite") }
         #expect(names.count == 2)
     }
+
+    /// Another process (here: another open cache) using the other account's history keeps it
+    /// in place: the switch is refused, nothing moves.
+    @Test func aCacheInUseIsNeverMoved() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-switch-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/" + LocalCache.fileName
+        let inUse = try LocalCache(path: path, account: try AccountID("account-a"))
+        #expect(throws: CacheError.self) {
+            _ = try LocalCache.openSwitchingAccounts(path: path, account: try AccountID("account-b"))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("history-") }.isEmpty)
+        #expect(inUse.account.rawValue == "account-a")
+    }
 }

@@ -307,6 +307,43 @@ final class FakeAccessService: AccessService {
         #expect(AccessUpdate.update(&model, .key(.control("q"))) == [.quit])
     }
 
+    /// Quitting while an account is being created waits for the outcome: a created account's
+    /// key is shown; a failure quits. A second Ctrl-Q leaves at once.
+    @Test func quittingDuringARegistrationWaitsForItsKey() {
+        let given = Self.situation(hasAccount: false, passkey: .softwarePasskey(passphraseGiven: true))
+        var model = AccessModel(size: Size(columns: 80, rows: 24))
+        _ = AccessUpdate.update(&model, .situation(given))
+        _ = AccessUpdate.update(&model, .key(.character("1")))
+        #expect(AccessUpdate.update(&model, .key(.control("q"))).isEmpty)
+        #expect(!model.quitting)
+        #expect(AccessView.render(model).text.contains("Finishing the account creation"))
+        _ = AccessUpdate.update(&model, .pinRequested(product: "Key", retriesLeft: 8))
+        let key = SecureBytes(copying: Array(Self.recoveryKeyText.utf8))
+        let effects = AccessUpdate.update(
+            &model, .registered(recoveryKey: key, grant: .success(AccessGrant(service: InMemoryChatService()))))
+        #expect(effects == [.answerPIN(nil)], "the PIN question it closes is answered")
+        #expect(model.pin == nil && !model.quitting)
+        #expect(AccessView.render(model).text.contains("Recovery key — shown once"))
+        // The warning is taken back by any other key: a later Ctrl-Q warns again.
+        _ = AccessUpdate.update(&model, .key(.control("q")))
+        _ = AccessUpdate.update(&model, .key(.character("x")))
+        #expect(AccessUpdate.update(&model, .key(.control("c"))).isEmpty)
+        #expect(!model.quitting)
+
+        // A registration that fails after Ctrl-Q quits.
+        var failing = AccessModel(size: Size(columns: 80, rows: 24))
+        _ = AccessUpdate.update(&failing, .situation(given))
+        _ = AccessUpdate.update(&failing, .key(.character("1")))
+        _ = AccessUpdate.update(&failing, .key(.control("q")))
+        #expect(AccessUpdate.update(&failing, .failed(AccessProblem(.other, "offline"))) == [.quit])
+        // And a second Ctrl-Q does not wait.
+        var impatient = AccessModel(size: Size(columns: 80, rows: 24))
+        _ = AccessUpdate.update(&impatient, .situation(given))
+        _ = AccessUpdate.update(&impatient, .key(.character("1")))
+        _ = AccessUpdate.update(&impatient, .key(.control("q")))
+        #expect(AccessUpdate.update(&impatient, .key(.control("q"))) == [.cancel, .quit])
+    }
+
     /// A wrong passphrase is asked again only for an unlock or a login; for a new passkey it
     /// is a failure (the device has no account to unlock).
     @Test func aPassphraseProblemForANewPasskeyIsAFailure() {

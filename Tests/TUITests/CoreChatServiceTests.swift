@@ -160,16 +160,32 @@ final class BreakingSender: ChatSender {
         // Another device adds a turn; this screen has not reloaded yet.
         let conversation = try #require(await session.conversations().first?.id)
         try await session.append(.user, "from elsewhere", to: conversation)
-        _ = try await collect(service.send(shown, in: id, instructions: "", regenerating: true))
-        #expect(
-            try await session.messages(in: conversation).map(\.record.content).suffix(2) == [
-                "from elsewhere", "an answer",
-            ])
+        // Ctrl-R on the stale screen regenerates the answer to its prompt, not the newest turn.
+        _ = try await collect(service.send([first], in: id, instructions: "", regenerating: true))
+        #expect(sender.requests.withLock { $0.last?.messages.map(\.content) } == ["first"])
+        let afterRetry = try await session.messages(in: conversation).map(\.record.content)
+        // One answer to "first" (the new one, ordered by its time), the other turn untouched.
+        #expect(afterRetry == ["first", "from elsewhere", "an answer"])
         let stale = shown + [ChatMessage(id: 9, role: .user, text: "my next")]
         _ = try await collect(service.send(stale, in: id, instructions: ""))
         let stored = try await session.messages(in: conversation).map(\.record.content)
-        #expect(stored == ["first", "an answer", "from elsewhere", "an answer", "my next", "an answer"])
+        #expect(stored == ["first", "from elsewhere", "an answer", "my next", "an answer"])
         #expect(sender.requests.withLock { $0.last?.messages.map(\.content) } == Array(stored.dropLast()))
+    }
+
+    /// A new conversation's first send saves its title and sends its prompt at once (two
+    /// effects, two tasks): the history gets one conversation, not two.
+    @Test func aNewConversationIsCreatedOnceUnderConcurrentFirstUse() async throws {
+        for _ in 0..<20 {
+            let (service, session, _, folder) = try makeService(answer: "ok")
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let id = ConversationID("new-1")
+            async let saved: Void = service.save(ConversationSummary(id: id, title: "Hello"))
+            async let answered = collect(
+                service.send([ChatMessage(id: 1, role: .user, text: "hello")], in: id, instructions: ""))
+            _ = try await (saved, answered)
+            #expect(await session.conversations().count == 1)
+        }
     }
 
     @Test func renamePinAndDelete() async throws {

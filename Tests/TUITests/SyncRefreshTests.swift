@@ -67,13 +67,15 @@ import Wire
         #expect(model.listRows[model.listSelection].conversationID == recipes)
         #expect(model.conversations.first { $0.id == ConversationID("tokyo") }?.unread == true)
 
-        // The open conversation was deleted on another device: the first one opens instead.
+        // The open conversation was deleted on another device: it closes, and nothing else
+        // opens in its place (a draft must not go to a conversation the user did not choose).
         let open = try! #require(model.current)
         let effects = Update.update(
             &model, .service(.conversationsLoaded(reordered.filter { $0.id != open }, folders: model.folders)))
-        #expect(model.current != open && model.current != nil)
+        #expect(model.current == nil)
         #expect(model.transcripts[open] == nil)
-        #expect(effects.contains(.loadConversation(model.current!)) || model.transcripts[model.current!] != nil)
+        #expect(effects.isEmpty)
+        #expect(model.banner == "This conversation was deleted on another device")
     }
 
     /// A new conversation with nothing sent yet lives only on the screen: a reload keeps it.

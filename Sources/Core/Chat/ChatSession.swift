@@ -29,6 +29,9 @@ public actor ChatSession {
     public private(set) var historyGeneration = 0
     /// When the last sync pass ended (successfully or not).
     private var lastSyncEnded: ContinuousClock.Instant?
+    /// The last sync failed in a way retrying does not mend (an expired session): idle pulls
+    /// stop until a sync succeeds.
+    private var stoppedOnError = false
 
     /// - Parameter sync: the engine to push and pull with, or nil for history kept on this
     ///   device only.
@@ -234,6 +237,7 @@ public actor ChatSession {
         do {
             let report = try await sync.sync(history)
             lastSyncEnded = .now
+            stoppedOnError = false
             backoff.succeeded()
             syncStatus = .synced(Date())
             if report.changed > 0 { historyGeneration += 1 }
@@ -249,7 +253,8 @@ public actor ChatSession {
     /// other devices' changes. Nothing happens without a server account, while a sync runs or
     /// waits out its backoff, or before the first sync after opening has ended.
     public func syncIfDue(every interval: Duration) {
-        guard sync != nil, syncTask == nil, let ended = lastSyncEnded, ContinuousClock.now - ended >= interval
+        guard sync != nil, syncTask == nil, !stoppedOnError, let ended = lastSyncEnded,
+            ContinuousClock.now - ended >= interval
         else { return }
         scheduleSync()
     }
@@ -274,7 +279,10 @@ public actor ChatSession {
                 try await syncNow()
                 if !syncAgain { break }
             } catch {
-                if let error = error as? SyncError, !error.code.isTransient { break }
+                if let error = error as? SyncError, !error.code.isTransient {
+                    stoppedOnError = true
+                    break
+                }
                 let delay = backoff.failed()
                 try? await Task.sleep(for: .seconds(delay))
                 if Task.isCancelled { break }

@@ -17,6 +17,9 @@ public final class LocalCache: Sendable {
     /// The database file.
     public let path: String
     private let pool: DatabasePool
+    /// Held shared while the cache is open, so no other process moves the file away
+    /// (`openSwitchingAccounts` needs it exclusively).
+    private let lock: CacheFileLock
 
     /// Opens (creating and migrating when needed) the cache at `path` for `account`.
     /// - Throws: `CacheError` `.openFailed`, or `.accountMismatch` when the file belongs to another account.
@@ -27,6 +30,11 @@ public final class LocalCache: Sendable {
         do {
             try FileManager.default.createDirectory(
                 atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw CacheError(.openFailed, "cannot open the history cache \(path): \(Self.reason(error))")
+        }
+        lock = try CacheFileLock(cachePath: path, exclusive: false)
+        do {
             var configuration = Configuration()
             configuration.label = "sotto.history"
             pool = try DatabasePool(path: path, configuration: configuration)

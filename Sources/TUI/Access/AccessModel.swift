@@ -35,6 +35,10 @@ public struct AccessModel: Hashable, Sendable {
     public var touch: String?
     /// The history is open: the main screen takes over.
     public var grant: AccessGrant?
+    /// A registration runs (its account may exist before it returns).
+    public var registering = false
+    /// Ctrl-Q came during a registration: quit once it fails, show the key if it succeeds.
+    public var quitAfterRegistration = false
     public var quitting = false
 
     public init(size: Size) { self.size = size }

@@ -116,9 +116,16 @@ public struct AccessProblem: Error, Hashable, Sendable, CustomStringConvertible 
 /// PIN (masked) and "touch your key". Give `pinSource` and `touchPrompt` to the security key
 /// authenticator; the access runtime answers them. A ceremony asks one thing at a time.
 public final class AccessPrompts: Sendable {
+    private struct Question {
+        /// Tells this question from a newer one, so a cancel ends only its own.
+        var token: Int
+        var continuation: CheckedContinuation<SecureBytes?, Never>
+    }
+
     private struct State {
         var post: (@Sendable (AccessEvent) -> Void)?
-        var waiting: CheckedContinuation<SecureBytes?, Never>?
+        var waiting: Question?
+        var lastToken = 0
     }
 
     private let state = Mutex(State())
@@ -144,7 +151,7 @@ public final class AccessPrompts: Sendable {
             defer { state.waiting = nil }
             return state.waiting
         }
-        waiting?.resume(returning: nil)
+        waiting?.continuation.resume(returning: nil)
     }
 
     /// The user's answer to the PIN question (nil: cancelled).
@@ -153,22 +160,25 @@ public final class AccessPrompts: Sendable {
             defer { state.waiting = nil }
             return state.waiting
         }
-        waiting?.resume(returning: pin)
+        waiting?.continuation.resume(returning: pin)
     }
 
     /// Asks on the screen and waits. A newer question ends an older one unanswered, and so
     /// does cancelling the asking task (the ceremony was abandoned).
     fileprivate func askPIN(_ request: PINRequest) async -> SecureBytes? {
-        guard !Task.isCancelled else { return nil }
+        let token = state.withLock { state in
+            state.lastToken += 1
+            return state.lastToken
+        }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let (post, older) = state.withLock {
-                    state -> ((@Sendable (AccessEvent) -> Void)?, CheckedContinuation<SecureBytes?, Never>?) in
-                    guard let post = state.post else { return (nil, nil) }
-                    defer { state.waiting = continuation }
+                let (post, older) = state.withLock { state -> ((@Sendable (AccessEvent) -> Void)?, Question?) in
+                    // Cancelled before it could ask (the cancel handler found nothing to end).
+                    guard let post = state.post, !Task.isCancelled else { return (nil, nil) }
+                    defer { state.waiting = Question(token: token, continuation: continuation) }
                     return (post, state.waiting)
                 }
-                older?.resume(returning: nil)
+                older?.continuation.resume(returning: nil)
                 guard let post else {
                     continuation.resume(returning: nil)
                     return
@@ -176,8 +186,18 @@ public final class AccessPrompts: Sendable {
                 post(.pinRequested(product: request.device.product, retriesLeft: request.retriesLeft))
             }
         } onCancel: {
-            answerPIN(nil)
+            end(token)
         }
+    }
+
+    /// Ends question `token` unanswered, if it is still the one waiting.
+    private func end(_ token: Int) {
+        let waiting = state.withLock { state -> Question? in
+            guard let waiting = state.waiting, waiting.token == token else { return nil }
+            state.waiting = nil
+            return waiting
+        }
+        waiting?.continuation.resume(returning: nil)
     }
 
     private func post(_ event: AccessEvent) {

@@ -28,6 +28,14 @@ public enum AccessUpdate {
                 model.screen = .recoveryKey(shown)
                 return []
             }
+            // An account being created may already exist: finish first, so its recovery key
+            // is shown (a second Ctrl-Q leaves at once).
+            if model.registering, !model.quitAfterRegistration, case .working(_, let back) = model.screen {
+                model.quitAfterRegistration = true
+                model.screen = .working(
+                    title: "Finishing the account creation before quitting (Ctrl-Q again leaves at once)…", back: back)
+                return []
+            }
             let asked = model.pin != nil
             model.quitting = true
             model.pin = nil
@@ -54,9 +62,13 @@ public enum AccessUpdate {
         case .registered(let recoveryKey, let grant):
             // The account exists now, even if the user pressed Esc meanwhile: its recovery key
             // must be shown, whatever the screen.
+            let asked = model.pin != nil
             model.touch = nil
+            model.pin = nil
+            model.registering = false
+            model.quitAfterRegistration = false
             model.screen = .recoveryKey(RecoveryKeyShown(key: SecretField(copying: recoveryKey), grant: grant))
-            return []
+            return asked ? [.answerPIN(nil)] : []
         case .granted(let grant):
             guard case .working = model.screen else { return [] }
             model.touch = nil
@@ -67,6 +79,11 @@ public enum AccessUpdate {
             let asked = model.pin != nil
             model.touch = nil
             model.pin = nil
+            model.registering = false
+            if model.quitAfterRegistration {
+                model.quitting = true
+                return (asked ? [.answerPIN(nil)] : []) + [.quit]
+            }
             return (asked ? [.answerPIN(nil)] : []) + failed(&model, problem, back: back)
         }
     }
@@ -171,6 +188,9 @@ public enum AccessUpdate {
             return []
         case .working(_, let back):
             guard key == .escape else { return [] }
+            // A registration cancelled here still shows its key if the account came to exist.
+            model.registering = false
+            model.quitAfterRegistration = false
             model.touch = nil
             model.screen = back == .starting ? .failed(message: "Cancelled.", back: .starting) : back
             return [.cancel]
@@ -209,9 +229,11 @@ public enum AccessUpdate {
         switch (selection, situation.passkey) {
         case (0, .securityKey):
             model.screen = .working(title: "Creating your account with the security key…", back: back)
+            model.registering = true
             return [.register(passphrase: nil)]
         case (0, .softwarePasskey(passphraseGiven: true)):
             model.screen = .working(title: "Creating your account (software passkey)…", back: back)
+            model.registering = true
             return [.register(passphrase: nil)]
         case (0, .softwarePasskey(passphraseGiven: false)):
             model.screen = .newPassphrase(NewPassphraseForm(purpose: .register))
@@ -260,6 +282,7 @@ public enum AccessUpdate {
             case .register:
                 model.screen = .working(
                     title: "Creating your account (sealing the software passkey takes a moment)…", back: back)
+                model.registering = true
                 return [.register(passphrase: form.first.secret())]
             case .recover(let recoveryKey):
                 model.screen = .working(title: "Recovering your account…", back: back)
@@ -360,6 +383,8 @@ public enum AccessUpdate {
     )
         -> [AccessEffect]
     {
+        // Any other key than Ctrl-Q takes back its warning: a later one warns again.
+        shown.quitWarned = false
         switch key {
         case .enter:
             let typed = shown.confirmation.text.trimmingSpaces().uppercased()

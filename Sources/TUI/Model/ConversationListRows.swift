@@ -13,6 +13,16 @@ public enum ConversationListRow: Hashable, Sendable {
         if case .section = self { return false }
         return true
     }
+
+    /// The same conversation, folder or section, whatever changed in it.
+    func isSameItem(as other: ConversationListRow) -> Bool {
+        switch (self, other) {
+        case (.section(let a), .section(let b)): a == b
+        case (.folder(let a, _, _), .folder(let b, _, _)): a.id == b.id
+        case (.conversation(let a, _), .conversation(let b, _)): a.id == b.id
+        default: false
+        }
+    }
 }
 
 extension AppModel {

@@ -14,6 +14,8 @@ public final class CoreChatService: ChatService {
     let auditLog: FileAuditLog?
     /// Conversations and folders the screen created ("new-3", "new-folder-1") and their records.
     private let conversationIDs = ScreenAliases<ConversationID>()
+    /// Conversations being created, by screen id (see `ensureConversation`).
+    private let creating = Mutex<[ConversationID: Task<RecordID, any Error>]>([:])
     private let folderIDs = ScreenAliases<FolderID>()
     /// The model that answered last (the first event of every answer names it).
     private let lastModel = Mutex("")
@@ -71,17 +73,20 @@ public final class CoreChatService: ChatService {
                 do {
                     let recordID = try await self.ensureConversation(
                         id, firstPrompt: messages.first { $0.role == .user }?.text)
+                    guard let prompt = messages.last, prompt.role == .user else {
+                        throw ChatServiceError(description: "there is no prompt to answer")
+                    }
                     var after: Int?
-                    if regenerating {
-                        // The answer after the screen's stored messages is replaced.
-                        let history = try await session.messages(in: recordID).map(\.record)
-                        after = min(Self.stored(messages, history: history).count, history.count)
+                    let history = regenerating ? try await session.messages(in: recordID).map(\.record) : []
+                    if regenerating,
+                        let stored = history.lastIndex(where: { $0.role == .user && $0.content == prompt.text })
+                    {
+                        // Regenerate: the answer to the screen's prompt, found by its text (not by
+                        // counting: the screen may lag the history, or show an unstored answer).
+                        after = stored + 1
                     } else {
-                        // A new prompt: stored after whatever the history holds (another device's
-                        // messages included), then answered.
-                        guard let prompt = messages.last, prompt.role == .user else {
-                            throw ChatServiceError(description: "there is no prompt to answer")
-                        }
+                        // A new prompt (or one the history lost): stored after whatever the
+                        // history holds, another device's messages included, then answered.
                         try await session.append(.user, prompt.text, to: recordID)
                     }
                     for try await event in try await session.answer(
@@ -206,32 +211,28 @@ public final class CoreChatService: ChatService {
         }
     }
 
-    /// The screen's messages that the history holds. An answer that broke off or was stopped
-    /// shows on the screen, marked interrupted, but is not stored (`ChatSession` saves complete
-    /// answers only) — unless it completed just as it was stopped. Left in, it would shift the
-    /// count that tells a new prompt and a regeneration apart.
-    static func stored(_ messages: [ChatMessage], history: [MessageRecord]) -> [ChatMessage] {
-        var kept: [ChatMessage] = []
-        for message in messages {
-            if message.interrupted {
-                let position = kept.count
-                guard position < history.count, history[position].role == .assistant,
-                    history[position].content == message.text
-                else { continue }
-            }
-            kept.append(message)
-        }
-        return kept
-    }
-
     /// The record behind a screen id: an alias of a conversation created here, or the id itself.
     func recordID(_ id: ConversationID) -> RecordID? { conversationIDs.record(for: id) }
 
+    /// The record of a screen conversation, created on first use. A new conversation's first
+    /// send stores its title and its prompt at once (two effects, two tasks): they share one
+    /// creation, or the history would hold a second, empty conversation.
     private func ensureConversation(_ id: ConversationID, firstPrompt: String?) async throws -> RecordID {
         if let existing = recordID(id), await session.conversation(existing) != nil { return existing }
-        let recordID = try await session.startConversation(firstPrompt: firstPrompt ?? "")
-        conversationIDs.assign(id, to: recordID)
-        return recordID
+        let session = self.session
+        let aliases = conversationIDs
+        let creation = creating.withLock { creating in
+            if let running = creating[id] { return running }
+            let task = Task {
+                let recordID = try await session.startConversation(firstPrompt: firstPrompt ?? "")
+                aliases.assign(id, to: recordID)
+                return recordID
+            }
+            creating[id] = task
+            return task
+        }
+        defer { creating.withLock { if $0[id] == creation { $0[id] = nil } } }
+        return try await creation.value
     }
 
     static func role(_ role: Core.MessageRole) -> MessageRole {

@@ -333,6 +333,8 @@ public enum Update {
             guard let current = model.current, let streaming = model.streaming[current] else { return [] }
             model.streaming[current] = nil
             markInterrupted(&model, current, streaming.messageID)
+            // A sync changed it while the answer streamed: show what arrived.
+            if model.staleTranscripts.remove(current) != nil { return [.stop(current), .loadConversation(current)] }
             return [.stop(current)]
         case .regenerate:
             return regenerate(&model)
@@ -491,6 +493,7 @@ public enum Update {
     private static func delete(_ model: inout AppModel, _ id: ConversationID) -> [Effect] {
         var effects: [Effect] = []
         if model.streaming.removeValue(forKey: id) != nil { effects.append(.stop(id)) }
+        model.staleTranscripts.remove(id)
         model.conversations.removeAll { $0.id == id }
         model.transcripts[id] = nil
         if model.current == id {
@@ -512,6 +515,9 @@ public enum Update {
         case .conversationLoaded(let id, let messages):
             if model.streaming[id] == nil {
                 model.transcripts[id] = keepingInterruptedAnswer(shown: model.transcripts[id], loaded: messages)
+            } else {
+                // Not under a streaming answer: once it ends.
+                model.staleTranscripts.insert(id)
             }
         case .answerToken(let id, let text, let time):
             guard var streaming = model.streaming[id],
@@ -593,7 +599,7 @@ public enum Update {
         _ model: inout AppModel, _ conversations: [ConversationSummary], folders: [Folder]
     ) -> [Effect] {
         let rows = model.listRows
-        let selected = rows.indices.contains(model.listSelection) ? rows[model.listSelection].conversationID : nil
+        let selectedRow = rows.indices.contains(model.listSelection) ? rows[model.listSelection] : nil
         let loaded = Set(conversations.map(\.id))
         // What exists only here so far: a new conversation with nothing sent yet, or one whose
         // first answer is streaming before the service has stored it.
@@ -612,15 +618,20 @@ public enum Update {
         model.conversations = merged
         model.folders = folders
         var effects: [Effect] = []
+        let first = model.current == nil && model.historyGeneration == 0 && rows.isEmpty
         if let current = model.current, !model.conversations.contains(where: { $0.id == current }) {
-            // Deleted on another device: nothing is shown of it any more.
+            // Deleted on another device. Nothing else opens in its place: a draft in the input
+            // must not go to a conversation the user did not choose.
             model.transcripts[current] = nil
             model.current = nil
+            model.scrollTarget = nil
+            model.searchMark = nil
+            model.banner = "This conversation was deleted on another device"
         }
-        if model.current == nil, let first = model.conversations.first {
-            effects = open(&model, first.id)
+        if first, let conversation = model.conversations.first {
+            effects = open(&model, conversation.id)
         }
-        model.listSelection = selectedRowIndex(model, selected)
+        model.listSelection = rowIndex(model, keeping: first ? nil : selectedRow, else: model.listSelection)
         return effects
     }
 
@@ -663,6 +674,19 @@ public enum Update {
             index = model.listSelection
         }
         model.listSelection = min(max(0, index), rows.count - 1)
+    }
+
+    /// Where `row` is now (the same conversation or folder), else the old index, clamped to
+    /// a selectable row; with no row, the open conversation's.
+    private static func rowIndex(_ model: AppModel, keeping row: ConversationListRow?, else old: Int) -> Int {
+        let rows = model.listRows
+        guard !rows.isEmpty else { return 0 }
+        guard let row else { return selectedRowIndex(model) }
+        if let found = rows.firstIndex(where: { $0.isSameItem(as: row) }) { return found }
+        var index = min(max(0, old), rows.count - 1)
+        while index > 0 && !rows[index].isSelectable { index -= 1 }
+        while index < rows.count - 1 && !rows[index].isSelectable { index += 1 }
+        return index
     }
 
     static func selectedRowIndex(_ model: AppModel, _ id: ConversationID? = nil) -> Int {
