@@ -114,50 +114,37 @@ final class FakeAccessService: AccessService {
     }
 
     /// Steps the runtime until `condition` holds or about five seconds pass.
-    func run(_ runtime: AccessRuntime, until condition: (AccessRuntime) -> Bool) async throws -> Bool {
-        for _ in 0..<1000 {
-            runtime.step()
-            if condition(runtime) { return true }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        return false
-    }
-
-    func showing(_ text: String) -> (AccessRuntime) -> Bool {
-        { ($0.backend as! InMemoryBackend).screen.text.contains(text) }
-    }
-
     @Test func firstRunCreatesAnAccountAndShowsTheRecoveryKeyUntilConfirmed() async throws {
         let service = FakeAccessService(
             situation: Self.situation(hasAccount: false), recoveryKeyText: Self.recoveryKeyText)
         let (runtime, backend) = runtime(service)
-        #expect(try await run(runtime, until: showing("This device has no account yet")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("This device has no account yet")))
         #expect(backend.screen.text.contains("DEV: simulated attestation"))
         #expect(backend.screen.text.contains("not hardware-backed"))
         backend.type("<CR>")
-        #expect(try await run(runtime, until: showing("New software passkey")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("New software passkey")))
         // Two different passphrases: refused, both fields emptied, nothing created.
         backend.type("correct horse<CR>correct hors<CR>")
-        #expect(try await run(runtime, until: showing("The two passphrases differ")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("The two passphrases differ")))
         #expect(service.calls.isEmpty)
         backend.type("<CR>")
-        #expect(try await run(runtime, until: showing("An empty passphrase is refused")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("An empty passphrase is refused")))
         backend.type("correct horse<CR>correct horse")
         runtime.step()
         #expect(backend.screen.text.contains("•••••••••••••"))
         #expect(!backend.screen.text.contains("correct horse"))
         backend.type("<CR>")
-        #expect(try await run(runtime, until: showing("Recovery key — shown once")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("Recovery key — shown once")))
         #expect(service.calls == [.init(name: "register", passphrase: "correct horse")])
         let groups = Self.recoveryKeyText.split(separator: "-")
         #expect(backend.screen.text.contains(groups[0...6].joined(separator: "-")))
         #expect(backend.screen.text.contains(groups[7...].joined(separator: "-")))
         // Only the key's last group lets the user on.
         backend.type(String(groups[0]) + "<CR>")
-        #expect(try await run(runtime, until: showing("That is not the key's last group")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("That is not the key's last group")))
         #expect(runtime.model.grant == nil)
         backend.type(String(groups[13]).lowercased() + "<CR>")
-        #expect(try await run(runtime, until: { $0.model.grant != nil }))
+        #expect(try await AccessDriving.run(runtime, until: { $0.model.grant != nil }))
         #expect(runtime.run()?.banner == "opened")
     }
 
@@ -165,14 +152,18 @@ final class FakeAccessService: AccessService {
         let service = FakeAccessService(
             situation: Self.situation(hasAccount: true), recoveryKeyText: Self.recoveryKeyText)
         let (runtime, backend) = runtime(service)
-        #expect(try await run(runtime, until: showing("Unlock — software passkey")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("Unlock — software passkey")))
         backend.type("<CR>")
-        #expect(try await run(runtime, until: showing("Type the passphrase of the software passkey")))
+        #expect(
+            try await AccessDriving.run(
+                runtime, until: AccessDriving.showing("Type the passphrase of the software passkey")))
         backend.type("wrong<CR>")
-        #expect(try await run(runtime, until: showing("That passphrase does not open the software passkey; try again")))
+        #expect(
+            try await AccessDriving.run(
+                runtime, until: AccessDriving.showing("That passphrase does not open the software passkey; try again")))
         #expect(runtime.model.grant == nil)
         backend.type("correct horse<CR>")
-        #expect(try await run(runtime, until: { $0.model.grant != nil }))
+        #expect(try await AccessDriving.run(runtime, until: { $0.model.grant != nil }))
         #expect(service.calls.map(\.passphrase) == ["wrong", "correct horse"])
     }
 
@@ -181,16 +172,16 @@ final class FakeAccessService: AccessService {
         let given = Self.situation(hasAccount: true, passkey: .softwarePasskey(passphraseGiven: true))
         let service = FakeAccessService(situation: given, recoveryKeyText: Self.recoveryKeyText)
         let (first, _) = runtime(service)
-        #expect(try await run(first, until: { $0.model.grant != nil }))
+        #expect(try await AccessDriving.run(first, until: { $0.model.grant != nil }))
         #expect(service.calls == [.init(name: "unlock", passphrase: nil)])
 
         let refusing = FakeAccessService(situation: given, recoveryKeyText: Self.recoveryKeyText)
         refusing.failure.withLock { $0 = AccessProblem(.wrongPassphrase, "wrong") }
         let (second, backend) = runtime(refusing)
-        #expect(try await run(second, until: showing("SOTTO_PASSPHRASE")))
+        #expect(try await AccessDriving.run(second, until: AccessDriving.showing("SOTTO_PASSPHRASE")))
         refusing.failure.withLock { $0 = nil }
         backend.type("correct horse<CR>")
-        #expect(try await run(second, until: { $0.model.grant != nil }))
+        #expect(try await AccessDriving.run(second, until: { $0.model.grant != nil }))
         #expect(refusing.calls.map(\.passphrase) == [nil, "correct horse"])
     }
 
@@ -198,20 +189,20 @@ final class FakeAccessService: AccessService {
         let service = FakeAccessService(
             situation: Self.situation(hasAccount: false), recoveryKeyText: Self.recoveryKeyText)
         let (runtime, backend) = runtime(service)
-        #expect(try await run(runtime, until: showing("This device has no account yet")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("This device has no account yet")))
         backend.type("3")
-        #expect(try await run(runtime, until: showing("Recover your account")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("Recover your account")))
         // A mistyped character is located, not echoed back as a whole key.
         var mistyped = Array(Self.recoveryKeyText)
         mistyped[5] = mistyped[5] == "A" ? "B" : "A"
         backend.type(String(mistyped) + "<CR>")
-        #expect(try await run(runtime, until: showing("does not check out")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("does not check out")))
         #expect(service.calls.isEmpty)
         for _ in mistyped { backend.type("<BS>") }
         backend.type(Self.recoveryKeyText.lowercased() + "<CR>")
-        #expect(try await run(runtime, until: showing("New software passkey")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("New software passkey")))
         backend.type("new pass<CR>new pass<CR>")
-        #expect(try await run(runtime, until: { $0.model.grant != nil }))
+        #expect(try await AccessDriving.run(runtime, until: { $0.model.grant != nil }))
         #expect(service.calls == [.init(name: "recover", passphrase: "new pass", detail: Self.recoveryKeyText)])
     }
 
@@ -219,14 +210,16 @@ final class FakeAccessService: AccessService {
         let service = FakeAccessService(
             situation: Self.situation(hasAccount: false), recoveryKeyText: Self.recoveryKeyText)
         let (runtime, backend) = runtime(service)
-        #expect(try await run(runtime, until: showing("This device has no account yet")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("This device has no account yet")))
         backend.type("<Down><CR>")
-        #expect(try await run(runtime, until: showing("Passkey file: /home/u/.local/share/sotto/passkey")))
+        #expect(
+            try await AccessDriving.run(
+                runtime, until: AccessDriving.showing("Passkey file: /home/u/.local/share/sotto/passkey")))
         backend.type("<CR>wrong<CR>")
-        #expect(try await run(runtime, until: showing("That passphrase does not open")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("That passphrase does not open")))
         #expect(runtime.model.screen.isLogin)
         backend.type("correct horse<CR>")
-        #expect(try await run(runtime, until: { $0.model.grant != nil }))
+        #expect(try await AccessDriving.run(runtime, until: { $0.model.grant != nil }))
         #expect(
             service.calls.map(\.detail) == ["/home/u/.local/share/sotto/passkey", "/home/u/.local/share/sotto/passkey"])
     }
@@ -239,21 +232,21 @@ final class FakeAccessService: AccessService {
             situation: Self.situation(hasAccount: true, passkey: .securityKey("Test Key")),
             recoveryKeyText: Self.recoveryKeyText, pinPrompts: prompts)
         let (runtime, backend) = runtime(service, prompts: prompts)
-        #expect(try await run(runtime, until: showing("Security key PIN — Test Key")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("Security key PIN — Test Key")))
         #expect(backend.screen.text.contains("2 tries left"))
         backend.type("1234")
         runtime.step()
         #expect(backend.screen.text.contains("••••") && !backend.screen.text.contains("1234"))
         backend.type("<BS><BS>99<CR>")
-        #expect(try await run(runtime, until: showing("wrong PIN")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("wrong PIN")))
         backend.type("<CR>")
-        #expect(try await run(runtime, until: showing("Security key PIN")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("Security key PIN")))
         backend.type("<Esc>")
-        #expect(try await run(runtime, until: showing("the PIN was not given")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("the PIN was not given")))
         backend.type("<CR>")
-        #expect(try await run(runtime, until: showing("Security key PIN")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("Security key PIN")))
         backend.type("1234<CR>")
-        #expect(try await run(runtime, until: { $0.model.grant != nil }))
+        #expect(try await AccessDriving.run(runtime, until: { $0.model.grant != nil }))
         #expect(service.calls.count == 3)
     }
 
@@ -263,7 +256,7 @@ final class FakeAccessService: AccessService {
             recoveryKeyText: Self.recoveryKeyText)
         service.hold.withLock { $0 = true }
         let (runtime, backend) = runtime(service)
-        #expect(try await run(runtime, until: showing("Unlocking…")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("Unlocking…")))
         backend.type("<C-q>")
         #expect(runtime.run() == nil)
         service.hold.withLock { $0 = false }

@@ -74,19 +74,6 @@ import Wire
         return path
     }
 
-    func run(_ runtime: AccessRuntime, until condition: (AccessRuntime) -> Bool) async throws -> Bool {
-        for _ in 0..<2000 {
-            runtime.step()
-            if condition(runtime) { return true }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        return false
-    }
-
-    func showing(_ text: String) -> (AccessRuntime) -> Bool {
-        { ($0.backend as! InMemoryBackend).screen.text.contains(text) }
-    }
-
     @Test func registerAndUnlockWithTheKeysPINOnTheScreen() async throws {
         let folder = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -100,19 +87,21 @@ import Wire
         let runtime = AccessRuntime(
             backend: backend, service: KeyAccess(key: key, server: server, folder: folder, prompts: prompts),
             prompts: prompts, theme: theme)
-        #expect(try await run(runtime, until: showing("the security key “Virtual CTAP2 Key”")))
+        #expect(
+            try await AccessDriving.run(runtime, until: AccessDriving.showing("the security key “Virtual CTAP2 Key”")))
         backend.type("1")
-        #expect(try await run(runtime, until: showing("Security key PIN — Virtual CTAP2 Key")))
+        #expect(
+            try await AccessDriving.run(runtime, until: AccessDriving.showing("Security key PIN — Virtual CTAP2 Key")))
         backend.type("9999<CR>")
-        #expect(try await run(runtime, until: showing("Something went wrong")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("Something went wrong")))
         #expect(backend.screen.text.contains("SOTTO-PASSKEY-WRONG-PIN"))
         #expect(key.pinRetries == 7)
         #expect(key.credentialCount == 0)
         backend.type("<CR>1")
-        #expect(try await run(runtime, until: showing("Security key PIN")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("Security key PIN")))
         #expect(backend.screen.text.contains("7 tries left") == false, "more than 3 left: no warning")
         backend.type("1234<CR>")
-        let ok = try await run(runtime, until: showing("Recovery key — shown once"))
+        let ok = try await AccessDriving.run(runtime, until: AccessDriving.showing("Recovery key — shown once"))
         if !ok { print(backend.screen.text) }
         #expect(ok)
         #expect(key.credentialCount == 1)
@@ -123,7 +112,7 @@ import Wire
                 line.split(separator: " ").first { $0.count == 34 && $0.split(separator: "-").count == 7 }
             }.last?.split(separator: "-").last)
         backend.type(String(lastGroup) + "<CR>")
-        #expect(try await run(runtime, until: { $0.model.grant != nil }))
+        #expect(try await AccessDriving.run(runtime, until: { $0.model.grant != nil }))
 
         // A later run unlocks with the key: PIN on the screen, then the history.
         let again = AccessPrompts()
@@ -131,10 +120,10 @@ import Wire
         let unlock = AccessRuntime(
             backend: second, service: KeyAccess(key: key, server: server, folder: folder, prompts: again),
             prompts: again, theme: theme)
-        #expect(try await run(unlock, until: showing("Security key PIN")))
+        #expect(try await AccessDriving.run(unlock, until: AccessDriving.showing("Security key PIN")))
         #expect(!second.screen.text.contains("Welcome"))
         second.type("1234<CR>")
-        #expect(try await run(unlock, until: { $0.model.grant != nil }))
+        #expect(try await AccessDriving.run(unlock, until: { $0.model.grant != nil }))
         #expect(unlock.model.grant?.banner == "unlocked with the key")
     }
 
@@ -149,11 +138,11 @@ import Wire
             backend: backend,
             service: KeyAccess(key: key, server: FakeAccountServer(), folder: folder, prompts: prompts),
             prompts: prompts, theme: ThemeCatalog.shipped().theme(named: "dark"))
-        #expect(try await run(runtime, until: showing("Welcome to Sotto")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("Welcome to Sotto")))
         backend.type("1")
-        #expect(try await run(runtime, until: showing("Security key PIN")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("Security key PIN")))
         backend.type("12<Esc>")
-        #expect(try await run(runtime, until: showing("Something went wrong")))
+        #expect(try await AccessDriving.run(runtime, until: AccessDriving.showing("Something went wrong")))
         #expect(backend.screen.text.contains("SOTTO-PASSKEY-CANCELLED"))
         #expect(key.pinRetries == 8)
         #expect(key.credentialCount == 0)

@@ -138,3 +138,21 @@ extension ScreenBuffer {
         lines.allSatisfy { DisplayWidth.of($0) == size.columns }
     }
 }
+
+/// Drives the access screens' runtime on the in-memory terminal.
+enum AccessDriving {
+    /// Steps `runtime` until `condition` holds or about ten seconds pass.
+    static func run(_ runtime: AccessRuntime, until condition: (AccessRuntime) -> Bool) async throws -> Bool {
+        for _ in 0..<2000 {
+            runtime.step()
+            if condition(runtime) { return true }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return false
+    }
+
+    /// The screen shows `text`.
+    static func showing(_ text: String) -> (AccessRuntime) -> Bool {
+        { ($0.backend as! InMemoryBackend).screen.text.contains(text) }
+    }
+}
