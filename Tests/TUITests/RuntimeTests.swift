@@ -187,17 +187,15 @@ extension RuntimeTests {
             stat -c %a "$file" > "$MARKS/mode"
             stat -c %a "$(dirname "$file")" > "$MARKS/folder-mode"
             printf '%s' "${SOTTO_PASSPHRASE-unset}" > "$MARKS/passphrase"
-            if [ -e /proc/$$/fd/200 ]; then printf open; else printf closed; fi > "$MARKS/descriptor"
+            if ls -l /proc/$$/fd | grep -q held-open; then printf open; else printf closed; fi > "$MARKS/descriptor"
             printf '\nsecond line\n' >> "$file"
             """)
         defer { script.remove() }
-        // A descriptor this process holds without close-on-exec (a database, a socket).
-        let held = open("/dev/null", O_RDONLY)
-        #expect(dup2(held, 200) == 200)
-        defer {
-            close(200)
-            close(held)
-        }
+        // A file this process holds open without close-on-exec (like a database or a socket),
+        // at whatever descriptor is free: the editor must not see it.
+        let held = open(script.folder + "/held-open", O_RDWR | O_CREAT, 0o600)
+        #expect(held > 2)
+        defer { close(held) }
         let editor = ExternalEditor(environment: [
             "EDITOR": script.path + " --wait", "PATH": "/usr/bin:/bin", "TMPDIR": script.temporary,
             "SOTTO_PASSPHRASE": "correct horse",
