@@ -36,7 +36,13 @@ struct PostgresTestDatabase: Sendable {
         return PostgresTestDatabase(url: url)
     }
 
-    func openStore() throws -> any ServerStore { PostgresServerStore(url: url, logger: Self.logger) }
+    /// A store on the test schema. The whole suite runs at once on CI's two cores, with two
+    /// dozen stores connecting while CPU-bound suites hold the threads: the production 30 s
+    /// per call measured queueing there, not the database (a database that does not answer is
+    /// `ServerStoreLocationTests`' case, with 2 s).
+    func openStore() throws -> any ServerStore {
+        PostgresServerStore(url: url, logger: Self.logger, timeout: .seconds(180))
+    }
 
     func recordMigrationFromTheFuture() async throws {
         try await withClient { client in
