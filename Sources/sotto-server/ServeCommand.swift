@@ -33,6 +33,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A signed release manifest (JSON), required outside --dev.", completion: .file())
     var manifest: String?
 
+    @Flag(
+        help: ArgumentHelp(
+            "Stop when the process that started this server ends (local mode's child).", visibility: .hidden))
+    var exitWithParent = false
+
     @Option(help: "Hours between channel key rotations.")
     var keyRotationHours = 24
 
@@ -105,6 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
             let line = "sotto-server listening on http://\(host):\(port) (\(label), model \(backend.modelName))\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }
+        if exitWithParent { Self.stopWhenOrphaned() }
         do {
             try await app.runService()
         } catch {
@@ -112,5 +118,16 @@ struct ServeCommand: AsyncParsableCommand {
             throw error
         }
         try await store?.close()
+    }
+
+    /// Sends this process SIGTERM (the graceful shutdown) once its parent is gone, so local
+    /// mode's server does not outlive a `sotto` killed with its terminal. Checked each second
+    /// on a thread of its own.
+    static func stopWhenOrphaned() {
+        let parent = getppid()
+        Thread.detachNewThread {
+            while getppid() == parent { sleep(1) }
+            kill(getpid(), SIGTERM)
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import Glibc
 import TestSupport
 import Testing
 
@@ -46,6 +47,50 @@ import Testing
         #expect(first.isRunning)
         let health = try await CurlHTTPClient().send(HTTPRequest(url: first.url + "/healthz"))
         #expect(health.status == 200)
+    }
+
+    /// A `sotto` killed with its terminal cannot stop its child: the child sees its parent go
+    /// and shuts down by itself.
+    @Test(.enabled(if: modelPath != nil)) func theServerEndsWhenItsParentIsKilled() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-local-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let server = Executables.productsDirectory.appendingPathComponent("sotto-server").path
+        let pidFile = root.appendingPathComponent("server.pid").path
+        // A parent that starts the server as local mode does, then is killed.
+        let parent = Process()
+        parent.executableURL = URL(fileURLWithPath: "/bin/sh")
+        parent.arguments = [
+            "-c",
+            "\"$0\" serve --dev --model \"$1\" --listen 127.0.0.1:0 --data-dir \"$2\" --exit-with-parent "
+                + ">\"$2.log\" 2>&1 & echo $! >\"$3\"; wait",
+            server, Self.modelPath!, root.appendingPathComponent("data").path, pidFile,
+        ]
+        try parent.run()
+        var pid: pid_t = 0
+        for _ in 0..<200 where pid == 0 {
+            let text = try? String(contentsOfFile: pidFile, encoding: .utf8)
+            pid = text.flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try #require(pid > 0)
+        // Up and listening before its parent goes.
+        for _ in 0..<600 {
+            let log = (try? String(contentsOfFile: root.appendingPathComponent("data.log").path, encoding: .utf8)) ?? ""
+            if log.contains("listening on") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(kill(pid, 0) == 0)
+        kill(parent.processIdentifier, SIGKILL)
+        var gone = false
+        for _ in 0..<300 where !gone {
+            try await Task.sleep(for: .milliseconds(50))
+            // Reaped by init once it exits; until then it may linger as a zombie.
+            let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.split(separator: " ")
+            gone = state == nil || state?[2] == "Z"
+        }
+        #expect(gone, "the server outlived its parent")
+        if !gone { kill(pid, SIGKILL) }
     }
 
     @Test func aMissingModelOrBadModelIsAClearError() async throws {

@@ -103,6 +103,8 @@ public final class LocalServer: Sendable {
         process.arguments = [
             "serve", "--dev", "--model", options.modelPath, "--listen", "127.0.0.1:\(options.port)", "--data-dir",
             options.dataDirectory,
+            // Stopped with this process even when it cannot stop it (killed with its terminal).
+            "--exit-with-parent",
         ]
         process.standardOutput = log
         process.standardError = log
