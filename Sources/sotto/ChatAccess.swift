@@ -27,7 +27,7 @@ final class ChatAccess: AccessService {
 
     func situation() async -> AccessSituation {
         let state = try? session().state()
-        let given = PassphraseSource.choose(passphraseFile: account.passphraseFile, environment: environment) != nil
+        let given = !account.passphraseIsTyped
         let passkey: AccessSituation.Passkey
         if let state {
             passkey =
@@ -120,8 +120,7 @@ final class ChatAccess: AccessService {
     /// in, else a new software passkey at the device's default place.
     private func newAuthenticator(passphrase: SecureBytes?) throws -> any Authenticator {
         if !pluggedInSecurityKeys().isEmpty { return try securityKey() }
-        let given = PassphraseSource.choose(passphraseFile: account.passphraseFile, environment: environment) != nil
-        guard passphrase != nil || given else {
+        guard passphrase != nil || !account.passphraseIsTyped else {
             // The screen offered the security key it saw, and it is gone.
             throw AccessProblem(
                 .other,

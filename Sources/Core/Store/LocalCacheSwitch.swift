@@ -32,7 +32,7 @@ extension LocalCache {
     /// `history-<16 hex digits of SHA-256(account id)>.sqlite` beside `path`.
     static func asidePath(_ path: String, for account: String) -> String {
         let digest = HashFunction.sha256.hash(Array(account.utf8)).prefix(8)
-        let name = "history-" + digest.map { String(format: "%02x", $0) }.joined() + ".sqlite"
+        let name = "history-" + Hex.encode(digest) + ".sqlite"
         return (path as NSString).deletingLastPathComponent + "/" + name
     }
 

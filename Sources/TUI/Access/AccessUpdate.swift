@@ -36,11 +36,11 @@ public enum AccessUpdate {
                     title: "Finishing the account creation before quitting (Ctrl-Q again leaves at once)…", back: back)
                 return []
             }
-            let asked = model.pin != nil
             model.quitting = true
-            model.pin = nil
+            let dismissed = dismissPIN(&model)
+            // Cancelling the ceremony ends its question too.
             if case .working = model.screen { return [.cancel, .quit] }
-            return (asked ? [.answerPIN(nil)] : []) + [.quit]
+            return dismissed + [.quit]
         case .key(let key):
             if model.pin != nil { return pinKey(&model, key) }
             return screenKey(&model, key)
@@ -62,13 +62,11 @@ public enum AccessUpdate {
         case .registered(let recoveryKey, let grant):
             // The account exists now, even if the user pressed Esc meanwhile: its recovery key
             // must be shown, whatever the screen.
-            let asked = model.pin != nil
             model.touch = nil
-            model.pin = nil
             model.registering = false
             model.quitAfterRegistration = false
             model.screen = .recoveryKey(RecoveryKeyShown(key: SecretField(copying: recoveryKey), grant: grant))
-            return asked ? [.answerPIN(nil)] : []
+            return dismissPIN(&model)
         case .granted(let grant):
             guard case .working = model.screen else { return [] }
             model.touch = nil
@@ -76,15 +74,14 @@ public enum AccessUpdate {
             return [.finish(grant)]
         case .failed(let problem):
             guard case .working(_, let back) = model.screen else { return [] }
-            let asked = model.pin != nil
             model.touch = nil
-            model.pin = nil
             model.registering = false
+            let dismissed = dismissPIN(&model)
             if model.quitAfterRegistration {
                 model.quitting = true
-                return (asked ? [.answerPIN(nil)] : []) + [.quit]
+                return dismissed + [.quit]
             }
-            return (asked ? [.answerPIN(nil)] : []) + failed(&model, problem, back: back)
+            return dismissed + failed(&model, problem, back: back)
         }
     }
 
@@ -136,6 +133,14 @@ public enum AccessUpdate {
             model.screen = .unlock(UnlockForm(error: message))
         }
         return []
+    }
+
+    /// Closes the PIN modal, if it is open, answering its question "no": the ceremony that
+    /// asked never waits for an answer that cannot come.
+    private static func dismissPIN(_ model: inout AccessModel) -> [AccessEffect] {
+        guard model.pin != nil else { return [] }
+        model.pin = nil
+        return [.answerPIN(nil)]
     }
 
     // MARK: - Keys

@@ -97,6 +97,19 @@ public final class Runtime {
         }
     }
 
+    /// Runs a service call in a task and posts what it answers, if anything; a failure becomes
+    /// a banner starting with `failure`.
+    private func background(_ failure: String, _ call: @escaping @Sendable () async throws -> ServiceEvent?) {
+        let inbox = self.inbox
+        Task {
+            do {
+                if let event = try await call() { inbox.post(.service(event)) }
+            } catch {
+                inbox.post(.service(.failed(message: "\(failure): \(error)")))
+            }
+        }
+    }
+
     private func perform(_ effect: Effect) {
         let inbox = self.inbox
         let service = self.service
@@ -113,26 +126,15 @@ public final class Runtime {
             backend.resume()
             send(.editorFinished(result))
         case .saveFolder(let folder):
-            Task {
-                do { try await service.saveFolder(folder) } catch {
-                    inbox.post(.service(.failed(message: "Could not save the folder: \(error)")))
-                }
+            background("Could not save the folder") {
+                try await service.saveFolder(folder)
+                return nil
             }
         case .export(let id):
-            Task {
-                do {
-                    inbox.post(.service(.exported(path: try await service.exportMarkdown(id))))
-                } catch {
-                    inbox.post(.service(.failed(message: "The export failed: \(error)")))
-                }
-            }
+            background("The export failed") { .exported(path: try await service.exportMarkdown(id)) }
         case .search(let query):
-            Task {
-                do {
-                    inbox.post(.service(.searchResults(query: query, try await service.search(query, limit: 200))))
-                } catch {
-                    inbox.post(.service(.failed(message: "The search failed: \(error)")))
-                }
+            background("The search failed") {
+                .searchResults(query: query, try await service.search(query, limit: 200))
             }
         case .loadStatus:
             Task { inbox.post(.service(.status(await service.status()))) }
@@ -142,39 +144,28 @@ public final class Runtime {
             polling = true
             Task { inbox.post(.service(.sync(await service.syncSnapshot()))) }
         case .loadConversations:
-            Task {
-                do {
-                    let (conversations, folders) = try await service.conversations()
-                    inbox.post(.service(.conversationsLoaded(conversations, folders: folders)))
-                } catch {
-                    inbox.post(.service(.failed(message: "Could not load the conversations: \(error)")))
-                }
+            background("Could not load the conversations") {
+                let (conversations, folders) = try await service.conversations()
+                return .conversationsLoaded(conversations, folders: folders)
             }
         case .loadConversation(let id):
-            Task {
-                do {
-                    inbox.post(.service(.conversationLoaded(id, try await service.messages(of: id))))
-                } catch {
-                    inbox.post(.service(.failed(message: "Could not load the conversation: \(error)")))
-                }
+            background("Could not load the conversation") {
+                .conversationLoaded(id, try await service.messages(of: id))
             }
         case .save(let summary):
-            Task {
-                do { try await service.save(summary) } catch {
-                    inbox.post(.service(.failed(message: "Could not save the conversation: \(error)")))
-                }
+            background("Could not save the conversation") {
+                try await service.save(summary)
+                return nil
             }
         case .delete(let id):
-            Task {
-                do { try await service.delete(id) } catch {
-                    inbox.post(.service(.failed(message: "Could not delete the conversation: \(error)")))
-                }
+            background("Could not delete the conversation") {
+                try await service.delete(id)
+                return nil
             }
         case .deleteFolder(let id):
-            Task {
-                do { try await service.deleteFolder(id) } catch {
-                    inbox.post(.service(.failed(message: "Could not delete the folder: \(error)")))
-                }
+            background("Could not delete the folder") {
+                try await service.deleteFolder(id)
+                return nil
             }
         case .stop(let id):
             answers.removeValue(forKey: id)?.cancel()

@@ -266,32 +266,29 @@ public enum Update {
     }
 
     private static func paste(_ model: inout AppModel, _ text: String) -> [Effect] {
+        // Fields of one line take a pasted block with its lines joined by spaces.
+        let line = text.replacingCRLF().split(separator: "\n").joined(separator: " ")
         switch model.overlay {
         case .palette(let query, _):
-            model.overlay = .palette(
-                query: query + text.replacingCRLF().split(separator: "\n").joined(separator: " "), selection: 0)
+            model.overlay = .palette(query: query + line, selection: 0)
         case .rename(let id, var editor):
-            editor.insert(text.replacingCRLF().split(separator: "\n").joined(separator: " "))
+            editor.insert(line)
             model.overlay = .rename(id, editor)
         case .search(var state):
-            state.query.insert(text.replacingCRLF().split(separator: "\n").joined(separator: " "))
+            state.query.insert(line)
             model.overlay = .search(state)
         case .folderForm(var form):
-            if form.field == 0 {
-                form.name.insert(text.replacingCRLF().split(separator: "\n").joined(separator: " "))
-            } else {
-                form.instructions.insert(text.replacingCRLF())
-            }
+            if form.field == 0 { form.name.insert(line) } else { form.instructions.insert(text.replacingCRLF()) }
             model.overlay = .folderForm(form)
         case .folderPicker(var picker):
-            picker.query += text.replacingCRLF().split(separator: "\n").joined(separator: " ")
+            picker.query += line
             picker.selection = 0
             model.overlay = .folderPicker(picker)
         case .some:
             break
         case nil:
             if model.focus == .list, model.filter != nil {
-                model.filter?.append(contentsOf: text.replacingCRLF().split(separator: "\n").joined(separator: " "))
+                model.filter?.append(contentsOf: line)
             } else {
                 model.focus = .input
                 model.input.insert(text)
@@ -333,9 +330,7 @@ public enum Update {
             guard let current = model.current, let streaming = model.streaming[current] else { return [] }
             model.streaming[current] = nil
             markInterrupted(&model, current, streaming.messageID)
-            // A sync changed it while the answer streamed: show what arrived.
-            if model.staleTranscripts.remove(current) != nil { return [.stop(current), .loadConversation(current)] }
-            return [.stop(current)]
+            return [.stop(current)] + reloadIfStale(&model, current)
         case .regenerate:
             return regenerate(&model)
         case .pin:
@@ -533,13 +528,12 @@ public enum Update {
             if model.current != id, let index = model.conversations.firstIndex(where: { $0.id == id }) {
                 model.conversations[index].unread = true
             }
-            // Another device's messages arrived while this answer streamed: show them now.
-            if model.staleTranscripts.remove(id) != nil { return [.loadConversation(id)] }
+            return reloadIfStale(&model, id)
         case .answerFailed(let id, let message):
             guard let streaming = model.streaming.removeValue(forKey: id) else { return [] }
             markInterrupted(&model, id, streaming.messageID)
             model.banner = message
-            if model.staleTranscripts.remove(id) != nil { return [.loadConversation(id)] }
+            return reloadIfStale(&model, id)
         case .failed(let message):
             model.banner = message
         case .sync(let snapshot):
@@ -551,18 +545,13 @@ public enum Update {
             // which exists only on this screen.
             model.historyGeneration = snapshot.generation
             var effects: [Effect] = [.loadConversations]
-            for (id, transcript) in model.transcripts where id != model.current {
+            for (id, transcript) in model.transcripts where !transcript.isEmpty {
                 if model.streaming[id] != nil {
                     model.staleTranscripts.insert(id)
-                } else if !transcript.isEmpty, !transcript.contains(where: \.interrupted) {
+                } else if id == model.current {
+                    effects.append(.loadConversation(id))
+                } else if !transcript.contains(where: \.interrupted) {
                     model.transcripts[id] = nil
-                }
-            }
-            if let current = model.current, model.transcripts[current]?.isEmpty == false {
-                if model.streaming[current] != nil {
-                    model.staleTranscripts.insert(current)
-                } else {
-                    effects.append(.loadConversation(current))
                 }
             }
             return effects
@@ -636,6 +625,11 @@ public enum Update {
     }
 
     // MARK: - Helpers
+
+    /// Reloads a conversation a sync changed while its answer streamed, now that it ended.
+    private static func reloadIfStale(_ model: inout AppModel, _ id: ConversationID) -> [Effect] {
+        model.staleTranscripts.remove(id) != nil ? [.loadConversation(id)] : []
+    }
 
     /// An answer that broke off is not stored (the history keeps complete answers only), so a
     /// reload would take it off the screen: it stays after its prompt, where Ctrl-R retries it.
