@@ -89,6 +89,42 @@ import Wire
         #expect(throws: CacheError.self) { try HistoryExport(history: history, conversation: .random()) }
     }
 
+    /// An answer that broke off keeps its mark through export and import, and the Markdown says
+    /// so; a record written before the mark existed reads as complete.
+    @Test func anInterruptedAnswerKeepsItsMark() throws {
+        let (source, sourceFolder) = try makeHistory()
+        defer { try? FileManager.default.removeItem(atPath: sourceFolder) }
+        let (first, _) = try fill(source)
+        let time = Date(timeIntervalSince1970: 1_800_000_100)
+        try source.append(
+            message: MessageRecord(
+                conversationID: first, role: .user, content: "And in winter?", time: time, clock: source.tick()))
+        try source.append(
+            message: MessageRecord(
+                conversationID: first, role: .assistant, content: "Snow rarely", time: time, interrupted: true,
+                clock: source.tick()))
+        let export = try HistoryExport(history: source, conversation: first)
+        #expect(export.conversations[0].messages.map(\.interrupted) == [nil, nil, nil, true])
+        #expect(export.markdown().contains("## Assistant\n\nSnow rarely\n\n_(interrupted)_\n"))
+        #expect(!export.markdown().contains("320 km/h**.\n\n_(interrupted)_"))
+
+        let (target, targetFolder) = try makeHistory()
+        defer { try? FileManager.default.removeItem(atPath: targetFolder) }
+        _ = try HistoryExport(json: try export.json()).importInto(target)
+        #expect(try target.messages(in: first).map(\.record.interrupted) == [false, false, false, true])
+
+        // A message sealed before the field existed (no key) decodes as complete, and a complete
+        // message is written without the key, so its plaintext is unchanged.
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        let complete = try #require(target.messages(in: first).first?.record)
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        let json = try encoder.encode(complete)
+        #expect(!String(decoding: json, as: UTF8.self).contains("interrupted"))
+        #expect(try decoder.decode(MessageRecord.self, from: json) == complete)
+    }
+
     @Test(arguments: [
         ("not json", "not a Sotto export"),
         (

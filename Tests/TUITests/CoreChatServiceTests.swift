@@ -61,6 +61,28 @@ final class BreakingSender: ChatSender {
     }
 }
 
+/// A chat turn that sends the start of an answer, then waits until it is stopped.
+final class StallingSender: ChatSender {
+    private let cancelled = Mutex(false)
+
+    func events(for request: ChatRequest) -> AsyncThrowingStream<ChatEvent, any Error> {
+        AsyncThrowingStream { continuation in
+            continuation.yield(.start(model: "scripted-model"))
+            for piece in ["The capital", " of France", " is"] { continuation.yield(.token(piece)) }
+            continuation.onTermination = { _ in self.cancelled.withLock { $0 = true } }
+        }
+    }
+
+    /// Waits up to five seconds for the answer's stream to be stopped.
+    func waitUntilCancelled() async -> Bool {
+        for _ in 0..<500 {
+            if cancelled.withLock({ $0 }) { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+}
+
 /// The TUI over the real history: prompts and answers land in the encrypted cache, titles come
 /// from the first prompt, and the screen's conversations map to records.
 @Suite struct CoreChatServiceTests {
@@ -113,7 +135,7 @@ final class BreakingSender: ChatSender {
         #expect(sender.requests.withLock { $0.last?.messages.map(\.content) }?.count == 3)
     }
 
-    @Test func anErrorEventEndsTheStreamAndSavesNoAnswer() async throws {
+    @Test func anErrorEventEndsTheStreamAndKeepsThePartialAnswerMarked() async throws {
         let (service, session, _, folder) = try makeService(answer: "partial", failWith: "SOTTO-BACKEND-FAILED")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         await #expect(throws: ChatServiceError.self) {
@@ -121,7 +143,10 @@ final class BreakingSender: ChatSender {
                 service.send([ChatMessage(id: 1, role: .user, text: "hi")], in: .init("new-1"), instructions: ""))
         }
         let conversation = try #require(await session.conversations().first)
-        #expect(try await session.messages(in: conversation.id).map(\.record.role) == [.user])
+        let stored = try await session.messages(in: conversation.id).map(\.record)
+        #expect(stored.map(\.role) == [.user, .assistant])
+        #expect(stored.map(\.interrupted) == [false, true])
+        #expect(stored.last?.content == "partial")
     }
 
     /// Regenerating sends the conversation up to the last prompt, and the new answer replaces
@@ -296,9 +321,9 @@ final class BreakingSender: ChatSender {
         #expect(backend.screen.text.contains("The answer broke off"))
         #expect(runtime.model.messages.map(\.text) == ["Capital of France?", "The capital of France is"])
         #expect(runtime.model.messages.last?.interrupted == true)
-        // Only complete answers are stored: the partial one lives on the screen alone.
+        // The partial answer is stored too, marked interrupted.
         let conversation = try #require(await session.conversations().first?.id)
-        #expect(try await session.messages(in: conversation).map(\.record.role) == [.user])
+        #expect(try await session.messages(in: conversation).map(\.record.interrupted) == [false, true])
 
         backend.type("<C-r>")
         #expect(try await run { backend.screen.text.contains("Paris, of course.") && runtime.model.streaming.isEmpty })
@@ -311,11 +336,81 @@ final class BreakingSender: ChatSender {
                 ["Capital of France?"], ["Capital of France?"],
             ])
 
+        // The retry replaced the partial answer: both are stored, the complete one shown.
         let reopened = try HistoryStore(cache: LocalCache(path: path, account: account), keys: keys, device: .random())
-        let stored = try reopened.messages(in: conversation).map(\.record)
-        #expect(stored.map(\.role) == [.user, .assistant])
-        #expect(stored.map(\.content) == ["Capital of France?", "Paris, of course."])
-        #expect(stored.allSatisfy { $0.regenerationParent == nil })
+        let stored = try reopened.messages(in: conversation)
+        #expect(
+            stored.map(\.record.content) == ["Capital of France?", "The capital of France is", "Paris, of course."])
+        #expect(stored.map(\.record.interrupted) == [false, true, false])
+        #expect(stored[2].record.regenerationParent == stored[1].id)
+        let shown = try await ChatSession(history: reopened, sender: sender, sync: nil).messages(in: conversation)
+        #expect(shown.map(\.record.content) == ["Capital of France?", "Paris, of course."])
+    }
+
+    /// Esc stops an answer: what arrived is stored, marked interrupted, so after a restart it
+    /// is still there, marked, and Ctrl-R retries it in its place. The Markdown export shows it
+    /// as an interrupted answer (never two prompts in a row).
+    @Test func aStoppedAnswerSurvivesARestartAndIsRetriedThere() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-tui-stop-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/" + LocalCache.fileName
+        let account = try AccountID("tui-account")
+        let keys = TestRecordKeys()
+        func start(_ sender: any ChatSender) throws -> (Runtime, InMemoryBackend, ChatSession) {
+            let history = try HistoryStore(
+                cache: LocalCache(path: path, account: account), keys: keys, device: .random())
+            let session = ChatSession(history: history, sender: sender, sync: nil)
+            let backend = InMemoryBackend(size: Size(columns: 80, rows: 24))
+            let service = CoreChatService(session: session, client: nil, serverLabel: "local")
+            return (Runtime(backend: backend, service: service, themes: .shipped()), backend, session)
+        }
+        func run(_ runtime: Runtime, until condition: () -> Bool) async throws -> Bool {
+            for _ in 0..<1000 {
+                runtime.step()
+                if condition() { return true }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            return false
+        }
+
+        let stalling = StallingSender()
+        let (first, screen, session) = try start(stalling)
+        screen.type("Capital of France?<CR>")
+        #expect(try await run(first) { screen.screen.text.contains("The capital of France is") })
+        screen.type("<Esc>")
+        #expect(try await run(first) { first.model.streaming.isEmpty && screen.screen.text.contains("(interrupted") })
+        // The stop reaches the sender, and the partial answer is stored once it does.
+        #expect(await stalling.waitUntilCancelled())
+        let conversation = try #require(await session.conversations().first?.id)
+        var stored: [MessageRecord] = []
+        for _ in 0..<200 {
+            stored = try await session.messages(in: conversation).map(\.record)
+            if stored.count == 2 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(stored.map(\.content) == ["Capital of France?", "The capital of France is"])
+        #expect(stored.map(\.interrupted) == [false, true])
+        let markdown = try await session.markdown(of: conversation)
+        #expect(
+            markdown.contains(
+                "## You\n\nCapital of France?\n\n## Assistant\n\nThe capital of France is\n\n_(interrupted)_"))
+        await session.close()
+
+        // A restart: the conversation opens with the partial answer, marked.
+        let (second, again, reopened) = try start(BreakingSender(breaking: []))
+        // The first conversation opens by itself.
+        #expect(
+            try await run(second) {
+                again.screen.text.contains("The capital of France is")
+                    && again.screen.text.contains("(interrupted — Ctrl-R retries)")
+            })
+        again.type("<C-r>")
+        #expect(
+            try await run(second) { again.screen.text.contains("Paris, of course.") && second.model.streaming.isEmpty })
+        #expect(!again.screen.text.contains("The capital of France is"))
+        let shown = try await reopened.messages(in: conversation).map(\.record)
+        #expect(shown.map(\.content) == ["Capital of France?", "Paris, of course."])
+        #expect(shown.map(\.interrupted) == [false, false])
     }
 
     /// The screen sends the broken-off answer it still shows; the service must not count it as
@@ -334,17 +429,24 @@ final class BreakingSender: ChatSender {
         await #expect(throws: BreakingSender.ConnectionLost.self) {
             _ = try await collect(service.send([prompt], in: id, instructions: ""))
         }
-        // The user asks on instead of retrying; the partial answer is still on the screen.
+        // The user asks on instead of retrying; the partial answer, stored and on the screen,
+        // is part of what the model is sent.
         let partial = ChatMessage(id: 2, role: .assistant, text: "The capital of France is", interrupted: true)
         let next = ChatMessage(id: 3, role: .user, text: "And of Spain?")
         _ = try await collect(service.send([prompt, partial, next], in: id, instructions: ""))
-        #expect(sender.requests.withLock { $0.last?.messages.map(\.content) } == [prompt.text, next.text])
+        #expect(
+            sender.requests.withLock { $0.last?.messages.map(\.content) } == [prompt.text, partial.text, next.text])
         // Ctrl-R: the screen drops what follows the last prompt and asks again.
         _ = try await collect(service.send([prompt, partial, next], in: id, instructions: "", regenerating: true))
-        #expect(sender.requests.withLock { $0.last?.messages.map(\.content) } == [prompt.text, next.text])
-        #expect(try await service.messages(of: id).map(\.text) == [prompt.text, next.text, "Paris, of course."])
+        #expect(
+            sender.requests.withLock { $0.last?.messages.map(\.content) } == [prompt.text, partial.text, next.text])
+        #expect(
+            try await service.messages(of: id).map(\.text) == [
+                prompt.text, partial.text, next.text, "Paris, of course.",
+            ])
         let conversation = try #require(await session.conversations().first?.id)
         let stored = try await session.messages(in: conversation)
-        #expect(stored.map(\.record.role) == [.user, .user, .assistant])
+        #expect(stored.map(\.record.role) == [.user, .assistant, .user, .assistant])
+        #expect(stored.map(\.record.interrupted) == [false, true, false, false])
     }
 }

@@ -154,14 +154,16 @@ public actor ChatSession {
 
     /// Adds a message written here (the user's prompt) and touches the conversation.
     /// - Parameter replacing: the answer this one regenerates, if any.
+    /// - Parameter interrupted: an answer that broke off before it ended.
     @discardableResult
     public func append(
-        _ role: MessageRole, _ text: String, to id: RecordID, replacing: RecordID? = nil, now: Date = Date()
+        _ role: MessageRole, _ text: String, to id: RecordID, replacing: RecordID? = nil, interrupted: Bool = false,
+        now: Date = Date()
     ) throws -> RecordID {
         let messageID = try history.append(
             message: MessageRecord(
                 conversationID: id, role: role, content: text, time: now, regenerationParent: replacing,
-                clock: history.tick()))
+                interrupted: interrupted, clock: history.tick()))
         if var record = history.conversations[id] {
             record.updatedAt = now
             try history.save(conversation: record, id: id)
@@ -172,7 +174,9 @@ public actor ChatSession {
 
     /// Asks the server to answer conversation `id` as it stands, streaming the events. The
     /// complete answer is saved as an assistant message when `end` arrives; an answer that
-    /// breaks off or ends with an error event is not saved (the caller keeps what arrived, marked interrupted).
+    /// breaks off (the caller stopped it, the connection dropped, or an error event came) is
+    /// saved as far as it got, marked interrupted, so it is still there after a restart and a
+    /// regeneration replaces it.
     /// - Parameter instructions: the folder's custom instructions, sent as the system prompt.
     /// - Parameter count: answer after only the first `count` messages (a regeneration: the
     ///   message at `count`, an answer, is replaced by the new one).
@@ -209,19 +213,30 @@ public actor ChatSession {
             let task = Task {
                 var text = ""
                 var failed = false
+                var saved = false
+                // Whatever arrived before the answer broke off (a stop ends the stream early,
+                // without an error) is part of the conversation.
+                func keepInterrupted() {
+                    guard !saved, !text.isEmpty else { return }
+                    saved = true
+                    _ = try? self.append(.assistant, text, to: id, replacing: replacing, interrupted: true)
+                }
                 do {
                     for try await event in events {
                         switch event {
                         case .token(let piece): text += piece
                         case .error: failed = true
                         case .end where !failed && !text.isEmpty:
+                            saved = true
                             try self.append(.assistant, text, to: id, replacing: replacing)
                         default: break
                         }
                         continuation.yield(event)
                     }
+                    keepInterrupted()
                     continuation.finish()
                 } catch {
+                    keepInterrupted()
                     continuation.finish(throwing: error)
                 }
             }

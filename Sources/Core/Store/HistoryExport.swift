@@ -26,9 +26,11 @@ public struct HistoryExport: Codable, Sendable, Hashable {
         public var content: String
         public var time: Date
         public var regenerationParent: RecordID?
+        /// An answer that broke off before it ended; absent (false) otherwise.
+        public var interrupted: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case id, role, content, time
+            case id, role, content, time, interrupted
             case regenerationParent = "regeneration_parent"
         }
     }
@@ -94,7 +96,8 @@ public struct HistoryExport: Codable, Sendable, Hashable {
                 messages: try history.messages(in: id).map {
                     Message(
                         id: $0.id, role: $0.record.role, content: $0.record.content, time: $0.record.time,
-                        regenerationParent: $0.record.regenerationParent)
+                        regenerationParent: $0.record.regenerationParent,
+                        interrupted: $0.record.interrupted ? true : nil)
                 })
         }
     }
@@ -164,6 +167,7 @@ public struct HistoryExport: Codable, Sendable, Hashable {
                     case .system: "System"
                     }
                 out += "## \(label)\n\n\(message.content)\n\n"
+                if message.interrupted == true { out += "_(interrupted)_\n\n" }
             }
         }
         return out
@@ -218,7 +222,8 @@ public struct HistoryExport: Codable, Sendable, Hashable {
                 try history.append(
                     message: MessageRecord(
                         conversationID: conversation.id, role: message.role, content: message.content,
-                        time: message.time, regenerationParent: message.regenerationParent, clock: history.tick()),
+                        time: message.time, regenerationParent: message.regenerationParent,
+                        interrupted: message.interrupted ?? false, clock: history.tick()),
                     id: message.id)
                 outcome.messages += 1
             }

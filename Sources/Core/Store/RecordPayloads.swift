@@ -55,19 +55,51 @@ public struct MessageRecord: Sendable, Hashable, Codable {
     public var time: Date
     /// The message this one regenerates, if it is a regeneration.
     public var regenerationParent: RecordID?
+    /// An answer that broke off (stopped, or the server failed) before it ended: kept as far
+    /// as it got, so it survives a restart and a retry can replace it.
+    public var interrupted: Bool
     /// Orders messages written in the same millisecond.
     public var clock: HLCTimestamp
 
     public init(
         conversationID: RecordID, role: MessageRole, content: String, time: Date,
-        regenerationParent: RecordID? = nil, clock: HLCTimestamp
+        regenerationParent: RecordID? = nil, interrupted: Bool = false, clock: HLCTimestamp
     ) {
         self.conversationID = conversationID
         self.role = role
         self.content = content
         self.time = time
         self.regenerationParent = regenerationParent
+        self.interrupted = interrupted
         self.clock = clock
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case conversationID, role, content, time, regenerationParent, interrupted, clock
+    }
+
+    // Records written before `interrupted` existed lack it; a complete message leaves it out,
+    // so its plaintext (and padded size) is what it always was.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        conversationID = try c.decode(RecordID.self, forKey: .conversationID)
+        role = try c.decode(MessageRole.self, forKey: .role)
+        content = try c.decode(String.self, forKey: .content)
+        time = try c.decode(Date.self, forKey: .time)
+        regenerationParent = try c.decodeIfPresent(RecordID.self, forKey: .regenerationParent)
+        interrupted = try c.decodeIfPresent(Bool.self, forKey: .interrupted) ?? false
+        clock = try c.decode(HLCTimestamp.self, forKey: .clock)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(conversationID, forKey: .conversationID)
+        try c.encode(role, forKey: .role)
+        try c.encode(content, forKey: .content)
+        try c.encode(time, forKey: .time)
+        try c.encodeIfPresent(regenerationParent, forKey: .regenerationParent)
+        if interrupted { try c.encode(true, forKey: .interrupted) }
+        try c.encode(clock, forKey: .clock)
     }
 }
 

@@ -60,7 +60,9 @@ public final class CoreChatService: ChatService {
     public func messages(of id: ConversationID) async throws -> [ChatMessage] {
         guard let recordID = recordID(id) else { return [] }
         return try await session.messages(in: recordID).enumerated().map { index, message in
-            ChatMessage(id: index + 1, role: Self.role(message.record.role), text: message.record.content)
+            ChatMessage(
+                id: index + 1, role: Self.role(message.record.role), text: message.record.content,
+                interrupted: message.record.interrupted)
         }
     }
 

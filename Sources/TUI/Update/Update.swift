@@ -631,8 +631,9 @@ public enum Update {
         model.staleTranscripts.remove(id) != nil ? [.loadConversation(id)] : []
     }
 
-    /// An answer that broke off is not stored (the history keeps complete answers only), so a
-    /// reload would take it off the screen: it stays after its prompt, where Ctrl-R retries it.
+    /// An answer that broke off is stored when the service has it; until then (or when storing
+    /// failed) a reload would take it off the screen: it stays after its prompt, where Ctrl-R
+    /// retries it.
     private static func keepingInterruptedAnswer(shown: [ChatMessage]?, loaded: [ChatMessage]) -> [ChatMessage] {
         guard let shown, let answer = shown.last, answer.role == .assistant, answer.interrupted,
             let prompt = shown.dropLast().last, prompt.role == .user,
