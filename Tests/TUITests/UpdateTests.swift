@@ -68,9 +68,18 @@ import Testing
         #expect(model.messages.last?.text == "Hello there friend")
         #expect(model.streaming[id]?.tokensPerSecond == 2)
         #expect(Fixtures.type("more<CR>", into: &model).isEmpty)
-        #expect(model.banner != nil)
+        #expect(model.banner == "Wait for the answer, or press Esc to stop it")
         _ = Update.update(&model, .service(.answerFinished(id, time: 12)))
         #expect(model.streaming.isEmpty)
+        // The hint no longer applies once the answer has ended.
+        #expect(model.banner == nil)
+        // Nor once it is stopped.
+        Fixtures.type("<C-u>again<CR>", into: &model)
+        Fixtures.type("more<CR>", into: &model)
+        #expect(model.banner == "Wait for the answer, or press Esc to stop it")
+        Fixtures.type("<Esc>", into: &model)
+        #expect(model.streaming.isEmpty)
+        #expect(model.banner == nil)
     }
 
     @Test func escStopsTheAnswerAndKeepsItMarked() {

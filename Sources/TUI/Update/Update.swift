@@ -329,6 +329,7 @@ public enum Update {
         case .stop:
             guard let current = model.current, let streaming = model.streaming[current] else { return [] }
             model.streaming[current] = nil
+            if model.banner == waitForAnswerHint { model.banner = nil }
             markInterrupted(&model, current, streaming.messageID)
             return [.stop(current)] + reloadIfStale(&model, current)
         case .regenerate:
@@ -409,11 +410,14 @@ public enum Update {
         }
     }
 
+    /// Said when a prompt is sent while the answer streams; it goes when that answer ends.
+    static let waitForAnswerHint = "Wait for the answer, or press Esc to stop it"
+
     private static func send(_ model: inout AppModel) -> [Effect] {
         let prompt = model.input.text
         guard !prompt.trimmingSpaces().replacingOccurrences("\n", "").isEmpty else { return [] }
         if let current = model.current, model.streaming[current] != nil {
-            model.banner = "Wait for the answer, or press Esc to stop it"
+            model.banner = waitForAnswerHint
             return []
         }
         var effects: [Effect] = []
@@ -525,6 +529,7 @@ public enum Update {
             model.streaming[id] = streaming
         case .answerFinished(let id, _):
             guard model.streaming.removeValue(forKey: id) != nil else { return [] }
+            if model.banner == waitForAnswerHint { model.banner = nil }
             if model.current != id, let index = model.conversations.firstIndex(where: { $0.id == id }) {
                 model.conversations[index].unread = true
             }
