@@ -119,7 +119,7 @@ final class StallingSender: ChatSender {
 
         let (list, _) = try await service.conversations()
         #expect(list.map(\.id) == [id])
-        #expect(list.first?.title == "What is the capital of Germany? Tell me…")
+        #expect(list.first?.title == "What is the capital of Germany? Tell me")
         #expect(try await service.messages(of: id).map(\.text) == [first[0].text, "Berlin is the capital."])
         #expect(sender.requests.withLock { $0.first?.messages.first } == .init(role: .system, content: "Be brief."))
 

@@ -224,10 +224,48 @@ import Testing
         #expect(model.conversations.first { $0.id == ConversationID("swift") }?.pinned == true)
         Fixtures.type("<Tab>", into: &model)
         Fixtures.type("<C-p>rename<CR>", into: &model)
-        Fixtures.type("<C-u>", into: &model)
         let effects = Fixtures.type("<BS><BS><BS><BS><BS>Hi<CR>", into: &model)
         #expect(model.currentSummary?.title == "Welcome to Hi")
         #expect(effects == [.save(model.currentSummary!)])
+    }
+
+    /// The rename field edits as a shell's line does: Ctrl-U clears it, Ctrl-W takes a word,
+    /// the arrows and Ctrl-A/E move; a title longer than the box scrolls so its end (where the
+    /// cursor is) stays in view.
+    @Test func theRenameFieldEditsAndScrollsLikeALine() {
+        var model = Fixtures.demoModel(size: size)
+        Fixtures.type("<C-p>rename<CR><C-u>", into: &model)
+        guard case .rename(_, let cleared)? = model.overlay else {
+            Issue.record("no rename overlay")
+            return
+        }
+        #expect(cleared.text.isEmpty)
+        let long = "A very long title about the history of the Shinkansen and its rivals"
+        Fixtures.type(long + "<C-w><C-a>X<C-e>!", into: &model)
+        guard case .rename(_, let editor)? = model.overlay else {
+            Issue.record("no rename overlay")
+            return
+        }
+        #expect(editor.text == "X" + long.dropLast("rivals".count) + "!")
+        let screen = AppView.render(model).lines.joined(separator: "\n")
+        #expect(screen.contains("its !▏"))
+        #expect(!screen.contains("XA very"))
+        // Home shows the start, with the cursor before it.
+        Fixtures.type("<Home>", into: &model)
+        let start = AppView.render(model).lines.joined(separator: "\n")
+        #expect(start.contains("▏XA very long"))
+        Fixtures.type("<CR>", into: &model)
+        #expect(model.currentSummary?.title == "X" + long.dropLast("rivals".count) + "!")
+    }
+
+    /// An automatic title is the prompt's first words, stored without a "…" of its own.
+    @Test func anAutomaticTitleStoresNoEllipsis() {
+        var model = Fixtures.demoModel(size: size)
+        Fixtures.type("<C-n>", into: &model)
+        let effects = Fixtures.type(
+            "How fast does the Shinkansen run between Tokyo and Osaka on a weekday?<CR>", into: &model)
+        let saved = effects.compactMap { if case .save(let summary) = $0 { summary } else { nil } }
+        #expect(saved.map(\.title) == ["How fast does the Shinkansen run between Tokyo"])
     }
 
     @Test func helpOpensWithF1AndAnyKeyClosesIt() {

@@ -1,3 +1,5 @@
+import Core
+
 /// The app's state machine: a pure function from the state and one event to the next
 /// state and the effects to run. No I/O, no clock, no terminal — tests drive it directly.
 public enum Update {
@@ -169,13 +171,8 @@ public enum Update {
                     model.conversations[index].title = title
                     return [.save(model.conversations[index])]
                 }
-            case .character(let c):
-                editor.insert(String(c))
-                model.overlay = .rename(id, editor)
-            case .backspace:
-                editor.backspace()
-                model.overlay = .rename(id, editor)
-            default: break
+            default:
+                if editor.applyLineKey(key) { model.overlay = .rename(id, editor) }
             }
             return []
         case .folderForm(let form):
@@ -224,9 +221,7 @@ public enum Update {
                 guard !query.isEmpty else { return [] }
                 model.overlay = .search(state)
                 return [.search(state.query.text)]
-            case .character(let c): state.query.insert(String(c))
-            case .backspace: state.query.backspace()
-            default: break
+            default: _ = state.query.applyLineKey(key)
             }
             model.overlay = .search(state)
             return []
@@ -426,8 +421,7 @@ public enum Update {
         if let index = model.conversations.firstIndex(where: { $0.id == current }),
             model.conversations[index].title == "New conversation"
         {
-            let firstLine = prompt.split(separator: "\n").first.map(String.init) ?? prompt
-            model.conversations[index].title = TextWrapper.truncate(firstLine.trimmingSpaces(), width: 40)
+            model.conversations[index].title = ConversationTitle.from(prompt: prompt)
             effects.append(.save(model.conversations[index]))
         }
         model.input.clear()

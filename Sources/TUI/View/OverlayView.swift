@@ -46,13 +46,21 @@ enum OverlayView {
                     StyledLine("y / Enter: delete   any other key: keep", role: .muted),
                 ], preferredWidth: 50, into: &buffer)
         case .rename(_, let editor):
+            let width = 50
             drawBox(
                 title: "Rename — Enter saves, Esc cancels",
-                lines: [StyledLine([Span(editor.text, role: .overlay), Span("▏", role: .overlayTitle)])],
-                preferredWidth: 50, into: &buffer)
+                lines: [
+                    StyledLine(FieldLine.spans(editor, width: innerWidth(width, in: buffer), role: .overlay))
+                ],
+                preferredWidth: width, into: &buffer)
         case .search(let state):
             let width = min(72, buffer.size.columns - 4)
-            var body = [StyledLine([Span("› ", role: .overlayTitle), Span(state.query.text + "▏", role: .overlay)])]
+            var body = [
+                StyledLine(
+                    FieldLine.spans(
+                        state.query, width: innerWidth(width + 4, in: buffer), role: .overlay,
+                        prefix: [Span("› ", role: .overlayTitle)]))
+            ]
             if state.resultsQuery == nil {
                 body.append(StyledLine("Enter searches every conversation's messages", role: .muted))
             } else if !state.isCurrent {
@@ -129,6 +137,11 @@ enum OverlayView {
                 title: title + " — any key closes", lines: lines.map { StyledLine($0, role: .overlay) },
                 preferredWidth: 64, into: &buffer)
         }
+    }
+
+    /// The columns inside a box drawn `preferredWidth` wide on `buffer`.
+    static func innerWidth(_ preferredWidth: Int, in buffer: ScreenBuffer) -> Int {
+        min(preferredWidth, buffer.size.columns - 2) - 4
     }
 
     /// A framed box centred on the screen; lines are cut, never wrapped past the box.
