@@ -268,6 +268,19 @@ import Testing
         #expect(saved.map(\.title) == ["How fast does the Shinkansen run between Tokyo"])
     }
 
+    /// A dialog wraps its sentence inside its box rather than cutting it.
+    @Test func theDeleteDialogShowsItsWholeSentence() {
+        var model = Fixtures.demoModel(size: size)
+        model.conversations[model.conversations.firstIndex { $0.id == ConversationID("welcome") }!].title =
+            "Welcome to Sotto, the private assistant"
+        Fixtures.type("<C-p>delete<CR>", into: &model)
+        #expect(model.overlay == .confirmDelete(ConversationID("welcome")))
+        let screen = AppView.render(model).lines.joined(separator: "\n")
+        #expect(screen.contains("Delete “Welcome to Sotto, the private"))
+        #expect(screen.contains("assistant”? Its history goes too."))
+        #expect(screen.contains("y / Enter: delete"))
+    }
+
     @Test func helpOpensWithF1AndAnyKeyClosesIt() {
         var model = Fixtures.demoModel(size: size)
         Fixtures.type("<F1>", into: &model)

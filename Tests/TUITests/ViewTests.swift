@@ -97,6 +97,28 @@ import Testing
         #expect(cache.wrapCount == before)
     }
 
+    /// Scrolled up, the "more below" marker has the pane's last row to itself: no line of the
+    /// conversation is drawn under it, and the line just above the view's bottom is whole.
+    @Test func theMoreBelowMarkerCoversNoText() throws {
+        let text = (1...40).map { "line \($0) " + String(repeating: "·", count: 12) + " END\($0)" }
+            .joined(separator: "\n")
+        var model = Fixtures.demoModel(
+            size: Size(columns: 100, rows: 30),
+            messages: [ConversationID("welcome"): [ChatMessage(id: 1, role: .user, text: text)]])
+        #expect(AppView.render(model).text.contains("END40"))
+        for steps in 1...3 {
+            Fixtures.type("<Up>", into: &model)
+            let rows = AppView.render(model).lines
+            let marker = try #require(rows.firstIndex { $0.contains("more below") })
+            #expect(!rows[marker].contains("line ") && !rows[marker].contains("·"))
+            // One blank line ends the message, so `steps` up shows line 41 - steps at the bottom.
+            #expect(rows[marker - 1].contains("line \(41 - steps) ") && rows[marker - 1].contains("END\(41 - steps)"))
+        }
+        // At the top, the first line shows.
+        Fixtures.type(String(repeating: "<PgUp>", count: 10), into: &model)
+        #expect(AppView.render(model).text.contains("line 1 ·"))
+    }
+
     @Test func scrollingPastTheTopStopsThere() {
         var model = Fixtures.demoModel(size: Size(columns: 80, rows: 24))
         model.scrollOffset = 500

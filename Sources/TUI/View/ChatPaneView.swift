@@ -13,7 +13,8 @@ enum ChatPaneView {
         for message in messages[index...] {
             below += cache.lines(for: message, in: model.current, width: width, render: render).count
         }
-        return max(0, below - rect.height)
+        // Scrolled up, the text has one row less (the last holds the "more below" marker).
+        return below > rect.height ? below - max(1, rect.height - 1) : 0
     }
 
     @discardableResult
@@ -56,10 +57,12 @@ enum ChatPaneView {
             total += lines.count
         }
         let lines = Array(blocks.reversed().joined())
-        let maxScroll = max(0, lines.count - rect.height)
+        // Scrolled up, the last row holds the "more below" marker, not text under it: the
+        // text gets one row less, and the top is reached one line further.
+        let maxScroll = lines.count > rect.height ? lines.count - max(1, rect.height - 1) : 0
         let offset = reachedTop ? min(model.scrollOffset, maxScroll) : model.scrollOffset
         let bottom = lines.count - offset
-        let top = max(0, bottom - rect.height)
+        let top = max(0, bottom - (offset > 0 ? max(1, rect.height - 1) : rect.height))
         for (row, line) in lines[top..<bottom].enumerated() {
             let y = rect.y + row
             if let fill = line.fillRole {

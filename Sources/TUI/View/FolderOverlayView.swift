@@ -41,6 +41,6 @@ enum FolderOverlayView {
                 StyledLine("Delete folder “\(name)”?", role: .overlay),
                 StyledLine(consequence, role: .overlay),
                 StyledLine("y / Enter: delete   any other key: keep", role: .muted),
-            ], preferredWidth: 64, into: &buffer)
+            ], preferredWidth: 64, wrap: true, into: &buffer)
     }
 }

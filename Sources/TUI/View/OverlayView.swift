@@ -44,7 +44,7 @@ enum OverlayView {
                 lines: [
                     StyledLine("Delete “\(title)”? Its history goes too.", role: .overlay),
                     StyledLine("y / Enter: delete   any other key: keep", role: .muted),
-                ], preferredWidth: 50, into: &buffer)
+                ], preferredWidth: 50, wrap: true, into: &buffer)
         case .rename(_, let editor):
             let width = 50
             drawBox(
@@ -135,7 +135,7 @@ enum OverlayView {
         case .notice(let title, let lines):
             drawBox(
                 title: title + " — any key closes", lines: lines.map { StyledLine($0, role: .overlay) },
-                preferredWidth: 64, into: &buffer)
+                preferredWidth: 64, wrap: true, into: &buffer)
         }
     }
 
@@ -144,10 +144,16 @@ enum OverlayView {
         min(preferredWidth, buffer.size.columns - 2) - 4
     }
 
-    /// A framed box centred on the screen; lines are cut, never wrapped past the box.
-    static func drawBox(title: String, lines: [StyledLine], preferredWidth: Int, into buffer: inout ScreenBuffer) {
+    /// A framed box centred on the screen; lines are cut at its edge, or with `wrap` (a
+    /// dialog's sentences) wrapped inside it.
+    static func drawBox(
+        title: String, lines: [StyledLine], preferredWidth: Int, wrap: Bool = false, into buffer: inout ScreenBuffer
+    ) {
         let size = buffer.size
         let width = min(preferredWidth, size.columns - 2)
+        let lines =
+            wrap && width > 4
+            ? lines.flatMap { TextWrapper.wrap($0.spans, width: width - 4, fillRole: $0.fillRole) } : lines
         let height = min(lines.count + 2, size.rows - 2)
         guard width >= 4, height >= 3 else { return }
         let box = Rect(x: (size.columns - width) / 2, y: (size.rows - height) / 2, width: width, height: height)
