@@ -38,6 +38,12 @@ struct ServeCommand: AsyncParsableCommand {
             "Stop when the process that started this server ends (local mode's child).", visibility: .hidden))
     var exitWithParent = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "Read local mode's 32-byte secret from standard input and prove holding it at \(LocalServerProof.path).",
+            visibility: .hidden))
+    var localSecretOnStdin = false
+
     @Option(help: "Hours between channel key rotations.")
     var keyRotationHours = 24
 
@@ -51,6 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard keyRotationHours >= 1 && keyRotationHours <= 24 * 6 else {
             throw ValidationError("--key-rotation-hours must be between 1 and 144")
         }
+        if localSecretOnStdin && !dev {
+            throw ValidationError("--local-secret-on-stdin is for local mode's development server (--dev)")
+        }
         if !dev && manifest == nil {
             throw ValidationError("outside --dev, pass the signed release manifest with --manifest FILE")
         }
@@ -61,6 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel =
             ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let address = try ListenAddress(parsing: listen)
+        let localProof = try localSecretOnStdin ? LocalProofEndpoint(secret: Self.readSecretFromStandardInput()) : nil
         let backend = try model.makeBackend()
         let provider: any AttestationProvider
         let signedManifest: SignedReleaseManifest
@@ -102,7 +112,9 @@ struct ServeCommand: AsyncParsableCommand {
             url: accountOptions.store, dataFolder: try data.folder(), logger: logger)
         let endpoints = store.map { accountOptions.endpoints(store: $0, logger: logger) }
         let label = provider.isSimulated ? "simulated attestation (development)" : provider.platform.rawValue
-        let app = ServerApplication.make(gateway: gateway, accounts: endpoints, address: address, logger: logger) {
+        let app = ServerApplication.make(
+            gateway: gateway, accounts: endpoints, localProof: localProof, address: address, logger: logger
+        ) {
             port in
             // One line on stdout once bound: scripts and the TUI read the URL from it.
             let host = address.host.contains(":") ? "[\(address.host)]" : address.host
@@ -118,6 +130,24 @@ struct ServeCommand: AsyncParsableCommand {
             throw error
         }
         try await store?.close()
+    }
+
+    /// Local mode's secret, which the `sotto` that started this server writes to its standard
+    /// input (never an argument, which every user can read in /proc).
+    static func readSecretFromStandardInput() throws -> SecureBytes {
+        var bytes = [UInt8](repeating: 0, count: LocalServerProof.secretByteCount)
+        defer { ConstantTime.wipe(&bytes) }
+        var total = 0
+        while total < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { read(0, $0.baseAddress! + total, $0.count - total) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+                throw ValidationError(
+                    "--local-secret-on-stdin: standard input ended before \(LocalServerProof.secretByteCount) bytes")
+            }
+            total += count
+        }
+        return SecureBytes(copying: bytes)
     }
 
     /// Sends this process SIGTERM (the graceful shutdown) once its parent is gone, so local

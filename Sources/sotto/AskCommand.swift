@@ -14,6 +14,10 @@ struct AskCommand: AsyncParsableCommand {
             verified first; if it does not verify, nothing is sent and the exit status is 1. \
             On a device with an account (`sotto register` / `sotto login`) the exchange is saved \
             as a new conversation (or continues --conversation ID) and synced; --no-save keeps nothing.
+
+            Control characters in the answer (escape sequences a terminal would obey) are shown \
+            as visible stand-ins, ESC as ␛, also when standard output is a pipe or a file; \
+            --raw-output writes the answer's bytes unchanged, which is unsafe on a terminal.
             """
     )
 
@@ -34,6 +38,9 @@ struct AskCommand: AsyncParsableCommand {
 
     @Flag(help: "Keep nothing: neither this device nor the server stores the exchange.")
     var noSave = false
+
+    @Flag(help: ContentOutput.rawFlagHelp)
+    var rawOutput = false
 
     func validate() throws {
         if noSave && conversation != nil {
@@ -111,12 +118,13 @@ struct AskCommand: AsyncParsableCommand {
 
     private func stream(_ events: AsyncThrowingStream<ChatEvent, any Error>) async throws {
         var endedWithError: String?
+        let output = ContentOutput(raw: rawOutput)
         for try await event in events {
             switch event {
             case .start: break
-            case .token(let piece): FileHandle.standardOutput.write(Data(piece.utf8))
+            case .token(let piece): output.write(piece)
             case .error(let code, let message): endedWithError = "\(code): \(message)"
-            case .end: FileHandle.standardOutput.write(Data("\n".utf8))
+            case .end: output.write("\n")
             }
         }
         if let endedWithError {

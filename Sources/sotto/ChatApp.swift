@@ -31,8 +31,15 @@ enum ChatApp {
             let server = try await LocalServer.start(
                 LocalServer.Options(
                     executable: executable, modelPath: model, dataDirectory: xdg.data + "/local-server",
-                    logPath: xdg.state + "/local-server.log", port: localPort(environment)))
+                    logPath: xdg.state + "/local-server.log", port: localPort(environment),
+                    secretPath: xdg.data + "/local-server.secret", environment: environment))
             local = server
+            do {
+                try server.pinDevelopmentTrust(in: DevelopmentTrustStore(path: folders.developmentTrustPath))
+            } catch {
+                server.stop()
+                throw error
+            }
             global.server = server.url
             global.dev = true
         }

@@ -52,8 +52,3 @@ struct GlobalOptions: ParsableArguments {
 
 /// Printed wherever simulated attestation is in use.
 let simulatedLabel = "simulated attestation (development)"
-
-/// Writes a line to standard error.
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}

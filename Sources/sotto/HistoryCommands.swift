@@ -84,7 +84,12 @@ struct ExportCommand: AsyncParsableCommand {
         commandName: "export",
         abstract: "Write the decrypted history (or one conversation) as Markdown or JSON.",
         discussion:
-            "The output is plaintext: with -o the file is readable only by you. The JSON format is docs/EXPORT.md.")
+            """
+            The output is plaintext: with -o the file is readable only by you. The JSON format is \
+            docs/EXPORT.md. On standard output, control characters (escape sequences a terminal \
+            would obey) are made visible, ESC as ␛ in Markdown and escaped as \\u00XX in JSON, \
+            which stays the same document; --raw-output writes the exact bytes, unsafe on a terminal.
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var account: AccountOptions
@@ -97,6 +102,9 @@ struct ExportCommand: AsyncParsableCommand {
 
     @Option(name: .shortAndLong, help: "Write to this new file instead of standard output.", completion: .file())
     var output: String?
+
+    @Flag(help: ContentOutput.rawFlagHelp)
+    var rawOutput = false
 
     func run() async throws {
         if let output, FileManager.default.fileExists(atPath: output) {
@@ -125,7 +133,11 @@ struct ExportCommand: AsyncParsableCommand {
                 }
                 printError("sotto: wrote \(export.conversations.count) conversation(s) to \(path)")
             } else {
-                FileHandle.standardOutput.write(Data(bytes))
+                let standardOutput = ContentOutput(raw: rawOutput)
+                switch format {
+                case .markdown: standardOutput.write(utf8: bytes)
+                case .json: standardOutput.write(json: bytes)
+                }
             }
         }
     }

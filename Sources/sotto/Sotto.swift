@@ -1,5 +1,6 @@
 import ArgumentParser
 import Core
+import Foundation
 import Wire
 
 @main
@@ -32,6 +33,26 @@ struct Sotto: AsyncParsableCommand {
 
     @Option(help: "The theme: dark, light, solarized-dark, high-contrast, or one of yours.")
     var theme: String?
+
+    /// ArgumentParser's entry point, except that the message of an error nothing caught (which
+    /// may quote a server) reaches the terminal through `TerminalOutput`.
+    static func main() async {
+        do {
+            var command = try await asyncParseAsRoot(nil)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let message = fullMessage(for: error)
+            let code = exitCode(for: error)
+            if !message.isEmpty {
+                if code == .success { print(message) } else { printError(message) }
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
 
     func run() async throws {
         do {

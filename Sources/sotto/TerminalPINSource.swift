@@ -11,7 +11,7 @@ struct TerminalPINSource: PINSource {
 
     /// What to show before the key waits for a touch.
     static let touchPrompt: @Sendable (SecurityKeyDevice) -> Void = { device in
-        FileHandle.standardError.write(Data("Touch your security key (\(device.product))…\n".utf8))
+        printError("Touch your security key (\(device.product))…")
     }
 }
 

@@ -22,7 +22,8 @@ enum TerminalPassphrase {
             _ = tcsetattr(tty, TCSAFLUSH, &saved)
             _ = Glibc.write(tty, "\n", 1)
         }
-        _ = prompt.withCString { Glibc.write(tty, $0, strlen($0)) }
+        // The prompt may name a security key as the key itself reports it.
+        _ = TerminalSafeText(prompt).description.withCString { Glibc.write(tty, $0, strlen($0)) }
         var line = [UInt8]()
         // Room for the longest passphrase up front: a reallocation would leave a copy behind.
         line.reserveCapacity(PassphraseSource.maximumByteCount + 1)

@@ -75,6 +75,6 @@ struct VerifyCommand: AsyncParsableCommand {
             release: server?.manifest.version, steps: steps, error: error)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(output), as: UTF8.self))
+        print(TerminalSafeText(json: try encoder.encode(output)))
     }
 }

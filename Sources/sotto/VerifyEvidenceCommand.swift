@@ -1,4 +1,5 @@
 import ArgumentParser
+import Core
 import Foundation
 import Wire
 
@@ -96,7 +97,7 @@ struct VerifyEvidenceCommand: ParsableCommand {
     private func finish(_ verdict: EvidenceVerdict) throws -> Never {
         print(json ? verdict.json() : verdict.text())
         if let error = verdict.error {
-            FileHandle.standardError.write(Data("refused: \(error)\n".utf8))
+            printError("refused: \(error)")
             throw ExitCode(1)
         }
         throw ExitCode.success
@@ -196,7 +197,7 @@ private struct EvidenceVerdict {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(output) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
+        return TerminalSafeText(json: data).description
     }
 }
 

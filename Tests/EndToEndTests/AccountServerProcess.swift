@@ -9,9 +9,13 @@ final class AccountServerProcess {
     let url: String
     let upstream: FakeOpenAIServer
 
-    /// - Parameter logFile: where the server's log (standard error) goes; discarded when nil.
-    static func start(dataDir: String, logFile: String? = nil) async throws -> AccountServerProcess {
-        let upstream = try await FakeOpenAIServer.start(.stream(["ok"]))
+    /// - Parameters:
+    ///   - logFile: where the server's log (standard error) goes; discarded when nil.
+    ///   - answer: what the model upstream answers.
+    static func start(
+        dataDir: String, logFile: String? = nil, answer: FakeOpenAIServer.Behaviour = .stream(["ok"])
+    ) async throws -> AccountServerProcess {
+        let upstream = try await FakeOpenAIServer.start(answer)
         let process = Process()
         process.executableURL = Executables.productsDirectory.appendingPathComponent("sotto-server")
         process.arguments = [

@@ -1,8 +1,10 @@
 import Core
 import Foundation
 import Glibc
+import ServerTesting
 import TestSupport
 import Testing
+import Wire
 
 /// Local mode's child server: the real `sotto-server` binary started, health-checked and
 /// stopped; failures to start are clear errors.
@@ -31,9 +33,10 @@ import Testing
         }
     }
 
-    /// On a fixed port, a second start finds the running server and shares it; only the
-    /// process that started it stops it.
-    @Test(.enabled(if: modelPath != nil)) func aSecondStartSharesTheRunningServer() async throws {
+    /// On a fixed port, a second start finds the running server, checks that it holds the
+    /// device's secret, and shares it; only the process that started it stops it. A client
+    /// with another secret (another user, another device folder) is refused by the same child.
+    @Test(.enabled(if: modelPath != nil)) func aSecondStartChecksAndSharesTheRunningServer() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-local-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         var fixed = options(root: root, model: Self.modelPath!)
@@ -43,10 +46,115 @@ import Testing
         #expect(first.ownsServer && first.url == "http://127.0.0.1:\(fixed.port)")
         let second = try await LocalServer.start(fixed)
         #expect(!second.ownsServer && second.url == first.url)
+        #expect(second.developmentTrust == first.developmentTrust)
         second.stop()
         #expect(first.isRunning)
         let health = try await CurlHTTPClient().send(HTTPRequest(url: first.url + "/healthz"))
         #expect(health.status == 200)
+
+        var stranger = fixed
+        stranger.secretPath = root.appendingPathComponent("other-user.secret").path
+        do {
+            _ = try await LocalServer.start(stranger)
+            Issue.record("a client with another secret attached")
+        } catch let error as LocalServerError {
+            #expect(error.code == .foreign, "\(error)")
+        }
+        #expect(first.isRunning)
+    }
+
+    /// Anything else on the port, even a server that looks like a development server, is
+    /// refused with a code that says what to do, and receives nothing but the proof's nonce.
+    @Test func aForeignServerOnThePortIsRefused() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-local-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let impostors = [
+            try await FixedAnswerServer.start(status: 200, json: #"{"simulated":true,"status":"ok"}"#),
+            try await FixedAnswerServer.start(
+                status: 200, json: #"{"proof":"\#(String(repeating: "A", count: 43))="}"#),
+        ]
+        for impostor in impostors {
+            var onPort = options(root: root, model: root.appendingPathComponent("none.gguf").path)
+            onPort.port = impostor.port
+            do {
+                _ = try await LocalServer.start(onPort)
+                Issue.record("attached to a server that did not prove itself")
+            } catch let error as LocalServerError {
+                #expect(error.code == .foreign, "\(error)")
+                #expect(error.message.contains("port \(impostor.port)"))
+                #expect(error.message.contains("SOTTO_LOCAL_PORT"))
+            }
+            #expect(impostor.requestedPaths == ["/v1/local/proof"])
+            await impostor.stop()
+        }
+    }
+
+    /// The secret reaches the child on standard input: it is in neither its arguments nor its
+    /// environment, which has no `SOTTO_PASSPHRASE` either; the secret file is owner-only.
+    @Test(.enabled(if: modelPath != nil)) func theChildGetsNeitherThePassphraseNorTheSecretInItsEnvironment()
+        async throws
+    {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-local-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var withPassphrase = options(root: root, model: Self.modelPath!)
+        let canary = "canary-passphrase-\(UUID().uuidString)"
+        withPassphrase.environment = ["PATH": "/usr/bin:/bin", "SOTTO_PASSPHRASE": canary, "SOTTO_MARKER": "kept"]
+        let server = try await LocalServer.start(withPassphrase)
+        defer { server.stop() }
+        let pid = try #require(server.processIdentifier)
+        let environ = try #require(FileManager.default.contents(atPath: "/proc/\(pid)/environ"))
+        let variables = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        #expect(variables.contains("SOTTO_MARKER=kept"))
+        #expect(!variables.contains { $0.hasPrefix("SOTTO_PASSPHRASE=") })
+        #expect(!environ.contains(Data(canary.utf8)))
+
+        let secret = try #require(FileManager.default.contents(atPath: withPassphrase.secretPath))
+        #expect(secret.count == 32)
+        let mode =
+            try FileManager.default.attributesOfItem(atPath: withPassphrase.secretPath)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let cmdline = try #require(FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"))
+        for encoded in [
+            secret, Data(secret.base64EncodedString().utf8),
+            Data(secret.map { String(format: "%02x", $0) }.joined().utf8),
+        ] {
+            #expect(!cmdline.contains(encoded))
+            #expect(!environ.contains(encoded))
+        }
+    }
+
+    /// The development root local mode trusts is read from the server's folder on this device,
+    /// and pinned for the device before anything is asked of the port; it is the root the
+    /// child's evidence chains to. A device pinned to another root is told so.
+    @Test(.enabled(if: modelPath != nil)) func theDevelopmentRootComesFromTheDataFolder() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-local-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let options = options(root: root, model: Self.modelPath!)
+        let server = try await LocalServer.start(options)
+        defer { server.stop() }
+        let pem = try String(
+            contentsOfFile: options.dataDirectory + "/dev-attestation/ark.pem", encoding: .utf8)
+        let ark = try #require(try AMDCertificate.certificates(pem: pem, role: "development ARK").first)
+        #expect(server.developmentTrust.root == ark)
+
+        let store = DevelopmentTrustStore(path: root.appendingPathComponent("device/dev-trust.json").path)
+        try server.pinDevelopmentTrust(in: store)
+        #expect(try store.load() == server.developmentTrust)
+        try server.pinDevelopmentTrust(in: store)
+
+        // The child's own evidence proposes the same root and release key.
+        let client = InferenceClient(serverURL: server.url, trust: .production, developmentStore: store)
+        let verified = try await client.verify()
+        #expect(verified.simulated)
+
+        let other = DevelopmentTrustStore(path: root.appendingPathComponent("other/dev-trust.json").path)
+        let foreignRoot = try #require(
+            try AMDCertificate.certificates(
+                pem: try String(contentsOfFile: options.dataDirectory + "/dev-attestation/ask.pem", encoding: .utf8),
+                role: "development ASK"
+            ).first)
+        try other.pin(DevelopmentTrust(root: foreignRoot, releaseSigner: server.developmentTrust.releaseSigner))
+        #expect(throws: LocalServerError.self) { try server.pinDevelopmentTrust(in: other) }
     }
 
     /// A `sotto` killed with its terminal cannot stop its child: the child sees its parent go

@@ -1,10 +1,20 @@
 import Foundation
 import Wire
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A development server run as a child process on loopback: `sotto-server serve --dev` with
 /// the embedded model and its own data folder, for local mode (`sotto` with no server
 /// configured). Simulated attestation: the client must trust the development root for it,
 /// and says so on every screen.
+///
+/// Whatever answers on the port must prove it is the child a `sotto` of this device started
+/// (`LocalServerProof`, under the secret of `LocalServerSecret`) before anything is sent to
+/// it; another process there, another user's included, is refused. The development root the
+/// client then trusts is read from the server's data folder on this device, never from the
+/// port.
 public final class LocalServer: Sendable {
     /// What to start.
     public struct Options: Sendable, Hashable {
@@ -22,12 +32,21 @@ public final class LocalServer: Sendable {
         /// remember the same server URL across runs, and lets a second window share the
         /// server the first one started.
         public var port: Int
+        /// The owner-only file holding the secret the child proves it holds; made when missing.
+        public var secretPath: String
+        /// The environment the child's is made from (without `SOTTO_PASSPHRASE`).
+        public var environment: [String: String]
 
+        /// - Parameter secretPath: default `local-server.secret` beside `dataDirectory`.
         public init(
             executable: String, modelPath: String, dataDirectory: String, logPath: String,
-            startTimeoutSeconds: Double = 120, port: Int = 0
+            startTimeoutSeconds: Double = 120, port: Int = 0, secretPath: String? = nil,
+            environment: [String: String] = ProcessInfo.processInfo.environment
         ) {
             self.port = port
+            self.secretPath =
+                secretPath ?? (dataDirectory as NSString).deletingLastPathComponent + "/local-server.secret"
+            self.environment = environment
             self.executable = executable
             self.modelPath = modelPath
             self.dataDirectory = dataDirectory
@@ -38,11 +57,14 @@ public final class LocalServer: Sendable {
 
     /// The server's base URL, `http://127.0.0.1:PORT`.
     public let url: String
-    /// The child, or nil when another process's local server was already answering.
+    /// The development root and release key of the server, read from its data folder.
+    public let developmentTrust: DevelopmentTrust
+    /// The child, or nil when another window's local server was already answering.
     private let process: Process?
 
-    private init(url: String, process: Process?) {
+    private init(url: String, developmentTrust: DevelopmentTrust, process: Process?) {
         self.url = url
+        self.developmentTrust = developmentTrust
         self.process = process
     }
 
@@ -61,22 +83,28 @@ public final class LocalServer: Sendable {
         return nil
     }
 
-    /// Starts the child and waits until it answers `/healthz`.
-    /// - Throws: `LocalServerError` when the executable or model is missing, the child exits,
-    ///   or it does not answer in time (the child is stopped then).
+    /// Shares the local server another window started on the port, or starts the child, and
+    /// waits until it proves itself.
+    /// - Throws: `LocalServerError`: `.foreign` when something else answers on the port
+    ///   (nothing but the proof's nonce was sent to it); `.secret`; when the executable or
+    ///   model is missing, the child exits, or it does not answer in time (the child is
+    ///   stopped then).
     public static func start(
         _ options: Options, http: any HTTPTransport = CurlHTTPClient()
     ) async throws
         -> LocalServer
     {
+        let secret = try LocalServerSecret.loadOrCreate(at: options.secretPath)
         if options.port != 0 {
             let url = "http://127.0.0.1:\(options.port)"
-            if let health = try? await http.send(
-                HTTPRequest(url: url + "/healthz", connectTimeoutSeconds: 1, idleTimeoutSeconds: 3)),
-                health.status == 200,
-                String(decoding: health.body, as: UTF8.self).contains("\"simulated\":true")
-            {
-                return LocalServer(url: url, process: nil)
+            switch await identify(url, secret: secret, http: http) {
+            case .ours:
+                return LocalServer(
+                    url: url, developmentTrust: try developmentTrust(in: options.dataDirectory), process: nil)
+            case .foreign:
+                throw foreignServer(on: options.port)
+            case .nobody:
+                break
             }
         }
         guard FileManager.default.isExecutableFile(atPath: options.executable) else {
@@ -106,13 +134,25 @@ public final class LocalServer: Sendable {
             // Stopped with this process even when it cannot stop it (killed with its terminal).
             "--exit-with-parent",
         ]
+        process.arguments?.append("--local-secret-on-stdin")
+        var environment = options.environment
+        // The passphrase of the user's software passkey is none of the server's business.
+        environment[PassphraseSource.environmentVariable] = nil
+        process.environment = environment
         process.standardOutput = log
         process.standardError = log
-        process.standardInput = FileHandle.nullDevice
+        let secretPipe = Pipe()
+        process.standardInput = secretPipe
         do { try process.run() } catch {
             throw LocalServerError(.startFailed, "cannot start \(options.executable): \(error.localizedDescription)")
         }
         try? log.close()
+        // 32 bytes fit in any pipe's buffer: this write does not wait for the child.
+        secret.withUnsafeBytes { buffer in
+            _ = Glibc.write(secretPipe.fileHandleForWriting.fileDescriptor, buffer.baseAddress!, buffer.count)
+        }
+        try? secretPipe.fileHandleForWriting.close()
+        try? secretPipe.fileHandleForReading.close()
         let deadline = Date().addingTimeInterval(options.startTimeoutSeconds)
         var url: String?
         while Date() < deadline {
@@ -121,17 +161,27 @@ public final class LocalServer: Sendable {
                     .exited, "the local server exited with status \(process.terminationStatus); see \(options.logPath)")
             }
             if url == nil { url = listeningURL(inLogAt: options.logPath) }
-            if let url,
-                let health = try? await http.send(
-                    HTTPRequest(url: url + "/healthz", connectTimeoutSeconds: 2, idleTimeoutSeconds: 5)),
-                health.status == 200
-            {
-                return LocalServer(url: url, process: process)
+            if let url {
+                switch await identify(url, secret: secret, http: http) {
+                case .ours:
+                    do {
+                        return LocalServer(
+                            url: url, developmentTrust: try developmentTrust(in: options.dataDirectory),
+                            process: process)
+                    } catch {
+                        stop(process)
+                        throw error
+                    }
+                case .foreign:
+                    stop(process)
+                    throw foreignServer(on: options.port)
+                case .nobody:
+                    break
+                }
             }
             try? await Task.sleep(for: .milliseconds(100))
         }
-        process.terminate()
-        process.waitUntilExit()
+        stop(process)
         throw LocalServerError(
             .timeout,
             "the local server did not answer within \(Int(options.startTimeoutSeconds)) s; see \(options.logPath)")
@@ -145,6 +195,86 @@ public final class LocalServer: Sendable {
         return String(text[range])
     }
 
+    /// Who answers at `url`.
+    enum Answerer { case ours, foreign, nobody }
+
+    /// Asks whatever listens at `url` to prove it holds `secret`; sends nothing else.
+    static func identify(_ url: String, secret: SecureBytes, http: any HTTPTransport) async -> Answerer {
+        let nonce = SecureRandom.bytes(LocalServerProof.nonceByteCount)
+        let response: HTTPResponse
+        do {
+            let body = try JSONEncoder().encode(LocalServerProof.Request(nonce: nonce))
+            response = try await http.send(
+                HTTPRequest(
+                    url: url + LocalServerProof.path, method: .post, headers: ["Content-Type": "application/json"],
+                    body: Array(body), connectTimeoutSeconds: 2, idleTimeoutSeconds: 5),
+                maxBytes: 4096)
+        } catch let error as NetError where error.code == .connect {
+            return .nobody
+        } catch {
+            return .foreign
+        }
+        guard response.status == 200,
+            let answer = try? JSONDecoder().decode(LocalServerProof.Response.self, from: Data(response.body)),
+            LocalServerProof.verify(answer.proof.bytes, secret: secret, nonce: nonce)
+        else { return .foreign }
+        return .ours
+    }
+
+    static func foreignServer(on port: Int) -> LocalServerError {
+        LocalServerError(
+            .foreign,
+            "something else answers on port \(port), not the local server this device started (nothing was sent "
+                + "to it): stop that process (`ss -ltnp 'sport = :\(port)'` shows it; it may be another user's, or "
+                + "a local server of an older sotto), or run local mode on another port with SOTTO_LOCAL_PORT")
+    }
+
+    /// The development trust of the server whose data folder is `dataDirectory`: the root
+    /// and release key its development authority keeps there.
+    static func developmentTrust(in dataDirectory: String) throws -> DevelopmentTrust {
+        let folder = dataDirectory + "/dev-attestation"
+        func unreadable(_ what: String) -> LocalServerError {
+            LocalServerError(
+                .startFailed,
+                "the local server's development \(what) in \(folder) cannot be read; stop sotto, delete that folder "
+                    + "and start again")
+        }
+        guard let pem = try? String(contentsOfFile: folder + "/ark.pem", encoding: .utf8),
+            let root = try? AMDCertificate.certificates(pem: pem, role: "development ARK").first
+        else { throw unreadable("root (ark.pem)") }
+        let read: [UInt8]?
+        do throws(PrivateFile.Failure) {
+            read = try PrivateFile.read(folder + "/release.key", maximumByteCount: Ed25519.seedByteCount)
+        } catch {
+            throw unreadable("release key (release.key)")
+        }
+        guard var seed = read else { throw unreadable("release key (release.key)") }
+        defer { ConstantTime.wipe(&seed) }
+        guard seed.count == Ed25519.seedByteCount,
+            let releaseKey = try? Ed25519.SigningKey(seed: SecureBytes(copying: seed))
+        else { throw unreadable("release key (release.key)") }
+        return DevelopmentTrust(root: root, releaseSigner: releaseKey.publicKey)
+    }
+
+    /// Pins this server's development trust for a device (`store`), unless it already trusts
+    /// it, so local mode never learns a root from whatever answers on the port.
+    /// - Throws: `LocalServerError` `.trust` when the device trusts another development root.
+    public func pinDevelopmentTrust(in store: DevelopmentTrustStore) throws {
+        guard let pinned = try store.load() else {
+            try store.pin(developmentTrust)
+            return
+        }
+        guard pinned == developmentTrust else {
+            throw LocalServerError(
+                .trust,
+                "this device trusts another development root than its local server's (\(store.path)); if the local "
+                    + "server's folder was deleted on purpose, delete that file too and start again")
+        }
+    }
+
+    /// The child's process id, while it runs.
+    package var processIdentifier: Int32? { process.flatMap { $0.isRunning ? $0.processIdentifier : nil } }
+
     /// Whether the child still runs (false when attached to another process's server).
     public var isRunning: Bool { process?.isRunning ?? false }
 
@@ -154,7 +284,12 @@ public final class LocalServer: Sendable {
     /// Stops the child: SIGTERM, then SIGKILL after `graceSeconds`. A server this process
     /// did not start is left running.
     public func stop(graceSeconds: Double = 5) {
-        guard let process, process.isRunning else { return }
+        guard let process else { return }
+        Self.stop(process, graceSeconds: graceSeconds)
+    }
+
+    private static func stop(_ process: Process, graceSeconds: Double = 5) {
+        guard process.isRunning else { return }
         process.terminate()
         let deadline = Date().addingTimeInterval(graceSeconds)
         while process.isRunning && Date() < deadline { usleep(20_000) }
@@ -173,4 +308,10 @@ public enum LocalServerErrorCode: String, StableErrorCode {
     case startFailed = "SOTTO-LOCAL-START"
     case exited = "SOTTO-LOCAL-EXITED"
     case timeout = "SOTTO-LOCAL-TIMEOUT"
+    /// Something other than this device's local server answers on the port.
+    case foreign = "SOTTO-LOCAL-FOREIGN"
+    /// The secret file that identifies the local server is unusable.
+    case secret = "SOTTO-LOCAL-SECRET"
+    /// The device trusts another development root than its local server's.
+    case trust = "SOTTO-LOCAL-TRUST"
 }

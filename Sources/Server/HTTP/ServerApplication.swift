@@ -1,16 +1,19 @@
 import Hummingbird
 import Logging
 import NIOCore
+import Wire
 
 /// Binds the gateway's routes to a Hummingbird HTTP server.
 public enum ServerApplication {
     /// Builds the application.
     /// - Parameters:
     ///   - accounts: the account and record endpoints; without them only attestation and chat are served.
+    ///   - localProof: local mode's proof of identity, for a server that `sotto` started.
     ///   - onListening: called with the bound port once the server accepts connections
     ///     (port 0 in `address` picks a free one).
     public static func make(
-        gateway: Gateway, accounts: AccountEndpoints? = nil, address: ListenAddress, logger: Logger,
+        gateway: Gateway, accounts: AccountEndpoints? = nil, localProof: LocalProofEndpoint? = nil,
+        address: ListenAddress, logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: ClientRequestContext.self)
@@ -31,6 +34,15 @@ public enum ServerApplication {
             return response(await gateway.chat(body: Array(buffer: body)))
         }
         if let accounts { AccountRoutes.add(accounts, to: router) }
+        if let localProof {
+            router.post(RouterPath(LocalServerProof.path)) { request, _ in
+                var request = request
+                guard let body = try? await request.collectBody(upTo: LocalProofEndpoint.maxRequestBytes) else {
+                    return response(Gateway.error(413, "SOTTO-LOCAL-BAD-REQUEST", "the proof request is too large"))
+                }
+                return response(localProof.answer(body: Array(buffer: body)))
+            }
+        }
         return Application(
             router: router,
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "sotto"),
