@@ -8,7 +8,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "A llama-architecture GGUF model file for the embedded engine.", completion: .file())
     var model: String?
 
-    @Option(help: "An OpenAI-compatible model server inside the TEE, e.g. http://127.0.0.1:8000.")
+    @Option(
+        help:
+            "An OpenAI-compatible model server inside the TEE: http://127.0.0.1:PORT or http+unix://%2Fpath%2Fto.sock.")
     var upstream: String?
 
     @Option(help: "The model name to request from --upstream.")
@@ -36,11 +38,36 @@ struct ModelOptions: ParsableArguments {
         return Array(try encoder.encode(settings))
     }
 
+    /// Where these options send decrypted prompts, as the attestation binds it
+    /// (docs/PROTOCOL.md §1): `modelName` and `modelSHA256` are the model file's (ignored
+    /// with --upstream).
+    func configuration(modelName: String, modelSHA256: [UInt8]?) -> ServerConfiguration {
+        if let upstream {
+            return ServerConfiguration(
+                backend: .openAICompatible, upstream: OpenAICompatibleBackend.normalized(baseURL: upstream),
+                model: upstreamModel, modelSHA256: "")
+        }
+        return ServerConfiguration(
+            backend: .embedded, upstream: "", model: modelName, modelSHA256: modelSHA256.map(Hex.encode) ?? "")
+    }
+
+    /// The configuration these options describe, reading the model file's name and digest.
+    func configuration() throws -> ServerConfiguration {
+        guard let model else { return configuration(modelName: "", modelSHA256: nil) }
+        do {
+            return configuration(
+                modelName: try EmbeddedLlamaBackend.modelName(path: model),
+                modelSHA256: try LaunchMeasurement.sha256(fileAt: URL(fileURLWithPath: model), role: "model file"))
+        } catch {
+            throw ValidationError("cannot read \(model): \(error)")
+        }
+    }
+
     /// The backend these options describe.
     func makeBackend() throws -> any InferenceBackend {
         if let upstream {
-            guard upstream.hasPrefix("http://") || upstream.hasPrefix("https://") else {
-                throw ValidationError("--upstream must be an http(s) URL, got \(upstream)")
+            guard ["http://", "https://", "http+unix://", "https+unix://"].contains(where: upstream.hasPrefix) else {
+                throw ValidationError("--upstream must be an http(s) or http+unix URL, got \(upstream)")
             }
             return OpenAICompatibleBackend(baseURL: upstream, modelName: upstreamModel)
         }
