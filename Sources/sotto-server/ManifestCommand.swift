@@ -57,7 +57,8 @@ struct ManifestCommand: AsyncParsableCommand {
 
     func run() async throws {
         let measurement = try model.measure()
-        let configurations = [try model.configuration().digestHex] + configuration.map { $0.lowercased() }
+        let configurations =
+            [try model.configuration(measurement: measurement).digestHex] + configuration.map { $0.lowercased() }
         let now = Date()
         let manifest = ReleaseManifest(
             version: version, measurement: measurement.hex, modelSHA256: Hex.encode(measurement.modelSHA256),

@@ -51,16 +51,17 @@ struct ModelOptions: ParsableArguments {
             backend: .embedded, upstream: "", model: modelName, modelSHA256: modelSHA256.map(Hex.encode) ?? "")
     }
 
-    /// The configuration these options describe, reading the model file's name and digest.
-    func configuration() throws -> ServerConfiguration {
+    /// The configuration these options describe without loading the model: its name is read
+    /// from the file's metadata, its digest taken from `measurement`.
+    func configuration(measurement: LaunchMeasurement) throws -> ServerConfiguration {
         guard let model else { return configuration(modelName: "", modelSHA256: nil) }
+        let name: String
         do {
-            return configuration(
-                modelName: try EmbeddedLlamaBackend.modelName(path: model),
-                modelSHA256: try LaunchMeasurement.sha256(fileAt: URL(fileURLWithPath: model), role: "model file"))
+            name = try EmbeddedLlamaBackend.modelName(path: model)
         } catch {
-            throw ValidationError("cannot read \(model): \(error)")
+            throw ValidationError("cannot read the model name from \(model): \(error)")
         }
+        return configuration(modelName: name, modelSHA256: measurement.modelSHA256)
     }
 
     /// The backend these options describe.

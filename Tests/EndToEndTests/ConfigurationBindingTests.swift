@@ -112,7 +112,8 @@ extension VerifiedChatTests {
         let refused = try await verifyCommand(rolledBack.server.url)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("SOTTO-MANIFEST-ROLLBACK"), "\(refused.stderr)")
-        try await Self.expectRefusalWithNothingSent(rolledBack, step: "release manifest", code: "SOTTO-MANIFEST-ROLLBACK")
+        try await Self.expectRefusalWithNothingSent(
+            rolledBack, step: "release manifest", code: "SOTTO-MANIFEST-ROLLBACK")
 
         // Security version 3 or later is still accepted, and raising it raises the floor.
         let upgraded = try await Self.setUp(

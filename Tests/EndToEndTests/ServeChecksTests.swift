@@ -1,4 +1,5 @@
 import Foundation
+import Server
 import ServerTesting
 import TestSupport
 import Testing
@@ -129,6 +130,35 @@ import Wire
             return String(decoding: bytes, as: UTF8.self)
         }
         #expect(line.contains("sotto-server listening on http://127.0.0.1:"), "\(line)")
+    }
+
+    /// The manifest command and the server agree on an embedded model's configuration: a
+    /// manifest made for the model lets the server past every check, and the digest it lists
+    /// covers the model's name and file digest.
+    @Test(.enabled(if: Fixtures.defaultModelPath != nil)) func aManifestForTheEmbeddedModelLetsTheServerStart()
+        async throws
+    {
+        let model = Fixtures.defaultModelPath!
+        let seed = SecureRandom.bytes(Ed25519.seedByteCount)
+        let key = try Ed25519.SigningKey(seed: SecureBytes(copying: seed))
+        let made = try await Executables.run(
+            "sotto-server",
+            [
+                "manifest", "--release-key", try file("release.key", seed), "--model", model, "--data-dir",
+                root.appendingPathComponent("data").path,
+            ],
+            environment: ["HOME": root.path, "PATH": "/usr/bin:/bin"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let manifest = try file("manifest.json", Array(made.stdout.utf8))
+        let signed = try JSONDecoder().decode(SignedReleaseManifest.self, from: Data(made.stdout.utf8))
+        let digest = try LaunchMeasurement.sha256(fileAt: URL(fileURLWithPath: model))
+        let expected = ServerConfiguration(
+            backend: .embedded, upstream: "", model: "Smollm2 135M 8k Lc100K Mix1 Ep2", modelSHA256: Hex.encode(digest))
+        #expect(try signed.verify(trustedSigners: [key.publicKey]).configurations == [expected.digestHex])
+        let result = try await serve(["--manifest", manifest, "--model", model])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("SOTTO-TEE-"), "\(result.stderr)")
+        #expect(!result.stderr.contains("SOTTO-SERVE-"), "\(result.stderr)")
     }
 
     @Test func theManifestCommandSetsSecurityVersionExpiryAndConfigurations() async throws {
