@@ -82,11 +82,14 @@ let authority = try await DevelopmentAuthority.loadOrCreate(in: folder)
 let measurement = try LaunchMeasurement(
     executableSHA256: [UInt8](repeating: 1, count: 32), modelSHA256: nil,
     configurationSHA256: [UInt8](repeating: 2, count: 32))
-let manifest = try DevelopmentReleaseKey.loadOrCreate(in: folder).signManifest(for: measurement, version: "bench")
+let configuration = ServerConfiguration(
+    backend: .openAICompatible, upstream: "http://127.0.0.1:8000", model: backend.modelName, modelSHA256: "")
+let manifest = try DevelopmentReleaseKey.loadOrCreate(in: folder).signManifest(
+    for: measurement, configuration: configuration, version: "bench")
 let gateway = Gateway(
     keys: ChannelKeyRing(clock: { UInt64(Date().timeIntervalSince1970) }),
     provider: DevelopmentSEVSNPProvider(authority: authority, measurement: measurement), backend: backend,
-    manifest: manifest, logger: quiet)
+    manifest: manifest, configuration: configuration, logger: quiet)
 let encryptedPort = await startServer { onListening in
     ServerApplication.make(
         gateway: gateway, address: ListenAddress(host: "127.0.0.1", port: 0), logger: quiet, onListening: onListening)

@@ -71,18 +71,25 @@ struct ServeCommand: AsyncParsableCommand {
             ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let address = try ListenAddress(parsing: listen)
         let localProof = try localSecretOnStdin ? LocalProofEndpoint(secret: Self.readSecretFromStandardInput()) : nil
-        let backend = try model.makeBackend()
+        // Before anything else: a server that would send prompts out of the guest never starts.
+        if !dev, let upstream = model.upstream { try ServingCheck.checkUpstream(upstream) }
+        let backend: any InferenceBackend
         let provider: any AttestationProvider
         let signedManifest: SignedReleaseManifest
+        let configuration: ServerConfiguration
         if dev {
+            backend = try model.makeBackend()
             let folder = DevelopmentAuthority.folder(inDataDirectory: try data.folder())
             let authority: DevelopmentAuthority
             do {
                 authority = try await DevelopmentAuthority.loadOrCreate(in: folder)
                 let measurement = try model.measure()
+                configuration = model.configuration(
+                    modelName: backend.modelName, modelSHA256: model.model == nil ? nil : measurement.modelSHA256)
                 provider = DevelopmentSEVSNPProvider(authority: authority, measurement: measurement)
                 let releaseKey = try DevelopmentReleaseKey.loadOrCreate(in: folder)
-                signedManifest = try releaseKey.signManifest(for: measurement, version: serverVersion)
+                signedManifest = try releaseKey.signManifest(
+                    for: measurement, configuration: configuration, version: serverVersion)
                 logger.notice(
                     "SIMULATED ATTESTATION (development)",
                     metadata: [
@@ -93,21 +100,37 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("\(error)")
             }
         } else {
-            provider = try ConfigFSTSMProvider()
             guard let data = FileManager.default.contents(atPath: manifest ?? "") else {
                 throw ValidationError("cannot read the manifest file \(manifest ?? "")")
             }
+            let claimed: ReleaseManifest
             do {
                 signedManifest = try JSONDecoder().decode(SignedReleaseManifest.self, from: data)
+                claimed = try signedManifest.unverifiedManifest()
             } catch {
                 throw ValidationError(
                     "\(manifest ?? "") is not a signed release manifest (see `sotto-server manifest`)")
             }
+            // The model file is checked before it is loaded: a substituted model never runs.
+            var modelSHA256: [UInt8]?
+            if let path = model.model {
+                let digest = try LaunchMeasurement.sha256(fileAt: URL(fileURLWithPath: path), role: "model file")
+                try ServingCheck.checkModel(sha256: digest, manifest: claimed)
+                modelSHA256 = digest
+            }
+            backend = try model.makeBackend()
+            configuration = model.configuration(modelName: backend.modelName, modelSHA256: modelSHA256)
+            try ServingCheck.checkManifest(claimed, allows: configuration, now: Date())
+            provider = try ConfigFSTSMProvider()
         }
+        logger.notice(
+            "serving configuration",
+            metadata: ["digest": "\(configuration.digestHex)", "covers": "\(configuration.summary)"])
         let rotation = UInt64(keyRotationHours) * 3600
         let gateway = Gateway(
             keys: ChannelKeyRing(rotationSeconds: rotation, clock: { UInt64(Date().timeIntervalSince1970) }),
-            provider: provider, backend: backend, manifest: signedManifest, logger: logger)
+            provider: provider, backend: backend, manifest: signedManifest, configuration: configuration,
+            logger: logger)
         let store: (any ServerStore)? = try await StoreOpener.open(
             url: accountOptions.store, dataFolder: try data.folder(), logger: logger)
         let endpoints = store.map { accountOptions.endpoints(store: $0, logger: logger) }

@@ -8,7 +8,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "A llama-architecture GGUF model file for the embedded engine.", completion: .file())
     var model: String?
 
-    @Option(help: "An OpenAI-compatible model server inside the TEE, e.g. http://127.0.0.1:8000.")
+    @Option(
+        help:
+            "An OpenAI-compatible model server inside the TEE: http://127.0.0.1:PORT or http+unix://%2Fpath%2Fto.sock.")
     var upstream: String?
 
     @Option(help: "The model name to request from --upstream.")
@@ -36,11 +38,37 @@ struct ModelOptions: ParsableArguments {
         return Array(try encoder.encode(settings))
     }
 
+    /// Where these options send decrypted prompts, as the attestation binds it
+    /// (docs/PROTOCOL.md §1): `modelName` and `modelSHA256` are the model file's (ignored
+    /// with --upstream).
+    func configuration(modelName: String, modelSHA256: [UInt8]?) -> ServerConfiguration {
+        if let upstream {
+            return ServerConfiguration(
+                backend: .openAICompatible, upstream: OpenAICompatibleBackend.normalized(baseURL: upstream),
+                model: upstreamModel, modelSHA256: "")
+        }
+        return ServerConfiguration(
+            backend: .embedded, upstream: "", model: modelName, modelSHA256: modelSHA256.map(Hex.encode) ?? "")
+    }
+
+    /// The configuration these options describe without loading the model: its name is read
+    /// from the file's metadata, its digest taken from `measurement`.
+    func configuration(measurement: LaunchMeasurement) throws -> ServerConfiguration {
+        guard let model else { return configuration(modelName: "", modelSHA256: nil) }
+        let name: String
+        do {
+            name = try EmbeddedLlamaBackend.modelName(path: model)
+        } catch {
+            throw ValidationError("cannot read the model name from \(model): \(error)")
+        }
+        return configuration(modelName: name, modelSHA256: measurement.modelSHA256)
+    }
+
     /// The backend these options describe.
     func makeBackend() throws -> any InferenceBackend {
         if let upstream {
-            guard upstream.hasPrefix("http://") || upstream.hasPrefix("https://") else {
-                throw ValidationError("--upstream must be an http(s) URL, got \(upstream)")
+            guard ["http://", "https://", "http+unix://", "https+unix://"].contains(where: upstream.hasPrefix) else {
+                throw ValidationError("--upstream must be an http(s) or http+unix URL, got \(upstream)")
             }
             return OpenAICompatibleBackend(baseURL: upstream, modelName: upstreamModel)
         }

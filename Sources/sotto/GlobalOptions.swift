@@ -46,6 +46,7 @@ struct GlobalOptions: ParsableArguments {
         return InferenceClient(
             serverURL: try serverURL(), trust: .production,
             developmentStore: dev ? DevelopmentTrustStore(path: folders.developmentTrustPath) : nil,
+            securityVersions: SecurityVersionStore(path: folders.securityVersionsPath),
             auditLog: FileAuditLog(path: folders.auditLogPath))
     }
 }

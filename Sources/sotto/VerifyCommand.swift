@@ -30,6 +30,7 @@ struct VerifyCommand: AsyncParsableCommand {
             } else {
                 printSteps(server.steps)
                 if server.simulated { print("WARNING: \(simulatedLabel)") }
+                print("configuration: \(server.configuration.digestHex) — \(server.configuration.summary)")
                 print(
                     "verdict: TRUSTED — \(server.platform.rawValue) \(server.product), measurement \(server.measurement.prefix(16))…, release \(server.manifest.version)"
                 )
@@ -57,6 +58,10 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     private func printJSON(verdict: String, steps: [VerificationStep], server: VerifiedServer?, error: String?) throws {
+        struct Configuration: Encodable {
+            let digest: String
+            let covers: ServerConfiguration
+        }
         struct Output: Encodable {
             let verdict: String
             let simulated: Bool
@@ -65,6 +70,9 @@ struct VerifyCommand: AsyncParsableCommand {
             let product: String?
             let measurement: String?
             let release: String?
+            let securityVersion: UInt64?
+            let manifestExpiresAt: UInt64?
+            let configuration: Configuration?
             let steps: [VerificationStep]
             let error: String?
         }
@@ -72,9 +80,13 @@ struct VerifyCommand: AsyncParsableCommand {
         let output = Output(
             verdict: verdict, simulated: simulated, label: simulated ? simulatedLabel : nil,
             platform: server?.platform.rawValue, product: server?.product, measurement: server?.measurement,
-            release: server?.manifest.version, steps: steps, error: error)
+            release: server?.manifest.version, securityVersion: server?.manifest.securityVersion,
+            manifestExpiresAt: server?.manifest.expiresAt,
+            configuration: server.map { Configuration(digest: $0.configuration.digestHex, covers: $0.configuration) },
+            steps: steps, error: error)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         print(TerminalSafeText(json: try encoder.encode(output)))
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import ServerTesting
 import TestSupport
 import Testing
+import Wire
 
 /// The two binaries as a user runs them: `sotto-server serve --dev` in front of an
 /// OpenAI-style upstream, then `sotto verify` and `sotto ask` against it.
@@ -61,7 +62,20 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(object["verdict"] as? String == "trusted")
         #expect(object["simulated"] as? Bool == true)
-        #expect((object["steps"] as? [[String: Any]])?.count == 8)
+        #expect((object["steps"] as? [[String: Any]])?.count == 9)
+        // What the report binds: the digest of where prompts go, and what it covers.
+        let served = ServerConfiguration(
+            backend: .openAICompatible, upstream: upstream.url, model: "fake-model", modelSHA256: "")
+        let configuration = try #require(object["configuration"] as? [String: Any])
+        #expect(configuration["digest"] as? String == served.digestHex)
+        let covers = try #require(configuration["covers"] as? [String: Any])
+        #expect(covers["backend"] as? String == "openai-compatible")
+        #expect(covers["upstream"] as? String == upstream.url)
+        #expect(covers["model"] as? String == "fake-model")
+        #expect(object["security_version"] as? Int == 1)
+        #expect(verify.stdout.contains("ok   configuration: digest \(served.digestHex.prefix(16))"))
+        #expect(
+            verify.stdout.contains("configuration: \(served.digestHex) — OpenAI-compatible upstream \(upstream.url)"))
 
         let canary = "canary-cli-prompt-77e0"
         let ask = try await Executables.run(

@@ -27,11 +27,24 @@ import Wire
         let audit: FileAuditLog
     }
 
+    /// How a test's release manifest differs from a current one that allows the server's
+    /// configuration at security version 1.
+    struct ManifestTerms {
+        /// The configurations it allows; nil: the server's own.
+        var configurations: [ServerConfiguration]?
+        var securityVersion: UInt64 = 1
+        /// When it expires; nil: in a year.
+        var expiresAt: Date?
+        /// Signs it some other way than the development release key does.
+        var sign: (@Sendable (ReleaseManifest) throws -> SignedReleaseManifest)?
+    }
+
     /// A server (stub model) and a `--dev` client with a fresh device folder.
     static func setUp(
         measurementOverride: [UInt8]? = nil, policy: UInt64 = DevelopmentSEVSNPProvider.guestPolicy,
         keyClockOffset: TimeInterval = 0, manifestKey: Ed25519.SigningKey? = nil, transport: (any HTTPTransport)? = nil,
-        clientFolder: URL? = nil
+        clientFolder: URL? = nil, configuration: ServerConfiguration = .testing, terms: ManifestTerms = ManifestTerms(),
+        port: Int = 0
     ) async throws -> Setup {
         let authority = try await authority()
         let measurement = try LaunchMeasurement(
@@ -43,21 +56,27 @@ import Wire
         let manifest: SignedReleaseManifest
         if let manifestKey {
             manifest = try SignedReleaseManifest.sign(
-                ReleaseManifest(
+                ReleaseManifest.testing(
                     version: "rogue", measurement: measurement.hex, modelSHA256: String(repeating: "00", count: 32),
-                    issuedAt: 0),
+                    configurations: [configuration]),
                 with: manifestKey)
+        } else if let sign = terms.sign {
+            manifest = try sign(
+                ReleaseManifest.testing(
+                    version: "test-1", measurement: measurement.hex, modelSHA256: Hex.encode(measurement.modelSHA256),
+                    configurations: terms.configurations ?? [configuration], securityVersion: terms.securityVersion))
         } else {
             manifest = try releaseKey.signManifest(
                 measurement: measurementOverride ?? measurement.bytes, version: "test-1",
-                modelSHA256: measurement.modelSHA256)
+                modelSHA256: measurement.modelSHA256, configurations: terms.configurations ?? [configuration],
+                securityVersion: terms.securityVersion, expiresAt: terms.expiresAt)
         }
         let logs = LogCapture()
         let backend = ScriptedBackend(tokens: ["The ", "answer ", "is ", "42."])
         let gateway = Gateway(
             keys: ChannelKeyRing(clock: { UInt64(Date().timeIntervalSince1970 + keyClockOffset) }), provider: provider,
-            backend: backend, manifest: manifest, logger: logs.logger())
-        let server = try await LiveServer.start(gateway: gateway, logger: logs.logger())
+            backend: backend, manifest: manifest, configuration: configuration, logger: logs.logger())
+        let server = try await LiveServer.start(gateway: gateway, logger: logs.logger(), port: port)
         let folder =
             clientFolder
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("sotto-device-\(UUID().uuidString)")
@@ -65,6 +84,8 @@ import Wire
         let client = InferenceClient(
             serverURL: server.url, transport: transport ?? CurlHTTPClient(), trust: .production,
             developmentStore: DevelopmentTrustStore(path: folder.appendingPathComponent("trust/development.json").path),
+            securityVersions: SecurityVersionStore(
+                path: folder.appendingPathComponent("trust/security-versions.json").path),
             auditLog: audit)
         return Setup(server: server, client: client, logs: logs, backend: backend, clientFolder: folder, audit: audit)
     }
@@ -101,7 +122,7 @@ import Wire
         #expect(
             server.steps.map(\.name) == [
                 "evidence", "certificate chain", "report signature", "platform policy", "release manifest",
-                "measurement", "key binding", "key freshness",
+                "measurement", "configuration", "key binding", "key freshness",
             ])
         let canary = "canary-prompt-a17f"
         let events = try await Self.ask(setup.client, canary)

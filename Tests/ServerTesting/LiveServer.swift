@@ -15,14 +15,16 @@ public final class LiveServer: Sendable {
 
     /// Starts a server around `gateway` (and the account endpoints, when given) on a free port
     /// and waits until it accepts connections.
+    /// - Parameter port: the port to bind; 0 picks a free one (a test that restarts a server
+    ///   at the same address passes the old one).
     public static func start(
-        gateway: Gateway, accounts: AccountEndpoints? = nil, logger: Logger
+        gateway: Gateway, accounts: AccountEndpoints? = nil, logger: Logger, port: Int = 0
     ) async throws
         -> LiveServer
     {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = ServerApplication.make(
-            gateway: gateway, accounts: accounts, address: ListenAddress(host: "127.0.0.1", port: 0), logger: logger,
+            gateway: gateway, accounts: accounts, address: ListenAddress(host: "127.0.0.1", port: port), logger: logger,
             onListening: { port in continuation.yield(port) })
         let task = Task { try await app.run() }
         var iterator = ports.makeAsyncIterator()
@@ -44,13 +46,14 @@ public final class LiveServer: Sendable {
 
     /// A gateway with a stub TEE, a fresh release key and the given backend.
     public static func makeGateway(
-        backend: any InferenceBackend, logger: Logger, provider: any AttestationProvider = StubAttestationProvider()
+        backend: any InferenceBackend, logger: Logger, provider: any AttestationProvider = StubAttestationProvider(),
+        configuration: ServerConfiguration = .testing
     ) throws -> Gateway {
         let release = Ed25519.SigningKey.generate()
         let manifest = try SignedReleaseManifest.sign(
-            ReleaseManifest(version: "test", measurement: "00", modelSHA256: "00", issuedAt: 0), with: release)
+            ReleaseManifest.testing(configurations: [configuration]), with: release)
         return Gateway(
             keys: ChannelKeyRing(clock: { UInt64(Date().timeIntervalSince1970) }), provider: provider,
-            backend: backend, manifest: manifest, logger: logger)
+            backend: backend, manifest: manifest, configuration: configuration, logger: logger)
     }
 }

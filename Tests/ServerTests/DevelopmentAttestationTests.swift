@@ -175,10 +175,11 @@ func fileMode(_ url: URL) throws -> Int {
         let release = try DevelopmentReleaseKey.loadOrCreate(in: scratch.url)
         let provider = try DevelopmentSEVSNPProvider(authority: authority, measurement: measurement)
         let manifest = try release.signManifest(
-            measurement: measurement, version: "0.1.0-dev", modelSHA256: [UInt8](repeating: 0, count: 32))
+            measurement: measurement, version: "0.1.0-dev", modelSHA256: [UInt8](repeating: 0, count: 32),
+            configurations: [.testing])
         let gateway = Gateway(
             keys: ChannelKeyRing(clock: { UInt64(Date().timeIntervalSince1970) }), provider: provider,
-            backend: ScriptedBackend(), manifest: manifest, logger: LogCapture().logger())
+            backend: ScriptedBackend(), manifest: manifest, configuration: .testing, logger: LogCapture().logger())
         let nonce = SecureRandom.bytes(32)
         let body = Array(try JSONEncoder().encode(AttestationRequest(nonce: nonce)))
         guard case .complete(200, _, let bytes) = await gateway.attestation(body: body) else {
@@ -189,7 +190,10 @@ func fileMode(_ url: URL) throws -> Int {
         let (report, leaf, chain) = try parts(response.evidence)
         let verified = try SEVSNPVerifier(trustedRoots: authority.trustedRoots).verify(
             report: report, endorsementKey: leaf, chain: chain, at: Date())
-        #expect(verified.report.reportData == (try KeyBinding.reportData(keys: response.keys, nonce: nonce)))
+        #expect(
+            verified.report.reportData
+                == (try KeyBinding.reportData(keys: response.keys, configuration: .testing, nonce: nonce)))
+        #expect(response.configuration == .testing)
         let signed = try response.manifest.verify(trustedSigners: [release.publicKey])
         #expect(signed.measurement == Hex.encode(verified.report.measurement))
     }
@@ -348,16 +352,19 @@ func fileMode(_ url: URL) throws -> Int {
         #expect(key.wasCreated)
         let modelSHA256 = SecureRandom.bytes(32)
         let signed = try key.signManifest(
-            measurement: measurement, version: "0.1.0-dev", modelSHA256: modelSHA256,
-            issuedAt: Date(timeIntervalSince1970: 1_800_000_000))
+            measurement: measurement, version: "0.1.0-dev", modelSHA256: modelSHA256, configurations: [.testing],
+            securityVersion: 4, issuedAt: Date(timeIntervalSince1970: 1_800_000_000))
         let manifest = try signed.verify(trustedSigners: [key.publicKey])
         #expect(manifest.measurement == Hex.encode(measurement))
         #expect(manifest.modelSHA256 == Hex.encode(modelSHA256))
         #expect(manifest.version == "0.1.0-dev")
         #expect(manifest.issuedAt == 1_800_000_000)
+        #expect(manifest.securityVersion == 4)
+        #expect(manifest.expiresAt == 1_800_000_000 + 365 * 24 * 3600)
+        #expect(manifest.configurations == [ServerConfiguration.testing.digestHex])
         #expect(throws: ManifestError.self) { try signed.verify(trustedSigners: [SecureRandom.bytes(32)]) }
         #expect(throws: ManifestError.self) {
-            try key.signManifest(measurement: [1, 2], version: "x", modelSHA256: modelSHA256)
+            try key.signManifest(measurement: [1, 2], version: "x", modelSHA256: modelSHA256, configurations: [])
         }
 
         let file = scratch.url.appendingPathComponent("release.key")
@@ -374,7 +381,8 @@ func fileMode(_ url: URL) throws -> Int {
         let key = try DevelopmentReleaseKey.loadOrCreate(in: scratch.url)
         let measured = try LaunchMeasurement.measure(
             executable: try scratch.write([1, 2, 3], "server"), model: nil, configuration: Array("{}".utf8))
-        let manifest = try key.signManifest(for: measured, version: "dev").verify(trustedSigners: [key.publicKey])
+        let manifest = try key.signManifest(for: measured, configuration: .testing, version: "dev")
+            .verify(trustedSigners: [key.publicKey])
         #expect(manifest.measurement == measured.hex)
         #expect(manifest.modelSHA256 == String(repeating: "0", count: 64))
     }

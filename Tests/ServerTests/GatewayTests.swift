@@ -19,10 +19,10 @@ import Wire
         self.backend = backend
         let release = Ed25519.SigningKey.generate()
         let manifest = try SignedReleaseManifest.sign(
-            ReleaseManifest(version: "test", measurement: "00", modelSHA256: "00", issuedAt: 0), with: release)
+            ReleaseManifest.testing(), with: release)
         gateway = Gateway(
             keys: ChannelKeyRing(clock: { Self.now / 1000 }), provider: StubAttestationProvider(), backend: backend,
-            manifest: manifest, logger: logs.logger(), nowMilliseconds: { Self.now })
+            manifest: manifest, configuration: .testing, logger: logs.logger(), nowMilliseconds: { Self.now })
     }
 
     func attest() async throws -> (AttestationResponse, [UInt8]) {
@@ -45,7 +45,7 @@ import Wire
         let (response, nonce) = try await attest()
         #expect(response.version == 1)
         #expect(response.platform == .sevSNP)
-        let expected = try KeyBinding.reportData(keys: response.keys, nonce: nonce)
+        let expected = try KeyBinding.reportData(keys: response.keys, configuration: .testing, nonce: nonce)
         #expect(response.evidence.report.bytes == Array("STUB".utf8) + expected)
         #expect(response.keys.mlkem768.bytes.count == 1184)
         // The same key is announced until rotation; a new nonce gives a new binding.

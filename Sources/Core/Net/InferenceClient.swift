@@ -10,21 +10,27 @@ public final class InferenceClient: Sendable {
     let transport: any HTTPTransport
     let trust: TrustSettings
     let developmentStore: DevelopmentTrustStore?
+    let securityVersions: SecurityVersionStore?
     let auditLog: (any AuditLog)?
     let clock: @Sendable () -> Date
     private let cached = Mutex<VerifiedServer?>(nil)
+    private let acceptedSecurityVersion = Mutex<UInt64>(0)
 
     /// - Parameters:
     ///   - developmentStore: where `--dev` pins the development root; nil outside development mode.
+    ///   - securityVersions: where the device remembers each server's highest accepted release
+    ///     security version, refusing a lower one; nil remembers nothing beyond this process.
     public init(
         serverURL: String, transport: any HTTPTransport = CurlHTTPClient(), trust: TrustSettings,
-        developmentStore: DevelopmentTrustStore? = nil, auditLog: (any AuditLog)? = nil,
+        developmentStore: DevelopmentTrustStore? = nil, securityVersions: SecurityVersionStore? = nil,
+        auditLog: (any AuditLog)? = nil,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.serverURL = serverURL.hasSuffix("/") ? String(serverURL.dropLast()) : serverURL
         self.transport = transport
         self.trust = trust
         self.developmentStore = developmentStore
+        self.securityVersions = securityVersions
         self.auditLog = auditLog
         self.clock = clock
     }
@@ -62,11 +68,16 @@ public final class InferenceClient: Sendable {
                 pinnedNow = true
             }
         }
-        switch ServerVerifier(trust: settings).verify(attestation, nonce: nonce, now: clock()) {
+        let floor = max(try securityVersions?.highest(for: serverURL) ?? 0, acceptedSecurityVersion.withLock { $0 })
+        switch ServerVerifier(trust: settings).verify(
+            attestation, nonce: nonce, now: clock(), minimumSecurityVersion: floor)
+        {
         case .success(let server):
             if pinnedNow, let store = developmentStore, let development = settings.development {
                 try store.pin(development)
             }
+            acceptedSecurityVersion.withLock { $0 = max($0, server.manifest.securityVersion) }
+            try securityVersions?.record(server.manifest.securityVersion, for: serverURL)
             cached.withLock { $0 = server }
             record(server)
             return server

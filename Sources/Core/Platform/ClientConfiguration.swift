@@ -67,6 +67,8 @@ public struct DeviceFolders: Sendable, Hashable {
     public var auditLogPath: String { state + "/audit.jsonl" }
     /// The pinned development root (`--dev`).
     public var developmentTrustPath: String { data + "/trust/development.json" }
+    /// The highest release security version accepted from each server (rollback protection).
+    public var securityVersionsPath: String { data + "/trust/security-versions.json" }
     /// The settings file.
     public var configurationPath: String { config + "/config.toml" }
 }

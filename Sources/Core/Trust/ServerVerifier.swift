@@ -63,6 +63,8 @@ public struct VerifiedServer: Sendable {
     /// Launch measurement, hex.
     public let measurement: String
     public let manifest: ReleaseManifest
+    /// Where the server sends decrypted prompts, as the report binds it.
+    public let configuration: ServerConfiguration
     public let product: String
     public let steps: [VerificationStep]
 }
@@ -87,8 +89,10 @@ public struct ServerVerifier: Sendable {
     }
 
     /// Runs every check in order and stops at the first failure.
+    /// - Parameter minimumSecurityVersion: the highest release security version this device
+    ///   accepted from the server before; a lower one is a rollback.
     public func verify(
-        _ response: AttestationResponse, nonce: [UInt8], now: Date
+        _ response: AttestationResponse, nonce: [UInt8], now: Date, minimumSecurityVersion: UInt64 = 0
     ) -> Result<VerifiedServer, VerificationFailure> {
         var steps = [VerificationStep]()
         func fail(_ name: String, _ code: String, _ message: String) -> Result<VerifiedServer, VerificationFailure> {
@@ -185,7 +189,16 @@ public struct ServerVerifier: Sendable {
             return fail(
                 "release manifest", ManifestErrorCode.malformed.rawValue, "the release manifest could not be checked")
         }
-        pass("release manifest", "version \(manifest.version), signed by a trusted release key")
+        let nowSeconds = UInt64(max(0, now.timeIntervalSince1970))
+        do {
+            try manifest.checkCurrent(now: nowSeconds, minimumSecurityVersion: minimumSecurityVersion)
+        } catch {
+            return fail("release manifest", error.code.rawValue, error.message)
+        }
+        pass(
+            "release manifest",
+            "version \(manifest.version), security version \(manifest.securityVersion), signed by a trusted release key, valid until \(Date(timeIntervalSince1970: TimeInterval(manifest.expiresAt)).formatted(.iso8601))"
+        )
 
         let measurement = Hex.encode(verified.report.measurement)
         guard ConstantTime.equals(Array(measurement.utf8), Array(manifest.measurement.lowercased().utf8)) else {
@@ -196,9 +209,20 @@ public struct ServerVerifier: Sendable {
         }
         pass("measurement", "\(measurement.prefix(16))… matches release \(manifest.version)")
 
+        let configuration = response.configuration
+        guard manifest.allows(configuration) else {
+            return fail(
+                "configuration", "SOTTO-ATTEST-CONFIGURATION",
+                "the server runs a configuration (\(configuration.summary); digest \(configuration.digestHex.prefix(16))…) that release \(manifest.version) does not allow: it may send prompts somewhere the release did not intend"
+            )
+        }
+        pass(
+            "configuration",
+            "digest \(configuration.digestHex.prefix(16))… allowed by the release: \(configuration.summary)")
+
         let expected: [UInt8]
         do {
-            expected = try KeyBinding.reportData(keys: response.keys, nonce: nonce)
+            expected = try KeyBinding.reportData(keys: response.keys, configuration: configuration, nonce: nonce)
         } catch {
             return fail("key binding", "SOTTO-ATTEST-KEY-BINDING", "the announced keys are malformed")
         }
@@ -207,11 +231,11 @@ public struct ServerVerifier: Sendable {
         else {
             return fail(
                 "key binding", "SOTTO-ATTEST-KEY-BINDING",
-                "the report does not bind these keys and this request's nonce: a replayed or substituted report")
+                "the report does not bind these keys, this configuration and this request's nonce: a replayed or substituted report"
+            )
         }
-        pass("key binding", "report data binds the channel keys and this request's fresh nonce")
+        pass("key binding", "report data binds the channel keys, the configuration and this request's fresh nonce")
 
-        let nowSeconds = UInt64(max(0, now.timeIntervalSince1970))
         guard response.keys.notAfter > nowSeconds else {
             return fail(
                 "key freshness", "SOTTO-ATTEST-KEY-EXPIRED", "the server announced a key that has already expired")
@@ -229,6 +253,7 @@ public struct ServerVerifier: Sendable {
         return .success(
             VerifiedServer(
                 key: AttestedChannelKey(response.keys), platform: response.platform, simulated: simulated,
-                measurement: measurement, manifest: manifest, product: endorsement.product.name, steps: steps))
+                measurement: measurement, manifest: manifest, configuration: configuration,
+                product: endorsement.product.name, steps: steps))
     }
 }

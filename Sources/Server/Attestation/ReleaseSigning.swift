@@ -69,15 +69,22 @@ public struct DevelopmentReleaseKey: Sendable {
         self.wasCreated = wasCreated
     }
 
+    /// How long a manifest the development key signs stays valid unless told otherwise.
+    public static let developmentLifetime: TimeInterval = 365 * 24 * 3600
+
     /// Builds and signs the release manifest for a server build.
     /// - Parameters:
     ///   - measurement: the 48-byte launch measurement the release runs with.
     ///   - version: the release's version string.
     ///   - modelSHA256: SHA-256 of the model file (32 zero bytes for a server without one).
+    ///   - configurations: the server configurations the release may serve with.
+    ///   - securityVersion: the release's security version (clients refuse a lower one later).
     ///   - issuedAt: when the manifest is issued.
+    ///   - expiresAt: when clients start refusing it (default: `developmentLifetime` later).
     /// - Throws: `ManifestError` `.malformed` when a digest has the wrong length.
     public func signManifest(
-        measurement: [UInt8], version: String, modelSHA256: [UInt8], issuedAt: Date = Date()
+        measurement: [UInt8], version: String, modelSHA256: [UInt8], configurations: [ServerConfiguration],
+        securityVersion: UInt64 = 1, issuedAt: Date = Date(), expiresAt: Date? = nil
     ) throws -> SignedReleaseManifest {
         guard measurement.count == LaunchMeasurement.byteCount else {
             throw ManifestError(
@@ -87,19 +94,28 @@ public struct DevelopmentReleaseKey: Sendable {
             throw ManifestError(
                 .malformed, "a release manifest names a 32-byte model SHA-256; this one has \(modelSHA256.count)")
         }
+        let expiry = expiresAt ?? issuedAt.addingTimeInterval(Self.developmentLifetime)
         let manifest = ReleaseManifest(
             version: version, measurement: Hex.encode(measurement), modelSHA256: Hex.encode(modelSHA256),
-            issuedAt: UInt64(max(0, issuedAt.timeIntervalSince1970)))
+            issuedAt: UInt64(max(0, issuedAt.timeIntervalSince1970)), securityVersion: securityVersion,
+            expiresAt: UInt64(max(0, expiry.timeIntervalSince1970)), configurations: configurations.map(\.digestHex))
         return try SignedReleaseManifest.sign(manifest, with: signingKey)
     }
 
-    /// Builds and signs the release manifest for a measured server; the model digest is the
-    /// one the measurement covers.
+    /// Signs `manifest` as it is.
+    public func sign(_ manifest: ReleaseManifest) throws -> SignedReleaseManifest {
+        try SignedReleaseManifest.sign(manifest, with: signingKey)
+    }
+
+    /// Builds and signs the release manifest for a measured server running `configuration`;
+    /// the model digest is the one the measurement covers.
     public func signManifest(
-        for measurement: LaunchMeasurement, version: String, issuedAt: Date = Date()
+        for measurement: LaunchMeasurement, configuration: ServerConfiguration, version: String,
+        securityVersion: UInt64 = 1, issuedAt: Date = Date(), expiresAt: Date? = nil
     ) throws -> SignedReleaseManifest {
         try signManifest(
             measurement: measurement.bytes, version: version, modelSHA256: measurement.modelSHA256,
-            issuedAt: issuedAt)
+            configurations: [configuration], securityVersion: securityVersion, issuedAt: issuedAt,
+            expiresAt: expiresAt)
     }
 }

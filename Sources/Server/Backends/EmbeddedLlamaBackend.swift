@@ -20,9 +20,19 @@ public final class EmbeddedLlamaBackend: InferenceBackend {
         let file = try GGUFFile(path: path)
         generator = try Generator(file: file, threads: threads)
         template = try ChatTemplate(metadata: file.metadata)
-        modelName = (try? file.metadata.string("general.name")) ?? URL(fileURLWithPath: path).lastPathComponent
+        modelName = Self.modelName(of: file, path: path)
         self.queueLimit = queueLimit
         self.defaultMaxTokens = defaultMaxTokens
+    }
+
+    /// The name a server running the model at `path` reports, read from its metadata only.
+    /// - Throws: the GGUF error when the file is not a readable model.
+    public static func modelName(path: String) throws -> String {
+        modelName(of: try GGUFFile(path: path), path: path)
+    }
+
+    static func modelName(of file: GGUFFile, path: String) -> String {
+        (try? file.metadata.string("general.name")) ?? URL(fileURLWithPath: path).lastPathComponent
     }
 
     public func generate(_ request: ChatRequest) async throws -> AsyncThrowingStream<BackendEvent, any Error> {

@@ -18,10 +18,15 @@ public struct OpenAICompatibleBackend: InferenceBackend {
     public init(
         baseURL: String, modelName: String, client: HTTPClient = Self.sharedClient, timeout: TimeAmount = .seconds(600)
     ) {
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.baseURL = Self.normalized(baseURL: baseURL)
         self.modelName = modelName
         self.client = client
         self.timeout = timeout
+    }
+
+    /// The base URL as requests use it (no trailing slash), and as the configuration names it.
+    public static func normalized(baseURL: String) -> String {
+        baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
     }
 
     /// One client for the process (never shut down, so never deinitialised). The upstream is

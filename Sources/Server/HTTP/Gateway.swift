@@ -15,6 +15,8 @@ public final class Gateway: Sendable {
     public let provider: any AttestationProvider
     public let backend: any InferenceBackend
     public let manifest: SignedReleaseManifest
+    /// Where decrypted prompts go; every report binds its digest.
+    public let configuration: ServerConfiguration
     public let metrics = ServerMetrics()
     let replayGuard = ReplayGuard()
     let logger: Logger
@@ -23,13 +25,15 @@ public final class Gateway: Sendable {
 
     public init(
         keys: ChannelKeyRing, provider: any AttestationProvider, backend: any InferenceBackend,
-        manifest: SignedReleaseManifest, logger: Logger, maxRequestBytes: Int = 16 * 1024 * 1024,
+        manifest: SignedReleaseManifest, configuration: ServerConfiguration, logger: Logger,
+        maxRequestBytes: Int = 16 * 1024 * 1024,
         nowMilliseconds: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
     ) {
         self.keys = keys
         self.provider = provider
         self.backend = backend
         self.manifest = manifest
+        self.configuration = configuration
         self.logger = logger
         self.maxRequestBytes = maxRequestBytes
         self.nowMilliseconds = nowMilliseconds
@@ -68,10 +72,12 @@ public final class Gateway: Sendable {
         }
         do {
             let key = try keys.current()
-            let reportData = try KeyBinding.reportData(keys: key.announcement, nonce: request.nonce.bytes)
+            let reportData = try KeyBinding.reportData(
+                keys: key.announcement, configuration: configuration, nonce: request.nonce.bytes)
             let evidence = try await provider.evidence(reportData: reportData)
             let response = AttestationResponse(
-                platform: provider.platform, evidence: evidence, keys: key.announcement, manifest: manifest)
+                platform: provider.platform, evidence: evidence, keys: key.announcement, manifest: manifest,
+                configuration: configuration)
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             logger.info(

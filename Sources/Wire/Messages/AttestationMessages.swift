@@ -66,15 +66,18 @@ public struct AttestationResponse: Codable, Hashable, Sendable {
     public var evidence: AttestationEvidence
     public var keys: ServerKeyAnnouncement
     public var manifest: SignedReleaseManifest
+    /// Where the server sends decrypted prompts; its digest is in REPORT_DATA.
+    public var configuration: ServerConfiguration
 
     public init(
         platform: AttestationPlatform, evidence: AttestationEvidence, keys: ServerKeyAnnouncement,
-        manifest: SignedReleaseManifest
+        manifest: SignedReleaseManifest, configuration: ServerConfiguration
     ) {
         version = Wire.protocolVersion
         self.platform = platform
         self.evidence = evidence
         self.keys = keys
         self.manifest = manifest
+        self.configuration = configuration
     }
 }

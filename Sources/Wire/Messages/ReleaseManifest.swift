@@ -12,17 +12,58 @@ public struct ReleaseManifest: Codable, Hashable, Sendable {
     /// Seconds since 1970 when the manifest was issued.
     public var issuedAt: UInt64
 
-    public init(version: String, measurement: String, modelSHA256: String, issuedAt: UInt64) {
+    /// Raised by every release that fixes a vulnerability; a client refuses a manifest whose
+    /// security version is lower than one it has accepted from the same server (rollback).
+    public var securityVersion: UInt64
+    /// Seconds since 1970 from which the manifest is refused.
+    public var expiresAt: UInt64
+    /// The server configurations (`ServerConfiguration.digestHex`) this release may serve with.
+    public var configurations: [String]
+
+    public init(
+        version: String, measurement: String, modelSHA256: String, issuedAt: UInt64,
+        securityVersion: UInt64, expiresAt: UInt64, configurations: [String]
+    ) {
         self.version = version
         self.measurement = measurement
         self.modelSHA256 = modelSHA256
         self.issuedAt = issuedAt
+        self.securityVersion = securityVersion
+        self.expiresAt = expiresAt
+        self.configurations = configurations
     }
 
     enum CodingKeys: String, CodingKey {
         case version, measurement
         case modelSHA256 = "model_sha256"
         case issuedAt = "issued_at"
+        case securityVersion = "security_version"
+        case expiresAt = "expires_at"
+        case configurations
+    }
+
+    /// Whether the manifest names `configuration` among those it allows.
+    public func allows(_ configuration: ServerConfiguration) -> Bool {
+        let digest = configuration.digestHex
+        return configurations.contains { $0.lowercased() == digest }
+    }
+
+    /// Refuses a manifest that has expired at `now`, or whose security version is lower than
+    /// `minimumSecurityVersion` (the highest this device accepted from the server before).
+    /// - Throws: `ManifestError` `.expired` or `.rollback`.
+    public func checkCurrent(now: UInt64, minimumSecurityVersion: UInt64) throws(ManifestError) {
+        guard now < expiresAt else {
+            throw ManifestError(
+                .expired,
+                "release \(version)'s manifest expired at \(expiresAt) (seconds since 1970); the server must install a current release manifest"
+            )
+        }
+        guard securityVersion >= minimumSecurityVersion else {
+            throw ManifestError(
+                .rollback,
+                "release \(version) has security version \(securityVersion), lower than \(minimumSecurityVersion), which this device already accepted from this server: the server was rolled back to an older, possibly vulnerable release"
+            )
+        }
     }
 
     /// The exact bytes that are signed: JSON with sorted keys, no extra whitespace.
@@ -34,8 +75,12 @@ public struct ReleaseManifest: Codable, Hashable, Sendable {
 }
 
 /// A manifest as transported: the signed bytes themselves (never re-serialised before
-/// checking), the Ed25519 signature and the signer's public key.
+/// checking), the Ed25519 signature over `signingPrefix ‖ body`, and the signer's public key.
 public struct SignedReleaseManifest: Codable, Hashable, Sendable {
+    /// The domain separator signed before the body, so a release key's signature over
+    /// anything else (or over an older manifest format) is never a valid manifest.
+    public static let signingPrefix = Array("sotto/manifest/v2\0".utf8)
+
     public var body: Base64Bytes
     public var signature: Base64Bytes
     public var signer: Base64Bytes
@@ -49,7 +94,18 @@ public struct SignedReleaseManifest: Codable, Hashable, Sendable {
     /// Signs `manifest` with `key`.
     public static func sign(_ manifest: ReleaseManifest, with key: Ed25519.SigningKey) throws -> SignedReleaseManifest {
         let body = try manifest.canonicalBytes()
-        return SignedReleaseManifest(body: body, signature: key.sign(body), signer: key.publicKey)
+        return SignedReleaseManifest(body: body, signature: key.sign(signingPrefix + body), signer: key.publicKey)
+    }
+
+    /// The manifest as its body claims, signature unchecked: for the server's own checks of
+    /// the manifest it serves, never for a trust decision.
+    /// - Throws: `ManifestError` `.malformed`.
+    public func unverifiedManifest() throws(ManifestError) -> ReleaseManifest {
+        do {
+            return try JSONDecoder().decode(ReleaseManifest.self, from: Data(body.bytes))
+        } catch {
+            throw ManifestError(.malformed, "the signed release manifest is not a valid manifest")
+        }
     }
 
     /// Checks the signature against the trusted release keys and decodes the manifest.
@@ -60,15 +116,12 @@ public struct SignedReleaseManifest: Codable, Hashable, Sendable {
             throw ManifestError(.untrustedSigner, "the release manifest is signed by a key this client does not trust")
         }
         do {
-            try Ed25519.verify(signature: signature.bytes, message: body.bytes, publicKey: signer.bytes)
+            try Ed25519.verify(
+                signature: signature.bytes, message: Self.signingPrefix + body.bytes, publicKey: signer.bytes)
         } catch {
             throw ManifestError(.badSignature, "the release manifest's signature does not verify")
         }
-        do {
-            return try JSONDecoder().decode(ReleaseManifest.self, from: Data(body.bytes))
-        } catch {
-            throw ManifestError(.malformed, "the signed release manifest is not a valid manifest")
-        }
+        return try unverifiedManifest()
     }
 }
 
@@ -80,4 +133,6 @@ public enum ManifestErrorCode: String, StableErrorCode {
     case untrustedSigner = "SOTTO-MANIFEST-SIGNER"
     case badSignature = "SOTTO-MANIFEST-SIGNATURE"
     case malformed = "SOTTO-MANIFEST-MALFORMED"
+    case expired = "SOTTO-MANIFEST-EXPIRED"
+    case rollback = "SOTTO-MANIFEST-ROLLBACK"
 }
