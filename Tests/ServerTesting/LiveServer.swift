@@ -16,14 +16,15 @@ public final class LiveServer: Sendable {
     /// Starts a server around `gateway` (and the account endpoints, when given) on a free port
     /// and waits until it accepts connections.
     public static func start(
-        gateway: Gateway, accounts: AccountEndpoints? = nil, logger: Logger
+        gateway: Gateway, accounts: AccountEndpoints? = nil, logger: Logger,
+        rateLimiter: ClientRateLimiter = ClientRateLimiter()
     ) async throws
         -> LiveServer
     {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = ServerApplication.make(
             gateway: gateway, accounts: accounts, address: ListenAddress(host: "127.0.0.1", port: 0), logger: logger,
-            onListening: { port in continuation.yield(port) })
+            rateLimiter: rateLimiter, onListening: { port in continuation.yield(port) })
         let task = Task { try await app.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CancellationError() }
