@@ -218,6 +218,27 @@ import Wire
         #expect(!owner.session.token.isEmpty)
     }
 
+    /// Wrong recovery signatures from one address do not stop the account's owner recovering
+    /// from another.
+    @Test func failedRecoveriesFromOneAddressDoNotLockOutTheAccount() async throws {
+        let recovery = TestRecoveryKey()
+        _ = try await harness.register(TestAuthenticator(), recovery: recovery)
+        for _ in 0..<12 {
+            _ = await refusal {
+                let begin = try await harness.service.recoverBegin(
+                    RecoveryBeginRequest(keyID: Base64Bytes(recovery.keyID)), client: "10.0.4.66")
+                return try await harness.service.recoverFinish(
+                    RecoveryFinishRequest(
+                        challengeID: begin.challengeID, signature: Base64Bytes(SecureRandom.bytes(64))),
+                    client: "10.0.4.66")
+            }
+        }
+        let attacker = await refusal { try await harness.recover(recovery, client: "10.0.4.66") }
+        #expect(attacker?.code == "SOTTO-AUTH-RATE-LIMITED")
+        let owner = try await harness.recover(recovery, client: "10.0.4.7")
+        #expect(owner.wrappedRootKey != nil)
+    }
+
     @Test func failedRecoveriesAreRateLimitedPerAddress() async throws {
         for _ in 0..<10 {
             let error = await refusal { try await harness.recover(TestRecoveryKey(), client: "10.0.1.1") }
