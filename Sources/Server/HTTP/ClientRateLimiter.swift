@@ -61,7 +61,7 @@ public struct RequestRateLimits: Sendable, Hashable {
     }
 }
 
-/// Token buckets per client address (docs/PROTOCOL.md §2.4). In memory: a restart refills
+/// Token buckets per client address (docs/PROTOCOL.md §2, "Request rate limits"). In memory: a restart refills
 /// every bucket, and each server process keeps its own.
 public final class ClientRateLimiter: Sendable {
     /// Addresses tracked per kind at most; past it, full buckets are dropped first, then the
