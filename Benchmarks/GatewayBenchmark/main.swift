@@ -92,7 +92,8 @@ let gateway = Gateway(
     manifest: manifest, configuration: configuration, logger: quiet)
 let encryptedPort = await startServer { onListening in
     ServerApplication.make(
-        gateway: gateway, address: ListenAddress(host: "127.0.0.1", port: 0), logger: quiet, onListening: onListening)
+        gateway: gateway, address: ListenAddress(host: "127.0.0.1", port: 0), logger: quiet,
+        rateLimiter: ClientRateLimiter(limits: .unlimited), onListening: onListening)
 }
 let plainPort = await startServer { onListening in
     let router = Router()

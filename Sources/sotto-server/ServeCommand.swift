@@ -26,6 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup var data: DataOptions
     @OptionGroup var accountOptions: AccountOptions
+    @OptionGroup var rateLimitOptions: RateLimitOptions
 
     @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
     var listen = ListenAddress.default.description
@@ -136,7 +137,8 @@ struct ServeCommand: AsyncParsableCommand {
         let endpoints = store.map { accountOptions.endpoints(store: $0, logger: logger) }
         let label = provider.isSimulated ? "simulated attestation (development)" : provider.platform.rawValue
         let app = ServerApplication.make(
-            gateway: gateway, accounts: endpoints, localProof: localProof, address: address, logger: logger
+            gateway: gateway, accounts: endpoints, localProof: localProof, address: address, logger: logger,
+            rateLimiter: ClientRateLimiter(limits: try rateLimitOptions.limits())
         ) {
             port in
             // One line on stdout once bound: scripts and the TUI read the URL from it.

@@ -14,7 +14,10 @@ struct WebAuthnVerifyCommand: ParsableCommand {
             browser returned (RegistrationResponseJSON or AuthenticationResponseJSON, binary \
             fields in base64url); which ceremony it is follows from them. The RP ID defaults to \
             the options' rp.id or rpId, the origin to https:// and the RP ID. Attestation \
-            formats none and packed are verified and their type reported.
+            formats none and packed are verified and their type reported. CBOR is read as \
+            authenticators send it, in any well-formed encoding (map keys in any order); a \
+            repeated key, bytes after an item, an indefinite length or deep nesting is refused, \
+            and signatures are checked over the bytes as received.
 
             An authentication is checked against the credential's public key from its \
             registration: --credential-public-key names a file holding the COSE key (binary, or \
@@ -46,17 +49,30 @@ struct WebAuthnVerifyCommand: ParsableCommand {
     @Option(help: "For an authentication: the signature counter stored for the credential.")
     var storedSignCount: UInt32 = 0
 
+    @Option(
+        name: .customLong("at"),
+        help: ArgumentHelp(
+            "Verify as of this time, ISO 8601 (2026-01-31T12:00:00Z): attestation certificates must be valid then (default: now).",
+            valueName: "time"))
+    var verificationTime: String?
+
     func run() throws {
         let optionsBytes = try read(options, what: "options")
         let responseBytes = try read(response, what: "response")
         let keyBytes = try credentialPublicKey.map { try read($0, what: "credential public key") }
+        let time = try verificationTime.map { text in
+            guard let date = ISO8601DateFormatter().date(from: text) else {
+                throw ValidationError("--at \(text) is not an ISO 8601 time such as 2026-01-31T12:00:00Z")
+            }
+            return date
+        }
         let outcome: WebAuthnJSONVerifier.Outcome
         do throws(WebAuthnError) {
             let key = try keyBytes.map { bytes throws(WebAuthnError) in try Self.publicKey(fileContents: bytes) }
             let verifier = WebAuthnJSONVerifier(
                 rpID: rpID, origins: origins.isEmpty ? nil : Set(origins), credentialPublicKey: key,
                 storedSignCount: storedSignCount)
-            outcome = try verifier.verify(options: optionsBytes, response: responseBytes)
+            outcome = try verifier.verify(options: optionsBytes, response: responseBytes, at: time ?? Date())
         } catch {
             print("REFUSED: \(error)")
             FileHandle.standardError.write(Data("refused: \(error.code.rawValue)\n".utf8))

@@ -75,7 +75,13 @@ import Wire
             429, #"{"code":"SOTTO-AUTH-RATE-LIMITED","message":"slow down"}"#, headers: ["retry-after": "30"])
         #expect(limited?.known == .rateLimited)
         #expect(limited?.retryAfterSeconds == 30)
-        #expect(limited?.message.contains("wait 30 seconds") == true)
+        #expect(limited?.message.contains("try again in 30 seconds") == true)
+        // A request rate limit names its wait in words too.
+        let busy = await refusal(
+            429, #"{"code":"SOTTO-RATE-LIMITED","message":"slow down"}"#, headers: ["retry-after": "150"])
+        #expect(busy?.known == .requestRateLimited)
+        #expect(busy?.message.contains("too many requests") == true)
+        #expect(busy?.message.contains("try again in 3 minutes") == true)
 
         let last = await refusal(409, #"{"code":"SOTTO-AUTH-LAST-PASSKEY","message":"no"}"#)
         #expect(last?.message.contains("sotto passkeys add") == true)

@@ -118,3 +118,28 @@ import Wire
         #expect(bad?.code == .invalidURL)
     }
 }
+
+/// The per-address request limit as the real client meets it: 429 over libcurl becomes an
+/// error that says how long to wait, in words.
+@Suite struct ClientRateLimitTests {
+    @Test func aRateLimitedAttestationSaysWhenToTryAgain() async throws {
+        let logs = LogCapture()
+        var limits = RequestRateLimits()
+        limits.attestation = .init(burst: 1, perMinute: 0.5)
+        let server = try await LiveServer.start(
+            gateway: try LiveServer.makeGateway(backend: ScriptedBackend(), logger: logs.logger()),
+            logger: logs.logger(), rateLimiter: ClientRateLimiter(limits: limits))
+        defer { Task { await server.stop() } }
+        let client = InferenceClient(serverURL: server.url, trust: .production)
+        // The first attestation is answered (and refused by production trust: a stub TEE).
+        await #expect(throws: ClientError.self) { try await client.verify() }
+        let error = await #expect(throws: ClientError.self) { try await client.verify() }
+        guard case .rateLimited(let seconds, let body)? = error else {
+            Issue.record("expected a rate limit, got \(String(describing: error))")
+            return
+        }
+        #expect(seconds == 120)
+        #expect(body.code == "SOTTO-RATE-LIMITED")
+        #expect("\(error?.description ?? "")".contains("try again in 2 minutes"), "\(String(describing: error))")
+    }
+}

@@ -16,6 +16,10 @@ final class StoreSyncTransport: SyncTransport {
     let account: AccountID
     let limits: StoreLimits
     private let plan: Mutex<[Failure]> = Mutex([])
+    private let pages = Mutex(0)
+
+    /// Pull pages served so far.
+    var pagesServed: Int { pages.withLock { $0 } }
 
     init(store: any RecordStore, account: AccountID, limits: StoreLimits = StoreLimits()) {
         self.store = store
@@ -38,7 +42,9 @@ final class StoreSyncTransport: SyncTransport {
 
     func pull(after cursor: Int64, limit: Int) async throws -> PullResponse {
         if next() != .none { throw SyncError(.unavailable, "connection lost") }
-        let page = try await store.pull(account: account, after: cursor, limit: limit)
+        let page = try await store.pull(
+            account: account, after: cursor, limit: limit, maximumBytes: limits.maximumPageBytes)
+        pages.withLock { $0 += 1 }
         return PullResponse(records: page.records, cursor: page.cursor, more: page.more)
     }
 }
@@ -65,12 +71,15 @@ final class SyncedDevice {
     let transport: StoreSyncTransport
     var history: HistoryStore
 
-    init(account: AccountID, keys: TestRecordKeys, store: any RecordStore, start: UInt64) throws {
+    init(
+        account: AccountID, keys: TestRecordKeys, store: any RecordStore, start: UInt64,
+        limits: StoreLimits = StoreLimits()
+    ) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-sync-\(UUID().uuidString)").path
         self.account = account
         self.keys = keys
         wallClock = ManualWallClock(start)
-        transport = StoreSyncTransport(store: store, account: account)
+        transport = StoreSyncTransport(store: store, account: account, limits: limits)
         history = try Self.open(folder: folder, account: account, keys: keys, device: device, clock: wallClock)
     }
 
@@ -204,6 +213,32 @@ final class SyncedDevice {
         // And every device survives a restart with the same view.
         for device in devices { try device.reopen() }
         try assertSameHistory(devices, "seed \(seed), after restart")
+    }
+
+    /// Large messages reach another device through pull pages capped in bytes: the sync engine
+    /// follows `more` and the cursor over pages shorter than its page size.
+    @Test func largeMessagesSyncOverPagesCappedInBytes() async throws {
+        let server = try TemporaryStore()
+        let store = server.store
+        try await store.migrate()
+        let keys = TestRecordKeys()
+        let limits = StoreLimits(maximumPageBytes: 100_000)
+        let a = try SyncedDevice(account: account, keys: keys, store: store, start: 1_800_000_000_000, limits: limits)
+        let b = try SyncedDevice(account: account, keys: keys, store: store, start: 1_800_000_000_000, limits: limits)
+        let id = RecordID.random()
+        try a.history.save(conversation: conversation("large", at: 1_800_000_000_000), id: id)
+        for index in 0..<5 {
+            try a.history.append(
+                message: MessageRecord(
+                    conversationID: id, role: .user, content: String(repeating: "\(index) large ", count: 8_000),
+                    time: Date(), clock: a.history.tick()))
+        }
+        _ = try await a.sync()
+        let report = try await b.sync()
+        #expect(report.pulled == 6)
+        // Each message's envelope is over half the budget: a page apiece.
+        #expect(b.transport.pagesServed >= 5)
+        try assertSameHistory([a, b], "large messages")
     }
 
     @Test func anOfflineDeviceCatchesUpAndItsDeletionWins() async throws {

@@ -102,6 +102,9 @@ public final class InMemoryServerStore: ServerStore {
         }
     }
 
+    /// Challenges stored now, taken or expired ones not counted once gone.
+    public var challengeCount: Int { state.withLock { $0.challenges.count } }
+
     public func insertChallenge(_ challenge: StoredChallenge) async throws {
         try state.withLock { state in
             guard state.challenges[challenge.id] == nil else { throw StoreError(.duplicate, "challenge id reused") }
@@ -186,11 +189,15 @@ public final class InMemoryServerStore: ServerStore {
         }
     }
 
-    public func pull(account: AccountID, after cursor: Int64, limit: Int) async throws -> RecordPage {
+    public func pull(account: AccountID, after cursor: Int64, limit: Int, maximumBytes: Int) async throws -> RecordPage
+    {
         state.withLock { state in
             let newer = (state.records[account] ?? [:]).values.filter { ($0.sequence ?? 0) > cursor }
                 .sorted { ($0.sequence ?? 0) < ($1.sequence ?? 0) }
-            let page = Array(newer.prefix(max(limit, 0)))
+            let count = PullPageBudget.count(
+                sizes: newer.prefix(max(limit, 1) + 1).map { Int64($0.envelope?.bytes.count ?? 0) }, limit: limit,
+                maximumBytes: maximumBytes)
+            let page = Array(newer.prefix(count))
             return RecordPage(records: page, cursor: page.last?.sequence ?? cursor, more: newer.count > page.count)
         }
     }

@@ -18,14 +18,15 @@ public final class LiveServer: Sendable {
     /// - Parameter port: the port to bind; 0 picks a free one (a test that restarts a server
     ///   at the same address passes the old one).
     public static func start(
-        gateway: Gateway, accounts: AccountEndpoints? = nil, logger: Logger, port: Int = 0
+        gateway: Gateway, accounts: AccountEndpoints? = nil, logger: Logger, port: Int = 0,
+        rateLimiter: ClientRateLimiter = ClientRateLimiter()
     ) async throws
         -> LiveServer
     {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = ServerApplication.make(
             gateway: gateway, accounts: accounts, address: ListenAddress(host: "127.0.0.1", port: port), logger: logger,
-            onListening: { port in continuation.yield(port) })
+            rateLimiter: rateLimiter, onListening: { port in continuation.yield(port) })
         let task = Task { try await app.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CancellationError() }

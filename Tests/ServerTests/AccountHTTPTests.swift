@@ -153,6 +153,42 @@ import Wire
         #expect(huge.status == 413)
     }
 
+    /// Records near the largest envelope still sync, page by page: each page stays within the
+    /// server's byte budget and the client follows `more` and the cursor.
+    @Test func largeRecordsArePulledInPagesCappedInBytes() async throws {
+        let server = try await start()
+        defer { Task { await server.stop() } }
+        let (registered, _) = try await register(server, TestAuthenticator(), TestRecoveryKey())
+        let token = registered.session.token
+        let limits = StoreLimits()
+        // The largest bucket whose envelope fits the 4 MiB limit.
+        let padded = (limits.maximumEnvelopeBytes - RecordEnvelope.headerByteCount - 16) / 65536 * 65536
+        let records = (0..<5).map { _ in
+            SyncRecord(
+                id: .random(), kind: .message, version: 1, envelope: RecordServiceTests.envelope(paddedBytes: padded))
+        }
+        #expect(records[0].envelope!.bytes.count > limits.maximumEnvelopeBytes - 65536)
+        for batch in [records[0..<2], records[2..<4], records[4..<5]] {
+            let push = try await LoopbackHTTP.send(
+                .POST, server.url + "/v1/records/push", json: PushRequest(records: Array(batch)), bearer: token)
+            #expect(push.status == 200, "\(push.text.prefix(300))")
+        }
+        var cursor: Int64 = 0
+        var pages: [[RecordID]] = []
+        while pages.count < 10 {
+            let pull = try await LoopbackHTTP.send(
+                .GET, server.url + "/v1/records?after=\(cursor)&limit=1000", bearer: token)
+            #expect(pull.status == 200)
+            let page = try pull.decode(PullResponse.self)
+            #expect(!page.records.isEmpty)
+            #expect(page.records.reduce(0) { $0 + ($1.envelope?.bytes.count ?? 0) } <= limits.maximumPageBytes)
+            pages.append(page.records.map(\.id))
+            cursor = page.cursor
+            if !page.more { break }
+        }
+        #expect(pages == [[records[0].id, records[1].id], [records[2].id, records[3].id], [records[4].id]])
+    }
+
     @Test func rateLimitAnswers429WithRetryAfter() async throws {
         let server = try await start()
         defer { Task { await server.stop() } }

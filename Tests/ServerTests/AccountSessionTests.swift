@@ -187,12 +187,12 @@ import Wire
             let error = await refusal { try await harness.login(authenticator, tamper: corrupt, client: "10.0.0.9") }
             #expect(error?.code == "SOTTO-AUTH-VERIFY")
         }
-        // Now even a good assertion waits: for this credential from anywhere...
-        let limited = await refusal { try await harness.login(authenticator, client: "10.0.0.10") }
+        // Now even a good assertion waits, from this address...
+        let limited = await refusal { try await harness.login(authenticator, client: "10.0.0.9") }
         #expect(limited?.code == "SOTTO-AUTH-RATE-LIMITED")
         #expect(limited?.status == 429)
         #expect((1...300).contains(limited?.retryAfterSeconds ?? 0))
-        // ...and from this address, whatever the credential.
+        // ...whatever the credential: one address spraying failures is limited.
         let other = TestAuthenticator()
         _ = try await harness.register(other, client: "10.0.0.11")
         let fromAddress = await refusal { try await harness.login(other, client: "10.0.0.9") }
@@ -200,6 +200,43 @@ import Wire
         _ = try await harness.login(other, client: "10.0.0.12")
         harness.clock.advance(5 * 60)
         _ = try await harness.login(authenticator, client: "10.0.0.9")
+    }
+
+    /// Guessing from one address does not lock the passkey's owner out: failures count against
+    /// the address and the credential as tried from it, never the credential everywhere.
+    @Test func failuresFromOneAddressDoNotLockOutTheOwnerElsewhere() async throws {
+        let authenticator = TestAuthenticator()
+        _ = try await harness.register(authenticator)
+        var corrupt = TestAuthenticator.Tamper()
+        corrupt.corruptSignature = true
+        for _ in 0..<25 {
+            _ = await refusal { try await harness.login(authenticator, tamper: corrupt, client: "10.0.0.66") }
+        }
+        let attacker = await refusal { try await harness.login(authenticator, client: "10.0.0.66") }
+        #expect(attacker?.code == "SOTTO-AUTH-RATE-LIMITED")
+        let owner = try await harness.login(authenticator, client: "10.0.0.7")
+        #expect(!owner.session.token.isEmpty)
+    }
+
+    /// Wrong recovery signatures from one address do not stop the account's owner recovering
+    /// from another.
+    @Test func failedRecoveriesFromOneAddressDoNotLockOutTheAccount() async throws {
+        let recovery = TestRecoveryKey()
+        _ = try await harness.register(TestAuthenticator(), recovery: recovery)
+        for _ in 0..<12 {
+            _ = await refusal {
+                let begin = try await harness.service.recoverBegin(
+                    RecoveryBeginRequest(keyID: Base64Bytes(recovery.keyID)), client: "10.0.4.66")
+                return try await harness.service.recoverFinish(
+                    RecoveryFinishRequest(
+                        challengeID: begin.challengeID, signature: Base64Bytes(SecureRandom.bytes(64))),
+                    client: "10.0.4.66")
+            }
+        }
+        let attacker = await refusal { try await harness.recover(recovery, client: "10.0.4.66") }
+        #expect(attacker?.code == "SOTTO-AUTH-RATE-LIMITED")
+        let owner = try await harness.recover(recovery, client: "10.0.4.7")
+        #expect(owner.wrappedRootKey != nil)
     }
 
     @Test func failedRecoveriesAreRateLimitedPerAddress() async throws {

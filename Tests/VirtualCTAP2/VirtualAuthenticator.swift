@@ -64,9 +64,9 @@ final class VirtualAuthenticator {
         guard let command = message.first else { return .reply([Status.invalidLength]) }
         var parameters = CBORValue.map([])
         if message.count > 1 {
-            var decoder = CBORDecoder()
-            decoder.requireCanonical = false
-            guard let decoded = try? decoder.decode(Array(message.dropFirst())), decoded.mapValue != nil else {
+            guard let decoded = try? CBORDecoder(mode: .lenient).decode(Array(message.dropFirst())),
+                decoded.mapValue != nil
+            else {
                 return .reply([Status.invalidCBOR])
             }
             parameters = decoded

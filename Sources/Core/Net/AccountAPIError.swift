@@ -13,6 +13,8 @@ public struct AccountAPIError: Error, Hashable, Sendable, CustomStringConvertibl
         case duplicate = "SOTTO-AUTH-DUPLICATE"
         case lastPasskey = "SOTTO-AUTH-LAST-PASSKEY"
         case rateLimited = "SOTTO-AUTH-RATE-LIMITED"
+        /// Too many requests from this address (§2), not a failed ceremony.
+        case requestRateLimited = "SOTTO-RATE-LIMITED"
     }
 
     /// The HTTP status.
@@ -57,8 +59,10 @@ public struct AccountAPIError: Error, Hashable, Sendable, CustomStringConvertibl
             message =
                 "an account keeps at least one passkey: add another (`sotto passkeys add`) before removing this one\(detail)"
         case .rateLimited:
-            let wait = retryAfterSeconds.map { "wait \($0) seconds" } ?? "wait a few minutes"
-            message = "too many failed attempts: \(wait) and try again\(detail)"
+            message =
+                "too many failed or unfinished sign-ins from here: \(RetryWait.advice(retryAfterSeconds))\(detail)"
+        case .requestRateLimited:
+            message = "too many requests to the server from here: \(RetryWait.advice(retryAfterSeconds))\(detail)"
         case nil where code.hasPrefix("SOTTO-HTTP-") && (status == 404 || status == 405):
             message = "the server does not offer accounts (HTTP \(status)); is it a Sotto server of this version?"
         case nil:

@@ -46,7 +46,7 @@ public final class InferenceClient: Sendable {
                 url: serverURL + "/v1/attestation", method: .post, headers: ["Content-Type": "application/json"],
                 body: Array(body)), maxBytes: 1024 * 1024)
         guard response.status == 200 else {
-            throw ClientError.serverRefused(status: response.status, ServerErrorBody.parse(response.body))
+            throw ClientError.refusal(status: response.status, body: response.body, headers: response.headers)
         }
         let attestation: AttestationResponse
         do {
@@ -120,6 +120,7 @@ public final class InferenceClient: Sendable {
         let (body, session) = try ClientChatSession.seal(
             request: Array(plaintext), to: server.key, nowMilliseconds: nowMs)
         var status = 0
+        var headers: [String: String] = [:]
         var errorBody = [UInt8]()
         for try await part in transport.stream(
             HTTPRequest(
@@ -127,8 +128,9 @@ public final class InferenceClient: Sendable {
                 body: body))
         {
             switch part {
-            case .head(let s, _):
+            case .head(let s, let h):
                 status = s
+                headers = h
             case .body(let bytes):
                 if status == 200 {
                     // One hand-over per received chunk, not per event: a fast answer packs
@@ -148,6 +150,7 @@ public final class InferenceClient: Sendable {
                 try await runChat(request, continuation: continuation, retriesLeft: retriesLeft - 1)
                 return
             }
+            if status == 429 { throw ClientError.refusal(status: status, body: errorBody, headers: headers) }
             throw ClientError.serverRefused(status: status, error)
         }
         try session.finish()
@@ -173,6 +176,8 @@ public final class InferenceClient: Sendable {
 public enum ClientError: Error, Sendable, CustomStringConvertible {
     case verificationFailed(VerificationFailure)
     case serverRefused(status: Int, ServerErrorBody)
+    /// 429: too many requests from this address; `retryAfterSeconds` from `Retry-After`.
+    case rateLimited(retryAfterSeconds: Int?, ServerErrorBody)
 
     public var description: String {
         switch self {
@@ -180,7 +185,17 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
             "the server could not be verified, so nothing was sent: \(failure)"
         case .serverRefused(let status, let body):
             "the server refused the request (HTTP \(status)): \(body.code): \(body.message)"
+        case .rateLimited(let seconds, let body):
+            "the server is limiting requests from this address (\(body.code)): \(RetryWait.advice(seconds))"
         }
+    }
+
+    /// The error for a refused answer: `rateLimited` for 429, else `serverRefused`.
+    static func refusal(status: Int, body: [UInt8], headers: [String: String]) -> ClientError {
+        let parsed = ServerErrorBody.parse(body)
+        guard status == 429 else { return .serverRefused(status: status, parsed) }
+        let seconds = headers["retry-after"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return .rateLimited(retryAfterSeconds: seconds, parsed)
     }
 }
 

@@ -15,7 +15,7 @@ extension AccountService {
         await purgeIfDue()
         let enrollment = try await mapped { try await store.recovery(keyID: request.keyID.bytes) }
         let accountID = enrollment?.accountID ?? decoyAccount(for: request.keyID.bytes)
-        let challenge = try await newChallenge(.recovery, accountID: accountID, userHandle: nil)
+        let challenge = try await newChallenge(.recovery, accountID: accountID, userHandle: nil, client: client)
         return RecoveryBeginResponse(
             challengeID: challenge.id, accountID: accountID, challenge: Base64Bytes(challenge.challenge))
     }
@@ -35,7 +35,7 @@ extension AccountService {
         guard let accountID = challenge.accountID else {
             throw ServiceError(.challenge, "the challenge is not for a recovery: begin again")
         }
-        let keys = addressKeys + ["recovery-account:\(accountID.rawValue)"]
+        let keys = failureKeys(subject: "recovery-account:\(accountID.rawValue)", client: client)
         try checkRate(keys)
         return try await countingFailures(keys) {
             let enrollment = try await store.recovery(of: accountID)

@@ -42,12 +42,17 @@ extension AccountService {
     }
 
     /// `POST /v1/account/passkeys/begin`: creation options for the account's user handle.
-    public func addPasskeyBegin(_ session: AuthenticatedSession) async throws -> RegistrationBeginResponse {
+    public func addPasskeyBegin(
+        _ session: AuthenticatedSession, client: String? = nil
+    ) async throws
+        -> RegistrationBeginResponse
+    {
         await purgeIfDue()
         guard let account = try await mapped({ try await store.account(session.accountID) }) else {
             throw ServiceError(.session, "the session's account no longer exists: log in again")
         }
-        let challenge = try await newChallenge(.addPasskey, accountID: account.id, userHandle: account.userHandle)
+        let challenge = try await newChallenge(
+            .addPasskey, accountID: account.id, userHandle: account.userHandle, client: client)
         let options = try await mapped {
             try CeremonyOptions.creation(
                 party: settings.relyingParty, partyName: settings.relyingPartyName, accountID: account.id,

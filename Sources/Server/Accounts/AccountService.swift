@@ -11,6 +11,7 @@ public final class AccountService: SessionAuthenticating {
     let settings: AccountSettings
     let logger: Logger
     let limiter: FailureRateLimiter
+    let challengeQuota: ChallengeQuota
     /// Keys the stand-in account an unknown recovery key id is answered with, so asking twice
     /// gives the same id, as a real enrollment would.
     let decoySecret: [UInt8]
@@ -24,6 +25,8 @@ public final class AccountService: SessionAuthenticating {
         self.settings = settings
         self.logger = logger
         limiter = FailureRateLimiter(limit: settings.maximumFailures, window: settings.failureWindow)
+        challengeQuota = ChallengeQuota(
+            perClient: settings.maximumOutstandingChallengesPerClient, total: settings.maximumOutstandingChallenges)
         decoySecret = SecureRandom.bytes(32)
         decoyAuthKey = Ed25519.SigningKey.generate().publicKey
         lastPurge = Mutex(nil)
@@ -35,13 +38,18 @@ public final class AccountService: SessionAuthenticating {
     // MARK: Registration
 
     /// `POST /v1/accounts/register/begin`: a new account id and user handle, and the creation options.
-    public func registerBegin(_ request: VersionOnlyRequest) async throws -> RegistrationBeginResponse {
+    public func registerBegin(
+        _ request: VersionOnlyRequest, client: String? = nil
+    ) async throws
+        -> RegistrationBeginResponse
+    {
         try EnrollmentCheck.version(request.version)
         await purgeIfDue()
         // 16 random bytes are always a valid id.
         let accountID = try! AccountID(Hex.encode(settings.random(16)))
         let userHandle = settings.random(16)
-        let challenge = try await newChallenge(.registration, accountID: accountID, userHandle: userHandle)
+        let challenge = try await newChallenge(
+            .registration, accountID: accountID, userHandle: userHandle, client: client)
         let options = try await mapped {
             try CeremonyOptions.creation(
                 party: settings.relyingParty, partyName: settings.relyingPartyName, accountID: accountID,
@@ -93,7 +101,7 @@ public final class AccountService: SessionAuthenticating {
     // MARK: Login
 
     /// `POST /v1/accounts/login/begin`: a challenge and the request options.
-    public func loginBegin(_ request: LoginBeginRequest) async throws -> LoginBeginResponse {
+    public func loginBegin(_ request: LoginBeginRequest, client: String? = nil) async throws -> LoginBeginResponse {
         try EnrollmentCheck.version(request.version)
         let allowed = request.credentialIDs ?? []
         guard allowed.count <= 64 else { throw ServiceError(.badRequest, "credential_ids holds at most 64 ids") }
@@ -105,7 +113,7 @@ public final class AccountService: SessionAuthenticating {
             ids.append(id)
         }
         await purgeIfDue()
-        let challenge = try await newChallenge(.login, accountID: nil, userHandle: nil)
+        let challenge = try await newChallenge(.login, accountID: nil, userHandle: nil, client: client)
         let options = try await mapped {
             try CeremonyOptions.request(
                 party: settings.relyingParty, challenge: challenge.challenge, credentialIDs: ids)
@@ -221,22 +229,31 @@ public final class AccountService: SessionAuthenticating {
             wrappedRootKey: passkey.wrappedRootKey.bytes, createdAt: now, lastUsedAt: nil)
     }
 
-    /// Draws, stores and returns a challenge for `purpose`.
+    /// Draws, stores and returns a challenge for `purpose`, within `client`'s and the
+    /// server's bound on outstanding challenges (`ChallengeQuota`).
+    /// - Throws: `SOTTO-AUTH-RATE-LIMITED` when the bound is reached.
     func newChallenge(
-        _ purpose: StoredChallenge.Purpose, accountID: AccountID?, userHandle: [UInt8]?
+        _ purpose: StoredChallenge.Purpose, accountID: AccountID?, userHandle: [UInt8]?, client: String? = nil
     ) async throws
         -> StoredChallenge
     {
+        let now = settings.now()
         let challenge = StoredChallenge(
             id: Base64URL.encode(settings.random(16)), purpose: purpose, challenge: settings.random(32),
-            accountID: accountID, userHandle: userHandle,
-            expiresAt: settings.now().addingTimeInterval(settings.challengeLifetime))
-        try await mapped { try await store.insertChallenge(challenge) }
+            accountID: accountID, userHandle: userHandle, expiresAt: now.addingTimeInterval(settings.challengeLifetime))
+        try reserveChallenge(challenge, client: client, now: now)
+        do {
+            try await mapped { try await store.insertChallenge(challenge) }
+        } catch {
+            challengeQuota.release(id: challenge.id)
+            throw error
+        }
         return challenge
     }
 
     /// Takes (deletes) the challenge and checks it is for `purpose`.
     func takeChallenge(_ id: String, _ purpose: StoredChallenge.Purpose) async throws -> StoredChallenge {
+        if !id.isEmpty { challengeQuota.release(id: id) }
         guard !id.isEmpty, id.utf8.count <= 64,
             let challenge = try await mapped({ try await store.takeChallenge(id: id, now: settings.now()) })
         else {
@@ -269,14 +286,20 @@ public final class AccountService: SessionAuthenticating {
 
     // MARK: Failures and rate limits
 
-    /// The rate-limit keys of a ceremony: its credential (or recovery key) and the client's address.
+    /// The rate-limit keys of a ceremony on a credential (or recovery key): see `failureKeys`.
     func limitKeys(credential: String?, client: String?, prefix: String = "credential") -> [String] {
-        var keys: [String] = []
-        if let credential, let bytes = try? Base64URL.decode(credential), !bytes.isEmpty {
-            keys.append("\(prefix):\(Base64URL.encode(bytes))")
+        let subject = credential.flatMap { try? Base64URL.decode($0) }.flatMap { bytes in
+            bytes.isEmpty ? nil : "\(prefix):\(Base64URL.encode(bytes))"
         }
-        if let client, !client.isEmpty { keys.append("address:\(client)") }
-        return keys
+        return failureKeys(subject: subject, client: client)
+    }
+
+    /// The client's address, and the subject (a credential, recovery key or account) as tried
+    /// from that address. Never the subject alone when the address is known: failures from one
+    /// address must not lock the subject's owner out everywhere else.
+    func failureKeys(subject: String?, client: String?) -> [String] {
+        guard let client, !client.isEmpty else { return subject.map { [$0] } ?? [] }
+        return ["address:\(client)"] + (subject.map { ["\($0)@\(client)"] } ?? [])
     }
 
     /// - Throws: `SOTTO-AUTH-RATE-LIMITED` when any key is over the limit.

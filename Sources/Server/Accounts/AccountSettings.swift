@@ -12,10 +12,15 @@ public struct AccountSettings: Sendable {
     public var challengeLifetime: TimeInterval = 5 * 60
     /// How long a session lives.
     public var sessionLifetime: TimeInterval = 30 * 24 * 3600
-    /// Failed ceremonies tolerated per credential id and per client address within `failureWindow`.
+    /// Failed ceremonies tolerated per client address, and per credential id from one address,
+    /// within `failureWindow`.
     public var maximumFailures = 10
     /// The window failures are counted in; a refused caller waits until its oldest failure leaves it.
     public var failureWindow: TimeInterval = 5 * 60
+    /// Challenges one client address may hold at once (begun, neither finished nor expired).
+    public var maximumOutstandingChallengesPerClient = 32
+    /// Challenges the server holds at once, from all clients.
+    public var maximumOutstandingChallenges = 100_000
     /// How often expired challenges and sessions are purged, at most (opportunistically, on calls).
     public var purgeInterval: TimeInterval = 60
     /// The current time.

@@ -20,10 +20,10 @@ public struct AccountEndpoints: Sendable {
     }
 
     /// `POST /v1/accounts/register/begin`.
-    public func registerBegin(body: [UInt8]) async -> Gateway.Reply {
+    public func registerBegin(body: [UInt8], client: String? = nil) async -> Gateway.Reply {
         await JSONExchange.run {
             let request = try JSONExchange.decode(VersionOnlyRequest.self, body, invalid: .account)
-            return JSONExchange.reply(try await accounts.registerBegin(request))
+            return JSONExchange.reply(try await accounts.registerBegin(request, client: client))
         }
     }
 
@@ -36,10 +36,10 @@ public struct AccountEndpoints: Sendable {
     }
 
     /// `POST /v1/accounts/login/begin`.
-    public func loginBegin(body: [UInt8]) async -> Gateway.Reply {
+    public func loginBegin(body: [UInt8], client: String? = nil) async -> Gateway.Reply {
         await JSONExchange.run {
             let request = try JSONExchange.decode(LoginBeginRequest.self, body, invalid: .account)
-            return JSONExchange.reply(try await accounts.loginBegin(request))
+            return JSONExchange.reply(try await accounts.loginBegin(request, client: client))
         }
     }
 
@@ -84,7 +84,7 @@ public struct AccountEndpoints: Sendable {
     }
 
     /// `POST /v1/account/passkeys/begin`.
-    public func addPasskeyBegin(body: [UInt8], authorization: String?) async -> Gateway.Reply {
+    public func addPasskeyBegin(body: [UInt8], authorization: String?, client: String? = nil) async -> Gateway.Reply {
         await JSONExchange.run {
             let session = try await accounts.authenticate(authorization: authorization)
             // The body is optional here: an empty one means version 1.
@@ -92,7 +92,7 @@ public struct AccountEndpoints: Sendable {
                 try EnrollmentCheck.version(
                     JSONExchange.decode(VersionOnlyRequest.self, body, invalid: .account).version)
             }
-            return JSONExchange.reply(try await accounts.addPasskeyBegin(session))
+            return JSONExchange.reply(try await accounts.addPasskeyBegin(session, client: client))
         }
     }
 

@@ -4,17 +4,27 @@ import NIOCore
 /// Binds the account and record endpoints to the router: body caps, the `Authorization`
 /// header, the peer's address, path and query values. No protocol logic here.
 enum AccountRoutes {
-    static func add(_ endpoints: AccountEndpoints, to router: Router<ClientRequestContext>) {
+    static func add(
+        _ endpoints: AccountEndpoints, to router: Router<ClientRequestContext>, rateLimiter: ClientRateLimiter
+    ) {
         let cap = AccountEndpoints.maximumAccountBodyBytes
-        post(router, "/v1/accounts/register/begin", cap) { body, _, _ in await endpoints.registerBegin(body: body) }
+        // Each begin stores a challenge: limited per address before anything is read.
+        func begin(
+            _ path: RouterPath, _ handler: @escaping @Sendable ([UInt8], String?, String?) async -> Gateway.Reply
+        ) {
+            post(router, path, cap, limiter: rateLimiter, handler)
+        }
+        begin("/v1/accounts/register/begin") { body, _, client in
+            await endpoints.registerBegin(body: body, client: client)
+        }
         post(router, "/v1/accounts/register/finish", cap) { body, _, client in
             await endpoints.registerFinish(body: body, client: client)
         }
-        post(router, "/v1/accounts/login/begin", cap) { body, _, _ in await endpoints.loginBegin(body: body) }
+        begin("/v1/accounts/login/begin") { body, _, client in await endpoints.loginBegin(body: body, client: client) }
         post(router, "/v1/accounts/login/finish", cap) { body, _, client in
             await endpoints.loginFinish(body: body, client: client)
         }
-        post(router, "/v1/accounts/recover/begin", cap) { body, _, client in
+        begin("/v1/accounts/recover/begin") { body, _, client in
             await endpoints.recoverBegin(body: body, client: client)
         }
         post(router, "/v1/accounts/recover/finish", cap) { body, _, client in
@@ -26,8 +36,8 @@ enum AccountRoutes {
         post(router, "/v1/account/logout", cap) { _, authorization, _ in
             await endpoints.logout(authorization: authorization)
         }
-        post(router, "/v1/account/passkeys/begin", cap) { body, authorization, _ in
-            await endpoints.addPasskeyBegin(body: body, authorization: authorization)
+        begin("/v1/account/passkeys/begin") { body, authorization, client in
+            await endpoints.addPasskeyBegin(body: body, authorization: authorization, client: client)
         }
         post(router, "/v1/account/passkeys/finish", cap) { body, authorization, client in
             await endpoints.addPasskeyFinish(body: body, authorization: authorization, client: client)
@@ -58,11 +68,12 @@ enum AccountRoutes {
     /// A POST route: the body (up to `cap` bytes), the `Authorization` header and the peer's address.
     private static func post(
         _ router: Router<ClientRequestContext>, _ path: RouterPath, _ cap: Int,
-        code: ServiceError.Invalid = .account,
+        code: ServiceError.Invalid = .account, limiter: ClientRateLimiter? = nil,
         _ handler: @escaping @Sendable ([UInt8], String?, String?) async -> Gateway.Reply
     ) {
         router.post(path) { request, context in
-            await withBody(request, cap, code: code) { body in
+            if let limiter, let refused = ServerApplication.limited(limiter, .ceremony, context) { return refused }
+            return await withBody(request, cap, code: code) { body in
                 await handler(body, authorization(request), context.clientAddress)
             }
         }

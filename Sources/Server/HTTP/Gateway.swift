@@ -172,6 +172,20 @@ public final class Gateway: Sendable {
         }
     }
 
+    /// 429 `SOTTO-RATE-LIMITED` with `Retry-After`: the client made too many `kind` requests.
+    static func rateLimited(_ kind: RequestRateLimits.Kind, retryAfterSeconds: Int) -> Reply {
+        guard
+            case .complete(let status, var headers, let body) = error(
+                429, rateLimitedCode,
+                "too many \(kind.rawValue) requests from this address: wait \(retryAfterSeconds) seconds and try again")
+        else { preconditionFailure("an error reply is complete") }
+        headers["Retry-After"] = "\(retryAfterSeconds)"
+        return .complete(status: status, headers: headers, body: body)
+    }
+
+    /// The code of a request refused by the per-address rate limit.
+    public static let rateLimitedCode = "SOTTO-RATE-LIMITED"
+
     /// A JSON error body `{"code", "message"}`; messages never hold request content.
     static func error(_ status: Int, _ code: String, _ message: String) -> Reply {
         let body =

@@ -9,23 +9,26 @@ public enum ServerApplication {
     /// - Parameters:
     ///   - accounts: the account and record endpoints; without them only attestation and chat are served.
     ///   - localProof: local mode's proof of identity, for a server that `sotto` started.
+    ///   - rateLimiter: the per-address request limits of chat, attestation and ceremony begins.
     ///   - onListening: called with the bound port once the server accepts connections
     ///     (port 0 in `address` picks a free one).
     public static func make(
         gateway: Gateway, accounts: AccountEndpoints? = nil, localProof: LocalProofEndpoint? = nil,
-        address: ListenAddress, logger: Logger,
+        address: ListenAddress, logger: Logger, rateLimiter: ClientRateLimiter = ClientRateLimiter(),
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: ClientRequestContext.self)
         router.get("/healthz") { _, _ in response(gateway.health(accounts: accounts != nil)) }
-        router.post("/v1/attestation") { request, _ in
+        router.post("/v1/attestation") { request, context in
+            if let refused = limited(rateLimiter, .attestation, context) { return refused }
             var request = request
             guard let body = try? await request.collectBody(upTo: Gateway.maxAttestationRequestBytes) else {
                 return response(Gateway.error(413, "SOTTO-ATTEST-BAD-REQUEST", "the attestation request is too large"))
             }
             return response(await gateway.attestation(body: Array(buffer: body)))
         }
-        router.post("/v1/chat") { request, _ in
+        router.post("/v1/chat") { request, context in
+            if let refused = limited(rateLimiter, .chat, context) { return refused }
             var request = request
             // A little over the channel's limit, so an oversized body gets the channel's own error.
             guard let body = try? await request.collectBody(upTo: gateway.maxRequestBytes + 64 * 1024) else {
@@ -33,7 +36,7 @@ public enum ServerApplication {
             }
             return response(await gateway.chat(body: Array(buffer: body)))
         }
-        if let accounts { AccountRoutes.add(accounts, to: router) }
+        if let accounts { AccountRoutes.add(accounts, to: router, rateLimiter: rateLimiter) }
         if let localProof {
             router.post(RouterPath(LocalServerProof.path)) { request, _ in
                 var request = request
@@ -48,6 +51,14 @@ public enum ServerApplication {
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "sotto"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? address.port) },
             logger: logger)
+    }
+
+    /// The 429 answer when `context`'s client has no `kind` request left, else nil.
+    static func limited(
+        _ limiter: ClientRateLimiter, _ kind: RequestRateLimits.Kind, _ context: ClientRequestContext
+    ) -> Response? {
+        guard let wait = limiter.take(kind, client: context.clientAddress) else { return nil }
+        return response(Gateway.rateLimited(kind, retryAfterSeconds: wait))
     }
 
     static func response(_ reply: Gateway.Reply) -> Response {

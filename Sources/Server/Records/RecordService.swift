@@ -101,7 +101,8 @@ public final class RecordService: Sendable {
         try await pull(after: cursor, limit: limit, session: try await authenticate(authorization: authorization))
     }
 
-    /// `GET /v1/records?after=CURSOR&limit=N`: the account's changes after the cursor.
+    /// `GET /v1/records?after=CURSOR&limit=N`: the account's changes after the cursor, at most
+    /// N records and `limits.maximumPageBytes` of envelopes (always at least one record).
     public func pull(after cursor: Int64, limit: Int?, session: AuthenticatedSession) async throws -> PullResponse {
         guard cursor >= 0 else { throw ServiceError(sync: .badRequest, "after must be a cursor of 0 or more") }
         let limit = limit ?? PullResponse.defaultLimit
@@ -109,7 +110,8 @@ public final class RecordService: Sendable {
             throw ServiceError(sync: .badRequest, "limit must be 1 to \(PullResponse.maximumLimit)")
         }
         do {
-            let page = try await store.pull(account: session.accountID, after: cursor, limit: limit)
+            let page = try await store.pull(
+                account: session.accountID, after: cursor, limit: limit, maximumBytes: limits.maximumPageBytes)
             logger.debug(
                 "pull",
                 metadata: ["account": "\(session.accountID.rawValue.prefix(8))", "records": "\(page.records.count)"])

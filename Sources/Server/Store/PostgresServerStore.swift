@@ -377,18 +377,33 @@ public final class PostgresServerStore: ServerStore {
         }
     }
 
-    public func pull(account: AccountID, after cursor: Int64, limit: Int) async throws -> RecordPage {
+    public func pull(account: AccountID, after cursor: Int64, limit: Int, maximumBytes: Int) async throws -> RecordPage
+    {
         let limit = max(limit, 1)
-        return try await run { client, logger in
-            let rows = try await client.query(
+        return try await transaction { connection, logger in
+            // One snapshot for both reads, so the page is the sizes' first rows; sizes first, so
+            // envelopes beyond the page's byte budget are never read.
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            var sizes: [Int64] = []
+            for try await size in try await connection.query(
+                """
+                SELECT size FROM records WHERE account_id = \(account.rawValue) AND sequence > \(cursor)
+                ORDER BY sequence LIMIT \(Int64(limit) + 1)
+                """, logger: logger
+            ).decode(Int64.self) {
+                sizes.append(size)
+            }
+            let count = PullPageBudget.count(sizes: sizes, limit: limit, maximumBytes: maximumBytes)
+            let rows = try await connection.query(
                 """
                 SELECT \(unescaped: Self.recordColumns) FROM records
                 WHERE account_id = \(account.rawValue) AND sequence > \(cursor)
-                ORDER BY sequence LIMIT \(Int64(limit) + 1)
+                ORDER BY sequence LIMIT \(Int64(count))
                 """, logger: logger
             ).collect()
-            let records = try rows.prefix(limit).map(Self.syncRecord)
-            return RecordPage(records: records, cursor: records.last?.sequence ?? cursor, more: rows.count > limit)
+            let records = try rows.map(Self.syncRecord)
+            return RecordPage(
+                records: records, cursor: records.last?.sequence ?? cursor, more: sizes.count > records.count)
         }
     }
 

@@ -334,16 +334,22 @@ public final class SQLiteServerStore: ServerStore {
         }
     }
 
-    public func pull(account: AccountID, after cursor: Int64, limit: Int) async throws -> RecordPage {
+    public func pull(account: AccountID, after cursor: Int64, limit: Int, maximumBytes: Int) async throws -> RecordPage
+    {
         let limit = max(limit, 1)
         return try await read { db in
+            // Sizes first, so envelopes beyond the page's byte budget are never read.
+            let sizes = try Int64.fetchAll(
+                db, sql: "SELECT size FROM records WHERE account_id = ? AND sequence > ? ORDER BY sequence LIMIT ?",
+                arguments: [account.rawValue, cursor, limit + 1])
+            let count = PullPageBudget.count(sizes: sizes, limit: limit, maximumBytes: maximumBytes)
             let rows = try Row.fetchAll(
                 db,
                 sql: "SELECT * FROM records WHERE account_id = ? AND sequence > ? ORDER BY sequence LIMIT ?",
-                arguments: [account.rawValue, cursor, limit + 1])
-            let records = try rows.prefix(limit).map(Self.syncRecord)
+                arguments: [account.rawValue, cursor, count])
+            let records = try rows.map(Self.syncRecord)
             return RecordPage(
-                records: records, cursor: records.last?.sequence ?? cursor, more: rows.count > limit)
+                records: records, cursor: records.last?.sequence ?? cursor, more: sizes.count > records.count)
         }
     }
 

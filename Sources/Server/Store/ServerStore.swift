@@ -123,11 +123,17 @@ public struct StoreLimits: Sendable, Hashable {
     public var maximumRecords: Int64
     /// Most envelope bytes per account.
     public var maximumBytes: Int64
+    /// Most envelope bytes in one pull page (a page holds at least one record, whatever its size).
+    public var maximumPageBytes: Int
 
-    public init(maximumEnvelopeBytes: Int = 4 << 20, maximumRecords: Int64 = 2_000_000, maximumBytes: Int64 = 4 << 30) {
+    public init(
+        maximumEnvelopeBytes: Int = 4 << 20, maximumRecords: Int64 = 2_000_000, maximumBytes: Int64 = 4 << 30,
+        maximumPageBytes: Int = 8 << 20
+    ) {
         self.maximumEnvelopeBytes = maximumEnvelopeBytes
         self.maximumRecords = maximumRecords
         self.maximumBytes = maximumBytes
+        self.maximumPageBytes = maximumPageBytes
     }
 }
 
@@ -192,9 +198,32 @@ public protocol RecordStore: Sendable {
     /// - Throws: `StoreError` `.tooLarge` for an envelope over the limit, `.quotaExceeded` when
     ///   the account would pass its record or byte quota (nothing of the push is stored then).
     func push(_ records: [SyncRecord], account: AccountID, limits: StoreLimits) async throws -> [PushResult]
+    /// Records whose sequence is greater than `cursor`, in sequence order: at most `limit`, and
+    /// at most `maximumBytes` of envelopes unless the first alone is larger (`PullPageBudget`).
+    /// A store implements this one or the one without a byte budget (each defaults to the other).
+    func pull(account: AccountID, after cursor: Int64, limit: Int, maximumBytes: Int) async throws -> RecordPage
     /// Records whose sequence is greater than `cursor`, in sequence order, at most `limit`.
     func pull(account: AccountID, after cursor: Int64, limit: Int) async throws -> RecordPage
     func usage(account: AccountID, limits: StoreLimits) async throws -> StorageUsage
+}
+
+extension RecordStore {
+    /// A page under the default byte budget, for stores that page by bytes themselves.
+    public func pull(account: AccountID, after cursor: Int64, limit: Int) async throws -> RecordPage {
+        try await pull(account: account, after: cursor, limit: limit, maximumBytes: StoreLimits().maximumPageBytes)
+    }
+
+    /// A record-limited page cut to the byte budget, for stores that only page by count (test
+    /// doubles that wrap another store); the real stores never read envelopes past the budget.
+    public func pull(account: AccountID, after cursor: Int64, limit: Int, maximumBytes: Int) async throws -> RecordPage
+    {
+        let page = try await pull(account: account, after: cursor, limit: limit)
+        let count = PullPageBudget.count(
+            sizes: page.records.map { Int64($0.envelope?.bytes.count ?? 0) }, limit: limit, maximumBytes: maximumBytes)
+        guard count < page.records.count else { return page }
+        let records = Array(page.records.prefix(count))
+        return RecordPage(records: records, cursor: records.last?.sequence ?? cursor, more: true)
+    }
 }
 
 /// Everything the server persists. Implementations: SQLite (default) and PostgreSQL; one

@@ -12,7 +12,7 @@ public struct AttestationObject: Hashable, Sendable {
     /// - Throws: `WebAuthnError`: a `cbor…` code for malformed CBOR, `.attestationObjectMalformed`
     ///   when a member is missing or of the wrong type, or the authenticator data's own errors.
     public init(bytes: [UInt8]) throws(WebAuthnError) {
-        let value = try CBORDecoder().decode(bytes)
+        let value = try CBORDecoder(mode: .lenient).decode(bytes)
         guard value.mapValue != nil else {
             throw WebAuthnError(.attestationObjectMalformed, "the attestation object is a \(value.kindName), not a map")
         }

@@ -84,7 +84,7 @@ public struct AuthenticatorData: Hashable, Sendable {
             }
             let credentialID = Array(bytes[offset..<offset + idLength])
             offset += idLength
-            let (keyValue, keyEnd) = try CBORDecoder().decodePrefix(bytes, from: offset)
+            let (keyValue, keyEnd) = try CBORDecoder(mode: .lenient).decodePrefix(bytes, from: offset)
             let key = try COSEKey(keyValue, encoded: Array(bytes[offset..<keyEnd]))
             offset = keyEnd
             attestedCredentialData = AttestedCredentialData(aaguid: aaguid, credentialID: credentialID, publicKey: key)
@@ -92,7 +92,7 @@ public struct AuthenticatorData: Hashable, Sendable {
             attestedCredentialData = nil
         }
         if flags.contains(.extensionData) {
-            let (value, end) = try CBORDecoder().decodePrefix(bytes, from: offset)
+            let (value, end) = try CBORDecoder(mode: .lenient).decodePrefix(bytes, from: offset)
             guard value.mapValue != nil else {
                 throw WebAuthnError(
                     .authenticatorDataMalformed, "the extensions in authenticator data are not a CBOR map")

@@ -1,18 +1,31 @@
 /// A strict CBOR decoder for authenticator output: definite lengths only (CTAP2 forbids
-/// indefinite ones), CTAP2 canonical form by default, no duplicate map keys, and limits on
-/// nesting and declared sizes checked before anything is allocated, so hostile input costs
-/// no more than its own length and never recurses deeply.
+/// indefinite ones), no duplicate map keys, nothing after the item, and limits on nesting and
+/// declared sizes checked before anything is allocated, so hostile input costs no more than its
+/// own length and never recurses deeply. `Mode` says whether CTAP2's canonical form is also
+/// required.
 public struct CBORDecoder: Sendable {
+    /// How much of CTAP2's canonical form is required beyond well-formedness.
+    public enum Mode: Sendable {
+        /// Shortest integer, length and count encodings and map keys in canonical order: for
+        /// what Sotto encodes itself, where any other form means a bug or a forgery.
+        case canonical
+        /// Any well-formed encoding of the supported subset: map keys in any order, integers,
+        /// lengths and counts in wider encodings than needed. Browsers and authenticators send
+        /// such objects (Windows puts authData before attStmt) and relying parties accept them;
+        /// signatures cover the bytes as received, never a re-encoding, so order cannot matter.
+        case lenient
+    }
+
     /// The most nested arrays and maps accepted; WebAuthn's deepest structure (the attestation
     /// object's x5c array) is three levels.
     public var maximumDepth = 16
     /// The largest input, string or container count accepted.
     public var maximumByteCount = 1 << 20
-    /// Require CTAP2 canonical form: shortest integer encodings and sorted map keys.
-    public var requireCanonical = true
+    /// Whether canonical form is required.
+    public var mode: Mode
 
-    /// A decoder with the default limits, canonical form required.
-    public init() {}
+    /// A decoder with the default limits, in `mode` (canonical unless told).
+    public init(mode: Mode = .canonical) { self.mode = mode }
 
     /// Decodes `bytes`, which must hold exactly one item.
     /// - Throws: `WebAuthnError` with a `cbor…` code on malformed, non-canonical or oversized
@@ -84,7 +97,7 @@ public struct CBORDecoder: Sendable {
                 argument = value
                 // Major type 7 uses these widths for floats, refused below; the shortest-form
                 // rule applies to integers, lengths and counts.
-                if decoder.requireCanonical && major != 7 {
+                if decoder.mode == .canonical && major != 7 {
                     let smallest: UInt64 = [24, 0x100, 0x1_0000, 0x1_0000_0000][width.trailingZeroBitCount]
                     guard value >= smallest else {
                         throw WebAuthnError(
@@ -167,7 +180,7 @@ public struct CBORDecoder: Sendable {
                         throw WebAuthnError(
                             .cborDuplicateKey, "the CBOR map at offset \(start) repeats the key at offset \(keyStart)")
                     }
-                    if decoder.requireCanonical, let previousKey,
+                    if decoder.mode == .canonical, let previousKey,
                         !CBOREncoder.canonicallyPrecedes(previousKey, keyBytes)
                     {
                         throw WebAuthnError(

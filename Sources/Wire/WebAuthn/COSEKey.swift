@@ -85,7 +85,7 @@ public struct COSEKey: Hashable, Sendable, CustomStringConvertible {
     /// - Throws: `WebAuthnError`: a `cbor…` code for malformed CBOR, `.coseKeyMalformed`,
     ///   `.coseKeyUnsupported` or `.coseKeyInvalid`.
     public init(cbor: [UInt8]) throws(WebAuthnError) {
-        try self.init(CBORDecoder().decode(cbor), encoded: cbor)
+        try self.init(CBORDecoder(mode: .lenient).decode(cbor), encoded: cbor)
     }
 
     /// Reads a decoded COSE key whose encoding was `encoded`.

@@ -173,6 +173,38 @@ extension StoreConformanceTests {
         }
     }
 
+    /// A page stops before the envelope that would take it over its byte budget, but always
+    /// holds its first record, so paging through records larger than the budget advances.
+    @Test(arguments: StoreKind.tested) func pullPagesAreCappedInBytes(kind: StoreKind) async throws {
+        try await StoreFixture.with(kind) { fixture in
+            let store = fixture.store
+            let account = Sample.accountID()
+            let records = [
+                Sample.record(size: 1000), Sample.record(size: 1000), Sample.record(size: 1000),
+                Sample.record(size: 5000), Sample.record(size: 1000), Sample.record(kind: .message, size: nil),
+                Sample.record(size: 1000),
+            ]
+            _ = try await store.push(records, account: account, limits: Self.limits)
+            var cursor: Int64 = 0
+            var pages: [[RecordID]] = []
+            while true {
+                let page = try await store.pull(account: account, after: cursor, limit: 1000, maximumBytes: 2500)
+                #expect(!page.records.isEmpty)
+                pages.append(page.records.map(\.id))
+                cursor = page.cursor
+                if !page.more { break }
+            }
+            let ids = records.map(\.id)
+            #expect(pages == [[ids[0], ids[1]], [ids[2]], [ids[3]], [ids[4], ids[5], ids[6]]])
+            // The record limit still applies within the byte budget.
+            let two = try await store.pull(account: account, after: 0, limit: 2, maximumBytes: 1 << 20)
+            #expect(two.records.map(\.id) == [ids[0], ids[1]] && two.more)
+            // A budget below the first envelope still returns it.
+            let one = try await store.pull(account: account, after: 0, limit: 1000, maximumBytes: 1)
+            #expect(one.records.map(\.id) == [ids[0]] && one.more)
+        }
+    }
+
     @Test(arguments: StoreKind.tested) func pullsPagesInSequenceOrder(kind: StoreKind) async throws {
         try await StoreFixture.with(kind) { fixture in
             let store = fixture.store

@@ -116,16 +116,14 @@ struct WebAuthnCBORTests {
         #expect(code([0xa2, 0x20, 0x00, 0x01, 0x00]) == .cborNonCanonical)  // -1 before 1
         #expect(code([0xa2, 0x62, 0x61, 0x61, 0x00, 0x61, 0x62, 0x00]) == .cborNonCanonical)  // "aa" before "b"
         // The relaxed decoder reads them.
-        var relaxed = CBORDecoder()
-        relaxed.requireCanonical = false
+        let relaxed = CBORDecoder(mode: .lenient)
         #expect(code([0x18, 0x17], decoder: relaxed) == nil)
         #expect(code([0xa2, 0x03, 0x00, 0x01, 0x00], decoder: relaxed) == nil)
     }
 
     @Test func duplicateKeysAndBadUTF8() {
         #expect(code([0xa2, 0x01, 0x00, 0x01, 0x01]) == .cborDuplicateKey)
-        var relaxed = CBORDecoder()
-        relaxed.requireCanonical = false
+        let relaxed = CBORDecoder(mode: .lenient)
         #expect(code([0xa2, 0x01, 0x00, 0x01, 0x01], decoder: relaxed) == .cborDuplicateKey)
         #expect(code([0x62, 0xc3, 0x28]) == .cborInvalidUTF8)
         #expect(code([0x61, 0xff]) == .cborInvalidUTF8)
