@@ -41,6 +41,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Hours between channel key rotations.")
     var keyRotationHours = 24
 
+    @Option(
+        help: ArgumentHelp(
+            "Hand clients AMD's revocation list (CRL, DER or PEM) from this file with the evidence.",
+            valueName: "file"),
+        completion: .file())
+    var amdCRL: String?
+
+    @Flag(help: "Hand clients AMD's revocation list, fetched from AMD KDS and cached in the data folder.")
+    var amdCRLFromKDS = false
+
+    @Option(
+        help: ArgumentHelp(
+            "The product a new development authority claims (milan, genoa, turin).", visibility: .hidden))
+    var devProduct: String?
+
     func validate() throws {
         do {
             _ = try ListenAddress(parsing: listen)
@@ -50,6 +65,12 @@ struct ServeCommand: AsyncParsableCommand {
         // Clients refuse keys that live longer than a week (rotation plus one hour of grace).
         guard keyRotationHours >= 1 && keyRotationHours <= 24 * 6 else {
             throw ValidationError("--key-rotation-hours must be between 1 and 144")
+        }
+        if amdCRL != nil && amdCRLFromKDS {
+            throw ValidationError("pass either --amd-crl FILE or --amd-crl-from-kds, not both")
+        }
+        if let devProduct, SEVSNPProduct(policyName: devProduct) == nil {
+            throw ValidationError("--dev-product must be milan, genoa or turin")
         }
         if !dev && manifest == nil {
             throw ValidationError("outside --dev, pass the signed release manifest with --manifest FILE")
@@ -62,13 +83,15 @@ struct ServeCommand: AsyncParsableCommand {
             ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let address = try ListenAddress(parsing: listen)
         let backend = try model.makeBackend()
-        let provider: any AttestationProvider
+        var provider: any AttestationProvider
         let signedManifest: SignedReleaseManifest
         if dev {
             let folder = DevelopmentAuthority.folder(inDataDirectory: try data.folder())
             let authority: DevelopmentAuthority
             do {
-                authority = try await DevelopmentAuthority.loadOrCreate(in: folder)
+                authority = try await DevelopmentAuthority.loadOrCreate(
+                    in: folder,
+                    product: devProduct.flatMap(SEVSNPProduct.init(policyName:)) ?? DevelopmentAuthority.defaultProduct)
                 let measurement = try model.measure()
                 provider = DevelopmentSEVSNPProvider(authority: authority, measurement: measurement)
                 let releaseKey = try DevelopmentReleaseKey.loadOrCreate(in: folder)
@@ -93,6 +116,19 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError(
                     "\(manifest ?? "") is not a signed release manifest (see `sotto-server manifest`)")
             }
+        }
+        if let amdCRL {
+            let source = AMDRevocationListSource(.file(URL(fileURLWithPath: amdCRL)))
+            do {
+                _ = try await source.current(for: .genoa)
+            } catch {
+                throw ValidationError("--amd-crl: \(error)")
+            }
+            provider = RevocationListAttachingProvider(provider, source: source)
+        } else if amdCRLFromKDS {
+            let cache = try data.folder().appendingPathComponent("amd-crl", isDirectory: true)
+            provider = RevocationListAttachingProvider(
+                provider, source: AMDRevocationListSource(.kds(cacheFolder: cache)))
         }
         let rotation = UInt64(keyRotationHours) * 3600
         let gateway = Gateway(

@@ -13,6 +13,11 @@ struct VerifyCommand: AsyncParsableCommand {
             --dev, the development root), the platform policy, the signed release manifest and \
             the key binding, and records the verdict in the audit log. Exit status 0 only when \
             every check passes.
+
+            Prints the attestation policy in force and where each rule came from: shipped with \
+            sotto, raised by the server's signed manifest, or tightened by policy.toml in the \
+            configuration folder (allow_products, require_smt_off, max_manifest_age_days, \
+            [minimum_tcb.<product>]).
             """
     )
 
@@ -23,12 +28,16 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = try global.makeClient()
+        let localPolicy = try global.attestationPolicy()
         do {
             let server = try await client.verify()
             if json {
-                try printJSON(verdict: "trusted", steps: server.steps, server: server, error: nil)
+                try printJSON(
+                    verdict: "trusted", steps: server.steps, server: server, policy: server.policy, error: nil)
             } else {
                 printSteps(server.steps)
+                printPolicy(server.policy)
+                for warning in server.warnings { print("WARNING: \(warning)") }
                 if server.simulated { print("WARNING: \(simulatedLabel)") }
                 print(
                     "verdict: TRUSTED — \(server.platform.rawValue) \(server.product), measurement \(server.measurement.prefix(16))…, release \(server.manifest.version)"
@@ -36,9 +45,12 @@ struct VerifyCommand: AsyncParsableCommand {
             }
         } catch ClientError.verificationFailed(let failure) {
             if json {
-                try printJSON(verdict: "refused", steps: failure.steps, server: nil, error: failure.description)
+                try printJSON(
+                    verdict: "refused", steps: failure.steps, server: nil, policy: localPolicy,
+                    error: failure.description)
             } else {
                 printSteps(failure.steps)
+                printPolicy(localPolicy)
                 if global.dev { print("(\(simulatedLabel))") }
                 print("verdict: REFUSED — \(failure.description)")
             }
@@ -56,7 +68,15 @@ struct VerifyCommand: AsyncParsableCommand {
         }
     }
 
-    private func printJSON(verdict: String, steps: [VerificationStep], server: VerifiedServer?, error: String?) throws {
+    private func printPolicy(_ policy: VerificationPolicy) {
+        print("policy:")
+        for line in policy.lines { print("  \(line)") }
+    }
+
+    private func printJSON(
+        verdict: String, steps: [VerificationStep], server: VerifiedServer?, policy: VerificationPolicy,
+        error: String?
+    ) throws {
         struct Output: Encodable {
             let verdict: String
             let simulated: Bool
@@ -66,13 +86,16 @@ struct VerifyCommand: AsyncParsableCommand {
             let measurement: String?
             let release: String?
             let steps: [VerificationStep]
+            let policy: [VerificationPolicy.Entry]
+            let warnings: [String]
             let error: String?
         }
         let simulated = server?.simulated ?? global.dev
         let output = Output(
             verdict: verdict, simulated: simulated, label: simulated ? simulatedLabel : nil,
             platform: server?.platform.rawValue, product: server?.product, measurement: server?.measurement,
-            release: server?.manifest.version, steps: steps, error: error)
+            release: server?.manifest.version, steps: steps, policy: policy.entries, warnings: server?.warnings ?? [],
+            error: error)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(output), as: UTF8.self))

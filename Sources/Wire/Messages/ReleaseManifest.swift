@@ -11,6 +11,10 @@ public struct ReleaseManifest: Codable, Hashable, Sendable {
     public var modelSHA256: String
     /// Seconds since 1970 when the manifest was issued.
     public var issuedAt: UInt64
+    /// Floors this release raises above the client's shipped minimum TCB, keyed by product
+    /// ("milan", "genoa", "turin"); components left out are zero. It can only raise: the client
+    /// takes the higher of each component. Absent in manifests that raise nothing.
+    public var minimumTCB: [String: SEVSNPReport.MinimumTCB]? = nil
 
     public init(version: String, measurement: String, modelSHA256: String, issuedAt: UInt64) {
         self.version = version
@@ -23,6 +27,7 @@ public struct ReleaseManifest: Codable, Hashable, Sendable {
         case version, measurement
         case modelSHA256 = "model_sha256"
         case issuedAt = "issued_at"
+        case minimumTCB = "minimum_tcb"
     }
 
     /// The exact bytes that are signed: JSON with sorted keys, no extra whitespace.
