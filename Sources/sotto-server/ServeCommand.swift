@@ -48,6 +48,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Hours between channel key rotations.")
     var keyRotationHours = 24
 
+    @Option(
+        help: ArgumentHelp(
+            "Hand clients AMD's revocation list (CRL, DER or PEM) from this file with the evidence.",
+            valueName: "file"),
+        completion: .file())
+    var amdCRL: String?
+
+    @Flag(help: "Hand clients AMD's revocation list, fetched from AMD KDS and cached in the data folder.")
+    var amdCRLFromKDS = false
+
+    @Option(
+        help: ArgumentHelp(
+            "The product a new development authority claims (milan, genoa, turin).", visibility: .hidden))
+    var devProduct: String?
+
     func validate() throws {
         do {
             _ = try ListenAddress(parsing: listen)
@@ -60,6 +75,12 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if localSecretOnStdin && !dev {
             throw ValidationError("--local-secret-on-stdin is for local mode's development server (--dev)")
+        }
+        if amdCRL != nil && amdCRLFromKDS {
+            throw ValidationError("pass either --amd-crl FILE or --amd-crl-from-kds, not both")
+        }
+        if let devProduct, SEVSNPProduct(policyName: devProduct) == nil {
+            throw ValidationError("--dev-product must be milan, genoa or turin")
         }
         if !dev && manifest == nil {
             throw ValidationError("outside --dev, pass the signed release manifest with --manifest FILE")
@@ -75,7 +96,7 @@ struct ServeCommand: AsyncParsableCommand {
         // Before anything else: a server that would send prompts out of the guest never starts.
         if !dev, let upstream = model.upstream { try ServingCheck.checkUpstream(upstream) }
         let backend: any InferenceBackend
-        let provider: any AttestationProvider
+        var provider: any AttestationProvider
         let signedManifest: SignedReleaseManifest
         let configuration: ServerConfiguration
         if dev {
@@ -83,7 +104,9 @@ struct ServeCommand: AsyncParsableCommand {
             let folder = DevelopmentAuthority.folder(inDataDirectory: try data.folder())
             let authority: DevelopmentAuthority
             do {
-                authority = try await DevelopmentAuthority.loadOrCreate(in: folder)
+                authority = try await DevelopmentAuthority.loadOrCreate(
+                    in: folder,
+                    product: devProduct.flatMap(SEVSNPProduct.init(policyName:)) ?? DevelopmentAuthority.defaultProduct)
                 let measurement = try model.measure()
                 configuration = model.configuration(
                     modelName: backend.modelName, modelSHA256: model.model == nil ? nil : measurement.modelSHA256)
@@ -127,6 +150,19 @@ struct ServeCommand: AsyncParsableCommand {
         logger.notice(
             "serving configuration",
             metadata: ["digest": "\(configuration.digestHex)", "covers": "\(configuration.summary)"])
+        if let amdCRL {
+            let source = AMDRevocationListSource(.file(URL(fileURLWithPath: amdCRL)))
+            do {
+                _ = try await source.current(for: .genoa)
+            } catch {
+                throw ValidationError("--amd-crl: \(error)")
+            }
+            provider = RevocationListAttachingProvider(provider, source: source)
+        } else if amdCRLFromKDS {
+            let cache = try data.folder().appendingPathComponent("amd-crl", isDirectory: true)
+            provider = RevocationListAttachingProvider(
+                provider, source: AMDRevocationListSource(.kds(cacheFolder: cache)))
+        }
         let rotation = UInt64(keyRotationHours) * 3600
         let gateway = Gateway(
             keys: ChannelKeyRing(rotationSeconds: rotation, clock: { UInt64(Date().timeIntervalSince1970) }),

@@ -40,11 +40,23 @@ struct GlobalOptions: ParsableArguments {
         return server
     }
 
+    /// The shipped attestation policy tightened by the user's policy.toml.
+    func attestationPolicy() throws -> VerificationPolicy {
+        let path = AttestationPolicyFile.path(inConfigFolder: try folders().config)
+        do {
+            return try AttestationPolicyFile.apply(path: path, to: .shipped)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
     /// A client wired to the real network, audit log and trust settings.
     func makeClient() throws -> InferenceClient {
         let folders = try folders()
+        var trust = TrustSettings.production
+        trust.policy = try attestationPolicy()
         return InferenceClient(
-            serverURL: try serverURL(), trust: .production,
+            serverURL: try serverURL(), trust: trust,
             developmentStore: dev ? DevelopmentTrustStore(path: folders.developmentTrustPath) : nil,
             securityVersions: SecurityVersionStore(path: folders.securityVersionsPath),
             auditLog: FileAuditLog(path: folders.auditLogPath))

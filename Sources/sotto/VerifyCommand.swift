@@ -13,6 +13,11 @@ struct VerifyCommand: AsyncParsableCommand {
             --dev, the development root), the platform policy, the signed release manifest and \
             the key binding, and records the verdict in the audit log. Exit status 0 only when \
             every check passes.
+
+            Prints the attestation policy in force and where each rule came from: shipped with \
+            sotto, raised by the server's signed manifest, or tightened by policy.toml in the \
+            configuration folder (allow_products, require_smt_off, max_manifest_age_days, \
+            [minimum_tcb.<product>]).
             """
     )
 
@@ -23,12 +28,16 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = try global.makeClient()
+        let localPolicy = try global.attestationPolicy()
         do {
             let server = try await client.verify()
             if json {
-                try printJSON(verdict: "trusted", steps: server.steps, server: server, error: nil)
+                try printJSON(
+                    verdict: "trusted", steps: server.steps, server: server, policy: server.policy, error: nil)
             } else {
                 printSteps(server.steps)
+                printPolicy(server.policy)
+                for warning in server.warnings { print("WARNING: \(warning)") }
                 if server.simulated { print("WARNING: \(simulatedLabel)") }
                 print("configuration: \(server.configuration.digestHex) — \(server.configuration.summary)")
                 print(
@@ -37,9 +46,12 @@ struct VerifyCommand: AsyncParsableCommand {
             }
         } catch ClientError.verificationFailed(let failure) {
             if json {
-                try printJSON(verdict: "refused", steps: failure.steps, server: nil, error: failure.description)
+                try printJSON(
+                    verdict: "refused", steps: failure.steps, server: nil, policy: localPolicy,
+                    error: failure.description)
             } else {
                 printSteps(failure.steps)
+                printPolicy(localPolicy)
                 if global.dev { print("(\(simulatedLabel))") }
                 print("verdict: REFUSED — \(failure.description)")
             }
@@ -57,7 +69,15 @@ struct VerifyCommand: AsyncParsableCommand {
         }
     }
 
-    private func printJSON(verdict: String, steps: [VerificationStep], server: VerifiedServer?, error: String?) throws {
+    private func printPolicy(_ policy: VerificationPolicy) {
+        print("policy:")
+        for line in policy.lines { print("  \(line)") }
+    }
+
+    private func printJSON(
+        verdict: String, steps: [VerificationStep], server: VerifiedServer?, policy: VerificationPolicy,
+        error: String?
+    ) throws {
         struct Configuration: Encodable {
             let digest: String
             let covers: ServerConfiguration
@@ -74,6 +94,8 @@ struct VerifyCommand: AsyncParsableCommand {
             let manifestExpiresAt: UInt64?
             let configuration: Configuration?
             let steps: [VerificationStep]
+            let policy: [VerificationPolicy.Entry]
+            let warnings: [String]
             let error: String?
         }
         let simulated = server?.simulated ?? global.dev
@@ -83,7 +105,7 @@ struct VerifyCommand: AsyncParsableCommand {
             release: server?.manifest.version, securityVersion: server?.manifest.securityVersion,
             manifestExpiresAt: server?.manifest.expiresAt,
             configuration: server.map { Configuration(digest: $0.configuration.digestHex, covers: $0.configuration) },
-            steps: steps, error: error)
+            steps: steps, policy: policy.entries, warnings: server?.warnings ?? [], error: error)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase

@@ -15,7 +15,10 @@ struct VerifyEvidenceCommand: ParsableCommand {
             product (Milan, Genoa, Turin). --chain gives the ASK (or ASVK) and ARK as PEM, the form \
             AMD KDS serves at /vcek/v1/<product>/cert_chain; without it the pinned chain is used. \
             The report must also match the VCEK's TCB and chip id, have debugging off (unless \
-            --allow-debug), and come from VMPL 0.
+            --allow-debug), come from VMPL 0, and meet the client's attestation policy: the \
+            shipped one (EPYC Milan refused, a minimum TCB per product) tightened by policy.toml \
+            (--policy, or the one in the configuration folder). --evidence-only checks the \
+            evidence without the product and TCB rules, to study old reports.
 
             Prints the verdict and the report's fields (--json: one JSON object). Exit status 0 \
             only when the evidence verifies; 1 when it is refused, with the reason; 2 for a \
@@ -49,6 +52,13 @@ struct VerifyEvidenceCommand: ParsableCommand {
     var json = false
 
     @Option(
+        help: "The attestation policy file (default: policy.toml in the configuration folder).", completion: .file())
+    var policy: String?
+
+    @Flag(help: "Check only that the evidence is authentic: no product or minimum TCB rules.")
+    var evidenceOnly = false
+
+    @Option(
         name: .customLong("at"),
         help: ArgumentHelp("Check certificate validity at this time instead of now.", valueName: "ISO8601-time"))
     var time: String?
@@ -62,6 +72,7 @@ struct VerifyEvidenceCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let now = try verificationTime()
+        let policy = try snpPolicy()
         let reportBytes = try read(report, what: "report")
         let parsed: SEVSNPReport
         do throws(AttestationError) {
@@ -77,24 +88,64 @@ struct VerifyEvidenceCommand: ParsableCommand {
         let verified: VerifiedSEVSNPReport
         do throws(AttestationError) {
             verified = try Self.verify(
-                parsed, endorsementKey: endorsementKey, chain: chainText, at: now, allowDebug: allowDebug)
+                parsed, endorsementKey: endorsementKey, chain: chainText, at: now, policy: policy)
         } catch {
-            try finish(EvidenceVerdict(report: parsed, verified: nil, error: error, checkedAt: now))
+            try finish(
+                EvidenceVerdict(report: parsed, verified: nil, error: error, checkedAt: now),
+                keyProduct: Self.product(ofKey: endorsementKey))
         }
         try finish(EvidenceVerdict(report: verified.report, verified: verified, error: nil, checkedAt: now))
     }
 
     private static func verify(
-        _ report: SEVSNPReport, endorsementKey: [UInt8], chain: String?, at now: Date, allowDebug: Bool
+        _ report: SEVSNPReport, endorsementKey: [UInt8], chain: String?, at now: Date, policy: SEVSNPPolicy
     ) throws(AttestationError) -> VerifiedSEVSNPReport {
         let chain = try chain.map { text throws(AttestationError) in try AMDCertificates.Chain(pem: text) }
         return try SEVSNPVerifier().verify(
-            report: report, endorsementKey: endorsementKey, chain: chain, at: now,
-            policy: SEVSNPPolicy(allowDebug: allowDebug))
+            report: report, endorsementKey: endorsementKey, chain: chain, at: now, policy: policy)
+    }
+
+    /// The client's policy (shipped, tightened by the policy file), or with --evidence-only one
+    /// without product and TCB rules; --allow-debug either way.
+    private func snpPolicy() throws -> SEVSNPPolicy {
+        var snp: SEVSNPPolicy
+        if evidenceOnly {
+            snp = SEVSNPPolicy()
+        } else {
+            let path: String
+            if let policy {
+                path = policy
+            } else {
+                let environment = ProcessInfo.processInfo.environment
+                path = AttestationPolicyFile.path(inConfigFolder: try XDGDirectories(environment: environment).config)
+            }
+            do {
+                snp = try AttestationPolicyFile.apply(path: path, to: .shipped).snp
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        snp.allowDebug = allowDebug
+        return snp
     }
 
     /// Prints the verdict, then exits 0 if verified, 1 if not.
-    private func finish(_ verdict: EvidenceVerdict) throws -> Never {
+    /// The product a VCEK or VLEK names, if it can be read.
+    private static func product(ofKey bytes: [UInt8]) -> SEVSNPProduct? {
+        guard let certificate = try? AMDCertificate(derOrPEM: bytes),
+            let extensions = try? AMDEndorsementExtensions(certificate: certificate)
+        else { return nil }
+        return SEVSNPProduct(productName: extensions.productName)
+    }
+
+    private func finish(_ verdict: EvidenceVerdict, keyProduct: SEVSNPProduct? = nil) throws -> Never {
+        var verdict = verdict
+        // A known break is named whether or not the policy accepted the product.
+        let product = verdict.verified?.product ?? keyProduct ?? verdict.report?.cpuid?.product
+        if let product, let known = product.knownBreak {
+            verdict.warnings = verdict.verified?.warnings ?? []
+            if verdict.warnings.isEmpty { verdict.warnings = ["\(product.name): \(known)"] }
+        }
         print(json ? verdict.json() : verdict.text())
         if let error = verdict.error {
             printError("refused: \(error)")
@@ -144,6 +195,7 @@ private struct EvidenceVerdict {
     let verified: VerifiedSEVSNPReport?
     let error: AttestationError?
     let checkedAt: Date
+    var warnings: [String] = []
 
     func text() -> String {
         var lines = [String]()
@@ -154,6 +206,7 @@ private struct EvidenceVerdict {
         } else {
             lines.append("REFUSED: \(error.map(\.description) ?? "not verified")")
         }
+        lines += warnings.map { "WARNING: \($0)" }
         guard let report else { return lines.joined(separator: "\n") }
         if verified == nil { lines.append("The report was not accepted; its fields are shown for diagnosis only.") }
         func row(_ name: String, _ value: String) {
@@ -193,7 +246,7 @@ private struct EvidenceVerdict {
             verified: verified != nil, checkedAt: checkedAt.formatted(Date.ISO8601FormatStyle()),
             error: error.map { JSONVerdict.Failure(code: $0.code.rawValue, message: $0.message) },
             product: verified?.product.name, productName: verified?.endorsementKey.extensions.productName,
-            signingKey: verified?.signingKey.rawValue, report: report.map(JSONVerdict.Report.init))
+            signingKey: verified?.signingKey.rawValue, warnings: warnings, report: report.map(JSONVerdict.Report.init))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(output) else { return "{}" }
@@ -298,5 +351,6 @@ private struct JSONVerdict: Encodable {
     let product: String?
     let productName: String?
     let signingKey: String?
+    let warnings: [String]
     let report: Report?
 }

@@ -6,8 +6,10 @@ import Testing
 @Suite struct VerifyEvidenceTests {
     static func vector(_ path: String) -> String { Fixtures.url("vectors/sev-snp/\(path)").path }
 
-    /// A fixed time inside every vector certificate's validity.
-    static let at = ["--at", "2025-06-01T00:00:00Z"]
+    /// A fixed time inside every vector certificate's validity; and only the evidence checks:
+    /// the public reports are Milan with 2023 firmware, which the client's policy refuses
+    /// (`theClientPolicyRefusesTheRealMilanReport`).
+    static let at = ["--at", "2025-06-01T00:00:00Z", "--evidence-only"]
 
     static let virtee = [
         "verify-evidence", "--platform", "sev-snp", "--report", vector("virtee/report_milan.hex"), "--vcek",
@@ -53,6 +55,36 @@ import Testing
         // Without --chain the pinned Milan chain gives the same verdict.
         let pinned = try Executables.run("sotto", Array(Self.virtee.prefix(7)) + Self.at)
         #expect(pinned.status == 0, "\(pinned.stdout)\(pinned.stderr)")
+    }
+
+    @Test func theClientPolicyRefusesTheRealMilanReport() throws {
+        let time = ["--at", "2025-06-01T00:00:00Z"]
+        let refused = try Executables.run("sotto", Self.virtee + time + ["--policy", "/nonexistent/policy.toml"])
+        #expect(refused.status == 1)
+        #expect(refused.stdout.hasPrefix("REFUSED: SOTTO-ATTEST-PRODUCT-REFUSED: "))
+        #expect(refused.stdout.contains("WARNING: Milan: EPYC Milan's VCEK seed can be extracted in software"))
+        // allow_products brings Milan back, with the warning; its 2023 firmware is still too old.
+        let allowing = try Self.withTemporaryFile(Array("allow_products = [\"Milan\", \"Genoa\"]\n".utf8)) {
+            try Executables.run("sotto", Self.virtee + time + ["--policy", $0])
+        }
+        #expect(allowing.status == 1)
+        #expect(allowing.stdout.hasPrefix("REFUSED: SOTTO-ATTEST-TCB-TOO-LOW: "))
+        #expect(allowing.stdout.contains("bootloader security patch level 3, below the required 4"))
+        #expect(allowing.stdout.contains("WARNING: Milan"))
+        // The evidence itself is authentic, and the warning stays, in text and JSON.
+        let evidence = try Executables.run("sotto", Self.virtee + Self.at)
+        #expect(evidence.status == 0)
+        #expect(evidence.stdout.contains("WARNING: Milan"))
+        let json = try Executables.run("sotto", Self.virtee + Self.at + ["--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["warnings"] as? [String])?.first?.contains("VCEK seed") == true)
+        // A policy file that would loosen the shipped floor is refused before anything is checked.
+        let looser = try Self.withTemporaryFile(Array("[minimum_tcb.milan]\nmicrocode = 100\n".utf8)) {
+            try Executables.run("sotto", Self.virtee + time + ["--policy", $0])
+        }
+        #expect(looser.status != 0)
+        #expect(looser.stderr.contains("SOTTO-POLICY-LOOSER"))
+        #expect(looser.stderr.contains("minimum_tcb.milan.microcode"))
     }
 
     @Test func theGoSEVGuestReportNeedsAllowDebug() throws {

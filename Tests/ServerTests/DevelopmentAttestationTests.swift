@@ -87,9 +87,9 @@ func fileMode(_ url: URL) throws -> Int {
         #expect(report.bytes.count == 1184)
         #expect(chain.root == authority.ark)
 
-        let verifier = SEVSNPVerifier(trustedRoots: [.milan: authority.ark])
+        let verifier = SEVSNPVerifier(trustedRoots: [.genoa: authority.ark])
         let verified = try verifier.verify(report: report, endorsementKey: leaf, chain: chain, at: Date())
-        #expect(verified.product == .milan)
+        #expect(verified.product == .genoa)
         #expect(verified.signingKey == .vcek)
         #expect(verified.report.reportData == reportData)
         #expect(verified.report.measurement == measurement)
@@ -97,10 +97,10 @@ func fileMode(_ url: URL) throws -> Int {
         #expect(verified.report.vmpl == 0)
         #expect(!verified.report.policy.debug)
         #expect(verified.report.policy.reservedMustBeOne)
-        #expect(verified.report.cpuid?.product == .milan)
+        #expect(verified.report.cpuid?.product == .genoa)
         #expect(verified.report.chipID == authority.chipID)
         #expect(verified.report.reportedTCB == authority.tcb)
-        #expect(verified.endorsementKey.extensions.productName == "Milan-B0")
+        #expect(verified.endorsementKey.extensions.productName == "Genoa-B1")
         #expect(verified.endorsementKey.extensions.hardwareID == authority.chipID)
         for certificate in [authority.ark, authority.ask, authority.vcek] {
             #expect(certificate.subjectCommonName.hasSuffix("(NOT AMD)"))
@@ -123,7 +123,7 @@ func fileMode(_ url: URL) throws -> Int {
             #expect(verified.report.reportData == reportData)
         }
         let verified = try verifier.verify(report: report, endorsementKey: leaf, chain: chain, at: Date())
-        #expect(verified.product == .milan)
+        #expect(verified.product == .genoa)
     }
 
     @Test func amdsPinnedRootsRefuseIt() async throws {

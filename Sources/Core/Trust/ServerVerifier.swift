@@ -6,8 +6,8 @@ import Wire
 public struct TrustSettings: Sendable {
     /// Release keys (Ed25519) whose manifests name measurements the client accepts.
     public var releaseSigners: [[UInt8]]
-    /// The platform policy (debug off, minimum TCB, VMPL 0 by default).
-    public var policy: SEVSNPPolicy
+    /// The attestation policy: shipped, tightened by policy.toml (a manifest may raise it further).
+    public var policy: VerificationPolicy
     /// Development mode: trust the simulated attestation root instead of AMD's.
     public var development: DevelopmentTrust?
     /// Keys announced with a not-after further away than this are refused (a key must rotate).
@@ -15,11 +15,12 @@ public struct TrustSettings: Sendable {
 
     /// The production settings: AMD roots, Sotto's release keys.
     public static let production = TrustSettings(
-        releaseSigners: ReleaseKeys.production, policy: SEVSNPPolicy(), development: nil,
+        releaseSigners: ReleaseKeys.production, policy: .shipped, development: nil,
         maxKeyLifetimeSeconds: 7 * 24 * 3600)
 
     public init(
-        releaseSigners: [[UInt8]], policy: SEVSNPPolicy, development: DevelopmentTrust?, maxKeyLifetimeSeconds: UInt64
+        releaseSigners: [[UInt8]], policy: VerificationPolicy, development: DevelopmentTrust?,
+        maxKeyLifetimeSeconds: UInt64
     ) {
         self.releaseSigners = releaseSigners
         self.policy = policy
@@ -67,6 +68,10 @@ public struct VerifiedServer: Sendable {
     public let configuration: ServerConfiguration
     public let product: String
     public let steps: [VerificationStep]
+    /// The attestation policy the server was checked against, with each rule's source.
+    public let policy: VerificationPolicy
+    /// To show with every verdict: a product accepted despite a known break.
+    public let warnings: [String]
 }
 
 /// Verification failed; `steps` shows how far it got, `error` why it stopped.
@@ -136,6 +141,14 @@ public struct ServerVerifier: Sendable {
                 "certificate chain", AttestationErrorCode.certificateParse.rawValue,
                 "the server sent no VCEK certificate")
         }
+        let revocations: AMDRevocationList?
+        do {
+            revocations = try response.evidence.crl.map { list throws(AttestationError) in
+                try AMDRevocationList(derOrPEM: list.bytes)
+            }
+        } catch {
+            return fail("certificate chain", error.code.rawValue, error.message)
+        }
         let endorsement: VerifiedEndorsementKey
         do {
             let leaf = try AMDCertificate(derEncoded: leafBytes, role: "VCEK")
@@ -150,22 +163,23 @@ public struct ServerVerifier: Sendable {
                     "certificate chain", AttestationErrorCode.certificateParse.rawValue,
                     "a development server must send its whole chain")
             }
-            endorsement = try verifier.verifyEndorsementKey(leaf, chain: chain, at: now)
+            endorsement = try verifier.verifyEndorsementKey(leaf, chain: chain, at: now, revocations: revocations)
         } catch {
             return fail("certificate chain", error.code.rawValue, error.message)
         }
         pass(
             "certificate chain",
-            simulated
+            (simulated
                 ? "chains to the development root (simulated attestation)"
                 : "chains to AMD's \(endorsement.product.name) root")
+                + (revocations == nil ? "" : "; not revoked by the ARK's revocation list"))
 
         let verified: VerifiedSEVSNPReport
         do {
-            verified = try verifier.verify(report, endorsedBy: endorsement, policy: trust.policy)
+            verified = try verifier.verify(report, endorsedBy: endorsement, policy: trust.policy.snp)
         } catch {
             let policyCodes: Set<AttestationErrorCode> = [
-                .debugEnabled, .smtEnabled, .tcbTooLow, .vmplNotAllowed, .migrationAgent,
+                .debugEnabled, .smtEnabled, .tcbTooLow, .vmplNotAllowed, .migrationAgent, .productRefused,
             ]
             if policyCodes.contains(error.code) {
                 pass("report signature", "signed by the \(endorsement.kind.rawValue)")
@@ -199,6 +213,29 @@ public struct ServerVerifier: Sendable {
             "release manifest",
             "version \(manifest.version), security version \(manifest.securityVersion), signed by a trusted release key, valid until \(Date(timeIntervalSince1970: TimeInterval(manifest.expiresAt)).formatted(.iso8601))"
         )
+
+        // The manifest can only raise floors; the raised policy is checked again in full.
+        let policy = trust.policy.raised(by: manifest)
+        if policy != trust.policy {
+            do {
+                try policy.snp.check(verified.report, product: verified.product)
+            } catch {
+                return fail("manifest policy", error.code.rawValue, error.message)
+            }
+            pass("manifest policy", "the platform meets the minimum TCB release \(manifest.version) raises")
+        }
+        if let maxAge = policy.maxManifestAgeSeconds.value {
+            let nowSeconds = UInt64(max(0, now.timeIntervalSince1970))
+            let age = nowSeconds > manifest.issuedAt ? nowSeconds - manifest.issuedAt : 0
+            guard age <= maxAge else {
+                return fail(
+                    "manifest age", "SOTTO-ATTEST-MANIFEST-AGE",
+                    "release \(manifest.version) was issued \(age / 86_400) days ago; the attestation policy "
+                        + "(\(policy.maxManifestAgeSeconds.source.rawValue)) accepts manifests up to "
+                        + "\(maxAge / 86_400) days old; the operator must deploy a current release")
+            }
+            pass("manifest age", "issued \(age / 86_400) days ago, within \(maxAge / 86_400) days")
+        }
 
         let measurement = Hex.encode(verified.report.measurement)
         guard ConstantTime.equals(Array(measurement.utf8), Array(manifest.measurement.lowercased().utf8)) else {
@@ -254,6 +291,6 @@ public struct ServerVerifier: Sendable {
             VerifiedServer(
                 key: AttestedChannelKey(response.keys), platform: response.platform, simulated: simulated,
                 measurement: measurement, manifest: manifest, configuration: configuration,
-                product: endorsement.product.name, steps: steps))
+                product: endorsement.product.name, steps: steps, policy: policy, warnings: verified.warnings))
     }
 }

@@ -3,7 +3,8 @@ import Wire
 
 /// A development stand-in for AMD's SEV-SNP key hierarchy: an ARK → ASK → VCEK chain in
 /// AMD's certificate profile (RSA-4096 CAs, RSASSA-PSS SHA-384 signatures, an ECDSA P-384
-/// VCEK with KDS extensions for "Milan-B0"), whose keys this server holds.
+/// VCEK with KDS extensions, "Genoa-B1" unless another product is asked for), whose keys this
+/// server holds.
 ///
 /// Evidence signed with it passes the same `SEVSNPVerifier` code as hardware evidence, but only
 /// for a verifier that trusts this ARK (`trustedRoots`), which clients do only with `--dev`.
@@ -26,13 +27,26 @@ public struct DevelopmentAuthority: Sendable {
         case vcekKey = "vcek.key"
     }
 
-    /// The product the chain claims. KDS names every Milan VCEK "Milan-B0", whatever the stepping.
-    public static let product = SEVSNPProduct.milan
-    /// The VCEK's product name extension.
-    public static let productName = "Milan-B0"
-    /// The TCB a new authority's VCEK is issued for: levels a current Milan platform reports.
-    public static let initialTCB = SEVSNPReport.TCBVersion(
-        layout: .milanGenoa, bootloader: 4, tee: 0, snp: 22, microcode: 213)
+    /// The product a new authority claims. Not Milan: clients refuse Milan by default.
+    public static let defaultProduct = SEVSNPProduct.genoa
+
+    /// The VCEK's product name extension as KDS writes it (every Milan VCEK is "Milan-B0").
+    public static func productName(for product: SEVSNPProduct) -> String {
+        switch product {
+        case .milan: "Milan-B0"
+        case .genoa: "Genoa-B1"
+        case .turin: "Turin"
+        }
+    }
+
+    /// The TCB a new authority's VCEK is issued for: the client's shipped minimum for the
+    /// product, so development evidence passes the shipped policy and any raised floor refuses it.
+    public static func initialTCB(for product: SEVSNPProduct) -> SEVSNPReport.TCBVersion {
+        let floor = SEVSNPShippedMinimums.tcb[product] ?? .none
+        return SEVSNPReport.TCBVersion(
+            layout: product.tcbLayout, fmc: floor.fmc, bootloader: floor.bootloader, tee: floor.tee, snp: floor.snp,
+            microcode: floor.microcode)
+    }
 
     static let organization = "Sotto development authority (NOT AMD)"
     static let unit = "Development only, not a hardware root of trust"
@@ -48,19 +62,23 @@ public struct DevelopmentAuthority: Sendable {
 
     /// The folder the authority lives in.
     public let folder: URL
+    /// The product the chain claims, read from the VCEK.
+    public let product: SEVSNPProduct
     /// The development root, standing in for AMD's ARK.
     public let ark: AMDCertificate
     /// The intermediate that issued the VCEK.
     public let ask: AMDCertificate
     /// The endorsement key's certificate.
     public let vcek: AMDCertificate
-    /// The 64-byte chip id the VCEK was issued for (its hwID), which reports carry in CHIP_ID.
+    /// The chip id the VCEK was issued for (its hwID, 64 bytes, 8 on Turin), which reports carry
+    /// in CHIP_ID.
     public let chipID: [UInt8]
     /// The TCB the VCEK was issued for, which reports carry as their TCBs.
     public let tcb: SEVSNPReport.TCBVersion
     /// True when this call created the authority, false when it loaded an existing one.
     public let wasCreated: Bool
     let vcekKey: AMDCertificateBuilder.EndorsementKey
+    let arkKey: AMDCertificateBuilder.AuthorityKey
 
     /// The chain as evidence carries it: VCEK, ASK, ARK, DER.
     public var certificateChain: [[UInt8]] {
@@ -68,7 +86,7 @@ public struct DevelopmentAuthority: Sendable {
     }
 
     /// The roots a verifier trusts to accept this authority's evidence: its ARK.
-    public var trustedRoots: [SEVSNPProduct: AMDCertificate] { [Self.product: ark] }
+    public var trustedRoots: [SEVSNPProduct: AMDCertificate] { [product: ark] }
 
     /// The authority's folder inside a server data folder: `<dataDirectory>/dev-attestation`.
     public static func folder(inDataDirectory dataDirectory: URL) -> URL {
@@ -79,19 +97,21 @@ public struct DevelopmentAuthority: Sendable {
 
     /// Loads the authority in `folder`, or creates it there when the folder holds none of its
     /// files. Creation generates two RSA-4096 keys and takes seconds; loading is fast.
-    /// - Parameter now: the time certificates are issued at and checked against.
+    /// - Parameters:
+    ///   - now: the time certificates are issued at and checked against.
+    ///   - product: the product a new authority claims; an existing one keeps its own.
     /// - Throws: `DevelopmentAttestationError`: `.incomplete` when only some files exist,
     ///   `.corrupt`, `.mismatch`, `.expired` or `.unreadable` naming the file at fault,
     ///   `.writeFailed` or `.generationFailed` while creating. Existing files are never changed.
     public static func loadOrCreate(
-        in folder: URL, now: Date = Date()
+        in folder: URL, now: Date = Date(), product: SEVSNPProduct = defaultProduct
     ) async throws(DevelopmentAttestationError) -> DevelopmentAuthority {
         let present = File.allCases.filter { DevelopmentFolder.exists($0.rawValue, in: folder) }
         if !present.isEmpty {
             return try load(from: folder, now: now)
         }
         try DevelopmentFolder.ensureExists(folder)
-        try await create(in: folder, now: now)
+        try await create(in: folder, now: now, product: product)
         return try load(from: folder, now: now, created: true)
     }
 
@@ -142,19 +162,21 @@ public struct DevelopmentAuthority: Sendable {
                 file: key.rawValue)
         }
         let endorsement = try verifyChain(ark: ark, ask: ask, vcek: vcek, folder: folder, now: now)
-        guard let chipID = endorsement.extensions.hardwareID, chipID.count == Self.product.hardwareIDLength else {
+        let product = endorsement.product
+        guard let chipID = endorsement.extensions.hardwareID, chipID.count == product.hardwareIDLength else {
             throw DevelopmentAttestationError(
                 .mismatch,
-                "vcek.pem in \(folder.path) carries no 64-byte chip id (hwID); it is not a VCEK this server issued",
+                "vcek.pem in \(folder.path) carries no \(product.hardwareIDLength)-byte chip id (hwID); it is not "
+                    + "a VCEK this server issued",
                 file: File.vcekCertificate.rawValue)
         }
         let extensions = endorsement.extensions
         let tcb = SEVSNPReport.TCBVersion(
-            layout: Self.product.tcbLayout, bootloader: extensions.bootloader, tee: extensions.tee,
-            snp: extensions.snp, microcode: extensions.microcode)
+            layout: product.tcbLayout, fmc: extensions.fmc ?? 0, bootloader: extensions.bootloader,
+            tee: extensions.tee, snp: extensions.snp, microcode: extensions.microcode)
         return DevelopmentAuthority(
-            folder: folder, ark: ark, ask: ask, vcek: vcek, chipID: chipID, tcb: tcb, wasCreated: created,
-            vcekKey: vcekKey)
+            folder: folder, product: product, ark: ark, ask: ask, vcek: vcek, chipID: chipID, tcb: tcb,
+            wasCreated: created, vcekKey: vcekKey, arkKey: arkKey)
     }
 
     /// The production verifier's own chain checks, with this ARK as the only trusted root.
@@ -162,7 +184,9 @@ public struct DevelopmentAuthority: Sendable {
         ark: AMDCertificate, ask: AMDCertificate, vcek: AMDCertificate, folder: URL, now: Date
     ) throws(DevelopmentAttestationError) -> VerifiedEndorsementKey {
         do {
-            return try SEVSNPVerifier(trustedRoots: [product: ark]).verifyEndorsementKey(
+            // Trusted for every product: the VCEK says which one this authority claims.
+            let roots = Dictionary(uniqueKeysWithValues: SEVSNPProduct.allCases.map { ($0, ark) })
+            return try SEVSNPVerifier(trustedRoots: roots).verifyEndorsementKey(
                 vcek, chain: AMDCertificates.Chain(intermediate: ask, root: ark), at: now)
         } catch {
             let expired = [.certificateExpired, .certificateNotYetValid].contains(error.code)
@@ -220,13 +244,16 @@ public struct DevelopmentAuthority: Sendable {
     // MARK: Creation
 
     /// Generates keys and certificates in memory, then writes each file once.
-    private static func create(in folder: URL, now: Date) async throws(DevelopmentAttestationError) {
+    private static func create(
+        in folder: URL, now: Date, product: SEVSNPProduct
+    ) async throws(DevelopmentAttestationError) {
         // The two RSA-4096 keys take seconds each; on two cores they take that time once.
         async let arkResult = generateAuthorityKey()
         async let askResult = generateAuthorityKey()
         let (arkKey, askKey) = (try await arkResult.get(), try await askResult.get())
         let vcekKey = AMDCertificateBuilder.EndorsementKey()
-        let chipID = SecureRandom.bytes(Self.product.hardwareIDLength)
+        let chipID = SecureRandom.bytes(product.hardwareIDLength)
+        let initialTCB = Self.initialTCB(for: product)
 
         // Backdated an hour so a client whose clock runs a little behind still accepts a new
         // authority; the lifetimes are AMD's, counted from now.
@@ -234,8 +261,8 @@ public struct DevelopmentAuthority: Sendable {
         let ders: (ark: [UInt8], ask: [UInt8], vcek: [UInt8])
         do {
             let extensions = AMDEndorsementExtensions(
-                productName: productName, bootloader: initialTCB.bootloader, tee: initialTCB.tee,
-                snp: initialTCB.snp, microcode: initialTCB.microcode, hardwareID: chipID)
+                productName: productName(for: product), bootloader: initialTCB.bootloader, tee: initialTCB.tee,
+                snp: initialTCB.snp, microcode: initialTCB.microcode, fmc: initialTCB.fmc, hardwareID: chipID)
             ders = (
                 try AMDCertificateBuilder.authorityCertificate(
                     serialNumber: randomSerialNumber(), issuer: arkName, subject: arkName, publicKey: arkKey,
@@ -308,5 +335,19 @@ public struct DevelopmentAuthority: Sendable {
     /// Signs a complete 1184-byte report with the VCEK.
     func sign(report bytes: [UInt8]) throws -> SEVSNPReport {
         try vcekKey.sign(report: bytes)
+    }
+
+    /// A revocation list in the form AMD KDS serves (DER X.509 CRL signed by the ARK) naming
+    /// `serials`, current from an hour before `now` for `days`. Serial `[0]` is the VCEK's.
+    public func issueRevocationList(
+        revoking serials: [[UInt8]], now: Date = Date(), days: Int = 7
+    ) throws(DevelopmentAttestationError) -> [UInt8] {
+        do {
+            return try AMDCertificateBuilder.revocationList(
+                issuer: Self.arkName, revokedSerials: serials, thisUpdate: now.addingTimeInterval(-3_600),
+                nextUpdate: now.addingTimeInterval(Double(days) * 86_400), signer: arkKey)
+        } catch {
+            throw DevelopmentAttestationError(.generationFailed, "issuing the development revocation list failed")
+        }
     }
 }

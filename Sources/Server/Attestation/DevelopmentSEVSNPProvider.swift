@@ -2,7 +2,7 @@ import Foundation
 import Wire
 
 /// Simulated SEV-SNP attestation for `sotto-server serve --dev`: real ATTESTATION_REPORTs
-/// (version 3, 1184 bytes) laid out as a Milan guest's firmware would lay them out, signed
+/// (version 3, 1184 bytes) laid out as the authority's product's firmware would lay them out, signed
 /// with the development VCEK and served with the development chain.
 ///
 /// A client checks them with the production `SEVSNPVerifier` and nothing else differs from
@@ -27,9 +27,16 @@ public struct DevelopmentSEVSNPProvider: AttestationProvider {
     public static let guestPolicy: UInt64 = 0x3_0000
     /// PLATFORM_INFO: SMT enabled, as on a typical cloud host.
     public static let platformInfo: UInt64 = 0x1
-    /// CPUID family, model and stepping of an EPYC 7003 (Milan, Zen 3) B0 part.
-    public static let cpuid: (family: UInt8, model: UInt8, stepping: UInt8) = (0x19, 0x01, 0x00)
-    /// SEV firmware 1.55 build 21, a released Milan firmware.
+    /// CPUID family, model and stepping of a part of `product`: EPYC 7003 (Milan) B0, EPYC 9004
+    /// (Genoa) B1, EPYC 9005 (Turin).
+    public static func cpuid(for product: SEVSNPProduct) -> (family: UInt8, model: UInt8, stepping: UInt8) {
+        switch product {
+        case .milan: (0x19, 0x01, 0x00)
+        case .genoa: (0x19, 0x11, 0x01)
+        case .turin: (0x1A, 0x02, 0x01)
+        }
+    }
+    /// SEV firmware 1.55 build 21 (a released firmware version; the same for every product here).
     public static let firmware: (major: UInt8, minor: UInt8, build: UInt8) = (1, 55, 21)
 
     /// A provider whose reports carry `measurement`.
@@ -98,7 +105,8 @@ public struct DevelopmentSEVSNPProvider: AttestationProvider {
         // HOST_DATA, ID_KEY_DIGEST, AUTHOR_KEY_DIGEST (0xC0–0x13F): zero, nothing supplied.
         put(0x140, reportID)
         put(0x160, [UInt8](repeating: 0xFF, count: 32))  // REPORT_ID_MA: no migration agent.
-        put(0x188, [Self.cpuid.family, Self.cpuid.model, Self.cpuid.stepping])
+        let cpuid = Self.cpuid(for: authority.product)
+        put(0x188, [cpuid.family, cpuid.model, cpuid.stepping])
         put(0x1A0, authority.chipID)
         put(0x1E8, [Self.firmware.build, Self.firmware.minor, Self.firmware.major])  // CURRENT_*
         put(0x1EC, [Self.firmware.build, Self.firmware.minor, Self.firmware.major])  // COMMITTED_*

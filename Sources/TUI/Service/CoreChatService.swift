@@ -141,9 +141,11 @@ public final class CoreChatService: ChatService {
     public func status() async -> StatusInfo {
         var info = StatusInfo(
             lock: .unlocked, server: serverLabel, model: lastModel.withLock { $0 }, softwareLabel: softwareLabel)
+        var warnings = [String]()
         if let client {
             do {
                 let server = try await client.verifiedServer()
+                warnings = server.warnings
                 info.attestation = .verified(
                     platform: server.platform.rawValue, measurement: String(server.measurement.prefix(12)),
                     simulated: server.simulated)
@@ -160,6 +162,7 @@ public final class CoreChatService: ChatService {
                 "measurement: \(last.measurement ?? "-")", "manifest: \(last.manifestVersion ?? "-")",
                 "channel key: \(last.keyID ?? "-")", "verdict: \(last.verdict)\(last.reason.map { " (\($0))" } ?? "")",
             ]
+            info.audit += warnings.map { "WARNING: \($0)" }
         }
         info.sync = await syncSnapshot().state
         return info

@@ -241,7 +241,7 @@ extension AMDCertificate {
     }
 
     /// A UTCTime or GeneralizedTime as a `Date` (UTC).
-    private static func date(_ node: ASN1Node) throws -> Date {
+    static func date(_ node: ASN1Node) throws -> Date {
         let parts: (year: Int, month: Int, day: Int, hours: Int, minutes: Int, seconds: Int)
         switch node.identifier {
         case .utcTime:
@@ -276,7 +276,7 @@ extension AMDCertificate {
     /// Requires RSASSA-PSS with SHA-384, MGF1 with SHA-384, a 48-byte salt and trailer field 1:
     /// the parameters are read from the certificate rather than assumed, since `.PSS` verifies
     /// with exactly these and any other choice would be checked against the wrong parameters.
-    private static func checkAMDSignatureAlgorithm(_ encoded: [UInt8], role: String) throws(AttestationError) {
+    static func checkAMDSignatureAlgorithm(_ encoded: [UInt8], role: String) throws(AttestationError) {
         let parameters:
             (
                 hash: ASN1ObjectIdentifier?, mgf: ASN1ObjectIdentifier?, mgfHash: ASN1ObjectIdentifier?,

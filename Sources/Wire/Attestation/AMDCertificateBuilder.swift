@@ -263,3 +263,39 @@ public enum AMDCertificateBuilder {
         }
     }
 }
+
+extension AMDCertificateBuilder {
+    /// An X.509 v2 CRL in AMD's profile: issued by `issuer` (the ARK), listing `revokedSerials`,
+    /// signed by `signer` with RSASSA-PSS SHA-384. Tests and the development authority use it
+    /// to stand in for the list AMD KDS serves.
+    public static func revocationList(
+        issuer: Name, revokedSerials: [[UInt8]], thisUpdate: Date, nextUpdate: Date, signer: AuthorityKey
+    ) throws -> [UInt8] {
+        var tbs = DER.Serializer()
+        try tbs.appendConstructedNode(identifier: .sequence) { coder in
+            try coder.serialize(1)  // v2
+            coder.serializeRawBytes(pssSHA384)
+            try coder.serialize(try issuer.distinguishedName())
+            try serializeTime(thisUpdate, into: &coder)
+            try serializeTime(nextUpdate, into: &coder)
+            if !revokedSerials.isEmpty {
+                try coder.appendConstructedNode(identifier: .sequence) { entries in
+                    for serial in revokedSerials {
+                        try entries.appendConstructedNode(identifier: .sequence) { entry in
+                            try entry.serialize(serial[...])
+                            try serializeTime(thisUpdate, into: &entry)
+                        }
+                    }
+                }
+            }
+        }
+        let signature = try signer.key.signature(for: SHA384.hash(data: tbs.serializedBytes), padding: .PSS)
+        var list = DER.Serializer()
+        try list.appendConstructedNode(identifier: .sequence) { coder in
+            coder.serializeRawBytes(tbs.serializedBytes)
+            coder.serializeRawBytes(pssSHA384)
+            try coder.serialize(ASN1BitString(bytes: Array(signature.rawRepresentation)[...]))
+        }
+        return list.serializedBytes
+    }
+}

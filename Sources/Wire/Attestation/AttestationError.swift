@@ -50,4 +50,14 @@ public enum AttestationErrorCode: String, StableErrorCode {
     case tcbTooLow = "SOTTO-ATTEST-TCB-TOO-LOW"
     /// The report was requested at a VMPL the verification policy does not accept.
     case vmplNotAllowed = "SOTTO-ATTEST-VMPL"
+    /// The processor product is one the verification policy refuses (EPYC Milan by default).
+    case productRefused = "SOTTO-ATTEST-PRODUCT-REFUSED"
+    /// The revocation list names the VCEK/VLEK or its ASK/ASVK.
+    case revoked = "SOTTO-ATTEST-REVOKED"
+    /// The revocation list is not a well-formed X.509 CRL of AMD's profile.
+    case revocationListParse = "SOTTO-ATTEST-CRL-PARSE"
+    /// The revocation list's signature does not verify under the ARK, or another issuer named it.
+    case revocationListSignature = "SOTTO-ATTEST-CRL-SIGNATURE"
+    /// The revocation list is past its nextUpdate, or not yet valid.
+    case revocationListExpired = "SOTTO-ATTEST-CRL-EXPIRED"
 }

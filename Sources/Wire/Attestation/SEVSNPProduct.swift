@@ -10,6 +10,24 @@ public enum SEVSNPProduct: String, Sendable, Hashable, CaseIterable, Codable {
     /// The name AMD uses in certificates and KDS URLs ("Milan", "Genoa", "Turin").
     public var name: String { rawValue }
 
+    /// A published break of the product's attestation, or nil. The shipped policy refuses a
+    /// product that has one; a user's policy may allow it, and every verdict then says this.
+    public var knownBreak: String? {
+        switch self {
+        case .milan:
+            "EPYC Milan's VCEK seed can be extracted in software (published May 2026), so whoever did so can "
+                + "forge its attestation reports for any firmware"
+        case .genoa, .turin: nil
+        }
+    }
+
+    /// The product named in a policy file, case-insensitively ("milan", "Genoa").
+    public init?(policyName: String) {
+        guard let product = Self.allCases.first(where: { $0.rawValue.lowercased() == policyName.lowercased() })
+        else { return nil }
+        self = product
+    }
+
     /// How this product packs its TCB_VERSION fields.
     public var tcbLayout: SEVSNPReport.TCBVersion.Layout {
         self == .turin ? .turin : .milanGenoa

@@ -104,5 +104,45 @@ extension SEVSNPReport {
 
         /// No minimum: every TCB meets it.
         public static let none = MinimumTCB()
+
+        /// The components in a fixed order, for printing and comparing.
+        public var components: [(name: String, value: UInt8)] {
+            [("fmc", fmc), ("bootloader", bootloader), ("tee", tee), ("snp", snp), ("microcode", microcode)]
+        }
+
+        /// The higher of the two floors, component by component.
+        public func raised(to other: MinimumTCB) -> MinimumTCB {
+            MinimumTCB(
+                fmc: max(fmc, other.fmc), bootloader: max(bootloader, other.bootloader), tee: max(tee, other.tee),
+                snp: max(snp, other.snp), microcode: max(microcode, other.microcode))
+        }
+
+        /// The first component where this floor is below `other`, or nil when it is at least as strict.
+        public func firstComponentLooser(than other: MinimumTCB) -> (name: String, value: UInt8, floor: UInt8)? {
+            zip(components, other.components).first { $0.0.value < $0.1.value }.map {
+                (name: $0.0.name, value: $0.0.value, floor: $0.1.value)
+            }
+        }
+
+        /// "fmc=3 bootloader=4 tee=0 snp=8 microcode=12"; fmc is left out for a product without one.
+        public func description(for product: SEVSNPProduct) -> String {
+            components.filter { product.tcbLayout == .turin || $0.name != "fmc" }.map { "\($0.name)=\($0.value)" }
+                .joined(separator: " ")
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case fmc, bootloader, tee, snp, microcode
+        }
+
+        /// Components left out of the JSON are zero: a manifest names only the ones it raises.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                fmc: try container.decodeIfPresent(UInt8.self, forKey: .fmc) ?? 0,
+                bootloader: try container.decodeIfPresent(UInt8.self, forKey: .bootloader) ?? 0,
+                tee: try container.decodeIfPresent(UInt8.self, forKey: .tee) ?? 0,
+                snp: try container.decodeIfPresent(UInt8.self, forKey: .snp) ?? 0,
+                microcode: try container.decodeIfPresent(UInt8.self, forKey: .microcode) ?? 0)
+        }
     }
 }

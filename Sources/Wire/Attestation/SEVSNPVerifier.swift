@@ -26,6 +26,8 @@ public struct VerifiedSEVSNPReport: Sendable {
     public let signingKey: SEVSNPEndorsementKey
     /// The endorsement key and its certificate.
     public let endorsementKey: VerifiedEndorsementKey
+    /// What the verdict must be shown with: a product the policy allows despite a known break.
+    public let warnings: [String]
 }
 
 /// Verifies AMD SEV-SNP attestation reports: AMD's certificate chain, the report signature, the
@@ -50,21 +52,24 @@ public struct SEVSNPVerifier: Sendable {
     ///   - chain: the ASK (or ASVK) and ARK to check the key against; the pinned chain for the
     ///     key's product when nil. A given ARK must still be the pinned root.
     ///   - now: the time to check validity periods at (injected, so verification is reproducible).
+    ///   - revocations: AMD's CRL for the product, checked when given (see `verifyEndorsementKey`).
     /// - Throws: `AttestationError` naming the first check that failed.
     public func verify(
         report: SEVSNPReport, endorsementKey: some Collection<UInt8>, chain: AMDCertificates.Chain? = nil,
-        at now: Date, policy: SEVSNPPolicy = SEVSNPPolicy()
+        at now: Date, policy: SEVSNPPolicy = SEVSNPPolicy(), revocations: AMDRevocationList? = nil
     ) throws(AttestationError) -> VerifiedSEVSNPReport {
         let leaf = try AMDCertificate(derOrPEM: endorsementKey, role: "VCEK/VLEK certificate")
-        let key = try verifyEndorsementKey(leaf, chain: chain, at: now)
+        let key = try verifyEndorsementKey(leaf, chain: chain, at: now, revocations: revocations)
         return try verify(report, endorsedBy: key, policy: policy)
     }
 
     /// Checks an endorsement key's chain once, so several reports can be checked against it. The
     /// validity periods are checked at `now` only: a caller that keeps the result must check again
-    /// when its time has moved on.
+    /// when its time has moved on. When `revocations` is given it must be signed by the chain's
+    /// ARK and current, and name neither the key nor its ASK/ASVK.
     public func verifyEndorsementKey(
-        _ leaf: AMDCertificate, chain: AMDCertificates.Chain? = nil, at now: Date
+        _ leaf: AMDCertificate, chain: AMDCertificates.Chain? = nil, at now: Date,
+        revocations: AMDRevocationList? = nil
     ) throws(AttestationError) -> VerifiedEndorsementKey {
         let extensions = try AMDEndorsementExtensions(certificate: leaf, role: "VCEK/VLEK certificate")
         let kind = extensions.kind
@@ -86,6 +91,16 @@ public struct SEVSNPVerifier: Sendable {
         {
             try checkValidity(certificate, name: name, at: now)
         }
+        if let revocations {
+            try revocations.check(issuedBy: chain.root, at: now)
+            for (certificate, name) in [(chain.intermediate, intermediateName), (leaf, kind.rawValue)]
+            where revocations.revokes(certificate) {
+                throw AttestationError(
+                    .revoked,
+                    "AMD's revocation list names the \(name) (serial \(Hex.encode(certificate.serialNumber))); "
+                        + "evidence it endorses is not trusted")
+            }
+        }
         return VerifiedEndorsementKey(
             certificate: leaf, kind: kind, product: product, extensions: extensions, publicKey: publicKey)
     }
@@ -98,8 +113,10 @@ public struct SEVSNPVerifier: Sendable {
         // Only now that the firmware's signature vouches for the bytes do their claims count.
         let report = report.interpreted(as: key.product)
         try key.extensions.checkMatches(reportedTCB: report.reportedTCB, chipID: report.chipID, product: key.product)
-        try policy.check(report)
-        return VerifiedSEVSNPReport(report: report, product: key.product, signingKey: key.kind, endorsementKey: key)
+        try policy.check(report, product: key.product)
+        return VerifiedSEVSNPReport(
+            report: report, product: key.product, signingKey: key.kind, endorsementKey: key,
+            warnings: policy.warnings(for: key.product))
     }
 
     // MARK: The report

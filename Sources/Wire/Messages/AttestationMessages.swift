@@ -52,10 +52,14 @@ public struct AttestationEvidence: Codable, Hashable, Sendable {
     public var report: Base64Bytes
     /// DER certificates, leaf first (SEV-SNP: VCEK or VLEK, then ASK, then ARK).
     public var certificates: [Base64Bytes]
+    /// AMD's DER revocation list for the chain's product, when the server has one; the client
+    /// checks it under the ARK. Absent from servers that predate it.
+    public var crl: Base64Bytes?
 
-    public init(report: [UInt8], certificates: [[UInt8]]) {
+    public init(report: [UInt8], certificates: [[UInt8]], crl: [UInt8]? = nil) {
         self.report = Base64Bytes(report)
         self.certificates = certificates.map(Base64Bytes.init)
+        self.crl = crl.map(Base64Bytes.init)
     }
 }
 

@@ -11,6 +11,10 @@ public struct ReleaseManifest: Codable, Hashable, Sendable {
     public var modelSHA256: String
     /// Seconds since 1970 when the manifest was issued.
     public var issuedAt: UInt64
+    /// Floors this release raises above the client's shipped minimum TCB, keyed by product
+    /// ("milan", "genoa", "turin"); components left out are zero. It can only raise: the client
+    /// takes the higher of each component. Absent in manifests that raise nothing.
+    public var minimumTCB: [String: SEVSNPReport.MinimumTCB]? = nil
 
     /// Raised by every release that fixes a vulnerability; a client refuses a manifest whose
     /// security version is lower than one it has accepted from the same server (rollback).
@@ -40,6 +44,7 @@ public struct ReleaseManifest: Codable, Hashable, Sendable {
         case securityVersion = "security_version"
         case expiresAt = "expires_at"
         case configurations
+        case minimumTCB = "minimum_tcb"
     }
 
     /// Whether the manifest names `configuration` among those it allows.

@@ -219,16 +219,38 @@ import Wire
             }
         }
         #expect(code(SEVSNPPolicy(requireNoSMT: true)) == .smtEnabled)
-        #expect(code(SEVSNPPolicy(minimumTCB: .init(bootloader: 3, tee: 0, snp: 8, microcode: 115))) == nil)
-        #expect(code(SEVSNPPolicy(minimumTCB: .init(snp: 9))) == .tcbTooLow)
-        #expect(code(SEVSNPPolicy(minimumTCB: .init(microcode: 116))) == .tcbTooLow)
+        #expect(code(SEVSNPPolicy(minimumTCB: [.milan: .init(bootloader: 3, tee: 0, snp: 8, microcode: 115)])) == nil)
+        #expect(code(SEVSNPPolicy(minimumTCB: [.milan: .init(snp: 9)])) == .tcbTooLow)
+        #expect(code(SEVSNPPolicy(minimumTCB: [.milan: .init(microcode: 116)])) == .tcbTooLow)
+        // A floor for another product does not apply to a Milan report.
+        #expect(code(SEVSNPPolicy(minimumTCB: [.genoa: .init(microcode: 255)])) == nil)
         #expect(code(SEVSNPPolicy(allowedVMPLs: [1, 2, 3])) == .vmplNotAllowed)
         let error = try #require(throws: AttestationError.self) {
             try verifier.verify(
                 report: report, endorsementKey: vcek, at: SEVSNPVectors.now,
-                policy: SEVSNPPolicy(minimumTCB: .init(bootloader: 4)))
+                policy: SEVSNPPolicy(minimumTCB: [.milan: .init(bootloader: 4)]))
         }
-        #expect(error.message.contains("bootloader security patch level is 3, below the required 4"))
+        #expect(error.message.contains("reported TCB has bootloader security patch level 3, below the required 4"))
+    }
+
+    /// AMD's real Milan report under the client's shipped policy: Milan is refused for its
+    /// published break, and allowing Milan still leaves its 2023 firmware (bootloader 3,
+    /// microcode SPL 115) below the EntrySign-era floor (bootloader 4, microcode 219).
+    @Test func theShippedPolicyRefusesARealMilanReport() throws {
+        let report = try SEVSNPVectors.virteeReport()
+        let vcek = try SEVSNPVectors.virteeVCEK()
+        let refused = try #require(throws: AttestationError.self) {
+            try verifier.verify(report: report, endorsementKey: vcek, at: SEVSNPVectors.now, policy: .shipped)
+        }
+        #expect(refused.code == .productRefused)
+        #expect(refused.message.contains("allow_products"))
+        var allowing = SEVSNPPolicy.shipped
+        allowing.allowedProducts.insert(.milan)
+        let low = try #require(throws: AttestationError.self) {
+            try verifier.verify(report: report, endorsementKey: vcek, at: SEVSNPVectors.now, policy: allowing)
+        }
+        #expect(low.code == .tcbTooLow)
+        #expect(low.message.contains("bootloader security patch level 3, below the required 4"))
     }
 }
 

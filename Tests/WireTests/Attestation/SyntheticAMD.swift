@@ -29,6 +29,7 @@ struct SyntheticAMD: Sendable {
     static let notValidAfter = Date(timeIntervalSince1970: 2_208_988_800)  // 2040-01-01
 
     static let milan = make(.milan)
+    static let genoa = make(.genoa)
     static let turin = make(.turin)
 
     private static func make(_ product: SEVSNPProduct) -> SyntheticAMD {
@@ -87,6 +88,15 @@ struct SyntheticAMD: Sendable {
             issuer: issuer, subject: Self.name(subject), publicKey: AMDCertificateBuilder.EndorsementKey(key),
             extensions: extensions, notValidBefore: Self.notValidBefore, notValidAfter: Self.notValidAfter,
             signer: Self.caKey)
+    }
+
+    /// A revocation list issued by this PKI's ARK, naming `serials`, current around `SEVSNPVectors.now`.
+    func revocationList(
+        revoking serials: [[UInt8]], thisUpdate: Date = notValidBefore, nextUpdate: Date = notValidAfter
+    ) throws -> [UInt8] {
+        try AMDCertificateBuilder.revocationList(
+            issuer: Self.name("ARK-\(product.name)"), revokedSerials: serials, thisUpdate: thisUpdate,
+            nextUpdate: nextUpdate, signer: Self.caKey)
     }
 
     private static func name(_ commonName: String) -> AMDCertificateBuilder.Name {

@@ -1,0 +1,180 @@
+import Crypto
+import Foundation
+import SwiftASN1
+import X509
+import _CryptoExtras
+
+/// AMD's certificate revocation list for one product (KDS `/vcek/v1/{product}/crl`): an X.509
+/// v2 CRL issued and signed by the ARK with RSASSA-PSS SHA-384, listing revoked ASKs, ASVKs
+/// and endorsement keys by serial number. Decoded with SwiftASN1 for the reason
+/// `AMDCertificate` is: swift-certificates refuses RSASSA-PSS.
+///
+/// Nothing in it counts until `check(issuedBy:at:)` has verified it under the trusted ARK.
+public struct AMDRevocationList: Sendable, Hashable {
+    /// The CRL's DER encoding.
+    public let derRepresentation: [UInt8]
+    /// When the list was issued.
+    public let thisUpdate: Date
+    /// When the next list is due; a list past it is stale.
+    public let nextUpdate: Date?
+    /// The serial numbers listed, each as big-endian bytes without leading zeros (zero is `[0]`).
+    public let revokedSerials: Set<[UInt8]>
+
+    let tbsCertList: [UInt8]
+    let signature: [UInt8]
+    let issuer: DistinguishedName
+
+    /// Decodes a CRL given as DER or as a PEM "X509 CRL" block.
+    /// - Throws: `AttestationError` `.revocationListParse` when it is not a v2 CRL,
+    ///   `.certificateAlgorithm` when it is not signed with AMD's RSASSA-PSS parameters.
+    public init(derOrPEM bytes: some Collection<UInt8>) throws(AttestationError) {
+        var der = Array(bytes)
+        if let text = String(validating: der, as: UTF8.self), text.contains("-----BEGIN") {
+            guard let document = try? PEMDocument(pemString: text), document.discriminator == "X509 CRL" else {
+                throw AttestationError(.revocationListParse, "the AMD revocation list is not a PEM \"X509 CRL\" block")
+            }
+            der = document.derBytes
+        }
+        let fields: Fields
+        do {
+            fields = try Self.decode(der)
+        } catch {
+            throw AttestationError(
+                .revocationListParse,
+                "the AMD revocation list is not a valid DER X.509 v2 CRL; supply the CRL AMD KDS serves")
+        }
+        guard fields.innerAlgorithm == fields.outerAlgorithm else {
+            throw AttestationError(
+                .revocationListParse, "the AMD revocation list's two signature algorithm fields differ")
+        }
+        try AMDCertificate.checkAMDSignatureAlgorithm(fields.outerAlgorithm, role: "AMD revocation list")
+        derRepresentation = der
+        thisUpdate = fields.thisUpdate
+        nextUpdate = fields.nextUpdate
+        revokedSerials = fields.serials
+        tbsCertList = fields.tbs
+        signature = fields.signature
+        issuer = fields.issuer
+    }
+
+    /// Checks that `root` issued and signed this list and that it is current at `now`.
+    /// - Throws: `AttestationError` `.revocationListSignature` or `.revocationListExpired`.
+    public func check(issuedBy root: AMDCertificate, at now: Date) throws(AttestationError) {
+        guard issuer == root.subject else {
+            throw AttestationError(
+                .revocationListSignature,
+                "the AMD revocation list was issued by another authority than the ARK \"\(root.subjectCommonName)\"")
+        }
+        guard let key = _RSA.Signing.PublicKey(root.publicKey),
+            key.isValidSignature(
+                _RSA.Signing.RSASignature(rawRepresentation: signature), for: SHA384.hash(data: tbsCertList),
+                padding: .PSS)
+        else {
+            throw AttestationError(
+                .revocationListSignature,
+                "the AMD revocation list's signature does not verify under the ARK; the list was altered or forged")
+        }
+        let format = Date.ISO8601FormatStyle()
+        if now < thisUpdate {
+            throw AttestationError(
+                .revocationListExpired,
+                "the AMD revocation list is dated \(thisUpdate.formatted(format)), after the verification time "
+                    + "\(now.formatted(format)); check the system clock")
+        }
+        if let nextUpdate, now > nextUpdate {
+            throw AttestationError(
+                .revocationListExpired,
+                "the AMD revocation list was due for renewal at \(nextUpdate.formatted(format)); the server must "
+                    + "fetch a current one from AMD KDS")
+        }
+    }
+
+    /// True when the list names `certificate`'s serial number.
+    public func revokes(_ certificate: AMDCertificate) -> Bool {
+        revokedSerials.contains(certificate.serialNumber)
+    }
+
+    // MARK: Decoding
+
+    private struct Fields {
+        var tbs: [UInt8] = []
+        var outerAlgorithm: [UInt8] = []
+        var innerAlgorithm: [UInt8] = []
+        var signature: [UInt8] = []
+        var issuer = DistinguishedName()
+        var thisUpdate = Date(timeIntervalSince1970: 0)
+        var nextUpdate: Date?
+        var serials: Set<[UInt8]> = []
+    }
+
+    private static func decode(_ der: [UInt8]) throws -> Fields {
+        let root = try DER.parse(der)
+        guard root.encodedBytes.count == der.count else {
+            throw ASN1Error.invalidASN1Object(reason: "trailing bytes after the CRL")
+        }
+        return try DER.sequence(root, identifier: .sequence) { nodes in
+            guard let tbsNode = nodes.next(), let algorithmNode = nodes.next(), let signatureNode = nodes.next()
+            else { throw ASN1Error.invalidASN1Object(reason: "a CRL has three parts") }
+            let signature = try ASN1BitString(derEncoded: signatureNode)
+            guard signature.paddingBits == 0 else {
+                throw ASN1Error.invalidASN1Object(reason: "the signature is not a whole number of bytes")
+            }
+            var fields = try decodeTBS(tbsNode)
+            fields.outerAlgorithm = Array(algorithmNode.encodedBytes)
+            fields.signature = Array(signature.bytes)
+            return fields
+        }
+    }
+
+    private static func decodeTBS(_ node: ASN1Node) throws -> Fields {
+        try DER.sequence(node, identifier: .sequence) { nodes in
+            var fields = Fields()
+            fields.tbs = Array(node.encodedBytes)
+            // version is OPTIONAL; AMD's lists are v2 (1).
+            let version: Int? = try DER.optionalImplicitlyTagged(&nodes, tag: .integer)
+            guard version == 1 else { throw ASN1Error.invalidASN1Object(reason: "not a v2 CRL") }
+            guard let algorithm = nodes.next(), let issuerNode = nodes.next(), let thisUpdate = nodes.next() else {
+                throw ASN1Error.invalidASN1Object(reason: "the TBSCertList is missing fields")
+            }
+            fields.innerAlgorithm = Array(algorithm.encodedBytes)
+            fields.issuer = try DistinguishedName(derEncoded: issuerNode)
+            fields.thisUpdate = try AMDCertificate.date(thisUpdate)
+            var next = nodes.next()
+            if let node = next, [ASN1Identifier.utcTime, .generalizedTime].contains(node.identifier) {
+                fields.nextUpdate = try AMDCertificate.date(node)
+                next = nodes.next()
+            }
+            if let node = next, node.identifier == .sequence {
+                try DER.sequence(node, identifier: .sequence) { entries in
+                    while let entry = entries.next() {
+                        try DER.sequence(entry, identifier: .sequence) { parts in
+                            let serial = try ArraySlice<UInt8>(derEncoded: &parts)
+                            guard let date = parts.next() else {
+                                throw ASN1Error.invalidASN1Object(reason: "a revoked entry has no date")
+                            }
+                            _ = try AMDCertificate.date(date)
+                            // crlEntryExtensions (a reason code, say) are optional and not needed.
+                            _ = parts.next()
+                            fields.serials.insert(serial.isEmpty ? [0] : Array(serial))
+                        }
+                    }
+                }
+                next = nodes.next()
+            }
+            // crlExtensions [0] (CRL number, authority key id): nothing critical is acted on,
+            // so a critical one would be refused by a strict reader; AMD marks none critical.
+            if let node = next {
+                guard node.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) else {
+                    throw ASN1Error.invalidASN1Object(reason: "unexpected field after the revoked certificates")
+                }
+                let extensions = try DER.explicitlyTagged(node, tagNumber: 0, tagClass: .contextSpecific) {
+                    try DER.sequence(of: Certificate.Extension.self, identifier: .sequence, rootNode: $0)
+                }
+                if extensions.contains(where: \.critical) {
+                    throw ASN1Error.invalidASN1Object(reason: "a critical CRL extension")
+                }
+            }
+            return fields
+        }
+    }
+}
