@@ -91,7 +91,9 @@ import Wire
     }
 
     @Test func aManifestRaisesFloorsAndCannotLowerThem() throws {
-        var manifest = ReleaseManifest(version: "1", measurement: "00", modelSHA256: "00", issuedAt: 0)
+        var manifest = ReleaseManifest(
+            version: "1", measurement: "00", modelSHA256: "00", issuedAt: 0, securityVersion: 1, expiresAt: 1,
+            configurations: [])
         manifest.minimumTCB = ["genoa": SEVSNPReport.MinimumTCB(microcode: 100), "turin": .none, "rome": .none]
         let raised = VerificationPolicy.shipped.raised(by: manifest)
         #expect(
@@ -104,11 +106,13 @@ import Wire
 
         // The field travels in the signed JSON; components left out are zero.
         let json =
-            #"{"version":"1","measurement":"00","model_sha256":"00","issued_at":0,"minimum_tcb":{"genoa":{"snp":30}}}"#
+            #"{"version":"1","measurement":"00","model_sha256":"00","issued_at":0,"security_version":1,"expires_at":1,"configurations":[],"minimum_tcb":{"genoa":{"snp":30}}}"#
         let decoded = try JSONDecoder().decode(ReleaseManifest.self, from: Data(json.utf8))
         #expect(decoded.minimumTCB?["genoa"] == SEVSNPReport.MinimumTCB(snp: 30))
         // A manifest without it encodes as before.
-        let plain = ReleaseManifest(version: "1", measurement: "00", modelSHA256: "00", issuedAt: 0)
+        let plain = ReleaseManifest(
+            version: "1", measurement: "00", modelSHA256: "00", issuedAt: 0, securityVersion: 1, expiresAt: 1,
+            configurations: [])
         #expect(!String(decoding: try plain.canonicalBytes(), as: UTF8.self).contains("minimum_tcb"))
     }
 }

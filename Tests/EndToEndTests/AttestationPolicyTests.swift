@@ -43,15 +43,17 @@ import Wire
             provider = RevocationListAttachingProvider(provider, source: AMDRevocationListSource(.file(file)))
         }
         let release = Ed25519.SigningKey.generate()
+        let now = UInt64(Date().timeIntervalSince1970)
         var manifest = ReleaseManifest(
             version: "policy-1", measurement: measurement.hex, modelSHA256: Hex.encode(measurement.modelSHA256),
-            issuedAt: UInt64(Date().timeIntervalSince1970))
+            issuedAt: now, securityVersion: 1, expiresAt: now + 90 * 86400,
+            configurations: [ServerConfiguration.testing.digestHex])
         edit(&manifest)
         let logs = LogCapture()
         let gateway = Gateway(
             keys: ChannelKeyRing(clock: { UInt64(Date().timeIntervalSince1970) }), provider: provider,
             backend: ScriptedBackend(tokens: ["ok"]), manifest: try SignedReleaseManifest.sign(manifest, with: release),
-            logger: logs.logger())
+            configuration: .testing, logger: logs.logger())
         let server = try await LiveServer.start(gateway: gateway, logger: logs.logger())
         let trust = TrustSettings(
             releaseSigners: [], policy: policy,
