@@ -72,6 +72,11 @@ struct SyncCommand: AsyncParsableCommand {
             if !report.unreadable.isEmpty {
                 printError("sotto: \(report.unreadable.count) record(s) from the server did not open; kept and skipped")
             }
+            // The pass went through, but a script must not take a tampering server for a clean sync.
+            if let warning = report.integrity.warning {
+                printError("sotto: warning \(warning)")
+                throw ExitCode(1)
+            }
         }
     }
 }

@@ -204,7 +204,9 @@ import Wire
         var pushed = try #require(try store.cache.record(there))
         pushed.syncState = .synced
         try store.cache.write([pushed])
-        let outcome = try store.apply(remote: [SyncRecord(id: there, kind: .folder, version: 2, envelope: nil)])
+        let seal = try RecordCodec(account: account, keys: keys).sealDeletion(id: there, kind: .folder, version: 2)
+        let outcome = try store.apply(
+            remote: [SyncRecord(id: there, kind: .folder, version: 2, envelope: nil, deletion: seal.bytes)])
         #expect(outcome.changed == 1)
         #expect(store.folders.isEmpty)
         #expect(try open().folders.isEmpty)

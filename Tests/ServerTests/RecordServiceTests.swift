@@ -84,6 +84,31 @@ import Wire
         #expect(try await harness.records.pull(after: 0, limit: nil, authorization: bearer).records.isEmpty)
     }
 
+    @Test func aDeletionSealIsOneSmallEnvelopeOnATombstoneOnly() async throws {
+        let harness = AccountHarness()
+        let bearer = try await signedIn(harness)
+        let live = Self.record()
+        _ = try await harness.records.push(PushRequest(records: [live]), authorization: bearer)
+        func tombstone(_ seal: [UInt8]?, envelope: [UInt8]? = nil) -> SyncRecord {
+            SyncRecord(id: live.id, kind: .conversation, version: 2, envelope: envelope, deletion: seal)
+        }
+        // A seal rides outside the quota, so nothing but the smallest envelope may.
+        for bad in [
+            tombstone(Self.envelope(paddedBytes: 1024)), tombstone([1, 2, 3]),
+            tombstone(Self.envelope(), envelope: Self.envelope()),
+        ] {
+            let error = await refusal {
+                try await harness.records.push(PushRequest(records: [bad]), authorization: bearer)
+            }
+            #expect(error?.code == "SOTTO-SYNC-BAD-REQUEST")
+        }
+        let sealed = tombstone(Self.envelope())
+        let pushed = try await harness.records.push(PushRequest(records: [sealed]), authorization: bearer)
+        #expect(pushed.results.map(\.status) == [.accepted])
+        let pulled = try await harness.records.pull(after: 0, limit: nil, authorization: bearer)
+        #expect(pulled.records.map(\.deletion) == [sealed.deletion])
+    }
+
     @Test func limitsMapToTooLargeAndQuota() async throws {
         let harness = AccountHarness(
             limits: StoreLimits(maximumEnvelopeBytes: 2048, maximumRecords: 2, maximumBytes: 1 << 20))

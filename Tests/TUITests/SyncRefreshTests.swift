@@ -26,6 +26,23 @@ import Wire
         #expect(model.status.sync == .syncing)
     }
 
+    /// A server caught withholding, rolling back or forging deletions is said on the screen
+    /// once as a banner, and stays in the status bar while the session lasts.
+    @Test func anIntegrityWarningIsShownAndStays() {
+        var model = Fixtures.demoModel(size: Size(columns: 100, rows: 30))
+        #expect(!AppView.render(model).text.contains("history integrity"))
+        let warning = "SOTTO-SYNC-INTEGRITY: the server withheld 1 record(s) another device saved"
+        _ = Update.update(
+            &model, .service(.sync(SyncSnapshot(state: .synced, generation: 0, integrityWarning: warning))))
+        #expect(model.banner == warning)
+        #expect(AppView.render(model).text.contains("history integrity"))
+        model.banner = nil
+        _ = Update.update(
+            &model, .service(.sync(SyncSnapshot(state: .synced, generation: 0, integrityWarning: warning))))
+        #expect(model.banner == nil)
+        #expect(AppView.render(model).text.contains("history integrity"))
+    }
+
     @Test func aStreamingConversationIsReloadedOnceItsAnswerEnds() {
         var model = Fixtures.demoModel(size: Size(columns: 100, rows: 30))
         _ = Fixtures.type("hello<CR>", into: &model)

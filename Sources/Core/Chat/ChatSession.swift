@@ -27,6 +27,9 @@ public actor ChatSession {
     /// Counts the sync passes that changed the history here (another device's changes
     /// pulled), so a screen knows when to reload what it shows.
     public private(set) var historyGeneration = 0
+    /// What the server did this session that no device of the account did: unsealed
+    /// deletions and old copies seen by any pass, records withheld as of the last pass.
+    public private(set) var syncIntegrity = SyncIntegrity()
     /// When the last sync pass ended (successfully or not).
     private var lastSyncEnded: ContinuousClock.Instant?
     /// The last sync failed in a way retrying does not mend (an expired session): idle pulls
@@ -255,6 +258,7 @@ public actor ChatSession {
             stoppedOnError = false
             backoff.succeeded()
             syncStatus = .synced(Date())
+            syncIntegrity.record(report.integrity)
             if report.changed > 0 { historyGeneration += 1 }
             return report
         } catch {

@@ -25,6 +25,10 @@ public final class HistoryStore {
 
     private var versions: [RecordID: (version: UInt64, state: SyncState)] = [:]
     private var messageCache: [RecordID: [(id: RecordID, record: MessageRecord)]] = [:]
+    /// Versions the server accepted since the index was last brought up to date.
+    private var unindexed: [RecordID: UInt64] = [:]
+    /// What the index names and the cache lacks; nil until first checked after opening.
+    private var indexGaps: [RecordID: UInt64]?
 
     /// Decrypts the cache's conversations, folders and profile. Unreadable records are skipped
     /// and listed in `corrupt`; the rest load. The clock resumes after the newest reading found,
@@ -154,13 +158,19 @@ public final class HistoryStore {
         /// Server copies that did not open; each was skipped (and kept when nothing local
         /// replaces it) and reported.
         public var failures: [(id: RecordID, error: RecordError)] = []
+        /// Unsealed deletions and rolled-back copies, ignored.
+        public var integrity = SyncIntegrity()
+        /// Whether an index bucket came in (the index is checked again after the pull).
+        public var indexChanged = false
     }
 
     /// Takes in copies pulled from the server, in one cache transaction that also moves the
     /// pull cursor, so a crash leaves either all of the page or none of it. Mutable kinds go
-    /// to the later clock; a message already held stays as it is; a deletion wins over any
-    /// copy (here or there). When the local copy wins over a newer server version it is
-    /// sealed again above that version so the next push supersedes it.
+    /// to the later clock; a message already held stays as it is; a sealed deletion wins over
+    /// any copy (here or there). When the local copy wins over a newer server version it is
+    /// sealed again above that version so the next push supersedes it. A copy older than the
+    /// server's version this device knows, and a deletion without its owner's seal, are
+    /// ignored and reported (`MergeOutcome.integrity`); index buckets merge entry by entry.
     public func apply(remote records: [SyncRecord], cursor: Int64? = nil) throws -> MergeOutcome {
         var change = CacheChange()
         change.cursor = cursor
@@ -168,16 +178,25 @@ public final class HistoryStore {
         var effects: [() -> Void] = []
         let local = try cache.snapshot(of: records.map(\.id))
         for remote in records {
-            if remote.isTombstone {
-                try planDeletion(
-                    remote, record: local.records[remote.id], tombstone: local.tombstones[remote.id], into: &change,
-                    effects: &effects, outcome: &outcome)
+            let record = local.records[remote.id]
+            let tombstone = local.tombstones[remote.id]
+            // A server replaying an old copy must not undo what this device has seen.
+            if remote.version < Self.serverVersion(record: record, tombstone: tombstone) {
+                outcome.integrity.rolledBack.append(remote.id)
                 continue
             }
             do {
-                try planMerge(
-                    remote, record: local.records[remote.id], tombstone: local.tombstones[remote.id], into: &change,
-                    effects: &effects, outcome: &outcome)
+                if remote.isTombstone {
+                    try planDeletion(
+                        remote, record: record, tombstone: tombstone, into: &change, effects: &effects,
+                        outcome: &outcome)
+                } else if remote.kind == .index {
+                    try planIndexMerge(remote, record: record, into: &change, outcome: &outcome)
+                } else {
+                    try planMerge(
+                        remote, record: record, tombstone: tombstone, into: &change, effects: &effects,
+                        outcome: &outcome)
+                }
             } catch let error as RecordError {
                 outcome.failures.append((remote.id, error))
                 report(CorruptRecord(id: remote.id, kind: remote.kind, code: error.code))
@@ -228,12 +247,19 @@ public final class HistoryStore {
                 SyncRecord(id: record.id, kind: record.kind, version: record.version, envelope: record.envelope.bytes))
         }
         for tombstone in try cache.pendingTombstones() {
-            out.append(SyncRecord(id: tombstone.id, kind: tombstone.kind, version: tombstone.version, envelope: nil))
+            // Sealed now, for the version it is pushed at: a retry seals again, and the server
+            // keeps the first seal of a version it already holds.
+            let seal = try codec.sealDeletion(id: tombstone.id, kind: tombstone.kind, version: tombstone.version)
+            out.append(
+                SyncRecord(
+                    id: tombstone.id, kind: tombstone.kind, version: tombstone.version, envelope: nil,
+                    deletion: seal.bytes))
         }
         return out
     }
 
-    /// Marks pushed copies as the server's, when they are still the ones held here.
+    /// Marks pushed copies as the server's, when they are still the ones held here; their
+    /// versions go into the index at the next `updateIndex()`.
     public func markPushed(_ records: [(id: RecordID, version: UInt64)]) throws {
         var change = CacheChange()
         change.synced = records
@@ -241,6 +267,65 @@ public final class HistoryStore {
         for (id, version) in records where versions[id]?.version == version {
             versions[id] = (version, .synced)
         }
+        for (id, version) in records where !IndexBucket.isBucket(id) {
+            unindexed[id] = max(unindexed[id] ?? 0, version)
+        }
+    }
+
+    /// Raises the index entries of the versions pushed since the last call, sealing each
+    /// bucket they fall in once as a pending change (pushed with the next batch). A pass cut
+    /// short before this leaves those versions unindexed, which weakens detection but never
+    /// raises a false alarm.
+    public func updateIndex() throws {
+        guard !unindexed.isEmpty else { return }
+        var byBucket: [Int: [(RecordID, UInt64)]] = [:]
+        for (id, version) in unindexed { byBucket[IndexBucket.bucket(of: id), default: []].append((id, version)) }
+        let held = try cache.snapshot(of: byBucket.keys.map { IndexBucket.ids[$0] }).records
+        var change = CacheChange()
+        for (number, entries) in byBucket {
+            let id = IndexBucket.ids[number]
+            var bucket = IndexBucket()
+            var version: UInt64 = 1
+            if let row = held[id] {
+                // An unreadable bucket starts again: its entries come back as devices push.
+                if let open = try? codec.openIndex(row.envelope, id: id, version: row.version) { bucket = open }
+                version = row.syncState == .pending ? row.version : row.version + 1
+            }
+            var changed = false
+            for (recordID, recordVersion) in entries where bucket.raise(recordID, to: recordVersion) { changed = true }
+            guard changed else { continue }
+            change.writes.append(
+                CachedRecord(
+                    id: id, kind: .index, version: version, parent: nil,
+                    envelope: try codec.seal(bucket, id: id, version: version), syncState: .pending))
+        }
+        try cache.apply(change)
+        unindexed = [:]
+    }
+
+    /// The records the index names at a version this device does not hold (neither as a
+    /// record nor as a deletion), after a full pull. The whole index is read again when a
+    /// bucket came in (or first after opening); otherwise only earlier gaps are looked at.
+    public func checkIndex(changed: Bool) throws -> [RecordID] {
+        var expected: [RecordID: UInt64]
+        if let gaps = indexGaps, !changed {
+            expected = gaps
+        } else {
+            expected = [:]
+            for row in try cache.records(of: [.index]) {
+                guard case .success(let cached) = row,
+                    let bucket = try? codec.openIndex(cached.envelope, id: cached.id, version: cached.version)
+                else { continue }
+                expected.merge(bucket.entries) { max($0, $1) }
+            }
+        }
+        var gaps: [RecordID: UInt64] = [:]
+        if !expected.isEmpty {
+            let held = try cache.heldVersions()
+            for (id, version) in expected where held[id] ?? 0 < version { gaps[id] = version }
+        }
+        indexGaps = gaps
+        return gaps.keys.sorted()
     }
 
     private func deleteRecords(_ records: [(RecordID, RecordKind)]) throws {
@@ -260,11 +345,28 @@ public final class HistoryStore {
         for tombstone in change.tombstones { versions[tombstone.id] = nil }
     }
 
+    /// The version of `id` the server is known here to hold: what was pulled or pushed, or one
+    /// less than a change still waiting to be pushed (0 when none).
+    private static func serverVersion(record: CachedRecord?, tombstone: CachedTombstone?) -> UInt64 {
+        let held = [record.map { ($0.version, $0.syncState) }, tombstone.map { ($0.version, $0.syncState) }]
+        return held.compactMap { $0 }.map { $0.1 == .synced ? $0.0 : $0.0 - 1 }.max() ?? 0
+    }
+
     private func planDeletion(
         _ remote: SyncRecord, record: CachedRecord?, tombstone: CachedTombstone?, into change: inout CacheChange,
         effects: inout [() -> Void], outcome: inout MergeOutcome
     ) throws {
         if let local = tombstone, local.version == remote.version, local.syncState == .synced {
+            return
+        }
+        // Only the account's owner can delete: a tombstone without a valid seal deletes nothing.
+        // One that would have removed nothing held here and carries no seal at all is a deletion
+        // made before seals existed, or an attempt to hide a record the index then reports.
+        guard let seal = remote.deletion,
+            let envelope = try? RecordEnvelope(bytes: seal.bytes),
+            (try? codec.verifyDeletion(envelope, id: remote.id, kind: remote.kind, version: remote.version)) != nil
+        else {
+            if remote.deletion != nil || record != nil { outcome.integrity.unsealedDeletions.append(remote.id) }
             return
         }
         change.tombstones.append(
@@ -282,7 +384,32 @@ public final class HistoryStore {
             case .folder: folders[id] = nil
             case .profile: if profile?.id == id { profile = nil }
             case .message: if let parent { messageCache[parent] = nil }
+            case .index: break
             }
+        }
+    }
+
+    /// Takes in a pulled index bucket: entries only this device had are kept, and the merged
+    /// bucket is sealed above the server's version to be pushed.
+    private func planIndexMerge(
+        _ remote: SyncRecord, record: CachedRecord?, into change: inout CacheChange, outcome: inout MergeOutcome
+    ) throws {
+        let envelope = try RecordEnvelope(bytes: remote.envelope?.bytes ?? [])
+        var bucket = try codec.openIndex(envelope, id: remote.id, version: remote.version)
+        outcome.indexChanged = true
+        if let row = record, let held = try? codec.openIndex(row.envelope, id: row.id, version: row.version),
+            bucket.merge(held)
+        {
+            let version = remote.version + 1
+            change.writes.append(
+                CachedRecord(
+                    id: remote.id, kind: .index, version: version, parent: nil,
+                    envelope: try codec.seal(bucket, id: remote.id, version: version), syncState: .pending))
+        } else {
+            change.writes.append(
+                CachedRecord(
+                    id: remote.id, kind: .index, version: remote.version, parent: nil, envelope: envelope,
+                    syncState: .synced))
         }
     }
 

@@ -223,6 +223,25 @@ public final class LocalCache: Sendable {
         }
     }
 
+    /// The version held of every record and deletion (the higher when both exist), without
+    /// reading envelopes: what the authenticated index is checked against.
+    public func heldVersions() throws -> [RecordID: UInt64] {
+        let rows = try run {
+            try pool.read {
+                try Row.fetchAll($0, sql: "SELECT id, version FROM record UNION ALL SELECT id, version FROM tombstone")
+            }
+        }
+        var out: [RecordID: UInt64] = [:]
+        out.reserveCapacity(rows.count)
+        for row in rows {
+            let idData: Data = row[0]
+            let version: Int64 = row[1]
+            guard let id = try? RecordID(bytes: idData) else { continue }
+            out[id] = max(out[id] ?? 0, UInt64(bitPattern: version))
+        }
+        return out
+    }
+
     /// Messages per conversation, by the parent hint.
     public func messageCounts() throws -> [RecordID: Int] {
         let rows = try run {

@@ -52,10 +52,44 @@ public struct RecordCodec: Sendable {
             case .message: return .message(try decoder.decode(MessageRecord.self, from: data))
             case .folder: return .folder(try decoder.decode(FolderRecord.self, from: data))
             case .profile: return .profile(try decoder.decode(ProfileRecord.self, from: data))
+            case .index: throw RecordError(.invalidPayload, "index record \(id) is not a history payload")
             }
         } catch {
             // The decoder's own description may quote the plaintext, so it is not passed on.
             throw RecordError(.invalidPayload, "\(kind) record \(id) decrypted but is not a valid \(kind)")
         }
+    }
+
+    /// Seals the deletion of record `id` at the tombstone's `version` (`RecordDeletion`).
+    public func sealDeletion(id: RecordID, kind: RecordKind, version: UInt64) throws -> RecordEnvelope {
+        let keyID = keys.currentKeyID
+        return try RecordDeletion.seal(
+            context: RecordContext(account: account, recordID: id, kind: kind, version: version),
+            key: try keys.key(id: keyID, kind: kind, recordID: id), keyID: keyID)
+    }
+
+    /// Checks a tombstone's seal.
+    /// - Throws: `RecordError` when it is not this account's deletion of that record at that version.
+    public func verifyDeletion(_ seal: RecordEnvelope, id: RecordID, kind: RecordKind, version: UInt64) throws {
+        try RecordDeletion.verify(
+            seal, context: RecordContext(account: account, recordID: id, kind: kind, version: version),
+            key: try keys.key(id: seal.keyID, kind: kind, recordID: id))
+    }
+
+    /// Seals one bucket of the authenticated index as record `id` at `version`.
+    public func seal(_ bucket: IndexBucket, id: RecordID, version: UInt64) throws -> RecordEnvelope {
+        let keyID = keys.currentKeyID
+        return try RecordEnvelope.seal(
+            bucket.encoded(), context: RecordContext(account: account, recordID: id, kind: .index, version: version),
+            key: try keys.key(id: keyID, kind: .index, recordID: id), keyID: keyID)
+    }
+
+    /// Opens one bucket of the authenticated index.
+    /// - Throws: `RecordError` as `open`, `.invalidPayload` when it is not an index bucket.
+    public func openIndex(_ envelope: RecordEnvelope, id: RecordID, version: UInt64) throws -> IndexBucket {
+        let context = RecordContext(account: account, recordID: id, kind: .index, version: version)
+        let plaintext = try envelope.open(
+            context: context, key: try keys.key(id: envelope.keyID, kind: .index, recordID: id))
+        return try IndexBucket(decoding: plaintext, id: id)
     }
 }

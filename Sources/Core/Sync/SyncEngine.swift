@@ -1,6 +1,7 @@
 import Wire
 
-/// What one synchronisation pass moved.
+/// What one synchronisation pass moved. Counts are of history records: the index's buckets
+/// (bookkeeping, docs/RECORDS.md) are left out.
 public struct SyncReport: Sendable, Hashable {
     /// Server copies received.
     public var pulled = 0
@@ -12,6 +13,8 @@ public struct SyncReport: Sendable, Hashable {
     public var conflicts = 0
     /// Server copies that did not open, by id (skipped, kept, reported).
     public var unreadable: [RecordID] = []
+    /// What the server did that no device of the account did (ignored, reported).
+    public var integrity = SyncIntegrity()
     /// The pull cursor after the pass.
     public var cursor: Int64 = 0
 
@@ -62,6 +65,7 @@ public struct SyncEngine: Sendable {
             try await transport.pull(after: cursor, limit: pageSize)
         }
         defer { next?.cancel() }
+        var indexChanged = false
         while let fetching = next {
             let page = try await fetching.value
             guard page.cursor >= cursor, page.records.count <= pageSize, !(page.more && page.records.isEmpty) else {
@@ -70,12 +74,17 @@ public struct SyncEngine: Sendable {
             }
             next = page.more ? Task { try await transport.pull(after: page.cursor, limit: pageSize) } : nil
             let outcome = try history.apply(remote: page.records, cursor: page.cursor)
-            report.pulled += page.records.count
+            report.pulled += page.records.count { $0.kind != .index }
             report.changed += outcome.changed
             report.unreadable += outcome.failures.map(\.id)
+            report.integrity.record(outcome.integrity)
+            indexChanged = indexChanged || outcome.indexChanged
             cursor = page.cursor
         }
         report.cursor = cursor
+        // Only after the last page: a bucket is pushed after the records it names, so a full
+        // pull that brought it brought them too, unless the server held them back.
+        report.integrity.withheld = try history.checkIndex(changed: indexChanged)
         return report
     }
 
@@ -106,14 +115,18 @@ public struct SyncEngine: Sendable {
                     }
                 }
                 try history.markPushed(accepted)
-                report.pushed += accepted.count
-                report.conflicts += current.count
+                report.pushed += accepted.count { !IndexBucket.isBucket($0.id) }
+                report.conflicts += current.count { $0.kind != .index }
                 if !current.isEmpty {
                     let outcome = try history.apply(remote: current)
                     report.changed += outcome.changed
                     report.unreadable += outcome.failures.map(\.id)
+                    report.integrity.unsealedDeletions += outcome.integrity.unsealedDeletions
+                    report.integrity.rolledBack += outcome.integrity.rolledBack
                 }
             }
+            // The versions just accepted go into the index, pushed in the next round.
+            try history.updateIndex()
         }
         if try !history.pendingChanges().isEmpty {
             throw SyncError(.unsettled, "records kept changing on the server while pushing; sync tries again later")

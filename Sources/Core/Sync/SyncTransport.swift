@@ -68,6 +68,9 @@ public enum SyncErrorCode: String, StableErrorCode {
     case rejected = "SOTTO-SYNC-REJECTED"
     /// Conflicts kept coming back: another device is writing the same records right now.
     case unsettled = "SOTTO-SYNC-UNSETTLED"
+    /// The server withheld, rolled back or deleted without the owner's seal (a warning: sync
+    /// applied none of it and goes on).
+    case integrity = "SOTTO-SYNC-INTEGRITY"
 
     /// Whether trying again later may succeed.
     public var isTransient: Bool { self == .unavailable || self == .unsettled }

@@ -56,7 +56,19 @@ public final class RecordService: Sendable {
                 throw ServiceError(
                     sync: .badRequest, "record \(index) (\(record.id)) has version 0; versions start at 1")
             }
-            guard let envelope = record.envelope else { continue }
+            guard let envelope = record.envelope else {
+                // A tombstone's seal is one smallest-bucket envelope: it costs no quota, so
+                // nothing bigger may ride on it.
+                guard record.deletion.map({ RecordDeletion.hasShape($0.bytes) }) ?? true else {
+                    throw ServiceError(
+                        sync: .badRequest, "record \(index) (\(record.id)) has a deletion seal of the wrong shape")
+                }
+                continue
+            }
+            guard record.deletion == nil else {
+                throw ServiceError(
+                    sync: .badRequest, "record \(index) (\(record.id)) has both an envelope and a deletion seal")
+            }
             guard envelope.bytes.count <= limits.maximumEnvelopeBytes else {
                 throw ServiceError(
                     store: StoreError(

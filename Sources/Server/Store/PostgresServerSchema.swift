@@ -86,7 +86,13 @@ enum PostgresServerSchema {
                     UNIQUE (account_id, sequence)
                 )
                 """,
-            ])
+            ]),
+        Migration(
+            version: 2, name: "sealed deletions",
+            statements: [
+                // A tombstone keeps the seal that proves the account's owner deleted the record.
+                "ALTER TABLE records ADD COLUMN deletion bytea"
+            ]),
     ]
 
     /// The newest version this build knows.

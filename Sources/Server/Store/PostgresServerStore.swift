@@ -429,10 +429,11 @@ public final class PostgresServerStore: ServerStore {
     private static let credentialColumns =
         "id, account_id, public_key, sign_count, kind, name, wrapped_root_key, created_at, last_used_at"
     private static let recoveryColumns = "account_id, key_id, wrapped_root_key, auth_public_key, updated_at"
-    private static let recordColumns = "id, kind, version, envelope, sequence"
+    private static let recordColumns = "id, kind, version, envelope, sequence, deletion"
 
     /// Inserts or replaces `records` (their sequences set) in one statement. A tombstone's
-    /// missing envelope travels as an empty one, which no sealed envelope is.
+    /// missing envelope, and a live record's or an old tombstone's missing deletion seal,
+    /// travel as empty ones, which no sealed envelope is.
     private static func write(
         _ records: [SyncRecord], account: AccountID, _ connection: PostgresConnection, _ logger: Logger
     ) async throws {
@@ -442,14 +443,18 @@ public final class PostgresServerStore: ServerStore {
         let envelopes = records.map { ByteBuffer(bytes: $0.envelope?.bytes ?? []) }
         let sequences = records.map { $0.sequence ?? 0 }
         let sizes = records.map { Int64($0.envelope?.bytes.count ?? 0) }
+        let deletions = records.map { ByteBuffer(bytes: $0.deletion?.bytes ?? []) }
         try await connection.query(
             """
-            INSERT INTO records (account_id, id, kind, version, envelope, sequence, size)
-            SELECT \(account.rawValue), u.id, u.kind, u.version, NULLIF(u.envelope, ''::bytea), u.sequence, u.size
+            INSERT INTO records (account_id, id, kind, version, envelope, sequence, size, deletion)
+            SELECT \(account.rawValue), u.id, u.kind, u.version, NULLIF(u.envelope, ''::bytea), u.sequence, u.size,
+                NULLIF(u.deletion, ''::bytea)
             FROM UNNEST(\(ids)::bytea[], \(kinds)::int2[], \(versions)::int8[], \(envelopes)::bytea[],
-                \(sequences)::int8[], \(sizes)::int8[]) AS u(id, kind, version, envelope, sequence, size)
+                \(sequences)::int8[], \(sizes)::int8[], \(deletions)::bytea[])
+                AS u(id, kind, version, envelope, sequence, size, deletion)
             ON CONFLICT (account_id, id) DO UPDATE SET kind = excluded.kind, version = excluded.version,
-                envelope = excluded.envelope, sequence = excluded.sequence, size = excluded.size
+                envelope = excluded.envelope, sequence = excluded.sequence, size = excluded.size,
+                deletion = excluded.deletion
             """, logger: logger)
     }
 
@@ -499,14 +504,14 @@ public final class PostgresServerStore: ServerStore {
     }
 
     private static func syncRecord(_ row: PostgresRow) throws -> SyncRecord {
-        let (id, kindValue, version, envelope, sequence) = try row.decode(
-            (ByteBuffer, Int16, Int64, ByteBuffer?, Int64).self)
+        let (id, kindValue, version, envelope, sequence, deletion) = try row.decode(
+            (ByteBuffer, Int16, Int64, ByteBuffer?, Int64, ByteBuffer?).self)
         guard let kind = RecordKind(rawValue: UInt8(clamping: kindValue)) else {
             throw StoreError(.unavailable, "a stored record has unknown kind \(kindValue); the store is damaged")
         }
         return SyncRecord(
             id: try RecordID(bytes: bytes(id)), kind: kind, version: UInt64(bitPattern: version),
-            envelope: envelope.map(bytes), sequence: sequence)
+            envelope: envelope.map(bytes), deletion: deletion.map(bytes), sequence: sequence)
     }
 
     private static func bytes(_ buffer: ByteBuffer) -> [UInt8] { Array(buffer.readableBytesView) }

@@ -94,6 +94,10 @@ enum SQLiteServerSchema {
                     ALTER TABLE records_v2 RENAME TO records;
                     """)
         }
+        migrator.registerMigration("v3 sealed deletions") { db in
+            // A tombstone keeps the seal that proves the account's owner deleted the record.
+            try db.execute(sql: "ALTER TABLE records ADD COLUMN deletion BLOB")
+        }
         return migrator
     }
 }

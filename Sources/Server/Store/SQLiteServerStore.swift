@@ -301,17 +301,17 @@ public final class SQLiteServerStore: ServerStore {
                     usage.replace(stored, with: record)
                     try db.cachedStatement(
                         sql: """
-                            INSERT INTO records (account_id, id, kind, version, envelope, sequence, size)
-                            VALUES (?, ?, ?, ?, ?, ?, ?)
+                            INSERT INTO records (account_id, id, kind, version, envelope, sequence, size, deletion)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                             ON CONFLICT (account_id, id) DO UPDATE SET kind = excluded.kind,
                                 version = excluded.version, envelope = excluded.envelope,
-                                sequence = excluded.sequence, size = excluded.size
+                                sequence = excluded.sequence, size = excluded.size, deletion = excluded.deletion
                             """
                     ).execute(
                         arguments: [
                             account.rawValue, Data(record.id.bytes), Int64(record.kind.rawValue),
                             Int64(bitPattern: record.version), record.envelope.map { Data($0.bytes) }, sequence,
-                            Int64(record.envelope?.bytes.count ?? 0),
+                            Int64(record.envelope?.bytes.count ?? 0), record.deletion.map { Data($0.bytes) },
                         ])
                     results.append(PushResult(id: record.id, status: .accepted, sequence: sequence, current: nil))
                 case .alreadyStored:
@@ -418,10 +418,11 @@ public final class SQLiteServerStore: ServerStore {
             throw StoreError(.unavailable, "a stored record has unknown kind \(kindValue); the store is damaged")
         }
         let envelope: Data? = row["envelope"]
+        let deletion: Data? = row["deletion"]
         let version: Int64 = row["version"]
         return SyncRecord(
             id: try RecordID(bytes: Data(row["id"] as Data)), kind: kind, version: UInt64(bitPattern: version),
-            envelope: envelope.map { Array($0) }, sequence: row["sequence"])
+            envelope: envelope.map { Array($0) }, deletion: deletion.map { Array($0) }, sequence: row["sequence"])
     }
 
     private static func bytes(_ data: Data) -> [UInt8] { Array(data) }

@@ -3,10 +3,14 @@
 public struct SyncSnapshot: Hashable, Sendable {
     public var state: StatusInfo.SyncState
     public var generation: Int
+    /// The server withheld, rolled back or forged deletions (`SOTTO-SYNC-INTEGRITY`, with what
+    /// to do); nil while it behaves.
+    public var integrityWarning: String?
 
-    public init(state: StatusInfo.SyncState, generation: Int) {
+    public init(state: StatusInfo.SyncState, generation: Int, integrityWarning: String? = nil) {
         self.state = state
         self.generation = generation
+        self.integrityWarning = integrityWarning
     }
 }
 
@@ -34,6 +38,8 @@ public struct StatusInfo: Hashable, Sendable {
     public var attestation: Attestation
     public var model: String
     public var sync: SyncState
+    /// Sync's integrity warning, shown until the session ends (see `SyncSnapshot`).
+    public var integrityWarning: String?
     /// What unlocked the account when it is not hardware-backed ("software passkey"): always shown.
     public var softwareLabel: String?
     /// The audit record of the last verification, line by line (attestation details).

@@ -182,7 +182,9 @@ public final class CoreChatService: ChatService {
             case .synced: .synced
             case .offline: .offline
             }
-        return SyncSnapshot(state: state, generation: await session.historyGeneration)
+        return SyncSnapshot(
+            state: state, generation: await session.historyGeneration,
+            integrityWarning: await session.syncIntegrity.warning.map(String.init(describing:)))
     }
 
     public func exportMarkdown(_ id: ConversationID) async throws -> String {

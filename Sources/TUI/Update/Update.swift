@@ -537,6 +537,10 @@ public enum Update {
             model.banner = message
         case .sync(let snapshot):
             model.status.sync = snapshot.state
+            if let warning = snapshot.integrityWarning, warning != model.status.integrityWarning {
+                model.banner = warning
+            }
+            model.status.integrityWarning = snapshot.integrityWarning
             guard snapshot.generation != model.historyGeneration else { return [] }
             // Another device's changes arrived: reload the list and what is shown. A streaming
             // conversation is reloaded once its answer ends; other loaded transcripts are

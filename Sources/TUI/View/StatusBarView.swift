@@ -35,6 +35,9 @@ enum StatusBarView {
         case .synced: segments.append((Span("synced", role: .status), 5))
         case .offline: segments.append((Span("offline", role: .statusWarning), 2))
         }
+        if status.integrityWarning != nil {
+            segments.append((Span("⚠ history integrity", role: .statusError, attributes: .bold), 0))
+        }
 
         let separator = " · "
         func width(_ list: [(Span, Int)]) -> Int {

@@ -1,7 +1,8 @@
 /// The JSON bodies of the record endpoints (docs/PROTOCOL.md §6). The server stores envelopes
 /// it cannot open; it sees ids, kinds, versions and padded sizes.
 
-/// One record as it travels: absent `envelope` means a tombstone (the record was deleted).
+/// One record as it travels: absent `envelope` means a tombstone (the record was deleted),
+/// which carries its `deletion` seal.
 public struct SyncRecord: Codable, Hashable, Sendable {
     public var id: RecordID
     public var kind: RecordKind
@@ -9,15 +10,22 @@ public struct SyncRecord: Codable, Hashable, Sendable {
     /// server to hold v − 1 (0: the record is new).
     public var version: UInt64
     public var envelope: Base64Bytes?
+    /// A tombstone's proof that the account's owner deleted the record at this version
+    /// (`RecordDeletion`); absent on a live record, and on tombstones written before it existed.
+    public var deletion: Base64Bytes?
     /// The server's change counter for this account when it stored this copy; set by the
     /// server, ignored in a push.
     public var sequence: Int64?
 
-    public init(id: RecordID, kind: RecordKind, version: UInt64, envelope: [UInt8]?, sequence: Int64? = nil) {
+    public init(
+        id: RecordID, kind: RecordKind, version: UInt64, envelope: [UInt8]?, deletion: [UInt8]? = nil,
+        sequence: Int64? = nil
+    ) {
         self.id = id
         self.kind = kind
         self.version = version
         self.envelope = envelope.map(Base64Bytes.init)
+        self.deletion = deletion.map(Base64Bytes.init)
         self.sequence = sequence
     }
 

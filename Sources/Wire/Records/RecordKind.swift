@@ -9,6 +9,9 @@ public enum RecordKind: UInt8, Sendable, Hashable, CaseIterable, Codable, Custom
     case folder = 3
     /// The account's preferences.
     case profile = 4
+    /// One bucket of the account's authenticated index: the highest version pushed of each
+    /// record whose id falls in the bucket (docs/RECORDS.md, "The authenticated index").
+    case index = 5
 
     /// Whether a newer copy may replace an older one (last writer wins); messages never change.
     public var isMutable: Bool { self != .message }
@@ -20,6 +23,7 @@ public enum RecordKind: UInt8, Sendable, Hashable, CaseIterable, Codable, Custom
         case .message: "message"
         case .folder: "folder"
         case .profile: "profile"
+        case .index: "index"
         }
     }
 }

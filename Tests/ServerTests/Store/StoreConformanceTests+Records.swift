@@ -136,6 +136,31 @@ extension StoreConformanceTests {
         }
     }
 
+    @Test(arguments: StoreKind.tested) func aTombstoneKeepsItsDeletionSeal(kind: StoreKind) async throws {
+        try await StoreFixture.with(kind) { fixture in
+            let store = fixture.store
+            let account = Sample.accountID()
+            let v1 = Sample.record(kind: .message)
+            let unsealed = Sample.record(kind: .folder)
+            _ = try await store.push([v1, unsealed], account: account, limits: Self.limits)
+            var tombstone = Sample.next(v1, size: nil)
+            tombstone.deletion = Base64Bytes(Sample.bytes(RecordEnvelope.minimumByteCount))
+            let deleted = try await store.push(
+                [tombstone, Sample.next(unsealed, size: nil)], account: account, limits: Self.limits)
+            #expect(deleted.allSatisfy { $0.status == .accepted })
+            // The seal costs no quota, and comes back as pushed; a tombstone without one stays without.
+            #expect(try await store.usage(account: account, limits: Self.limits).records == 0)
+            let pulled = try await Self.pullAll(store, account)
+            #expect(pulled.map(\.deletion) == [tombstone.deletion, nil])
+            #expect(pulled.allSatisfy { $0.isTombstone })
+            // A retry with another seal of the same deletion is the same push; the first seal stays.
+            var again = tombstone
+            again.deletion = Base64Bytes(Sample.bytes(RecordEnvelope.minimumByteCount))
+            #expect(try await store.push([again], account: account, limits: Self.limits)[0].status == .accepted)
+            #expect(try await Self.pullAll(store, account).first?.deletion == tombstone.deletion)
+        }
+    }
+
     @Test(arguments: StoreKind.tested) func aMessageChangesOnlyToItsTombstone(kind: StoreKind) async throws {
         try await StoreFixture.with(kind) { fixture in
             let store = fixture.store
