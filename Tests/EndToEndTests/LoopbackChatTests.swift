@@ -125,7 +125,7 @@ import Wire
     @Test func aRateLimitedAttestationSaysWhenToTryAgain() async throws {
         let logs = LogCapture()
         var limits = RequestRateLimits()
-        limits.attestation = .init(burst: 1, perMinute: 0.5)
+        limits.attestation = .init(burst: 1, perMinute: 0.25)
         let server = try await LiveServer.start(
             gateway: try LiveServer.makeGateway(backend: ScriptedBackend(), logger: logs.logger()),
             logger: logs.logger(), rateLimiter: ClientRateLimiter(limits: limits))
@@ -138,8 +138,10 @@ import Wire
             Issue.record("expected a rate limit, got \(String(describing: error))")
             return
         }
-        #expect(seconds == 120)
+        // One token comes back every four minutes; the wait counts down from the refusal, and
+        // a loaded machine may take a few seconds between the two requests.
+        #expect(seconds > 180 && seconds <= 240, "\(seconds)")
         #expect(body.code == "SOTTO-RATE-LIMITED")
-        #expect("\(error?.description ?? "")".contains("try again in 2 minutes"), "\(String(describing: error))")
+        #expect("\(error?.description ?? "")".contains("try again in 4 minutes"), "\(String(describing: error))")
     }
 }
