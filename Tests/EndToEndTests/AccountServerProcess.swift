@@ -9,15 +9,21 @@ final class AccountServerProcess {
     let url: String
     let upstream: FakeOpenAIServer
 
-    /// - Parameter logFile: where the server's log (standard error) goes; discarded when nil.
-    static func start(dataDir: String, logFile: String? = nil) async throws -> AccountServerProcess {
+    /// - Parameters:
+    ///   - logFile: where the server's log (standard error) goes; discarded when nil.
+    ///   - extraArguments: more `serve` options (`--origin …`).
+    static func start(
+        dataDir: String, logFile: String? = nil, extraArguments: [String] = []
+    ) async throws -> AccountServerProcess {
         let upstream = try await FakeOpenAIServer.start(.stream(["ok"]))
         let process = Process()
         process.executableURL = Executables.productsDirectory.appendingPathComponent("sotto-server")
-        process.arguments = [
-            "serve", "--dev", "--upstream", upstream.url, "--upstream-model", "fake-model", "--listen", "127.0.0.1:0",
-            "--data-dir", dataDir,
-        ]
+        process.arguments =
+            [
+                "serve", "--dev", "--upstream", upstream.url, "--upstream-model", "fake-model", "--listen",
+                "127.0.0.1:0",
+                "--data-dir", dataDir,
+            ] + extraArguments
         let out = Pipe()
         process.standardOutput = out
         if let logFile,

@@ -26,6 +26,9 @@ enum AccountRoutes {
         post(router, "/v1/account/logout", cap) { _, authorization, _ in
             await endpoints.logout(authorization: authorization)
         }
+        post(router, "/v1/account/logout/everywhere", cap) { _, authorization, _ in
+            await endpoints.logoutEverywhere(authorization: authorization)
+        }
         post(router, "/v1/account/passkeys/begin", cap) { body, authorization, _ in
             await endpoints.addPasskeyBegin(body: body, authorization: authorization)
         }
