@@ -170,13 +170,15 @@ struct ServeCommand: AsyncParsableCommand {
             logger: logger)
         let store: (any ServerStore)? = try await StoreOpener.open(
             url: accountOptions.store, dataFolder: try data.folder(), logger: logger)
-        let endpoints = store.map { accountOptions.endpoints(store: $0, logger: logger) }
+        let origins = accountOptions.originAllowList()
+        let endpoints = store.map { accountOptions.endpoints(store: $0, origins: origins, logger: logger) }
         let label = provider.isSimulated ? "simulated attestation (development)" : provider.platform.rawValue
         let app = ServerApplication.make(
             gateway: gateway, accounts: endpoints, localProof: localProof, address: address, logger: logger,
             rateLimiter: ClientRateLimiter(limits: try rateLimitOptions.limits())
         ) {
             port in
+            origins.serverListens(host: address.host, port: port)
             // One line on stdout once bound: scripts and the TUI read the URL from it.
             let host = address.host.contains(":") ? "[\(address.host)]" : address.host
             // Written straight to the file descriptor: unbuffered even when stdout is a pipe.

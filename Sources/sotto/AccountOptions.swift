@@ -26,11 +26,12 @@ struct AccountOptions: ParsableArguments {
         securityKey: @escaping @Sendable () throws -> any Authenticator
     ) throws -> AccountSession {
         let folders = try global.folders()
+        let configuration = (try? ClientConfiguration.load(path: folders.configurationPath)) ?? ClientConfiguration()
         var server = global.server
         if server == nil, (try? AccountStateFile(dataFolder: folders.data).load()) == nil {
-            server = try? ClientConfiguration.load(path: folders.configurationPath).server
+            server = configuration.server
         }
-        return AccountSession(dataFolder: folders.data, server: server) { passkey in
+        return AccountSession(dataFolder: folders.data, server: server, configuration: configuration) { passkey in
             switch passkey.kind {
             case .softwarePasskey:
                 guard let path = passkey.softwarePasskeyPath else {

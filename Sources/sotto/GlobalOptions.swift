@@ -13,6 +13,17 @@ struct GlobalOptions: ParsableArguments {
     @Flag(help: "Trust the development attestation root (simulated attestation; never for real use).")
     var dev = false
 
+    func validate() throws {
+        // Refused here too, so the message comes before any passphrase or security key prompt.
+        if let server {
+            do {
+                try CleartextPolicy.check(server)
+            } catch {
+                throw ValidationError("--server: \(error)")
+            }
+        }
+    }
+
     func folders() throws -> DeviceFolders {
         do {
             return try DeviceFolders(dataDirectory: dataDir, environment: ProcessInfo.processInfo.environment)

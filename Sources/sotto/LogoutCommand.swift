@@ -5,7 +5,7 @@ import Core
 struct LogoutCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logout",
-        abstract: "Revoke this device's session and forget the account here.",
+        abstract: "Revoke this device's session (or, with --everywhere, every session) and forget the account here.",
         discussion: """
             The software passkey file, if any, is kept: it is your passkey, and `sotto login` \
             uses it again.
@@ -14,8 +14,24 @@ struct LogoutCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var account: AccountOptions
 
+    @Flag(help: "Revoke every session of the account, on every device, then forget the account here.")
+    var everywhere = false
+
     func run() async throws {
         let session = try account.session(global)
+        if everywhere {
+            try await runAccountCommand {
+                let state = try session.state()
+                try await session.logoutEverywhere()
+                print(
+                    "Revoked every session of account \(state?.accountID.rawValue ?? "?"); every device must log in again. This device no longer holds the account."
+                )
+                if let path = state?.passkey.softwarePasskeyPath {
+                    print("The software passkey stays at \(path).")
+                }
+            }
+            return
+        }
         try await runAccountCommand {
             let state = try session.state()
             let revoked = try await session.logout()

@@ -60,6 +60,10 @@ public final class FakeAccountServer: Sendable {
         box.withLock { $0 = self }
     }
 
+    /// The relying party its ceremonies are checked against: its RP ID, and its own URL as the
+    /// one origin clients reach it at.
+    var party: RelyingParty { RelyingParty(id: rpID, origins: [url]) }
+
     /// How many sessions are live.
     public var sessionCount: Int { store.withLock { $0.sessions.count } }
 
@@ -116,7 +120,7 @@ public final class FakeAccountServer: Sendable {
                     status: 401, code: "SOTTO-AUTH-UNKNOWN-CREDENTIAL", message: "no account has this passkey")
             }
             let verified = try AuthenticationVerifier(
-                relyingParty: RelyingParty(id: rpID), requireUserVerification: true
+                relyingParty: party, requireUserVerification: true
             )
             .verify(
                 clientDataJSON: try Base64URL.decode(request.credential.response.clientDataJSON),
@@ -243,7 +247,7 @@ public final class FakeAccountServer: Sendable {
     private func verify(
         _ passkey: PasskeyEnrollment, challenge: [UInt8], account: AccountID
     ) throws -> ([UInt8], Credential) {
-        let verified = try RegistrationVerifier(relyingParty: RelyingParty(id: rpID), requireUserVerification: true)
+        let verified = try RegistrationVerifier(relyingParty: party, requireUserVerification: true)
             .verify(
                 clientDataJSON: try Base64URL.decode(passkey.credential.response.clientDataJSON),
                 attestationObject: try Base64URL.decode(passkey.credential.response.attestationObject),

@@ -22,7 +22,7 @@ public final class ScriptedHTTPTransport: HTTPTransport, Sendable {
         self.handler.withLock { $0 = handler }
     }
 
-    public func stream(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPResponsePart, any Error> {
+    public func perform(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPResponsePart, any Error> {
         log.withLock { $0.append(request) }
         let handler = self.handler.withLock { $0 }
         return AsyncThrowingStream { continuation in

@@ -222,30 +222,4 @@ import Wire
         #expect(offline.summary == nil)
         #expect(offline.serverProblem?.contains("cannot reach") == true)
     }
-
-    @Test func theRelyingPartyMustBeTheServersDomain() throws {
-        try RelyingPartyCheck.validate(rpID: "sotto.example", serverURL: "https://sotto.example")
-        try RelyingPartyCheck.validate(rpID: "sotto.example", serverURL: "https://api.sotto.example:8443/")
-        try RelyingPartyCheck.validate(rpID: "localhost", serverURL: "http://127.0.0.1:8080")
-        try RelyingPartyCheck.validate(rpID: "anything.example", serverURL: "http://localhost:8080")
-        for (rp, url) in [
-            ("bank.example", "https://sotto.example"), ("example", "https://notexample"),
-            ("sotto.example", "https://sotto.example.evil.test"),
-        ] {
-            #expect(throws: AccountError.self, "\(rp) for \(url)") {
-                try RelyingPartyCheck.validate(rpID: rp, serverURL: url)
-            }
-        }
-    }
-
-    @Test func clientDataIsWhatABrowserOnTheRPOriginWouldWrite() throws {
-        let challenge = SecureRandom.bytes(32)
-        let json = CeremonyData.clientDataJSON(type: .create, challenge: challenge, rpID: "sotto.example")
-        let parsed = try CollectedClientData(bytes: json)
-        #expect(parsed.type == "webauthn.create")
-        #expect(parsed.challenge == challenge)
-        #expect(parsed.origin == "https://sotto.example")
-        #expect(!parsed.crossOrigin)
-        #expect(String(decoding: json, as: UTF8.self).hasPrefix("{\"type\":\"webauthn.create\",\"challenge\":"))
-    }
 }

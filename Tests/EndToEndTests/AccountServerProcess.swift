@@ -12,16 +12,20 @@ final class AccountServerProcess {
     /// - Parameters:
     ///   - logFile: where the server's log (standard error) goes; discarded when nil.
     ///   - answer: what the model upstream answers.
+    ///   - extraArguments: more `serve` options (`--origin …`).
     static func start(
-        dataDir: String, logFile: String? = nil, answer: FakeOpenAIServer.Behaviour = .stream(["ok"])
+        dataDir: String, logFile: String? = nil, answer: FakeOpenAIServer.Behaviour = .stream(["ok"]),
+        extraArguments: [String] = []
     ) async throws -> AccountServerProcess {
         let upstream = try await FakeOpenAIServer.start(answer)
         let process = Process()
         process.executableURL = Executables.productsDirectory.appendingPathComponent("sotto-server")
-        process.arguments = [
-            "serve", "--dev", "--upstream", upstream.url, "--upstream-model", "fake-model", "--listen", "127.0.0.1:0",
-            "--data-dir", dataDir,
-        ]
+        process.arguments =
+            [
+                "serve", "--dev", "--upstream", upstream.url, "--upstream-model", "fake-model", "--listen",
+                "127.0.0.1:0",
+                "--data-dir", dataDir,
+            ] + extraArguments
         let out = Pipe()
         process.standardOutput = out
         if let logFile,

@@ -234,7 +234,7 @@ final class ReplayingTransport: HTTPTransport, @unchecked Sendable {
     var flipReportByte: Int?
     var damageAnswer: AnswerDamage?
 
-    func stream(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPResponsePart, any Error> {
+    func perform(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPResponsePart, any Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
                 do {

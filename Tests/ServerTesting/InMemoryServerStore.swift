@@ -136,6 +136,10 @@ public final class InMemoryServerStore: ServerStore {
         state.withLock { _ = $0.sessions.removeValue(forKey: tokenHash) }
     }
 
+    public func deleteSessions(of account: AccountID) async throws {
+        state.withLock { state in state.sessions = state.sessions.filter { $0.value.accountID != account } }
+    }
+
     public func purgeExpired(now: Date) async throws {
         state.withLock { state in
             state.challenges = state.challenges.filter { $0.value.expiresAt > now }

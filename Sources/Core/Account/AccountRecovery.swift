@@ -46,8 +46,17 @@ extension AccountSession {
             throw AccountError(
                 .recoveryKeyRejected, "this recovery key does not open the account's key; check it against your copy")
         }
-        let (passkey, rpID) = try await enrollPasskey(
-            newAuthenticator, name: name, keys: keys, api: api, token: response.session.token, pinnedRP: existing?.rpID)
+        let passkey: DevicePasskey
+        let rpID: String
+        do {
+            (passkey, rpID) = try await enrollPasskey(
+                newAuthenticator, name: name, keys: keys, api: api, token: response.session.token,
+                pinnedRP: existing?.rpID)
+        } catch let error as AccountError where error.code == .relyingPartyMismatch {
+            // Nothing was signed; the recovery session this device will not keep is closed now.
+            try? await api.logout(token: response.session.token)
+            throw error
+        }
         let state = AccountState(
             server: server, rpID: rpID, accountID: begin.accountID, passkey: passkey, session: response.session)
         try file.save(state)
@@ -89,10 +98,12 @@ extension AccountSession {
             throw AccountError(.accountMismatch, "the server offered to add a passkey to another account")
         }
         let rpID = try checkedRPID(begin.options.rp.id, server: api.serverURL, pinned: pinnedRP)
-        let (made, clientData) = try await makeCredential(authenticator, options: begin.options, rpID: rpID)
+        let (made, clientData) = try await makeCredential(
+            authenticator, options: begin.options, rpID: rpID, server: api.serverURL)
         var registered = false
         do {
-            let prf = try await localPRF(authenticator, rpID: rpID, credentialID: made.credentialID)
+            let prf = try await localPRF(
+                authenticator, rpID: rpID, server: api.serverURL, credentialID: made.credentialID)
             let wrapped = try keys.wrap(under: try KeyEncryptionKey(prfOutput: prf))
             let passkeyName = Self.passkeyName(kind: authenticator.kind, requested: name)
             try await api.addPasskeyFinish(

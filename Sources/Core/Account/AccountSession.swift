@@ -17,19 +17,24 @@ public struct AccountSession: Sendable {
     let transport: any HTTPTransport
     let clock: @Sendable () -> Date
     let authenticatorFor: AuthenticatorFactory
+    /// config.toml: a parent RP ID the user confirmed for its server.
+    let configuration: ClientConfiguration
 
     /// - Parameters:
     ///   - dataFolder: the device's data folder (one folder = one device).
     ///   - server: the server named by the user, if any; a registered folder remembers its own.
+    ///   - configuration: config.toml, whose `rp_id` lets its server use that parent domain.
     ///   - authenticatorFor: the authenticator of the device's passkey, for `unlock`.
     public init(
         dataFolder: String, server: String?, transport: any HTTPTransport = CurlHTTPClient(),
+        configuration: ClientConfiguration = ClientConfiguration(),
         clock: @escaping @Sendable () -> Date = { Date() },
         authenticatorFor: @escaping AuthenticatorFactory
     ) {
         self.file = AccountStateFile(dataFolder: dataFolder)
         self.requestedServer = server.map(Self.normalized)
         self.transport = transport
+        self.configuration = configuration
         self.clock = clock
         self.authenticatorFor = authenticatorFor
     }
@@ -70,10 +75,11 @@ public struct AccountSession: Sendable {
         let api = AccountAPI(serverURL: server, transport: transport)
         let begin = try await api.registerBegin()
         let rpID = try checkedRPID(begin.options.rp.id, server: server, pinned: nil)
-        let (made, clientData) = try await makeCredential(authenticator, options: begin.options, rpID: rpID)
+        let (made, clientData) = try await makeCredential(
+            authenticator, options: begin.options, rpID: rpID, server: server)
         var registered = false
         do {
-            let prf = try await localPRF(authenticator, rpID: rpID, credentialID: made.credentialID)
+            let prf = try await localPRF(authenticator, rpID: rpID, server: server, credentialID: made.credentialID)
             let keys = try AccountKeys.generate(accountID: begin.accountID.rawValue)
             let wrapped = try keys.wrap(under: try KeyEncryptionKey(prfOutput: prf))
             let recoveryKey = RecoveryKey.generate()
@@ -116,7 +122,8 @@ public struct AccountSession: Sendable {
         let api = AccountAPI(serverURL: server, transport: transport)
         let begin = try await api.loginBegin(credentialIDs: nil)
         let rpID = try checkedRPID(begin.options.rpId, server: server, pinned: existing?.rpID)
-        let (assertion, clientData) = try await assert(authenticator, options: begin.options, rpID: rpID)
+        let (assertion, clientData) = try await assert(
+            authenticator, options: begin.options, rpID: rpID, server: server)
         let prf = try Self.prfSecret(assertion)
         let response = try await finishLogin(api: api, begin: begin, assertion: assertion, clientData: clientData)
         if let existing, existing.accountID != response.session.accountID {
@@ -159,7 +166,8 @@ public struct AccountSession: Sendable {
             throw forgetRemovedPasskey(state)
         }
         let rpID = try checkedRPID(begin.options.rpId, server: state.server, pinned: state.rpID)
-        let (assertion, clientData) = try await assert(authenticator, options: begin.options, rpID: rpID)
+        let (assertion, clientData) = try await assert(
+            authenticator, options: begin.options, rpID: rpID, server: state.server)
         let prf = try Self.prfSecret(assertion)
         let response: SessionResponse
         do {
@@ -216,6 +224,16 @@ public struct AccountSession: Sendable {
         }
         try file.remove()
         return revoked
+    }
+
+    /// Revokes every session of the account on the server (every device must log in again),
+    /// then forgets the account on this device. Unlike `logout`, nothing is forgotten unless the
+    /// server confirmed the revocation, so a failure can be retried.
+    /// - Throws: `AccountError` `.notRegistered`, `.sessionExpired` (log in, then try again);
+    ///   `AccountAPIError`, `NetError`.
+    public func logoutEverywhere() async throws {
+        try await withSession { api, _, session in try await api.logoutEverywhere(token: session.token) }
+        try file.remove()
     }
 
     // MARK: Parts shared with the other account operations
@@ -282,7 +300,8 @@ public struct AccountSession: Sendable {
     /// address and the RP ID this device already uses.
     func checkedRPID(_ offered: String?, server: String, pinned: String?) throws -> String {
         let rpID = offered ?? URL(string: server)?.host ?? ""
-        try RelyingPartyCheck.validate(rpID: rpID, serverURL: server)
+        try RelyingPartyCheck.validate(
+            rpID: rpID, serverURL: server, configuredParent: configuration.configuredRPID(for: server))
         if let pinned, pinned != rpID {
             throw AccountError(
                 .relyingPartyMismatch,
@@ -293,13 +312,14 @@ public struct AccountSession: Sendable {
     }
 
     func makeCredential(
-        _ authenticator: any Authenticator, options: WebAuthnJSON.CreationOptions, rpID: String
+        _ authenticator: any Authenticator, options: WebAuthnJSON.CreationOptions, rpID: String, server: String
     ) async throws -> (MadeCredential, [UInt8]) {
         let challenge = try CeremonyData.challenge(options.challenge)
         guard let userID = try? Base64URL.decode(options.user.id, field: "user.id") else {
             throw AccountError(.malformedResponse, "the server's user handle is not base64url")
         }
-        let clientData = CeremonyData.clientDataJSON(type: .create, challenge: challenge, rpID: rpID)
+        let clientData = CeremonyData.clientDataJSON(
+            type: .create, challenge: challenge, origin: try Self.origin(of: server))
         let made = try await authenticator.makeCredential(
             CredentialRequest(
                 rpID: rpID, userID: userID, userName: options.user.name,
@@ -309,7 +329,7 @@ public struct AccountSession: Sendable {
 
     /// An assertion for the server's challenge, with the root PRF.
     func assert(
-        _ authenticator: any Authenticator, options: WebAuthnJSON.RequestOptions, rpID: String
+        _ authenticator: any Authenticator, options: WebAuthnJSON.RequestOptions, rpID: String, server: String
     ) async throws -> (Assertion, [UInt8]) {
         let challenge = try CeremonyData.challenge(options.challenge)
         let allowed = try (options.allowCredentials ?? []).map { descriptor in
@@ -318,7 +338,8 @@ public struct AccountSession: Sendable {
             }
             return id
         }
-        let clientData = CeremonyData.clientDataJSON(type: .get, challenge: challenge, rpID: rpID)
+        let clientData = CeremonyData.clientDataJSON(
+            type: .get, challenge: challenge, origin: try Self.origin(of: server))
         let assertion = try await Self.getAssertion(
             authenticator,
             AssertionRequest(
@@ -329,8 +350,11 @@ public struct AccountSession: Sendable {
 
     /// The root PRF of a credential, from an assertion the server never sees (its challenge is
     /// local and random).
-    func localPRF(_ authenticator: any Authenticator, rpID: String, credentialID: [UInt8]) async throws -> SecureBytes {
-        let clientData = CeremonyData.clientDataJSON(type: .get, challenge: SecureRandom.bytes(32), rpID: rpID)
+    func localPRF(
+        _ authenticator: any Authenticator, rpID: String, server: String, credentialID: [UInt8]
+    ) async throws -> SecureBytes {
+        let clientData = CeremonyData.clientDataJSON(
+            type: .get, challenge: SecureRandom.bytes(32), origin: try Self.origin(of: server))
         let assertion = try await Self.getAssertion(
             authenticator,
             AssertionRequest(
@@ -357,7 +381,7 @@ public struct AccountSession: Sendable {
         guard let credentialID = try? Base64URL.decode(state.passkey.credentialID, field: "credential id") else {
             throw AccountError(.stateCorrupt, "the account file \(file.path) names a malformed credential id")
         }
-        let prf = try await localPRF(authenticator, rpID: state.rpID, credentialID: credentialID)
+        let prf = try await localPRF(authenticator, rpID: state.rpID, server: state.server, credentialID: credentialID)
         let keys = try Self.unwrapPasskeyCopy(state.passkey.wrappedRootKey, prf: prf, accountID: state.accountID)
         return Unlocked(keys: keys, state: state, online: false, signCountRegressed: false)
     }
@@ -422,6 +446,14 @@ public struct AccountSession: Sendable {
     static func discardUnregistered(_ authenticator: any Authenticator) {
         guard let path = softwarePath(authenticator) else { return }
         try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// The origin clientDataJSON names: the server's, as the client reaches it.
+    static func origin(of server: String) throws -> WebOrigin {
+        guard let origin = WebOrigin(url: server) else {
+            throw AccountError(.serverMissing, "\(server) is not an http(s) URL with a plain host")
+        }
+        return origin
     }
 
     static func isOffline(_ error: NetError) -> Bool { error.code == .connect || error.code == .timeout }

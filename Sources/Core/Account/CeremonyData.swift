@@ -1,15 +1,17 @@
 import Foundation
 import Wire
 
-/// What a WebAuthn client adds to a ceremony: clientDataJSON (L3 §5.8.1.1, with the origin a
-/// browser on `https://<RP ID>` would write, so the same passkey gives the same PRF secret
-/// there) and the JSON serialisation of the authenticator's answers.
+/// What a WebAuthn client adds to a ceremony: clientDataJSON (L3 §5.8.1.1, naming the origin
+/// the client really talks to, as a browser names the page's, so the server can tell a relayed
+/// ceremony from its own) and the JSON serialisation of the authenticator's answers.
 enum CeremonyData {
     /// clientDataJSON in the specification's member order: type, challenge, origin, crossOrigin.
-    static func clientDataJSON(type: CollectedClientData.CeremonyType, challenge: [UInt8], rpID: String) -> [UInt8] {
+    static func clientDataJSON(
+        type: CollectedClientData.CeremonyType, challenge: [UInt8], origin: WebOrigin
+    ) -> [UInt8] {
         let text =
             "{\"type\":\(quoted(type.rawValue)),\"challenge\":\(quoted(Base64URL.encode(challenge))),"
-            + "\"origin\":\(quoted("https://" + rpID)),\"crossOrigin\":false}"
+            + "\"origin\":\(quoted(origin.description)),\"crossOrigin\":false}"
         return Array(text.utf8)
     }
 

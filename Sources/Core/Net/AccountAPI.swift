@@ -88,6 +88,11 @@ public struct AccountAPI: Sendable {
         try await send(.post, "/v1/account/logout", body: VersionOnlyRequest(), token: token)
     }
 
+    /// `POST /v1/account/logout/everywhere`: revokes every session of the account, `token`'s too.
+    public func logoutEverywhere(token: String) async throws {
+        try await send(.post, "/v1/account/logout/everywhere", body: VersionOnlyRequest(), token: token)
+    }
+
     // MARK: Plumbing
 
     private func call<Body: Encodable, Answer: Decodable>(

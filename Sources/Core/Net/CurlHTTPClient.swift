@@ -13,8 +13,14 @@ public struct CurlHTTPClient: HTTPTransport {
         precondition(Self.initialized, "libcurl failed to initialise")
     }
 
-    public func stream(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPResponsePart, any Error> {
-        AsyncThrowingStream { continuation in
+    public func perform(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPResponsePart, any Error> {
+        // Checked here too, so a caller of `perform` cannot send a token in clear either.
+        do {
+            try CleartextPolicy.check(request.url)
+        } catch {
+            return AsyncThrowingStream { $0.finish(throwing: error) }
+        }
+        return AsyncThrowingStream { continuation in
             let transfer = CurlTransfer(request: request, continuation: continuation)
             continuation.onTermination = { _ in transfer.cancelled.store(true, ordering: .relaxed) }
             let thread = Thread { transfer.run() }
@@ -78,6 +84,11 @@ private final class CurlTransfer: @unchecked Sendable {
         _ = sotto_curl_setopt_pointer(easy, CURLOPT_XFERINFODATA, context)
         // Only http and https, also after a redirect (which we do not follow anyway).
         _ = sotto_curl_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
+        // Plain http goes only to loopback (`CleartextPolicy`): never through a proxy, which
+        // would carry the session token across the network in clear text.
+        if request.url.lowercased().hasPrefix("http:") {
+            _ = sotto_curl_setopt_string(easy, CURLOPT_NOPROXY, "*")
+        }
 
         let code: CURLcode = request.body.withUnsafeBytes { body in
             if request.method == .post || request.method == .put {

@@ -50,12 +50,24 @@ public struct HTTPResponse: Sendable, Hashable {
 
 /// How the client talks HTTP; the real one is libcurl, tests may swap in others.
 public protocol HTTPTransport: Sendable {
-    /// Sends `request` and streams the response. Cancelling the consuming task (or
-    /// dropping the stream) aborts the transfer.
-    func stream(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPResponsePart, any Error>
+    /// Sends `request` and streams the response. Callers use `stream` or `send`, which check the
+    /// URL first (`CleartextPolicy`). Cancelling the consuming task (or dropping the stream)
+    /// aborts the transfer.
+    func perform(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPResponsePart, any Error>
 }
 
 extension HTTPTransport {
+    /// Sends `request` and streams the response; plain http to anything but this machine fails
+    /// with `NetError` `.cleartext` before the transport sees the request.
+    public func stream(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPResponsePart, any Error> {
+        do {
+            try CleartextPolicy.check(request.url)
+        } catch {
+            return AsyncThrowingStream { $0.finish(throwing: error) }
+        }
+        return perform(request)
+    }
+
     /// Sends `request` and collects the whole response, refusing bodies above `maxBytes`.
     public func send(_ request: HTTPRequest, maxBytes: Int = 8 * 1024 * 1024) async throws -> HTTPResponse {
         var response = HTTPResponse(status: 0, headers: [:], body: [])
@@ -87,4 +99,6 @@ public enum NetErrorCode: String, StableErrorCode {
     case cancelled = "SOTTO-NET-CANCELLED"
     case transfer = "SOTTO-NET-TRANSFER"
     case responseTooLarge = "SOTTO-NET-TOO-LARGE"
+    /// Plain http to a host that is not this machine: refused before connecting.
+    case cleartext = "SOTTO-NET-CLEARTEXT"
 }

@@ -1,13 +1,30 @@
 import Foundation
 import TOMLKit
+import Wire
 
-/// The client's settings file, `$XDG_CONFIG_HOME/sotto/config.toml`. Today it holds the
-/// default server: `server = "https://…"`.
+/// The client's settings file, `$XDG_CONFIG_HOME/sotto/config.toml`: the default server,
+/// `server = "https://…"`, and `rp_id = "example.org"` when that server's passkeys are for a
+/// parent domain of its host (the user's confirmation that the parent is theirs).
 public struct ClientConfiguration: Sendable, Hashable {
     public var server: String?
+    /// The parent domain `server`'s passkeys are for; applies to that server only.
+    public var rpID: String?
 
-    public init(server: String? = nil) {
+    public init(server: String? = nil, rpID: String? = nil) {
         self.server = server
+        self.rpID = rpID
+    }
+
+    /// The RP ID configured for the server at `serverURL`: `rp_id` when `server` names it.
+    public func configuredRPID(for serverURL: String) -> String? {
+        guard let server, let rpID, Self.trimmed(server) == Self.trimmed(serverURL) else { return nil }
+        return rpID
+    }
+
+    private static func trimmed(_ url: String) -> Substring {
+        var text = Substring(url)
+        while text.hasSuffix("/") { text = text.dropLast() }
+        return text
     }
 
     /// Reads the file at `path`; a missing file is an empty configuration.
@@ -29,6 +46,15 @@ public struct ClientConfiguration: Sendable, Hashable {
                 throw ConfigurationFileError(path: path, problem: "`server` must be a string such as \"https://…\"")
             }
             configuration.server = server
+        }
+        if let value = table["rp_id"] {
+            guard let rpID = value.string, DomainName.isCanonical(rpID), configuration.server != nil else {
+                throw ConfigurationFileError(
+                    path: path,
+                    problem:
+                        "`rp_id` must be a lower-case domain such as \"example.org\", beside the `server` it is for")
+            }
+            configuration.rpID = rpID
         }
         return configuration
     }

@@ -23,6 +23,12 @@ extension AccountService {
         logger.info("logout", metadata: ["account": "\(Self.short(session.accountID))"])
     }
 
+    /// `POST /v1/account/logout/everywhere`: revokes every session of the account, the calling one too.
+    public func logoutEverywhere(_ session: AuthenticatedSession) async throws {
+        try await mapped { try await store.deleteSessions(of: session.accountID) }
+        logger.info("logout everywhere", metadata: ["account": "\(Self.short(session.accountID))"])
+    }
+
     /// `GET /v1/account`.
     public func summary(_ session: AuthenticatedSession) async throws -> AccountSummary {
         try await mapped {

@@ -4,8 +4,13 @@ import Wire
 /// How the account service runs: whom ceremonies are for, how long things live, how many
 /// failures it tolerates, and its clock and randomness (injected so tests control them).
 public struct AccountSettings: Sendable {
-    /// The relying party: `--rp-id`, origin `https://` + RP ID.
-    public var relyingParty: RelyingParty
+    /// The RP ID: `--rp-id`.
+    public var relyingPartyID: String
+    /// The origins clientDataJSON may name: `--origin`, where a loopback server listens, or
+    /// `https://` + RP ID.
+    public var origins: OriginAllowList
+    /// The relying party ceremonies are checked against, with the origins accepted now.
+    public var relyingParty: RelyingParty { RelyingParty(id: relyingPartyID, origins: origins.current) }
     /// The relying party's display name in creation options.
     public var relyingPartyName = "Sotto"
     /// How long a ceremony's challenge stays usable.
@@ -28,8 +33,10 @@ public struct AccountSettings: Sendable {
     /// `count` random bytes.
     public var random: @Sendable (Int) -> [UInt8] = { SecureRandom.bytes($0) }
 
-    /// Settings for RP ID `rpID` (origin `https://` + `rpID`), otherwise the defaults.
-    public init(rpID: String = "localhost") {
-        relyingParty = RelyingParty(id: rpID)
+    /// Settings for RP ID `rpID`, accepting `origins` (default: `https://` + `rpID`), otherwise
+    /// the defaults.
+    public init(rpID: String = "localhost", origins: OriginAllowList? = nil) {
+        relyingPartyID = rpID
+        self.origins = origins ?? OriginAllowList(["https://" + rpID])
     }
 }

@@ -83,6 +83,14 @@ public struct AccountEndpoints: Sendable {
         }
     }
 
+    /// `POST /v1/account/logout/everywhere`: 204.
+    public func logoutEverywhere(authorization: String?) async -> Gateway.Reply {
+        await JSONExchange.run {
+            try await accounts.logoutEverywhere(try await accounts.authenticate(authorization: authorization))
+            return .complete(status: 204, headers: [:], body: [])
+        }
+    }
+
     /// `POST /v1/account/passkeys/begin`.
     public func addPasskeyBegin(body: [UInt8], authorization: String?, client: String? = nil) async -> Gateway.Reply {
         await JSONExchange.run {

@@ -36,6 +36,9 @@ enum AccountRoutes {
         post(router, "/v1/account/logout", cap) { _, authorization, _ in
             await endpoints.logout(authorization: authorization)
         }
+        post(router, "/v1/account/logout/everywhere", cap) { _, authorization, _ in
+            await endpoints.logoutEverywhere(authorization: authorization)
+        }
         begin("/v1/account/passkeys/begin") { body, authorization, client in
             await endpoints.addPasskeyBegin(body: body, authorization: authorization, client: client)
         }

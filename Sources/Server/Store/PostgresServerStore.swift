@@ -297,6 +297,14 @@ public final class PostgresServerStore: ServerStore {
         }
     }
 
+    public func deleteSessions(of account: AccountID) async throws {
+        try await run { client, logger in
+            _ = try await client.query(
+                "DELETE FROM sessions WHERE account_id = \(account.rawValue)", logger: logger
+            ).collect()
+        }
+    }
+
     public func purgeExpired(now: Date) async throws {
         let cutoff = StoreTime.milliseconds(now)
         try await run { client, logger in

@@ -269,6 +269,12 @@ public final class SQLiteServerStore: ServerStore {
         }
     }
 
+    public func deleteSessions(of account: AccountID) async throws {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE account_id = ?", arguments: [account.rawValue])
+        }
+    }
+
     public func purgeExpired(now: Date) async throws {
         let cutoff = StoreTime.milliseconds(now)
         try await write { db in

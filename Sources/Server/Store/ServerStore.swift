@@ -183,6 +183,8 @@ public protocol AccountStore: Sendable {
     /// The live session with this token hash, or nil (unknown, revoked or expired at `now`).
     func session(tokenHash: [UInt8], now: Date) async throws -> StoredSession?
     func deleteSession(tokenHash: [UInt8]) async throws
+    /// Revokes every session of the account (`logout --everywhere`); other accounts keep theirs.
+    func deleteSessions(of account: AccountID) async throws
     /// Drops expired challenges and sessions.
     func purgeExpired(now: Date) async throws
 }

@@ -240,6 +240,30 @@ import Wire
         }
     }
 
+    @Test(arguments: StoreKind.tested) func revokesEverySessionOfOneAccount(kind: StoreKind) async throws {
+        try await StoreFixture.with(kind) { fixture in
+            let store = fixture.store
+            let (account, credential) = try await Sample.createAccount(in: store)
+            let (other, otherCredential) = try await Sample.createAccount(in: store)
+            let later = Sample.now.addingTimeInterval(3600)
+            let byPasskey = Sample.session(of: account.id, credential: credential.id, expires: later)
+            let byPasskeyAgain = Sample.session(of: account.id, credential: credential.id, expires: later)
+            let byRecovery = Sample.session(of: account.id, credential: nil, expires: later)
+            let byOther = Sample.session(of: other.id, credential: otherCredential.id, expires: later)
+            for session in [byPasskey, byPasskeyAgain, byRecovery, byOther] { try await store.insertSession(session) }
+
+            try await store.deleteSessions(of: account.id)
+            for session in [byPasskey, byPasskeyAgain, byRecovery] {
+                #expect(try await store.session(tokenHash: session.tokenHash, now: Sample.now) == nil)
+            }
+            #expect(try await store.session(tokenHash: byOther.tokenHash, now: Sample.now) == byOther)
+            #expect(try await store.credentials(of: account.id) == [credential])
+            // Nothing left to revoke, or an unknown account: no error.
+            try await store.deleteSessions(of: account.id)
+            try await store.deleteSessions(of: Sample.accountID())
+        }
+    }
+
     @Test(arguments: StoreKind.tested) func purgeDropsOnlyWhatExpired(kind: StoreKind) async throws {
         try await StoreFixture.with(kind) { fixture in
             let store = fixture.store
