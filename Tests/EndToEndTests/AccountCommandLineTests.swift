@@ -77,7 +77,8 @@ import Testing
         let other = try #require(lines.first { !$0.contains("(this device)") })
         let removedID = String(try #require(other.split(separator: " ").first))
 
-        let remove = try await sotto(["passkeys", "remove", removedID, "--data-dir", root + "/c"])
+        // A base64url id may begin with "-": after "--" it is never taken for an option.
+        let remove = try await sotto(["passkeys", "remove", "--data-dir", root + "/c", "--", removedID])
         #expect(remove.status == 0, "\(remove.stdout)\(remove.stderr)")
         let refused = try await sotto([
             "login", "--server", server.url, "--data-dir", root + "/d", "--software-passkey", passkey,

@@ -153,7 +153,7 @@ final class ConfigurationSwappingTransport: HTTPTransport, Sendable {
         self.shown = shown
     }
 
-    func stream(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPResponsePart, any Error> {
+    func perform(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPResponsePart, any Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
                 do {

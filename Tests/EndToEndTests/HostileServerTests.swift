@@ -33,11 +33,15 @@ private struct NoChat: ChatSender {
             store = HostileServerStore(
                 wrapping: try SQLiteServerStore(path: root + "/server/" + SQLiteServerStore.fileName))
             try await store.migrate()
-            let accounts = AccountService(store: store, settings: AccountSettings(rpID: "localhost"), logger: logger)
+            // The origins the devices' clientDataJSON names: where this server listens.
+            let origins = OriginAllowList.loopbackListener()
+            let accounts = AccountService(
+                store: store, settings: AccountSettings(rpID: "localhost", origins: origins), logger: logger)
             let records = RecordService(store: store, sessions: accounts, logger: logger)
             server = try await LiveServer.start(
                 gateway: try LiveServer.makeGateway(backend: ScriptedBackend(), logger: logger),
                 accounts: AccountEndpoints(accounts: accounts, records: records), logger: logger)
+            origins.serverListens(host: "127.0.0.1", port: server.port)
             let passkey = root + "/passkey"
             _ = try await session("a").register(authenticator: Self.software(passkey))
             a = try Self.device(root + "/a", try await session("a").unlock())

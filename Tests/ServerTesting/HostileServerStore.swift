@@ -94,5 +94,6 @@ public final class HostileServerStore: ServerStore {
         try await inner.session(tokenHash: tokenHash, now: now)
     }
     public func deleteSession(tokenHash: [UInt8]) async throws { try await inner.deleteSession(tokenHash: tokenHash) }
+    public func deleteSessions(of account: AccountID) async throws { try await inner.deleteSessions(of: account) }
     public func purgeExpired(now: Date) async throws { try await inner.purgeExpired(now: now) }
 }
