@@ -40,9 +40,15 @@ public final class RelayProxy: Sendable {
             responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) },
             logger: Logger(label: "relay-proxy") { _ in SwiftLogNoOpLogHandler() })
-        let task = Task { try await app.run() }
+        let task = Task {
+            defer { continuation.finish() }
+            try await app.run()
+        }
         var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
+        guard let port = await iterator.next() else {
+            try await task.value
+            throw CancellationError()
+        }
         return RelayProxy(port: port, task: task, state: state)
     }
 
