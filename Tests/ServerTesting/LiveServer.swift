@@ -23,21 +23,12 @@ public final class LiveServer: Sendable {
     ) async throws
         -> LiveServer
     {
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = ServerApplication.make(
-            gateway: gateway, accounts: accounts, address: ListenAddress(host: "127.0.0.1", port: port), logger: logger,
-            rateLimiter: rateLimiter, onListening: { port in continuation.yield(port) })
-        // A server that stops before it listens (the port is taken) ends the wait with an error.
-        let task = Task {
-            defer { continuation.finish() }
-            try await app.run()
+        let started = try await ListeningApplication.start { listening in
+            ServerApplication.make(
+                gateway: gateway, accounts: accounts, address: ListenAddress(host: "127.0.0.1", port: port),
+                logger: logger, rateLimiter: rateLimiter, onListening: { listening($0) })
         }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else {
-            try await task.value
-            throw CancellationError()
-        }
-        return LiveServer(gateway: gateway, port: port, task: task)
+        return LiveServer(gateway: gateway, port: started.port, task: started.task)
     }
 
     /// A loopback port that is free now and lies below the kernel's ephemeral range, so no

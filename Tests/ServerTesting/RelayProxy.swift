@@ -35,19 +35,11 @@ public final class RelayProxy: Sendable {
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             try await relay(request, state: state)
         }
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) },
-            logger: Logger(label: "relay-proxy") { _ in SwiftLogNoOpLogHandler() })
-        let task = Task {
-            defer { continuation.finish() }
-            try await app.run()
-        }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else {
-            try await task.value
-            throw CancellationError()
+        let (port, task) = try await ListeningApplication.start { listening in
+            Application(
+                responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                onServerRunning: { listening($0.localAddress?.port ?? 0) },
+                logger: Logger(label: "relay-proxy") { _ in SwiftLogNoOpLogHandler() })
         }
         return RelayProxy(port: port, task: task, state: state)
     }

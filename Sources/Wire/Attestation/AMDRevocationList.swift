@@ -108,22 +108,11 @@ public struct AMDRevocationList: Sendable, Hashable {
     }
 
     private static func decode(_ der: [UInt8]) throws -> Fields {
-        let root = try DER.parse(der)
-        guard root.encodedBytes.count == der.count else {
-            throw ASN1Error.invalidASN1Object(reason: "trailing bytes after the CRL")
-        }
-        return try DER.sequence(root, identifier: .sequence) { nodes in
-            guard let tbsNode = nodes.next(), let algorithmNode = nodes.next(), let signatureNode = nodes.next()
-            else { throw ASN1Error.invalidASN1Object(reason: "a CRL has three parts") }
-            let signature = try ASN1BitString(derEncoded: signatureNode)
-            guard signature.paddingBits == 0 else {
-                throw ASN1Error.invalidASN1Object(reason: "the signature is not a whole number of bytes")
-            }
-            var fields = try decodeTBS(tbsNode)
-            fields.outerAlgorithm = Array(algorithmNode.encodedBytes)
-            fields.signature = Array(signature.bytes)
-            return fields
-        }
+        let parts = try SignedDERObject.decode(der, kind: "CRL", tbs: decodeTBS)
+        var fields = parts.fields
+        fields.outerAlgorithm = parts.outerAlgorithm
+        fields.signature = parts.signature
+        return fields
     }
 
     private static func decodeTBS(_ node: ASN1Node) throws -> Fields {
