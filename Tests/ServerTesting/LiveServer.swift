@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import Server
 import Wire
 
@@ -23,12 +24,21 @@ public final class LiveServer: Sendable {
     ) async throws
         -> LiveServer
     {
-        let started = try await ListeningApplication.start { listening in
-            ServerApplication.make(
-                gateway: gateway, accounts: accounts, address: ListenAddress(host: "127.0.0.1", port: port),
-                logger: logger, rateLimiter: rateLimiter, onListening: { listening($0) })
+        // A server restarted at the same address may find its predecessor still letting go of
+        // the port (its shutdown ends after its task): it tries again for up to ten seconds.
+        for attempt in 0... {
+            do {
+                let started = try await ListeningApplication.start { listening in
+                    ServerApplication.make(
+                        gateway: gateway, accounts: accounts, address: ListenAddress(host: "127.0.0.1", port: port),
+                        logger: logger, rateLimiter: rateLimiter, onListening: { listening($0) })
+                }
+                return LiveServer(gateway: gateway, port: started.port, task: started.task)
+            } catch let error as IOError where port != 0 && error.errnoCode == EADDRINUSE && attempt < 100 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
         }
-        return LiveServer(gateway: gateway, port: started.port, task: started.task)
+        fatalError("unreachable")
     }
 
     /// A loopback port that is free now and lies below the kernel's ephemeral range, so no
