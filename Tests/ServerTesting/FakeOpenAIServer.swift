@@ -58,15 +58,13 @@ public final class FakeOpenAIServer: Sendable {
                     })
             }
         }
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) },
-            logger: Logger(label: "fake-openai") { _ in SwiftLogNoOpLogHandler() })
-        let task = Task { try await app.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
-        return FakeOpenAIServer(port: port, task: task, log: log)
+        let started = try await ListeningApplication.start { listening in
+            Application(
+                router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                onServerRunning: { listening($0.localAddress?.port ?? 0) },
+                logger: Logger(label: "fake-openai") { _ in SwiftLogNoOpLogHandler() })
+        }
+        return FakeOpenAIServer(port: started.port, task: started.task, log: log)
     }
 
     private init(port: Int, task: Task<Void, any Error>, log: RequestLog) {

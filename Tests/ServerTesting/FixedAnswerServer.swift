@@ -24,15 +24,13 @@ public final class FixedAnswerServer: Sendable {
                 status: .init(code: status), headers: [.contentType: "application/json"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
         }
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) },
-            logger: Logger(label: "fixed-answer") { _ in SwiftLogNoOpLogHandler() })
-        let task = Task { try await app.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
-        return FixedAnswerServer(port: port, task: task, log: log)
+        let started = try await ListeningApplication.start { listening in
+            Application(
+                responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                onServerRunning: { listening($0.localAddress?.port ?? 0) },
+                logger: Logger(label: "fixed-answer") { _ in SwiftLogNoOpLogHandler() })
+        }
+        return FixedAnswerServer(port: started.port, task: started.task, log: log)
     }
 
     private init(port: Int, task: Task<Void, any Error>, log: RequestLog) {
