@@ -121,7 +121,7 @@ import Wire
         #expect(server.steps.allSatisfy { $0.outcome == .passed })
         #expect(
             server.steps.map(\.name) == [
-                "evidence", "certificate chain", "report signature", "platform policy", "release manifest",
+                "protocol", "evidence", "certificate chain", "report signature", "platform policy", "release manifest",
                 "measurement", "configuration", "key binding", "key freshness",
             ])
         let canary = "canary-prompt-a17f"
