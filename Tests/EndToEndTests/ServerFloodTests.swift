@@ -140,16 +140,16 @@ import Testing
         let pid = server.process.processIdentifier
         let outcome = try await Executables.onOwnThread { try Self.flood(flood, port: port, pid: pid) }
         let sorted = outcome.latencies.sorted()
-        let median = sorted.isEmpty ? .infinity : sorted[sorted.count / 2]
+        let median = sorted.isEmpty ? "-" : "\(Int(sorted[sorted.count / 2] * 1000))"
         let worst = sorted.last ?? .infinity
         print(
             "half-open flood: \(flood) connections (\(outcome.opened) opened) against a server limited to "
                 + "\(serverLimit > 0 ? "\(serverLimit)" : "inherited") descriptors: /healthz \(outcome.answered)/"
-                + "\(outcome.asked) answered, median \(Int(median * 1000)) ms, max \(Int(worst * 1000)) ms; "
+                + "\(outcome.asked) answered, median \(median) ms, max \(sorted.isEmpty ? "-" : "\(Int(worst * 1000))") ms; "
                 + "server CPU \(Int(outcome.cpuShare * 100)) % while the flood held")
         #expect(outcome.answered == outcome.asked)
         #expect(worst < 1.0, "the slowest /healthz took \(worst) s")
-        #expect(outcome.cpuShare < 0.5)
+        #expect(outcome.cpuShare < 0.3)
     }
 
     struct FloodOutcome: Sendable {
