@@ -24,7 +24,7 @@ import Wire
     /// Streams up to `length` zero bytes of body after `head` until the server answers; returns
     /// the answer and how many body bytes the socket took before it came.
     static func stream(
-        _ head: String, length: Int, port: Int, timeout: Double = 20
+        _ head: String, length: Int, port: Int, timeout: Double = 60
     ) throws -> (RawConnection.Answer?, sent: Int) {
         let connection = try RawConnection(port: port)
         #expect(connection.sendAll(Array(head.utf8)))
@@ -40,7 +40,8 @@ import Wire
             // The socket is full: the server is not reading; wait a little for its answer.
             if count == 0, connection.isReadable(timeout: 0.05) { break }
         }
-        return (connection.readAnswer(timeout: 5), sent)
+        // Generous: a loaded machine may take a while; an answering server ends the wait at once.
+        return (connection.readAnswer(timeout: 30), sent)
     }
 
     /// Issue 21, item 1: an anonymous 100 MB push is refused from its headers (PROTOCOL.md §6
