@@ -12,7 +12,8 @@ struct RecoveryKeyCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Replace the recovery key; the old one stops working at once.",
             discussion:
-                "Unlocks with this device's passkey. The new key is shown once (or written to --recovery-key-out).")
+                "Unlocks with this device's passkey, which then confirms the replacement (a second touch for a security key). The new key is shown once (or written to --recovery-key-out)."
+        )
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var account: AccountOptions
@@ -25,8 +26,10 @@ struct RecoveryKeyCommand: AsyncParsableCommand {
             try RecoveryKeyOutput.check(recoveryKeyOut)
             let session = try account.session(global)
             try await runAccountCommand(retryingTypedPassphrase: account.passphraseIsTyped) {
-                let unlocked = try await session.unlock()
-                let recoveryKey = try await session.rotateRecoveryKey(keys: unlocked.keys)
+                // One passkey unlocks and then confirms the replacement (one passphrase read).
+                let device = try session.deviceAuthenticator()
+                let unlocked = try await session.unlock(using: device)
+                let recoveryKey = try await session.rotateRecoveryKey(keys: unlocked.keys, confirmingWith: device)
                 print(
                     "The recovery key of account \(unlocked.state.accountID) was replaced; the old one no longer works."
                 )

@@ -52,15 +52,24 @@ enum AccountRoutes {
         routes.post("/v1/account/passkeys/finish", cap, session: signedIn) { body, session, client in
             await endpoints.addPasskeyFinish(body: body, session: session, client: client)
         }
+        // Each confirmation stores a challenge too.
+        routes.post("/v1/account/confirm/begin", cap, session: signedIn, limited: true) { body, session, client in
+            await endpoints.confirmBegin(body: body, session: session, client: client)
+        }
+        // The body is the removal's confirmation.
         router.delete("/v1/account/passkeys/:credential") { request, context in
             let id = context.parameters.get("credential") ?? ""
-            return ServerApplication.response(
-                await endpoints.removePasskey(credentialID: id, authorization: authorization(request)))
+            return await withSession(request, signedIn) { session in
+                await bodies.answer(request, cap: cap, tooLarge: tooLarge(cap, .account)) { body in
+                    await endpoints.removePasskey(
+                        credentialID: id, body: body, session: session, client: context.clientAddress)
+                }
+            }
         }
         router.put("/v1/account/recovery") { request, context in
             await withSession(request, signedIn) { session in
                 await bodies.answer(request, cap: cap, tooLarge: tooLarge(cap, .account)) { body in
-                    await endpoints.rotateRecovery(body: body, session: session)
+                    await endpoints.rotateRecovery(body: body, session: session, client: context.clientAddress)
                 }
             }
         }

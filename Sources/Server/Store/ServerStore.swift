@@ -71,6 +71,8 @@ public struct StoredRecovery: Sendable, Hashable {
 public struct StoredChallenge: Sendable, Hashable {
     public enum Purpose: String, Sendable, Hashable, CaseIterable {
         case registration, addPasskey = "add-passkey", login, recovery
+        /// A sensitive change's confirmation (§5.7): the stored challenge is its nonce.
+        case confirmation
     }
 
     /// Random id the client echoes (base64url of 16 bytes).
