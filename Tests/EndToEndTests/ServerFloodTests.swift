@@ -53,7 +53,12 @@ import Testing
         defer { server.terminate() }
         let port = try #require(URLComponents(string: server.url)?.port)
         let pid = server.process.processIdentifier
-        #expect(try RawConnection(port: port).sendAll(Array("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".utf8)))
+        let warm = try await Executables.onOwnThread {
+            let connection = try RawConnection(port: port)
+            _ = connection.sendAll(Array("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+            return connection.readAnswer(timeout: 30)?.status
+        }
+        #expect(warm == 200)
         let baselineKiB = Self.status(pid, "VmRSS")
         let outcome = try await Executables.onOwnThread { try Self.upload(count: uploads, port: port, pid: pid) }
         let peakKiB = max(outcome.peakKiB, Self.status(pid, "VmHWM"))
