@@ -18,7 +18,8 @@ struct LogoutCommand: AsyncParsableCommand {
     var everywhere = false
 
     func run() async throws {
-        let session = try account.session(global)
+        let device = try global.device(account)
+        let session = try account.session(device)
         if everywhere {
             try await runAccountCommand {
                 let state = try session.state()

@@ -17,8 +17,9 @@ struct PasskeysCommand: AsyncParsableCommand {
         @OptionGroup var account: AccountOptions
 
         func run() async throws {
-            let session = try account.session(global)
-            try await runAccountCommand(retryingTypedPassphrase: account.passphraseIsTyped) {
+            let device = try global.device(account)
+            let session = try account.session(device)
+            try await runAccountCommand(retryingTypedPassphrase: device.passphraseSource == nil) {
                 let own = try session.state()?.passkey.credentialID
                 let summary = try await session.summary()
                 for passkey in summary.passkeys {
@@ -51,12 +52,13 @@ struct PasskeysCommand: AsyncParsableCommand {
         var name: String?
 
         func run() async throws {
-            let session = try account.session(global)
-            try await runAccountCommand(retryingTypedPassphrase: account.passphraseIsTyped) {
+            let device = try global.device(account)
+            let session = try account.session(device)
+            try await runAccountCommand(retryingTypedPassphrase: device.passphraseSource == nil) {
                 let unlocked = try await session.unlock()
                 let authenticator: any Authenticator
                 if let softwarePasskey {
-                    authenticator = try account.authenticator(softwarePasskey: softwarePasskey, creating: true, global)
+                    authenticator = try account.authenticator(softwarePasskey: softwarePasskey, creating: true, device)
                 } else {
                     authenticator = try terminalSecurityKey()
                 }
@@ -78,8 +80,9 @@ struct PasskeysCommand: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            let session = try account.session(global)
-            try await runAccountCommand(retryingTypedPassphrase: account.passphraseIsTyped) {
+            let device = try global.device(account)
+            let session = try account.session(device)
+            try await runAccountCommand(retryingTypedPassphrase: device.passphraseSource == nil) {
                 let removed = try await session.removePasskey(id: id)
                 print("Removed the \(label(removed.kind)) \"\(removed.name)\" (\(removed.credentialID)).")
             }

@@ -23,8 +23,9 @@ struct RecoveryKeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             try RecoveryKeyOutput.check(recoveryKeyOut)
-            let session = try account.session(global)
-            try await runAccountCommand(retryingTypedPassphrase: account.passphraseIsTyped) {
+            let device = try global.device(account)
+            let session = try account.session(device)
+            try await runAccountCommand(retryingTypedPassphrase: device.passphraseSource == nil) {
                 let unlocked = try await session.unlock()
                 let recoveryKey = try await session.rotateRecoveryKey(keys: unlocked.keys)
                 print(

@@ -14,7 +14,8 @@ struct WhoamiCommand: AsyncParsableCommand {
     @OptionGroup var account: AccountOptions
 
     func run() async throws {
-        let session = try account.session(global)
+        let device = try global.device(account)
+        let session = try account.session(device)
         try await runAccountCommand {
             let overview = try await session.whoami()
             let state = overview.state
