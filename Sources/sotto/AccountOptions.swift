@@ -11,9 +11,13 @@ struct AccountOptions: ParsableArguments {
         completion: .file())
     var passphraseFile: String?
 
-    /// The session of `device`, asking on the terminal for what an unlock needs.
-    func session(_ device: Device) throws -> AccountSession {
-        try device.accountSession(passphrase: { try Self.passphrase(device) }, securityKey: terminalSecurityKey)
+    /// The device `global` names and its session, asking on the terminal for what an unlock needs.
+    func session(_ global: GlobalOptions) throws -> (device: Device, session: AccountSession) {
+        let device = try global.device(self)
+        return (
+            device,
+            try device.accountSession(passphrase: { try Self.passphrase(device) }, securityKey: terminalSecurityKey)
+        )
     }
 
     /// The authenticator for a ceremony: the software passkey at `softwarePasskey` when given,

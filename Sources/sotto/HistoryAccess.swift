@@ -7,10 +7,10 @@ enum UnlockedHistory {
     /// printing the ids of unreadable records.
     /// - Throws: `ValidationError` when the folder has no account; the unlock's errors.
     static func open(_ global: GlobalOptions, _ account: AccountOptions) async throws -> OpenedHistory {
-        let device = try global.device(account)
         let opened: OpenedHistory
         do {
-            opened = try await device.unlockHistory(account.session(device))
+            let (device, session) = try account.session(global)
+            opened = try await device.unlockHistory(session)
         } catch let error as DeviceError {
             throw ValidationError(error.message)
         }

@@ -19,8 +19,7 @@ struct LoginCommand: AsyncParsableCommand {
     var softwarePasskey: String?
 
     func run() async throws {
-        let device = try global.device(account)
-        let session = try account.session(device)
+        let (device, session) = try account.session(global)
         try await runAccountCommand(retryingTypedPassphrase: device.passphraseSource == nil) {
             _ = try session.serverURL()
             let authenticator = try account.authenticator(softwarePasskey: softwarePasskey, creating: false, device)

@@ -18,8 +18,7 @@ struct LogoutCommand: AsyncParsableCommand {
     var everywhere = false
 
     func run() async throws {
-        let device = try global.device(account)
-        let session = try account.session(device)
+        let session = try account.session(global).session
         if everywhere {
             try await runAccountCommand {
                 let state = try session.state()

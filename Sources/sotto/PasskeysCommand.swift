@@ -17,8 +17,7 @@ struct PasskeysCommand: AsyncParsableCommand {
         @OptionGroup var account: AccountOptions
 
         func run() async throws {
-            let device = try global.device(account)
-            let session = try account.session(device)
+            let (device, session) = try account.session(global)
             try await runAccountCommand(retryingTypedPassphrase: device.passphraseSource == nil) {
                 let own = try session.state()?.passkey.credentialID
                 let summary = try await session.summary()
@@ -52,8 +51,7 @@ struct PasskeysCommand: AsyncParsableCommand {
         var name: String?
 
         func run() async throws {
-            let device = try global.device(account)
-            let session = try account.session(device)
+            let (device, session) = try account.session(global)
             try await runAccountCommand(retryingTypedPassphrase: device.passphraseSource == nil) {
                 let unlocked = try await session.unlock()
                 let authenticator: any Authenticator
@@ -80,8 +78,7 @@ struct PasskeysCommand: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            let device = try global.device(account)
-            let session = try account.session(device)
+            let (device, session) = try account.session(global)
             try await runAccountCommand(retryingTypedPassphrase: device.passphraseSource == nil) {
                 let removed = try await session.removePasskey(id: id)
                 print("Removed the \(label(removed.kind)) \"\(removed.name)\" (\(removed.credentialID)).")

@@ -26,8 +26,7 @@ struct RecoverCommand: AsyncParsableCommand {
     var name: String?
 
     func run() async throws {
-        let device = try global.device(account)
-        let session = try account.session(device)
+        let (device, session) = try account.session(global)
         try await runAccountCommand {
             _ = try session.serverURL()
             let recoveryKey = try readRecoveryKey()

@@ -23,8 +23,7 @@ struct RecoveryKeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             try RecoveryKeyOutput.check(recoveryKeyOut)
-            let device = try global.device(account)
-            let session = try account.session(device)
+            let (device, session) = try account.session(global)
             try await runAccountCommand(retryingTypedPassphrase: device.passphraseSource == nil) {
                 let unlocked = try await session.unlock()
                 let recoveryKey = try await session.rotateRecoveryKey(keys: unlocked.keys)

@@ -28,8 +28,7 @@ struct RegisterCommand: AsyncParsableCommand {
 
     func run() async throws {
         try RecoveryKeyOutput.check(recoveryKeyOut)
-        let device = try global.device(account)
-        let session = try account.session(device)
+        let (device, session) = try account.session(global)
         try await runAccountCommand {
             if let existing = try session.state() {
                 throw AccountError(

@@ -14,8 +14,7 @@ struct WhoamiCommand: AsyncParsableCommand {
     @OptionGroup var account: AccountOptions
 
     func run() async throws {
-        let device = try global.device(account)
-        let session = try account.session(device)
+        let session = try account.session(global).session
         try await runAccountCommand {
             let overview = try await session.whoami()
             let state = overview.state

@@ -51,9 +51,6 @@ public actor ChatSession {
     /// Folders in their order.
     public func folders() -> [(id: RecordID, record: FolderRecord)] { history.folderList }
 
-    /// Messages per conversation, counted without decrypting.
-    public func messageCounts() throws -> [RecordID: Int] { try history.messageCounts() }
-
     /// One conversation as it stands, decrypted on first use: an answer replaced by a
     /// regeneration is left out (it stays in the history, as messages never change).
     public func messages(in id: RecordID) throws -> [(id: RecordID, record: MessageRecord)] {
@@ -129,12 +126,6 @@ public actor ChatSession {
         scheduleSync()
     }
 
-    /// Saves a folder.
-    public func saveFolder(_ folder: FolderRecord, id: RecordID) throws {
-        try history.save(folder: folder, id: id)
-        scheduleSync()
-    }
-
     /// Creates or renames a folder and sets its instructions; a new folder goes last.
     public func saveFolder(name: String, instructions: String, id: RecordID) throws {
         var record =
@@ -143,7 +134,8 @@ public actor ChatSession {
                 name: name, order: .between(history.folderList.last?.record.order, nil), clock: history.tick())
         record.name = name
         record.customInstructions = instructions
-        try saveFolder(record, id: id)
+        try history.save(folder: record, id: id)
+        scheduleSync()
     }
 
     /// Deletes a conversation and its messages, here and, at the next sync, everywhere.
@@ -221,34 +213,26 @@ public actor ChatSession {
             messages: turns, maxTokens: maxTokens,
             sampling: conversation.modelSettings.temperature.map { ChatRequest.Sampling(temperature: $0) })
         return Answer(
-            events: sender.chat(request),
-            keeper: Answer.Keeper(session: self, conversation: id, answer: turn.answer, replacing: replacing))
+            events: sender.chat(request), session: self, conversation: id, answer: turn.answer, replacing: replacing)
     }
 
     /// One turn's answer: the channel's events as they arrive, read by the caller's task (its
-    /// cancellation stops the turn), each passing on to the caller as it is; only what it takes
-    /// to keep the answer in the history happens on the way.
+    /// cancellation stops the turn) and passed on as they are; on the way, the answer is kept.
     public struct Answer: AsyncSequence, Sendable {
         public typealias Element = ChatEvent
-
-        /// Where the answer is kept.
-        struct Keeper: Sendable {
-            let session: ChatSession
-            let conversation: RecordID
-            let answer: RecordID
-            let replacing: RecordID?
-        }
-
         let events: ChatEventStream
-        let keeper: Keeper
+        let session: ChatSession
+        let conversation: RecordID
+        let answer: RecordID
+        let replacing: RecordID?
 
         public func makeAsyncIterator() -> AsyncIterator {
-            AsyncIterator(events: events.makeAsyncIterator(), keeper: keeper)
+            AsyncIterator(events: events.makeAsyncIterator(), turn: self)
         }
 
         public struct AsyncIterator: AsyncIteratorProtocol {
             var events: ChatEventStream.AsyncIterator
-            let keeper: Keeper
+            let turn: Answer
             var text = ""
             var kept = false
 
@@ -257,30 +241,26 @@ public actor ChatSession {
                 do {
                     event = try await events.next()
                 } catch {
-                    await keepInterrupted()
+                    try? await keep(interrupted: true)
                     throw error
                 }
                 switch event {
                 case .token(let piece): text += piece
-                case .end:
-                    guard !kept, !text.isEmpty else { break }
-                    kept = true
-                    try await keeper.session.append(
-                        .assistant, text, to: keeper.conversation, as: keeper.answer, replacing: keeper.replacing)
+                case .end: try await keep(interrupted: false)
                 // An error event, or the stream ending early (stopped): what arrived is part of
                 // the conversation.
-                case .error, nil: await keepInterrupted()
+                case .error, nil: try? await keep(interrupted: true)
                 case .start: break
                 }
                 return event
             }
 
-            private mutating func keepInterrupted() async {
+            private mutating func keep(interrupted: Bool) async throws {
                 guard !kept, !text.isEmpty else { return }
                 kept = true
-                _ = try? await keeper.session.append(
-                    .assistant, text, to: keeper.conversation, as: keeper.answer, replacing: keeper.replacing,
-                    interrupted: true)
+                try await turn.session.append(
+                    .assistant, text, to: turn.conversation, as: turn.answer, replacing: turn.replacing,
+                    interrupted: interrupted)
             }
         }
     }

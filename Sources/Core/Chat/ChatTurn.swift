@@ -1,8 +1,7 @@
 import Wire
 
-/// What one chat turn needs, and no more: the conversation, what to answer, and the id the
-/// answer is stored under. The rest (the messages before it, the model settings) is in the
-/// history; the screen chooses the ids, so what it shows and what is stored are the same records.
+/// What one chat turn needs, and no more: the rest (the messages before it, the model
+/// settings) is in the history. The screen chooses the ids, so what it shows is what is stored.
 public struct ChatTurn: Hashable, Sendable {
     /// What the turn answers.
     public enum Ask: Hashable, Sendable {

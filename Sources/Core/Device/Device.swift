@@ -127,15 +127,17 @@ public struct Device: Sendable {
         return OpenedHistory(state: state, online: online, history: history, sync: sync)
     }
 
-    /// The chat on the history an unlock opened: the history, its sync (started now), and the
-    /// encrypted channel to the account's server.
-    public func openChat(keys: AccountKeys, state: AccountState, online: Bool) throws -> OpenedChat {
+    /// The chat on the history an unlock opened (its sync started now), the client of the
+    /// account's server, and how many records were skipped as unreadable (kept in the cache).
+    public func openChat(
+        keys: AccountKeys, state: AccountState, online: Bool
+    ) throws -> (chat: ChatSession, client: InferenceClient, corruptRecords: Int) {
         let opened = try openHistory(keys: keys, state: state, online: online)
         let corrupt = opened.history.corrupt.count
         let client = try inferenceClient(server: state.server)
         let chat = ChatSession(history: opened.history, sender: client, sync: opened.sync)
         Task { await chat.scheduleSync() }
-        return OpenedChat(state: state, online: online, chat: chat, client: client, corruptRecords: corrupt)
+        return (chat, client, corrupt)
     }
 }
 
@@ -148,18 +150,6 @@ public struct OpenedHistory {
     public let history: HistoryStore
     /// Nil without a session (history kept on this device until the next login).
     public let sync: SyncEngine?
-}
-
-/// The chat an unlock opened.
-public struct OpenedChat: Sendable {
-    public let state: AccountState
-    /// Whether the server answered the unlock.
-    public let online: Bool
-    public let chat: ChatSession
-    /// The verified server's client (the status bar's attestation verdict).
-    public let client: InferenceClient
-    /// Records skipped as unreadable (kept in the cache).
-    public let corruptRecords: Int
 }
 
 /// Why a device cannot do what was asked.

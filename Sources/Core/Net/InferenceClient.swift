@@ -121,7 +121,7 @@ public final class InferenceClient: Sendable {
             status = s
             headers = h
         }
-        if status == 200 { return ChatEventStream.Response(parts: parts, session: session) }
+        if status == 200 { return (parts, session) }
         var errorBody = [UInt8]()
         while let part = try await parts.next() {
             if case .body(let bytes) = part, errorBody.count < 64 * 1024 { errorBody += bytes }
@@ -202,10 +202,9 @@ public struct ChatEventStream: AsyncSequence, Sendable {
 
     /// A response being read: the transport's parts after the head, and the session that
     /// opens them.
-    struct Response {
-        var parts: AsyncThrowingStream<HTTPResponsePart, any Error>.AsyncIterator
-        let session: ClientChatSession
-    }
+    typealias Response = (
+        parts: AsyncThrowingStream<HTTPResponsePart, any Error>.AsyncIterator, session: ClientChatSession
+    )
 
     let source: Source
 

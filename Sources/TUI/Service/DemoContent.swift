@@ -10,13 +10,10 @@ public enum DemoContent {
             tokenDelay: tokenDelay)
     }
 
-    /// A fixed record id, so tests and benchmarks can name what the demo holds.
+    /// A fixed record id (`DE`, `group`, then `number`), so tests and benchmarks can name
+    /// what the demo holds. Exactly 16 bytes, so the throwing initialiser cannot fail.
     public static func id(_ group: UInt8, _ number: Int = 0) -> RecordID {
-        let n = UInt32(truncatingIfNeeded: number)
-        // 16 bytes, so the throwing initialiser cannot fail.
-        return try! RecordID(
-            bytes: [0xDE, group] + Array(repeating: 0, count: 10)
-                + [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: n >> $0) })
+        try! RecordID(bytes: [0xDE, group] + (0..<14).map { UInt8(truncatingIfNeeded: number >> (8 * (13 - $0))) })
     }
 
     public static let welcomeID = id(1)

@@ -53,11 +53,11 @@ public final class InMemoryChatService: ChatService {
         state.withLock { $0.messages[id] ?? [] }
     }
 
-    /// Stores the turn's prompt (or finds the one to answer again), then streams the scripted
-    /// answer to the conversation up to it, word by word, storing it once complete.
+    /// Stores the turn's prompt (or drops what follows the one to answer again), then streams
+    /// the scripted answer word by word, storing it once complete.
     public func send(_ turn: ChatTurn) async throws -> any AsyncSequence<ChatEvent, any Error> {
         let id = turn.conversation
-        let context = try state.withLock { state in
+        let context = state.withLock { state in
             var messages = state.messages[id] ?? []
             switch turn.ask {
             case .prompt(let promptID, let text):
@@ -66,27 +66,20 @@ public final class InMemoryChatService: ChatService {
                         ConversationSummary(id: id, title: ConversationTitle.from(prompt: text)), at: 0)
                 }
                 messages.append(ChatMessage(id: promptID, role: .user, text: text))
-                state.messages[id] = messages
             case .again(let promptID):
-                guard let index = messages.firstIndex(where: { $0.id == promptID }) else {
-                    throw ChatServiceError(description: "no prompt \(promptID) in conversation \(id)")
-                }
-                messages = Array(messages[...index])
+                messages = Array(messages.prefix { $0.id != promptID }) + messages.filter { $0.id == promptID }
             }
+            state.messages[id] = messages
             state.sent.append((id, messages, turn.instructions))
             return messages
         }
-        let text = answer(context)
-        let delay = tokenDelay
-        let failAfter = failAfterTokens
+        let (text, delay, failAfter) = (answer(context), tokenDelay, failAfterTokens)
         let batches = AsyncThrowingStream<[ChatEvent], any Error> { continuation in
             let task = Task {
                 var produced = ""
-                for (count, token) in Self.tokens(of: text).enumerated() {
-                    if Task.isCancelled { break }
+                for (count, token) in Self.tokens(of: text).enumerated() where !Task.isCancelled {
                     if let failAfter, count >= failAfter {
-                        continuation.finish(throwing: InMemoryChatServiceError.connectionLost)
-                        return
+                        return continuation.finish(throwing: InMemoryChatServiceError.connectionLost)
                     }
                     if delay > .zero { try? await Task.sleep(for: delay) }
                     continuation.yield([.token(token)])
@@ -95,7 +88,9 @@ public final class InMemoryChatService: ChatService {
                 self.state.withLock {
                     $0.messages[id] = context + [ChatMessage(id: turn.answer, role: .assistant, text: produced)]
                 }
-                continuation.yield([.end(reason: .stop, promptTokens: context.count, completionTokens: 0)])
+                continuation.yield([
+                    .end(reason: .stop, promptTokens: context.count, completionTokens: Self.tokens(of: produced).count)
+                ])
                 continuation.finish()
             }
             continuation.onTermination = { _ in task.cancel() }

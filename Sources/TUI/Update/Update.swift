@@ -412,7 +412,8 @@ public enum Update {
 
     private static func send(_ model: inout AppModel) -> [Effect] {
         let prompt = model.input.text
-        guard !prompt.trimmingSpaces().replacingOccurrences("\n", "").isEmpty else { return [] }
+        // Blank (spaces and line breaks only) is not a prompt.
+        guard !prompt.allSatisfy({ $0 == " " || $0 == "\n" }) else { return [] }
         if let current = model.current, model.streaming[current] != nil {
             model.banner = waitForAnswerHint
             return []
@@ -718,13 +719,5 @@ public enum Update {
         }
         lines.append("Model: \(status.model.isEmpty ? "(unknown)" : status.model)")
         return lines
-    }
-}
-
-extension String {
-    func replacingOccurrences(_ target: Character, _ replacement: String) -> String {
-        var result = ""
-        for c in self { if c == target { result += replacement } else { result.append(c) } }
-        return result
     }
 }
