@@ -71,7 +71,8 @@ import Wire
         try session.keys("Enter")
         try await session.waitFor("Search (")
         try session.keys("Enter")
-        try await session.waitFor("actor Counter")
+        // The hit's conversation is open (the results list shows "actor Counter" too).
+        try await session.waitFor("◀ found")
         try session.keys("C-y")
         try await session.waitFor("Copy (3)")
         try session.keys("Down")
