@@ -84,7 +84,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
-        .target(name: "TUI", dependencies: ["Core", "CNcurses"]),
+        .target(name: "TUI", dependencies: ["Core", "Wire", "CNcurses"]),
         .target(
             name: "Server",
             dependencies: [

@@ -3,83 +3,46 @@ import Core
 import Foundation
 import Wire
 
-/// Options and wiring the account commands share: the device's `AccountSession`, the
-/// passphrase of a software passkey, and which authenticator to use.
+/// The account commands' option (a software passkey's passphrase file) and what they ask on
+/// the terminal: the passphrase when it is not given, and which authenticator to use.
 struct AccountOptions: ParsableArguments {
     @Option(
         help: "Read a software passkey's passphrase from this file (default: $SOTTO_PASSPHRASE, else ask).",
         completion: .file())
     var passphraseFile: String?
 
-    /// The session of the device `global` names. The server is `--server`; without it, the
-    /// folder's own server, or `server` in config.toml for a folder with no account yet.
-    func session(_ global: GlobalOptions) throws -> AccountSession {
-        let passphraseFile = self.passphraseFile
-        return try Self.session(
-            global, passphrase: { try Self.passphrase(file: passphraseFile) }, securityKey: terminalSecurityKey)
-    }
-
-    /// The device's session, reading an unlock's passphrase and finding its security key
-    /// through the given functions (the terminal's prompts, or the full screen's).
-    static func session(
-        _ global: GlobalOptions, passphrase: @escaping @Sendable () throws -> SecureBytes,
-        securityKey: @escaping @Sendable () throws -> any Authenticator
-    ) throws -> AccountSession {
-        let folders = try global.folders()
-        let configuration = (try? ClientConfiguration.load(path: folders.configurationPath)) ?? ClientConfiguration()
-        var server = global.server
-        if server == nil, (try? AccountStateFile(dataFolder: folders.data).load()) == nil {
-            server = configuration.server
-        }
-        return AccountSession(dataFolder: folders.data, server: server, configuration: configuration) { passkey in
-            switch passkey.kind {
-            case .softwarePasskey:
-                guard let path = passkey.softwarePasskeyPath else {
-                    throw AccountError(
-                        .stateCorrupt, "the account file names a software passkey without its file; run `sotto login`")
-                }
-                return SoftwareAuthenticator(path: path, passphrase: try passphrase())
-            case .securityKey:
-                return try securityKey()
-            }
-        }
+    /// The device `global` names and its session, asking on the terminal for what an unlock needs.
+    func session(_ global: GlobalOptions) throws -> (device: Device, session: AccountSession) {
+        let device = try global.device(self)
+        return (
+            device,
+            try device.accountSession(passphrase: { try Self.passphrase(device) }, securityKey: terminalSecurityKey)
+        )
     }
 
     /// The authenticator for a ceremony: the software passkey at `softwarePasskey` when given,
     /// else a security key, else the software passkey at the device's default place (created
     /// there when `creating`).
-    func authenticator(
-        softwarePasskey: String?, creating: Bool, _ global: GlobalOptions
-    ) throws -> any Authenticator {
+    func authenticator(softwarePasskey: String?, creating: Bool, _ device: Device) throws -> any Authenticator {
         if let softwarePasskey {
             return SoftwareAuthenticator(
-                path: Self.absolute(softwarePasskey),
-                passphrase: try Self.passphrase(file: passphraseFile, confirm: creating))
+                path: Self.absolute(softwarePasskey), passphrase: try Self.passphrase(device, confirm: creating))
         }
         if let securityKey = try? terminalSecurityKey() { return securityKey }
-        let path = SoftwareAuthenticator.defaultPath(in: try global.folders())
+        let path = SoftwareAuthenticator.defaultPath(in: device.folders)
         guard creating || FileManager.default.fileExists(atPath: path) else {
             throw ValidationError(
                 "no passkey found: plug in a security key, or pass --software-passkey FILE (no software passkey at \(path))"
             )
         }
         printError("sotto: no security key found; using the software passkey at \(path)")
-        return SoftwareAuthenticator(
-            path: path, passphrase: try Self.passphrase(file: passphraseFile, confirm: creating))
+        return SoftwareAuthenticator(path: path, passphrase: try Self.passphrase(device, confirm: creating))
     }
 
-    /// Whether the passphrase is typed on the terminal, so a mistyped one can be tried again.
-    var passphraseIsTyped: Bool {
-        PassphraseSource.choose(passphraseFile: passphraseFile, environment: ProcessInfo.processInfo.environment) == nil
-    }
-
-    /// The passphrase from the file, `SOTTO_PASSPHRASE`, or typed on the terminal (twice for a
-    /// new passkey, since a typo there would lock the passkey for good).
-    static func passphrase(file: String?, confirm: Bool = false) throws -> SecureBytes {
-        let environment = ProcessInfo.processInfo.environment
-        if let source = PassphraseSource.choose(passphraseFile: file, environment: environment) {
-            return try source.read(environment: environment)
-        }
+    /// The passphrase as the device was given it (file or `SOTTO_PASSPHRASE`), else typed on
+    /// the terminal (twice for a new passkey, since a typo there would lock the passkey for good).
+    static func passphrase(_ device: Device, confirm: Bool = false) throws -> SecureBytes {
+        if let given = try device.givenPassphrase() { return given }
         let prompt = confirm ? "New software passkey passphrase: " : "Software passkey passphrase: "
         guard let typed = TerminalPassphrase.read(prompt: prompt) else {
             throw ValidationError(

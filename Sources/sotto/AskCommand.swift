@@ -86,7 +86,7 @@ struct AskCommand: AsyncParsableCommand {
         let client = try global.makeClient()
         let server = try await client.verifiedServer()
         if server.simulated { printError("sotto: \(simulatedLabel)") }
-        try await stream(client.events(for: ChatRequest(messages: messages, maxTokens: maxTokens)))
+        try await stream(client.chat(ChatRequest(messages: messages, maxTokens: maxTokens)))
     }
 
     private func askAndSave(_ text: String, continuing: RecordID?) async throws {
@@ -105,8 +105,9 @@ struct AskCommand: AsyncParsableCommand {
         } else {
             id = try await session.startConversation(firstPrompt: text, settings: ModelSettings(systemPrompt: system))
         }
-        try await session.append(.user, text, to: id)
-        try await stream(try await session.answer(in: id, maxTokens: maxTokens))
+        try await stream(
+            try await session.send(
+                ChatTurn(conversation: id, ask: .prompt(id: .random(), text: text)), maxTokens: maxTokens))
         printError("sotto: saved in conversation \(id)")
         await session.close()
         if opened.sync != nil {
@@ -116,7 +117,7 @@ struct AskCommand: AsyncParsableCommand {
         }
     }
 
-    private func stream(_ events: AsyncThrowingStream<ChatEvent, any Error>) async throws {
+    private func stream(_ events: some AsyncSequence<ChatEvent, any Error>) async throws {
         var endedWithError: String?
         let output = ContentOutput(raw: rawOutput)
         for try await event in events {

@@ -10,15 +10,11 @@ import Wire
 enum ChatApp {
     static func run(global: GlobalOptions, account: AccountOptions, theme: String?) async throws {
         let environment = ProcessInfo.processInfo.environment
-        let folders = try global.folders()
+        let device = try global.device()
         let xdg = try XDGDirectories(environment: environment)
         var global = global
         var local: LocalServer?
-        let configured =
-            global.server
-            ?? (try? AccountStateFile(dataFolder: folders.data).load())??.server
-            ?? (try? ClientConfiguration.load(path: folders.configurationPath))?.server
-        if let configured, !isLocal(configured, environment) {
+        if let configured = try? device.serverURL(), !isLocal(configured, environment) {
             global.server = configured
         } else {
             guard let executable = LocalServer.findExecutable(environment: environment) else {
@@ -35,7 +31,7 @@ enum ChatApp {
                     secretPath: xdg.data + "/local-server.secret", environment: environment))
             local = server
             do {
-                if try server.pinDevelopmentTrust(in: DevelopmentTrustStore(path: folders.developmentTrustPath)) {
+                if try server.pinDevelopmentTrust(in: DevelopmentTrustStore(path: device.folders.developmentTrustPath)) {
                     FileHandle.standardError.write(
                         Data(
                             ("The local server's development authority was renewed (the old one is refused by this "
@@ -49,7 +45,7 @@ enum ChatApp {
             global.dev = true
         }
         do {
-            try await openChat(global: global, account: account, folders: folders, xdg: xdg, theme: theme)
+            try await openChat(device: global.device(account), xdg: xdg, theme: theme)
         } catch {
             local?.stop()
             throw error
@@ -70,10 +66,10 @@ enum ChatApp {
 
     /// The full screen: onboarding or unlock, then the chat on the history they open.
     private static func openChat(
-        global: GlobalOptions, account: AccountOptions, folders: DeviceFolders, xdg: XDGDirectories, theme: String?
+        device: Device, xdg: XDGDirectories, theme: String?
     ) async throws {
         let prompts = AccessPrompts()
-        let access = ChatAccess(global: global, account: account, folders: folders, prompts: prompts)
+        let access = CoreAccessService(device: device, prompts: prompts)
         do {
             try await TUIApplication.run(
                 access: access, prompts: prompts, environment: ProcessInfo.processInfo.environment,

@@ -32,45 +32,32 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
-    /// The server to talk to: `--server`, else the one this device's account is on, else the
-    /// configuration file.
-    func serverURL() throws -> String {
-        if let server { return server }
-        let folders = try folders()
-        if let state = try? AccountStateFile(dataFolder: folders.data).load() { return state.server }
-        let configuration: ClientConfiguration
-        do {
-            configuration = try ClientConfiguration.load(path: folders.configurationPath)
-        } catch {
-            throw ValidationError("\(error)")
-        }
-        guard let server = configuration.server else {
-            throw ValidationError(
-                "no server given: pass --server URL or set server = \"https://…\" in \(folders.configurationPath)")
-        }
-        return server
+    /// The device these options name; `account` gives its passphrase file.
+    func device(_ account: AccountOptions? = nil) throws -> Device {
+        Device(
+            folders: try folders(), server: server, development: dev, passphraseFile: account?.passphraseFile,
+            environment: ProcessInfo.processInfo.environment)
     }
 
     /// The shipped attestation policy tightened by the user's policy.toml.
     func attestationPolicy() throws -> VerificationPolicy {
-        let path = AttestationPolicyFile.path(inConfigFolder: try folders().config)
-        do {
-            return try AttestationPolicyFile.apply(path: path, to: .shipped)
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        try usage { try device().attestationPolicy() }
     }
 
     /// A client wired to the real network, audit log and trust settings.
     func makeClient() throws -> InferenceClient {
-        let folders = try folders()
-        var trust = TrustSettings.production
-        trust.policy = try attestationPolicy()
-        return InferenceClient(
-            serverURL: try serverURL(), trust: trust,
-            developmentStore: dev ? DevelopmentTrustStore(path: folders.developmentTrustPath) : nil,
-            securityVersions: SecurityVersionStore(path: folders.securityVersionsPath),
-            auditLog: FileAuditLog(path: folders.auditLogPath))
+        try usage { try device().inferenceClient() }
+    }
+}
+
+/// Runs `body`, reporting what it throws as a problem with the command line or its files.
+func usage<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        throw ValidationError("\(error)")
     }
 }
 

@@ -19,10 +19,10 @@ struct LoginCommand: AsyncParsableCommand {
     var softwarePasskey: String?
 
     func run() async throws {
-        let session = try account.session(global)
-        try await runAccountCommand(retryingTypedPassphrase: account.passphraseIsTyped) {
+        let (device, session) = try account.session(global)
+        try await runAccountCommand(retryingTypedPassphrase: device.passphraseSource == nil) {
             _ = try session.serverURL()
-            let authenticator = try account.authenticator(softwarePasskey: softwarePasskey, creating: false, global)
+            let authenticator = try account.authenticator(softwarePasskey: softwarePasskey, creating: false, device)
             let unlocked = try await session.login(authenticator: authenticator)
             let state = unlocked.state
             print(

@@ -18,7 +18,7 @@ struct LogoutCommand: AsyncParsableCommand {
     var everywhere = false
 
     func run() async throws {
-        let session = try account.session(global)
+        let session = try account.session(global).session
         if everywhere {
             try await runAccountCommand {
                 let state = try session.state()

@@ -17,8 +17,8 @@ struct PasskeysCommand: AsyncParsableCommand {
         @OptionGroup var account: AccountOptions
 
         func run() async throws {
-            let session = try account.session(global)
-            try await runAccountCommand(retryingTypedPassphrase: account.passphraseIsTyped) {
+            let (device, session) = try account.session(global)
+            try await runAccountCommand(retryingTypedPassphrase: device.passphraseSource == nil) {
                 let own = try session.state()?.passkey.credentialID
                 let summary = try await session.summary()
                 for passkey in summary.passkeys {
@@ -52,19 +52,19 @@ struct PasskeysCommand: AsyncParsableCommand {
         var name: String?
 
         func run() async throws {
-            let session = try account.session(global)
-            try await runAccountCommand(retryingTypedPassphrase: account.passphraseIsTyped) {
+            let (device, session) = try account.session(global)
+            try await runAccountCommand(retryingTypedPassphrase: device.passphraseSource == nil) {
                 // This device's passkey unlocks, then confirms the addition (one passphrase read).
-                let device = try session.deviceAuthenticator()
-                let unlocked = try await session.unlock(using: device)
+                let passkey = try session.deviceAuthenticator()
+                let unlocked = try await session.unlock(using: passkey)
                 let authenticator: any Authenticator
                 if let softwarePasskey {
-                    authenticator = try account.authenticator(softwarePasskey: softwarePasskey, creating: true, global)
+                    authenticator = try account.authenticator(softwarePasskey: softwarePasskey, creating: true, device)
                 } else {
                     authenticator = try terminalSecurityKey()
                 }
                 let added = try await session.addPasskey(
-                    authenticator, name: name, keys: unlocked.keys, confirmingWith: device)
+                    authenticator, name: name, keys: unlocked.keys, confirmingWith: passkey)
                 print("Added a \(added.kind.label) (\(added.credentialID)) to account \(unlocked.state.accountID).")
             }
         }
@@ -85,8 +85,8 @@ struct PasskeysCommand: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            let session = try account.session(global)
-            try await runAccountCommand(retryingTypedPassphrase: account.passphraseIsTyped) {
+            let (device, session) = try account.session(global)
+            try await runAccountCommand(retryingTypedPassphrase: device.passphraseSource == nil) {
                 let removed = try await session.removePasskey(id: id)
                 print("Removed the \(label(removed.kind)) \"\(removed.name)\" (\(removed.credentialID)).")
             }

@@ -26,11 +26,11 @@ struct RecoverCommand: AsyncParsableCommand {
     var name: String?
 
     func run() async throws {
-        let session = try account.session(global)
+        let (device, session) = try account.session(global)
         try await runAccountCommand {
             _ = try session.serverURL()
             let recoveryKey = try readRecoveryKey()
-            let authenticator = try account.authenticator(softwarePasskey: softwarePasskey, creating: true, global)
+            let authenticator = try account.authenticator(softwarePasskey: softwarePasskey, creating: true, device)
             let unlocked = try await session.recover(
                 recoveryKey: recoveryKey, newAuthenticator: authenticator, name: name)
             let state = unlocked.state

@@ -24,12 +24,12 @@ struct RecoveryKeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             try RecoveryKeyOutput.check(recoveryKeyOut)
-            let session = try account.session(global)
-            try await runAccountCommand(retryingTypedPassphrase: account.passphraseIsTyped) {
+            let (device, session) = try account.session(global)
+            try await runAccountCommand(retryingTypedPassphrase: device.passphraseSource == nil) {
                 // One passkey unlocks and then confirms the replacement (one passphrase read).
-                let device = try session.deviceAuthenticator()
-                let unlocked = try await session.unlock(using: device)
-                let recoveryKey = try await session.rotateRecoveryKey(keys: unlocked.keys, confirmingWith: device)
+                let passkey = try session.deviceAuthenticator()
+                let unlocked = try await session.unlock(using: passkey)
+                let recoveryKey = try await session.rotateRecoveryKey(keys: unlocked.keys, confirmingWith: passkey)
                 print(
                     "The recovery key of account \(unlocked.state.accountID) was replaced; the old one no longer works."
                 )

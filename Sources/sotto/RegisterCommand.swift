@@ -28,7 +28,7 @@ struct RegisterCommand: AsyncParsableCommand {
 
     func run() async throws {
         try RecoveryKeyOutput.check(recoveryKeyOut)
-        let session = try account.session(global)
+        let (device, session) = try account.session(global)
         try await runAccountCommand {
             if let existing = try session.state() {
                 throw AccountError(
@@ -37,7 +37,7 @@ struct RegisterCommand: AsyncParsableCommand {
                 )
             }
             _ = try session.serverURL()
-            let authenticator = try account.authenticator(softwarePasskey: softwarePasskey, creating: true, global)
+            let authenticator = try account.authenticator(softwarePasskey: softwarePasskey, creating: true, device)
             let registration = try await session.register(authenticator: authenticator, name: name)
             let state = registration.state
             var location = ""

@@ -14,7 +14,7 @@ struct WhoamiCommand: AsyncParsableCommand {
     @OptionGroup var account: AccountOptions
 
     func run() async throws {
-        let session = try account.session(global)
+        let session = try account.session(global).session
         try await runAccountCommand {
             let overview = try await session.whoami()
             let state = overview.state

@@ -7,8 +7,8 @@ import Wire
 
 /// A chat turn that is never taken: these tests only sync.
 private struct NoChat: ChatSender {
-    func events(for request: ChatRequest) -> AsyncThrowingStream<ChatEvent, any Error> {
-        AsyncThrowingStream { $0.finish(throwing: SyncError(.unavailable, "no chat here")) }
+    func chat(_ request: ChatRequest) -> ChatEventStream {
+        ChatEventStream(batches: AsyncThrowingStream { $0.finish(throwing: SyncError(.unavailable, "no chat here")) })
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import TUI
 import Testing
+import Wire
 
 /// Copying one message or one code block: the Ctrl-Y picker, through `update`, on screen,
 /// and through the real binary's OSC 52 into tmux's clipboard.
@@ -16,7 +17,7 @@ import Testing
     }
 
     @Test func thePickerListsMessagesNewestFirstEachWithItsCodeBlocks() {
-        var model = Fixtures.demoModel(size: Size(columns: 100, rows: 30), open: ConversationID("swift"))
+        var model = Fixtures.demoModel(size: Size(columns: 100, rows: 30), open: DemoContent.swiftID)
         #expect(Fixtures.type("<C-y>", into: &model).isEmpty)
         guard case .copy(let picker) = model.overlay else {
             Issue.record("Ctrl-Y opens the copy picker")
@@ -25,7 +26,7 @@ import Testing
         #expect(picker.items.map(\.kind) == [.message(.assistant), .codeBlock(language: "swift"), .message(.user)])
         // Down to the code block, Enter copies just the code.
         let effects = Fixtures.type("<Down><CR>", into: &model)
-        let code = CopyPicker.codeBlocks(in: DemoContent.messages()[ConversationID("swift")]![1].text)[0].code
+        let code = CopyPicker.codeBlocks(in: DemoContent.messages()[DemoContent.swiftID]![1].text)[0].code
         #expect(effects == [.copyToClipboard(code)])
         #expect(code.hasPrefix("actor Counter {") && code.hasSuffix("\"done\")"))
         #expect(model.overlay == nil)
@@ -34,7 +35,7 @@ import Testing
         _ = Fixtures.type("<C-y><End>", into: &model)
         #expect(
             Fixtures.type("<CR>", into: &model) == [
-                .copyToClipboard(DemoContent.messages()[ConversationID("swift")]![0].text)
+                .copyToClipboard(DemoContent.messages()[DemoContent.swiftID]![0].text)
             ])
         #expect(model.banner == "Copied the prompt")
         // Esc copies nothing.
@@ -51,7 +52,7 @@ import Testing
     }
 
     @Test func snapshot() {
-        var model = Fixtures.demoModel(size: Size(columns: 80, rows: 24), open: ConversationID("swift"))
+        var model = Fixtures.demoModel(size: Size(columns: 80, rows: 24), open: DemoContent.swiftID)
         _ = Fixtures.type("<C-y><Down>", into: &model)
         Snapshot.assert(Snapshot.frame(AppView.render(model)), named: "copy-80x24")
     }
@@ -70,7 +71,8 @@ import Testing
         try session.keys("Enter")
         try await session.waitFor("Search (")
         try session.keys("Enter")
-        try await session.waitFor("actor Counter")
+        // The hit's conversation is open (the results list shows "actor Counter" too).
+        try await session.waitFor("◀ found")
         try session.keys("C-y")
         try await session.waitFor("Copy (3)")
         try session.keys("Down")

@@ -21,13 +21,14 @@ final class ScriptedSender: ChatSender {
         self.events = events
     }
 
-    func events(for request: ChatRequest) -> AsyncThrowingStream<ChatEvent, any Error> {
+    func chat(_ request: ChatRequest) -> ChatEventStream {
         requests.withLock { $0.append(request) }
         let events = self.events
-        return AsyncThrowingStream { continuation in
-            for event in events { continuation.yield(event) }
-            continuation.finish()
-        }
+        return ChatEventStream(
+            batches: AsyncThrowingStream { continuation in
+                continuation.yield(events)
+                continuation.finish()
+            })
     }
 }
 
@@ -41,23 +42,24 @@ final class BreakingSender: ChatSender {
 
     init(breaking: Set<Int>) { self.breaking = breaking }
 
-    func events(for request: ChatRequest) -> AsyncThrowingStream<ChatEvent, any Error> {
+    func chat(_ request: ChatRequest) -> ChatEventStream {
         let call = requests.withLock {
             $0.append(request)
             return $0.count
         }
         let breaks = breaking.contains(call)
-        return AsyncThrowingStream { continuation in
-            continuation.yield(.start(model: "scripted-model"))
-            if breaks {
-                for piece in ["The capital", " of France", " is"] { continuation.yield(.token(piece)) }
-                continuation.finish(throwing: ConnectionLost())
-            } else {
-                for piece in ["Paris,", " of course."] { continuation.yield(.token(piece)) }
-                continuation.yield(.end(reason: .stop, promptTokens: 1, completionTokens: 2))
-                continuation.finish()
-            }
-        }
+        return ChatEventStream(
+            batches: AsyncThrowingStream { continuation in
+                continuation.yield([.start(model: "scripted-model")])
+                if breaks {
+                    continuation.yield(["The capital", " of France", " is"].map { .token($0) })
+                    continuation.finish(throwing: ConnectionLost())
+                } else {
+                    continuation.yield(["Paris,", " of course."].map { .token($0) })
+                    continuation.yield([.end(reason: .stop, promptTokens: 1, completionTokens: 2)])
+                    continuation.finish()
+                }
+            })
     }
 }
 
@@ -65,12 +67,13 @@ final class BreakingSender: ChatSender {
 final class StallingSender: ChatSender {
     private let cancelled = Mutex(false)
 
-    func events(for request: ChatRequest) -> AsyncThrowingStream<ChatEvent, any Error> {
-        AsyncThrowingStream { continuation in
-            continuation.yield(.start(model: "scripted-model"))
-            for piece in ["The capital", " of France", " is"] { continuation.yield(.token(piece)) }
-            continuation.onTermination = { _ in self.cancelled.withLock { $0 = true } }
-        }
+    func chat(_ request: ChatRequest) -> ChatEventStream {
+        ChatEventStream(
+            batches: AsyncThrowingStream { continuation in
+                continuation.yield([.start(model: "scripted-model")])
+                continuation.yield(["The capital", " of France", " is"].map { .token($0) })
+                continuation.onTermination = { _ in self.cancelled.withLock { $0 = true } }
+            })
     }
 
     /// Waits up to five seconds for the answer's stream to be stopped.
@@ -104,33 +107,38 @@ final class StallingSender: ChatSender {
         return (CoreChatService(session: session, client: nil, serverLabel: "local"), session, sender, folder)
     }
 
-    func collect(_ stream: AsyncThrowingStream<String, any Error>) async throws -> String {
+    /// The answer's text.
+    func collect(_ events: some AsyncSequence<ChatEvent, any Error>) async throws -> String {
         var text = ""
-        for try await piece in stream { text += piece }
+        for try await event in events { if case .token(let piece) = event { text += piece } }
         return text
+    }
+
+    /// A turn asking `text` in conversation `id`, and the id its prompt is stored under.
+    func ask(_ text: String, in id: RecordID, instructions: String = "") -> (ChatTurn, RecordID) {
+        let prompt = RecordID.random()
+        return (ChatTurn(conversation: id, ask: .prompt(id: prompt, text: text), instructions: instructions), prompt)
     }
 
     @Test func aTurnIsSavedWithATitleFromThePrompt() async throws {
         let (service, session, sender, folder) = try makeService(answer: "Berlin is the capital.")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let id = ConversationID("new-1")
-        let first = [ChatMessage(id: 1, role: .user, text: "What is the capital of Germany? Tell me more")]
-        #expect(try await collect(service.send(first, in: id, instructions: "Be brief.")) == "Berlin is the capital.")
+        let id = RecordID.random()
+        let (first, promptID) = ask("What is the capital of Germany? Tell me more", in: id, instructions: "Be brief.")
+        #expect(try await collect(service.send(first)) == "Berlin is the capital.")
 
         let (list, _) = try await service.conversations()
         #expect(list.map(\.id) == [id])
         #expect(list.first?.title == "What is the capital of Germany? Tell me")
-        #expect(try await service.messages(of: id).map(\.text) == [first[0].text, "Berlin is the capital."])
+        let shown = try await service.messages(of: id)
+        #expect(shown.map(\.text) == ["What is the capital of Germany? Tell me more", "Berlin is the capital."])
+        // Stored under the ids the screen chose.
+        #expect(shown.map(\.id) == [promptID, first.answer])
         #expect(sender.requests.withLock { $0.first?.messages.first } == .init(role: .system, content: "Be brief."))
 
         // The next turn sends the whole conversation; only the new prompt is added.
-        let second =
-            first + [
-                ChatMessage(id: 2, role: .assistant, text: "Berlin is the capital."),
-                ChatMessage(id: 3, role: .user, text: "And of France?"),
-            ]
-        _ = try await collect(service.send(second, in: id, instructions: ""))
-        let stored = try await session.messages(in: try #require(session.conversations().first?.id))
+        _ = try await collect(service.send(ask("And of France?", in: id).0))
+        let stored = try await session.messages(in: id)
         #expect(stored.map(\.record.role) == [.user, .assistant, .user, .assistant])
         #expect(sender.requests.withLock { $0.last?.messages.map(\.content) }?.count == 3)
     }
@@ -138,10 +146,9 @@ final class StallingSender: ChatSender {
     @Test func anErrorEventEndsTheStreamAndKeepsThePartialAnswerMarked() async throws {
         let (service, session, _, folder) = try makeService(answer: "partial", failWith: "SOTTO-BACKEND-FAILED")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        await #expect(throws: ChatServiceError.self) {
-            _ = try await collect(
-                service.send([ChatMessage(id: 1, role: .user, text: "hi")], in: .init("new-1"), instructions: ""))
-        }
+        var events: [ChatEvent] = []
+        for try await event in try await service.send(ask("hi", in: .random()).0) { events.append(event) }
+        #expect(events.contains(.error(code: "SOTTO-BACKEND-FAILED", message: "the model failed")))
         let conversation = try #require(await session.conversations().first)
         let stored = try await session.messages(in: conversation.id).map(\.record)
         #expect(stored.map(\.role) == [.user, .assistant])
@@ -149,75 +156,76 @@ final class StallingSender: ChatSender {
         #expect(stored.last?.content == "partial")
     }
 
-    /// Regenerating sends the conversation up to the last prompt, and the new answer replaces
-    /// the old one in what the conversation shows and sends next (the old one stays stored).
+    /// Regenerating names the prompt to answer again: the conversation up to it is sent, and
+    /// the new answer replaces the old one in what the conversation shows and sends next (the
+    /// old one stays stored).
     @Test func regeneratingReplacesTheLastAnswer() async throws {
         let (service, session, sender, folder) = try makeService(answer: "second answer")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let id = ConversationID("new-1")
-        _ = try await collect(service.send([ChatMessage(id: 1, role: .user, text: "hello")], in: id, instructions: ""))
+        let id = RecordID.random()
+        let (turn, prompt) = ask("hello", in: id)
+        _ = try await collect(service.send(turn))
         let before = try await service.messages(of: id)
         #expect(before.map(\.text) == ["hello", "second answer"])
-        // The screen drops the answer and asks again.
-        _ = try await collect(
-            service.send(
-                [ChatMessage(id: 1, role: .user, text: "hello")], in: id, instructions: "", regenerating: true))
+        let again = ChatTurn(conversation: id, ask: .again(prompt: prompt))
+        _ = try await collect(service.send(again))
         #expect(sender.requests.withLock { $0.last?.messages.map(\.content) } == ["hello"])
         let after = try await service.messages(of: id)
         #expect(after.map(\.role) == [.user, .assistant])
-        let conversation = try #require(await session.conversations().first?.id)
-        #expect(try await session.messages(in: conversation).count == 2)
+        #expect(after.map(\.id) == [prompt, again.answer])
+        #expect(try await session.messages(in: id).count == 2)
         // A next turn sends one answer, not both.
-        let next = after + [ChatMessage(id: 3, role: .user, text: "more")]
-        _ = try await collect(service.send(next, in: id, instructions: ""))
+        _ = try await collect(service.send(ask("more", in: id).0))
         #expect(sender.requests.withLock { $0.last?.messages.map(\.content) } == ["hello", "second answer", "more"])
+        // A prompt the history does not hold is refused, not guessed.
+        await #expect(throws: CacheError.self) {
+            _ = try await service.send(ChatTurn(conversation: id, ask: .again(prompt: .random())))
+        }
     }
 
-    /// The screen may lag the history (another device's turn arrived while it was busy): a new
-    /// prompt is stored after everything the history holds and replaces nothing.
+    /// The screen may lag the history (another device's turn arrived while it was busy): a
+    /// regeneration answers the prompt it names, and a new prompt is stored after everything the
+    /// history holds and replaces nothing.
     @Test func aNewPromptFromAStaleScreenReplacesNothing() async throws {
         let (service, session, sender, folder) = try makeService(answer: "an answer")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let id = ConversationID("new-1")
-        let first = ChatMessage(id: 1, role: .user, text: "first")
-        _ = try await collect(service.send([first], in: id, instructions: ""))
-        let shown = try await service.messages(of: id)
+        let id = RecordID.random()
+        let (turn, first) = ask("first", in: id)
+        _ = try await collect(service.send(turn))
         // Another device adds a turn; this screen has not reloaded yet.
-        let conversation = try #require(await session.conversations().first?.id)
-        try await session.append(.user, "from elsewhere", to: conversation)
+        try await session.append(.user, "from elsewhere", to: id)
         // Ctrl-R on the stale screen regenerates the answer to its prompt, not the newest turn.
-        _ = try await collect(service.send([first], in: id, instructions: "", regenerating: true))
+        _ = try await collect(service.send(ChatTurn(conversation: id, ask: .again(prompt: first))))
         #expect(sender.requests.withLock { $0.last?.messages.map(\.content) } == ["first"])
-        let afterRetry = try await session.messages(in: conversation).map(\.record.content)
+        let afterRetry = try await session.messages(in: id).map(\.record.content)
         // One answer to "first" (the new one, ordered by its time), the other turn untouched.
         #expect(afterRetry == ["first", "from elsewhere", "an answer"])
-        let stale = shown + [ChatMessage(id: 9, role: .user, text: "my next")]
-        _ = try await collect(service.send(stale, in: id, instructions: ""))
-        let stored = try await session.messages(in: conversation).map(\.record.content)
+        _ = try await collect(service.send(ask("my next", in: id).0))
+        let stored = try await session.messages(in: id).map(\.record.content)
         #expect(stored == ["first", "from elsewhere", "an answer", "my next", "an answer"])
         #expect(sender.requests.withLock { $0.last?.messages.map(\.content) } == Array(stored.dropLast()))
     }
 
-    /// A new conversation's first send saves its title and sends its prompt at once (two
-    /// effects, two tasks): the history gets one conversation, not two.
+    /// A new conversation's first send and a save of it (two effects, two tasks) may run in
+    /// either order: the history gets one conversation, not two, and the prompt's title.
     @Test func aNewConversationIsCreatedOnceUnderConcurrentFirstUse() async throws {
         for _ in 0..<20 {
             let (service, session, _, folder) = try makeService(answer: "ok")
             defer { try? FileManager.default.removeItem(atPath: folder) }
-            let id = ConversationID("new-1")
-            async let saved: Void = service.save(ConversationSummary(id: id, title: "Hello"))
-            async let answered = collect(
-                service.send([ChatMessage(id: 1, role: .user, text: "hello")], in: id, instructions: ""))
+            let id = RecordID.random()
+            async let saved: Void = service.save(ConversationSummary(id: id, pinned: true))
+            async let answered = collect(service.send(ask("hello", in: id).0))
             _ = try await (saved, answered)
             #expect(await session.conversations().count == 1)
+            #expect(await session.conversation(id)?.title == "hello")
         }
     }
 
     @Test func renamePinAndDelete() async throws {
         let (service, session, _, folder) = try makeService(answer: "ok")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let id = ConversationID("new-1")
-        _ = try await collect(service.send([ChatMessage(id: 1, role: .user, text: "hello")], in: id, instructions: ""))
+        let id = RecordID.random()
+        _ = try await collect(service.send(ask("hello", in: id).0))
         try await service.save(ConversationSummary(id: id, title: "Renamed", pinned: true))
         let record = try #require(await session.conversations().first?.record)
         #expect(record.title == "Renamed" && record.pinned)
@@ -232,13 +240,14 @@ final class StallingSender: ChatSender {
         let keys = TestRecordKeys()
         let (service, session, _, folder) = try makeService(answer: "ok", keys: keys)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let id = ConversationID("new-1")
-        _ = try await collect(service.send([ChatMessage(id: 1, role: .user, text: "hello")], in: id, instructions: ""))
-        let work = FolderID("new-folder-1")
+        let id = RecordID.random()
+        _ = try await collect(service.send(ask("hello", in: id).0))
+        let work = RecordID.random()
         try await service.saveFolder(Folder(id: work, name: "Work", instructions: "Be brief."))
         try await service.saveFolder(Folder(id: work, name: "Office", instructions: "Be briefer."))
         let stored = try #require(await session.folders().first)
         #expect(await session.folders().count == 1)
+        #expect(stored.id == work)
         #expect(stored.record.name == "Office" && stored.record.customInstructions == "Be briefer.")
         var summary = try #require(try await service.conversations().conversations.first)
         summary.folder = work
@@ -413,8 +422,8 @@ final class StallingSender: ChatSender {
         #expect(shown.map(\.interrupted) == [false, false])
     }
 
-    /// The screen sends the broken-off answer it still shows; the service must not count it as
-    /// stored, or the next regeneration would add a second answer instead of replacing one.
+    /// An answer that broke off is stored, marked: asking on sends it as part of the
+    /// conversation, and a later regeneration replaces only the answer to the prompt it names.
     @Test func anInterruptedAnswerOnScreenIsNotCountedAsStored() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-tui-retry-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -424,28 +433,22 @@ final class StallingSender: ChatSender {
         let sender = BreakingSender(breaking: [1])
         let session = ChatSession(history: history, sender: sender, sync: nil)
         let service = CoreChatService(session: session, client: nil, serverLabel: "local")
-        let id = ConversationID("new-1")
-        let prompt = ChatMessage(id: 1, role: .user, text: "Capital of France?")
+        let id = RecordID.random()
+        let prompt = "Capital of France?"
+        let partial = "The capital of France is"
         await #expect(throws: BreakingSender.ConnectionLost.self) {
-            _ = try await collect(service.send([prompt], in: id, instructions: ""))
+            _ = try await collect(service.send(ask(prompt, in: id).0))
         }
-        // The user asks on instead of retrying; the partial answer, stored and on the screen,
-        // is part of what the model is sent.
-        let partial = ChatMessage(id: 2, role: .assistant, text: "The capital of France is", interrupted: true)
-        let next = ChatMessage(id: 3, role: .user, text: "And of Spain?")
-        _ = try await collect(service.send([prompt, partial, next], in: id, instructions: ""))
+        // The user asks on instead of retrying; the partial answer is part of what the model is sent.
+        let (next, nextID) = ask("And of Spain?", in: id)
+        _ = try await collect(service.send(next))
+        #expect(sender.requests.withLock { $0.last?.messages.map(\.content) } == [prompt, partial, "And of Spain?"])
+        // Ctrl-R: the last prompt answered again.
+        _ = try await collect(service.send(ChatTurn(conversation: id, ask: .again(prompt: nextID))))
+        #expect(sender.requests.withLock { $0.last?.messages.map(\.content) } == [prompt, partial, "And of Spain?"])
         #expect(
-            sender.requests.withLock { $0.last?.messages.map(\.content) } == [prompt.text, partial.text, next.text])
-        // Ctrl-R: the screen drops what follows the last prompt and asks again.
-        _ = try await collect(service.send([prompt, partial, next], in: id, instructions: "", regenerating: true))
-        #expect(
-            sender.requests.withLock { $0.last?.messages.map(\.content) } == [prompt.text, partial.text, next.text])
-        #expect(
-            try await service.messages(of: id).map(\.text) == [
-                prompt.text, partial.text, next.text, "Paris, of course.",
-            ])
-        let conversation = try #require(await session.conversations().first?.id)
-        let stored = try await session.messages(in: conversation)
+            try await service.messages(of: id).map(\.text) == [prompt, partial, "And of Spain?", "Paris, of course."])
+        let stored = try await session.messages(in: id)
         #expect(stored.map(\.record.role) == [.user, .assistant, .user, .assistant])
         #expect(stored.map(\.record.interrupted) == [false, true, false, false])
     }

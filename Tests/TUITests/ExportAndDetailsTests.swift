@@ -10,13 +10,13 @@ import Wire
     init() { TestEnvironment.prepare() }
 
     @Test func thePaletteExportsTheOpenConversation() async throws {
-        let id = ConversationID("c1")
+        let id = RecordID.test(1)
         let service = InMemoryChatService(
             conversations: [ConversationSummary(id: id, title: "Trains")],
             messages: [
                 id: [
-                    ChatMessage(id: 1, role: .user, text: "How fast?"),
-                    ChatMessage(id: 2, role: .assistant, text: "Fast."),
+                    ChatMessage(id: .test(1), role: .user, text: "How fast?"),
+                    ChatMessage(id: .test(2), role: .assistant, text: "Fast."),
                 ]
             ])
         let backend = InMemoryBackend(size: Size(columns: 100, rows: 30))
@@ -26,11 +26,11 @@ import Wire
             try await Task.sleep(for: .milliseconds(5))
         }
         backend.type("<C-p>export<CR>")
-        for _ in 0..<200 where !backend.screen.text.contains("Exported to memory:c1") {
+        for _ in 0..<200 where !backend.screen.text.contains("Exported to memory:\(id)") {
             runtime.step()
             try await Task.sleep(for: .milliseconds(5))
         }
-        #expect(backend.screen.text.contains("Exported to memory:c1"))
+        #expect(backend.screen.text.contains("Exported to memory:\(id)"))
         #expect(service.exports[id]?.contains("How fast?") == true)
     }
 
@@ -54,12 +54,12 @@ import Wire
                 keyID: "k1", verdict: "trusted", reason: nil))
         let service = CoreChatService(
             session: session, client: nil, serverLabel: "test", exportDirectory: folder + "/exports", auditLog: audit)
-        let path = try await service.exportMarkdown(ConversationID(id.description))
+        let path = try await service.exportMarkdown(id)
         #expect(path.hasPrefix(folder + "/exports/Trains-in-Japan"))
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.contains("# Trains in Japan?") && text.contains("## You\n\nTrains in Japan?"))
         #expect((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o600)
-        await #expect(throws: ChatServiceError.self) { _ = try await service.exportMarkdown(ConversationID("new-9")) }
+        await #expect(throws: ChatServiceError.self) { _ = try await service.exportMarkdown(.random()) }
 
         let status = await service.status()
         #expect(status.audit.contains("verdict: trusted"))

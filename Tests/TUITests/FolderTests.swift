@@ -32,18 +32,16 @@ import Wire
         // A conversation moved into it sends the instructions.
         effects = Fixtures.type("hello<CR>", into: &model)
         let id = try #require(model.current)
-        for case .send(let sent, let messages, _, _) in effects {
-            _ = try await CoreChatServiceTests().collect(service.send(messages, in: sent, instructions: ""))
-        }
+        for case .send(let turn) in effects { _ = try await CoreChatServiceTests().collect(service.send(turn)) }
         _ = Update.update(&model, .service(.answerFinished(id, time: 1)))
         effects = Fixtures.type("<Tab>mwork<CR>", into: &model)
         #expect(model.conversations.first?.folder == created.id)
         for case .save(let summary) in effects { try await service.save(summary) }
         effects = Fixtures.type("<Tab>again<CR>", into: &model)
         var instructions: String?
-        for case .send(let sent, let messages, let text, _) in effects {
-            instructions = text
-            _ = try await CoreChatServiceTests().collect(service.send(messages, in: sent, instructions: text))
+        for case .send(let turn) in effects {
+            instructions = turn.instructions
+            _ = try await CoreChatServiceTests().collect(service.send(turn))
         }
         #expect(instructions == "Answer in one line.")
         #expect(
@@ -77,8 +75,8 @@ import Wire
         return model
     }
 
-    func folder(of model: AppModel, _ id: String) -> FolderID? {
-        model.conversations.first { $0.id == ConversationID(id) }?.folder
+    func folder(of model: AppModel, _ id: RecordID) -> RecordID? {
+        model.conversations.first { $0.id == id }?.folder
     }
 
     @Test func thePickerMovesTheConversationAndSavesIt() throws {
@@ -91,14 +89,14 @@ import Wire
         }
         // "No folder" and every folder, the current one highlighted.
         #expect(picker.choices(from: model.folders).map(\.name) == ["No folder", "Work", "Travel"])
-        #expect(picker.selection == 0 && picker.conversation == ConversationID("recipes"))
+        #expect(picker.selection == 0 && picker.conversation == DemoContent.recipesID)
         Fixtures.type("<Down>", into: &model)
         Snapshot.assert(Snapshot.frame(AppView.render(model)), named: "folder-picker-80x24")
 
         effects = Fixtures.type("<CR>", into: &model)
         #expect(model.overlay == nil)
-        #expect(folder(of: model, "recipes") == FolderID("work"))
-        let moved = try #require(model.conversations.first { $0.id == ConversationID("recipes") })
+        #expect(folder(of: model, DemoContent.recipesID) == DemoContent.workID)
+        let moved = try #require(model.conversations.first { $0.id == DemoContent.recipesID })
         #expect(effects == [.save(moved)])
         #expect(model.banner == "Moved to “Work”")
         // The selection followed it into the folder.
@@ -106,7 +104,7 @@ import Wire
 
         // Out again: the picker starts on its folder; "No folder" is one up.
         effects = Fixtures.type("m<Up><CR>", into: &model)
-        #expect(folder(of: model, "recipes") == nil)
+        #expect(folder(of: model, DemoContent.recipesID) == nil)
         #expect(effects.count == 1)
         // Choosing the folder it is in changes nothing.
         #expect(Fixtures.type("m<CR>", into: &model).isEmpty)
@@ -117,7 +115,7 @@ import Wire
         let effects = Fixtures.type("m<Down><Esc>", into: &model)
         #expect(effects.isEmpty)
         #expect(model.overlay == nil)
-        #expect(folder(of: model, "swift") == FolderID("work"))
+        #expect(folder(of: model, DemoContent.swiftID) == DemoContent.workID)
     }
 
     @Test func typingFiltersTheFolders() {
@@ -135,10 +133,10 @@ import Wire
         #expect(AppView.render(model).text.contains("no folder matches “trx”"))
         let effects = Fixtures.type("<BS><CR>", into: &model)
         #expect(effects.count == 1)
-        #expect(folder(of: model, "swift") == FolderID("travel"))
+        #expect(folder(of: model, DemoContent.swiftID) == DemoContent.travelID)
         // "no" finds the way out of folders.
         Fixtures.type("mno<CR>", into: &model)
-        #expect(folder(of: model, "swift") == nil)
+        #expect(folder(of: model, DemoContent.swiftID) == nil)
     }
 
     @Test func withoutFoldersThePickerSaysHowToMakeOne() {
@@ -158,10 +156,10 @@ import Wire
             Issue.record("no folder form")
             return
         }
-        #expect(form.folder == FolderID("work"))
+        #expect(form.folder == DemoContent.workID)
         #expect(form.name.text == "Work" && form.instructions.text == "Answer briefly.")
         let effects = Fixtures.type("<BS><BS><BS><BS>Office<Tab> Use a list.<CR>", into: &model)
-        let renamed = Folder(id: FolderID("work"), name: "Office", instructions: "Answer briefly. Use a list.")
+        let renamed = Folder(id: DemoContent.workID, name: "Office", instructions: "Answer briefly. Use a list.")
         #expect(effects == [.saveFolder(renamed)])
         #expect(model.folders.first == renamed)
         #expect(model.overlay == nil)
@@ -169,18 +167,19 @@ import Wire
         // Its conversations send the new instructions.
         #expect(model.listRows[model.listSelection] == .folder(renamed, count: 2, collapsed: false))
         let sent = Fixtures.type("<Down><CR>hello<CR>", into: &model)
-        #expect(model.current == ConversationID("swift"))
-        #expect(sent.contains { if case .send(_, _, renamed.instructions, _) = $0 { true } else { false } })
+        #expect(model.current == DemoContent.swiftID)
+        #expect(
+            sent.contains { if case .send(let turn) = $0 { turn.instructions == renamed.instructions } else { false } })
     }
 
     @Test func thePaletteEditsTheOpenConversationsFolder() {
-        var model = Fixtures.demoModel(size: Size(columns: 80, rows: 24), open: ConversationID("tokyo"))
+        var model = Fixtures.demoModel(size: Size(columns: 80, rows: 24), open: DemoContent.tokyoID)
         Fixtures.type("<C-p>edit folder<CR>", into: &model)
         guard case .folderForm(let form)? = model.overlay else {
             Issue.record("no folder form")
             return
         }
-        #expect(form.folder == FolderID("travel") && form.name.text == "Travel")
+        #expect(form.folder == DemoContent.travelID && form.name.text == "Travel")
         // An empty name is not saved: the name field takes the keys again.
         var effects = Fixtures.type("<BS><BS><BS><BS><BS><BS><Tab><CR>", into: &model)
         #expect(effects.isEmpty)
@@ -197,7 +196,7 @@ import Wire
     @Test func deletingAFolderAsksThenMovesItsConversationsOut() throws {
         var model = listModel(selecting: "Work")
         #expect(Fixtures.type("d", into: &model).isEmpty)
-        #expect(model.overlay == .confirmDeleteFolder(FolderID("work")))
+        #expect(model.overlay == .confirmDeleteFolder(DemoContent.workID))
         let text = AppView.render(model).text
         #expect(text.contains("Delete folder “Work”?"))
         #expect(text.contains("Its 2 conversations move out of it; they are not deleted."))
@@ -205,12 +204,12 @@ import Wire
 
         let effects = Fixtures.type("y", into: &model)
         #expect(model.overlay == nil)
-        #expect(model.folders.map(\.id) == [FolderID("travel")])
+        #expect(model.folders.map(\.id) == [DemoContent.travelID])
         #expect(model.conversations.count == DemoContent.conversations.count)
-        #expect(folder(of: model, "swift") == nil && folder(of: model, "long") == nil)
-        #expect(folder(of: model, "tokyo") == FolderID("travel"))
-        let movedOut = model.conversations.filter { ["swift", "long"].contains($0.id.rawValue) }
-        #expect(effects == movedOut.map { .save($0) } + [.deleteFolder(FolderID("work"))])
+        #expect(folder(of: model, DemoContent.swiftID) == nil && folder(of: model, DemoContent.longID) == nil)
+        #expect(folder(of: model, DemoContent.tokyoID) == DemoContent.travelID)
+        let movedOut = model.conversations.filter { [DemoContent.swiftID, DemoContent.longID].contains($0.id) }
+        #expect(effects == movedOut.map { .save($0) } + [.deleteFolder(DemoContent.workID)])
         #expect(model.listRows.allSatisfy { if case .folder(let f, _, _) = $0 { f.name != "Work" } else { true } })
         #expect(model.listRows[model.listSelection].isSelectableRow)
     }
@@ -221,13 +220,13 @@ import Wire
         #expect(effects.isEmpty)
         #expect(model.overlay == nil)
         #expect(model.folders.map(\.name) == ["Work", "Travel"])
-        #expect(folder(of: model, "tokyo") == FolderID("travel"))
+        #expect(folder(of: model, DemoContent.tokyoID) == DemoContent.travelID)
     }
 
     @Test func thePaletteDeletesTheOpenConversationsFolderOrSaysThereIsNone() {
-        var model = Fixtures.demoModel(size: Size(columns: 80, rows: 24), open: ConversationID("swift"))
+        var model = Fixtures.demoModel(size: Size(columns: 80, rows: 24), open: DemoContent.swiftID)
         Fixtures.type("<C-p>delete folder<CR>", into: &model)
-        #expect(model.overlay == .confirmDeleteFolder(FolderID("work")))
+        #expect(model.overlay == .confirmDeleteFolder(DemoContent.workID))
         Fixtures.type("<Esc>", into: &model)
 
         // "Welcome" is in no folder.
@@ -242,22 +241,22 @@ import Wire
     @Test func dAndROnAConversationRowStillActOnTheConversation() {
         var model = listModel(selecting: "Swift concurrency")
         Fixtures.type("d", into: &model)
-        #expect(model.overlay == .confirmDelete(ConversationID("swift")))
+        #expect(model.overlay == .confirmDelete(DemoContent.swiftID))
         Fixtures.type("<Esc>r", into: &model)
         guard case .rename(let id, _)? = model.overlay else {
             Issue.record("no rename overlay")
             return
         }
-        #expect(id == ConversationID("swift"))
+        #expect(id == DemoContent.swiftID)
     }
 
     @Test func theInMemoryServiceMovesConversationsOutOfADeletedFolder() async throws {
         let service = DemoContent.service(tokenDelay: .zero)
-        try await service.deleteFolder(FolderID("work"))
+        try await service.deleteFolder(DemoContent.workID)
         let (conversations, folders) = try await service.conversations()
-        #expect(folders.map(\.id) == [FolderID("travel")])
+        #expect(folders.map(\.id) == [DemoContent.travelID])
         #expect(conversations.count == DemoContent.conversations.count)
-        #expect(conversations.allSatisfy { $0.folder != FolderID("work") })
+        #expect(conversations.allSatisfy { $0.folder != DemoContent.workID })
     }
 }
 

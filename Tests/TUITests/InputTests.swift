@@ -29,12 +29,13 @@ import Testing
         #expect(model.input.text == "one\ntwoX\nthree")
         let sent = Fixtures.type("<CR>", into: &model)
         #expect(model.input.text == "")
-        guard case .send(let id, let messages, _, _)? = sent.last else {
+        guard case .send(let turn)? = sent.last, case .prompt(let promptID, let text) = turn.ask else {
             Issue.record("Enter did not send: \(sent)")
             return
         }
-        #expect(messages.map(\.text) == ["one\ntwoX\nthree"])
-        #expect(model.current == id)
+        #expect(text == "one\ntwoX\nthree")
+        #expect(model.messages.first?.id == promptID && model.messages.last?.id == turn.answer)
+        #expect(model.current == turn.conversation)
         #expect(model.conversations.first?.title == "one")
     }
 

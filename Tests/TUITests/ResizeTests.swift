@@ -1,11 +1,12 @@
 import TUI
 import Testing
+import Wire
 
 @Suite struct ResizeTests {
     init() { TestEnvironment.prepare() }
 
     @Test func anySizeDownTo0x0RendersWithoutCrashing() {
-        var model = Fixtures.demoModel(size: Size(columns: 80, rows: 24), open: ConversationID("tokyo"))
+        var model = Fixtures.demoModel(size: Size(columns: 80, rows: 24), open: DemoContent.tokyoID)
         Fixtures.type("<F1>", into: &model)
         for columns in [0, 1, 2, 5, 19, 20, 21, 39, 40, 41, 59, 60, 61, 200] {
             for rows in [0, 1, 2, 5, 6, 9, 10, 11, 60] {

@@ -20,9 +20,9 @@ import Wire
         #expect(state.query.text == "sour" && !state.isCurrent)
         let hits = [
             SearchHit(
-                conversation: ConversationID("bread"), title: "Bread recipes", messageID: 1, snippet: "…a sourdough…"),
+                conversation: RecordID.test(100), title: "Bread recipes", messageID: .test(1), snippet: "…a sourdough…"),
             SearchHit(
-                conversation: ConversationID("bread"), title: "Bread recipes", messageID: 2, snippet: "sour starter"),
+                conversation: RecordID.test(100), title: "Bread recipes", messageID: .test(2), snippet: "sour starter"),
         ]
         _ = Update.update(&model, .service(.searchResults(query: "sour", hits)))
         // Results for another text are ignored once the query changed.
@@ -33,22 +33,22 @@ import Wire
 
         let effects = Fixtures.type("<Down><CR>", into: &model)
         #expect(model.overlay == nil)
-        #expect(model.current == ConversationID("bread"))
-        #expect(model.scrollTarget == 2 && model.searchMark == 2)
+        #expect(model.current == RecordID.test(100))
+        #expect(model.scrollTarget == .test(2) && model.searchMark == .test(2))
         #expect(
             effects
-                == (model.transcripts[ConversationID("bread")] == nil
-                    ? [.loadConversation(ConversationID("bread"))] : []))
+                == (model.transcripts[RecordID.test(100)] == nil
+                    ? [.loadConversation(RecordID.test(100))] : []))
         // Editing the text asks again; Esc closes without moving.
         Fixtures.type("<C-f>x<Esc>", into: &model)
-        #expect(model.overlay == nil && model.current == ConversationID("bread"))
+        #expect(model.overlay == nil && model.current == RecordID.test(100))
     }
 
     @Test func theRuntimeBringsTheFoundMessageIntoView() async throws {
-        let id = ConversationID("long")
+        let id = DemoContent.longID
         let messages =
-            (1...400).map { ChatMessage(id: $0, role: $0 % 2 == 1 ? .user : .assistant, text: "line \($0)") }
-            + [ChatMessage(id: 401, role: .assistant, text: "the end")]
+            (1...400).map { ChatMessage(id: .test($0), role: $0 % 2 == 1 ? .user : .assistant, text: "line \($0)") }
+            + [ChatMessage(id: .test(401), role: .assistant, text: "the end")]
         var withNeedle = messages
         withNeedle[49].text = "the needle is here"
         let service = InMemoryChatService(
@@ -90,10 +90,10 @@ import Wire
         let service = CoreChatService(session: session, client: nil, serverLabel: "test")
         let hits = try await service.search("tohoku", limit: 10)
         #expect(hits.count == 1)
-        #expect(hits.first?.conversation == ConversationID(first.description))
-        #expect(hits.first?.messageID == 2)
+        #expect(hits.first?.conversation == first)
+        #expect(try await service.messages(of: first)[1].id == hits.first?.messageID)
         #expect(hits.first?.snippet.contains("Tōhoku") == true)
-        #expect(try await service.messages(of: ConversationID(first.description))[1].text.contains("Tōhoku"))
+        #expect(try await service.messages(of: first)[1].text.contains("Tōhoku"))
         #expect(try await service.search("nothing like this", limit: 10).isEmpty)
         #expect(try await service.search("o", limit: 2).count == 2)
     }

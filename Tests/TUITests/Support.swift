@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import TUI
 import Testing
+import Wire
 
 /// Shared set-up for the TUI tests.
 enum TestEnvironment {
@@ -106,7 +107,7 @@ enum Snapshot {
 enum Fixtures {
     /// The demo conversations at `size`, with "Welcome to Sotto" open.
     static func demoModel(
-        size: Size, open: ConversationID = ConversationID("welcome"), messages: [ConversationID: [ChatMessage]]? = nil
+        size: Size, open: RecordID = DemoContent.welcomeID, messages: [RecordID: [ChatMessage]]? = nil
     ) -> AppModel {
         TestEnvironment.prepare()
         var model = AppModel(size: size, themeNames: ShippedThemeNames.all)
@@ -155,4 +156,9 @@ enum AccessDriving {
     static func showing(_ text: String) -> (AccessRuntime) -> Bool {
         { ($0.backend as! InMemoryBackend).screen.text.contains(text) }
     }
+}
+
+extension RecordID {
+    /// A fixed id a test names its records by.
+    static func test(_ number: Int) -> RecordID { DemoContent.id(0xEE, number) }
 }

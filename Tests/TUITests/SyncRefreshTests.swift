@@ -20,7 +20,7 @@ import Wire
         #expect(quiet.isEmpty)
         #expect(model.status.sync == .synced)
         let arrived = Update.update(&model, .service(.sync(SyncSnapshot(state: .synced, generation: 1))))
-        #expect(arrived == [.loadConversations, .loadConversation(ConversationID("welcome"))])
+        #expect(arrived == [.loadConversations, .loadConversation(DemoContent.welcomeID)])
         // The same generation again: nothing to reload.
         #expect(Update.update(&model, .service(.sync(SyncSnapshot(state: .syncing, generation: 1)))).isEmpty)
         #expect(model.status.sync == .syncing)
@@ -58,8 +58,8 @@ import Wire
     /// loads it again (except one holding an interrupted answer, which exists only here).
     @Test func otherLoadedTranscriptsAreForgottenAfterASync() {
         var model = Fixtures.demoModel(size: Size(columns: 100, rows: 30))
-        let tokyo = ConversationID("tokyo")
-        let swift = ConversationID("swift")
+        let tokyo = DemoContent.tokyoID
+        let swift = DemoContent.swiftID
         model.transcripts[tokyo] = DemoContent.messages()[tokyo]
         model.transcripts[swift] = DemoContent.messages()[swift]
         model.transcripts[swift]![1].interrupted = true
@@ -74,7 +74,7 @@ import Wire
         var model = Fixtures.demoModel(size: Size(columns: 100, rows: 30))
         _ = Fixtures.type("<Tab>", into: &model)
         let rows = model.listRows
-        let recipes = ConversationID("recipes")
+        let recipes = DemoContent.recipesID
         model.listSelection = try! #require(rows.firstIndex { $0.conversationID == recipes })
         var reordered = model.conversations.filter { $0.id != recipes }
         let moved = try! #require(model.conversations.first { $0.id == recipes })
@@ -82,7 +82,7 @@ import Wire
         for index in reordered.indices { reordered[index].unread = false }
         _ = Update.update(&model, .service(.conversationsLoaded(reordered, folders: model.folders)))
         #expect(model.listRows[model.listSelection].conversationID == recipes)
-        #expect(model.conversations.first { $0.id == ConversationID("tokyo") }?.unread == true)
+        #expect(model.conversations.first { $0.id == DemoContent.tokyoID }?.unread == true)
 
         // The open conversation was deleted on another device: it closes, and nothing else
         // opens in its place (a draft must not go to a conversation the user did not choose).

@@ -1,5 +1,6 @@
 import TUI
 import Testing
+import Wire
 
 @Suite struct ViewTests {
     init() { TestEnvironment.prepare() }
@@ -17,10 +18,10 @@ import Testing
 
     @Test func codeBlocksAndCJK() {
         let swift = AppView.render(
-            Fixtures.demoModel(size: Size(columns: 72, rows: 26), open: ConversationID("swift")))
+            Fixtures.demoModel(size: Size(columns: 72, rows: 26), open: DemoContent.swiftID))
         Snapshot.assert(Snapshot.frame(swift), named: "code-72x26")
         let tokyo = AppView.render(
-            Fixtures.demoModel(size: Size(columns: 50, rows: 20), open: ConversationID("tokyo")))
+            Fixtures.demoModel(size: Size(columns: 50, rows: 20), open: DemoContent.tokyoID))
         #expect(tokyo.rowsFit())
         Snapshot.assert(Snapshot.frame(tokyo), named: "cjk-emoji-50x20")
     }
@@ -64,7 +65,7 @@ import Testing
         #expect(statusLine().contains("✗ refused SOTTO-ATTEST-MEASUREMENT"))
 
         Fixtures.type("hi<CR>", into: &model)
-        let id = ConversationID("welcome")
+        let id = DemoContent.welcomeID
         _ = Update.update(&model, .service(.answerToken(id, "a ", time: 1)))
         _ = Update.update(&model, .service(.answerToken(id, "b ", time: 1.25)))
         #expect(statusLine().contains("4.0 tok/s"))
@@ -80,7 +81,7 @@ import Testing
     }
 
     @Test func scrollingShowsOnlyTheVisibleWindowOfALongChat() {
-        var model = Fixtures.demoModel(size: Size(columns: 80, rows: 24), open: ConversationID("long"))
+        var model = Fixtures.demoModel(size: Size(columns: 80, rows: 24), open: DemoContent.longID)
         let cache = RenderCache()
         let first = AppView.render(model, cache: cache)
         #expect(first.buffer.text.contains("Answer 5000, with code and style."))
@@ -104,7 +105,7 @@ import Testing
             .joined(separator: "\n")
         var model = Fixtures.demoModel(
             size: Size(columns: 100, rows: 30),
-            messages: [ConversationID("welcome"): [ChatMessage(id: 1, role: .user, text: text)]])
+            messages: [DemoContent.welcomeID: [ChatMessage(id: .test(1), role: .user, text: text)]])
         #expect(AppView.render(model).text.contains("END40"))
         for steps in 1...3 {
             Fixtures.type("<Up>", into: &model)

@@ -51,9 +51,6 @@ public actor ChatSession {
     /// Folders in their order.
     public func folders() -> [(id: RecordID, record: FolderRecord)] { history.folderList }
 
-    /// Messages per conversation, counted without decrypting.
-    public func messageCounts() throws -> [RecordID: Int] { try history.messageCounts() }
-
     /// One conversation as it stands, decrypted on first use: an answer replaced by a
     /// regeneration is left out (it stays in the history, as messages never change).
     public func messages(in id: RecordID) throws -> [(id: RecordID, record: MessageRecord)] {
@@ -66,8 +63,8 @@ public actor ChatSession {
     public struct Match: Sendable, Hashable {
         public var conversation: RecordID
         public var title: String
-        /// The message's position in its conversation (0 first).
-        public var index: Int
+        /// The matching message.
+        public var message: RecordID
         public var text: String
     }
 
@@ -79,10 +76,11 @@ public actor ChatSession {
         guard !needle.isEmpty, limit > 0 else { return [] }
         var matches: [Match] = []
         for (id, conversation) in history.conversationList {
-            for (index, message) in try messages(in: id).enumerated()
+            for message in try messages(in: id)
             where message.record.content.range(of: needle, options: [.caseInsensitive, .diacriticInsensitive]) != nil {
                 matches.append(
-                    Match(conversation: id, title: conversation.title, index: index, text: message.record.content))
+                    Match(
+                        conversation: id, title: conversation.title, message: message.id, text: message.record.content))
                 if matches.count == limit { return matches }
             }
         }
@@ -115,19 +113,16 @@ public actor ChatSession {
         return id
     }
 
-    /// Changes a conversation's metadata (title, folder, pin, archive).
-    public func updateConversation(_ id: RecordID, _ change: @Sendable (inout ConversationRecord) -> Void) throws {
-        guard var record = history.conversations[id] else {
-            throw CacheError(.notFound, "conversation \(id) is not in this history")
-        }
+    /// Changes a conversation's metadata (title, folder, pin, archive). One not stored yet is
+    /// created untitled first: a new conversation renamed, pinned or moved before its first prompt.
+    public func saveConversation(
+        _ id: RecordID, now: Date = Date(), _ change: @Sendable (inout ConversationRecord) -> Void
+    ) throws {
+        var record =
+            history.conversations[id]
+            ?? ConversationRecord(title: "", createdAt: now, updatedAt: now, clock: history.tick())
         change(&record)
         try history.save(conversation: record, id: id)
-        scheduleSync()
-    }
-
-    /// Saves a folder.
-    public func saveFolder(_ folder: FolderRecord, id: RecordID) throws {
-        try history.save(folder: folder, id: id)
         scheduleSync()
     }
 
@@ -139,7 +134,8 @@ public actor ChatSession {
                 name: name, order: .between(history.folderList.last?.record.order, nil), clock: history.tick())
         record.name = name
         record.customInstructions = instructions
-        try saveFolder(record, id: id)
+        try history.save(folder: record, id: id)
+        scheduleSync()
     }
 
     /// Deletes a conversation and its messages, here and, at the next sync, everywhere.
@@ -160,13 +156,14 @@ public actor ChatSession {
     /// - Parameter interrupted: an answer that broke off before it ended.
     @discardableResult
     public func append(
-        _ role: MessageRole, _ text: String, to id: RecordID, replacing: RecordID? = nil, interrupted: Bool = false,
-        now: Date = Date()
+        _ role: MessageRole, _ text: String, to id: RecordID, as messageID: RecordID = .random(),
+        replacing: RecordID? = nil, interrupted: Bool = false, now: Date = Date()
     ) throws -> RecordID {
-        let messageID = try history.append(
+        try history.append(
             message: MessageRecord(
                 conversationID: id, role: role, content: text, time: now, regenerationParent: replacing,
-                interrupted: interrupted, clock: history.tick()))
+                interrupted: interrupted, clock: history.tick()),
+            id: messageID)
         if var record = history.conversations[id] {
             record.updatedAt = now
             try history.save(conversation: record, id: id)
@@ -175,75 +172,96 @@ public actor ChatSession {
         return messageID
     }
 
-    /// Asks the server to answer conversation `id` as it stands, streaming the events. The
-    /// complete answer is saved as an assistant message when `end` arrives; an answer that
-    /// breaks off (the caller stopped it, the connection dropped, or an error event came) is
-    /// saved as far as it got, marked interrupted, so it is still there after a restart and a
-    /// regeneration replaces it.
-    /// - Parameter instructions: the folder's custom instructions, sent as the system prompt.
-    /// - Parameter count: answer after only the first `count` messages (a regeneration: the
-    ///   message at `count`, an answer, is replaced by the new one).
-    public func answer(
-        in id: RecordID, instructions: String = "", maxTokens: Int? = nil, after count: Int? = nil
-    ) throws -> AsyncThrowingStream<ChatEvent, any Error> {
+    /// Runs one chat turn: stores its new prompt (creating the conversation when it is not
+    /// stored yet; an untitled one takes the prompt's first words), or finds the stored prompt
+    /// to answer again, and asks the server to answer the conversation up to it.
+    ///
+    /// The answer streams as the channel delivers it. It is saved under `turn.answer` when
+    /// `end` arrives; one that breaks off (an error event, the connection dropped, the
+    /// consuming task cancelled) is saved as far as it got, marked interrupted, so it is still
+    /// there after a restart and answering its prompt again replaces it.
+    /// - Throws: `CacheError` `.notFound` when the conversation or the prompt to answer again
+    ///   is not in this history.
+    public func send(_ turn: ChatTurn, maxTokens: Int? = nil, now: Date = Date()) throws -> Answer {
+        let id = turn.conversation
+        var context: [(id: RecordID, record: MessageRecord)]
+        var replacing: RecordID?
+        switch turn.ask {
+        case .prompt(let promptID, let text):
+            if history.conversations[id]?.title.isEmpty != false {
+                try saveConversation(id, now: now) { $0.title = ConversationTitle.from(prompt: text) }
+            }
+            try append(.user, text, to: id, as: promptID, now: now)
+            context = try messages(in: id)
+        case .again(let promptID):
+            let all = try messages(in: id)
+            guard let index = all.firstIndex(where: { $0.id == promptID && $0.record.role == .user }) else {
+                throw CacheError(.notFound, "message \(promptID) is not a prompt of conversation \(id)")
+            }
+            context = Array(all[...index])
+            if index + 1 < all.count, all[index + 1].record.role == .assistant { replacing = all[index + 1].id }
+        }
         guard let conversation = history.conversations[id] else {
             throw CacheError(.notFound, "conversation \(id) is not in this history")
         }
-        var current = try messages(in: id)
-        var replacing: RecordID?
-        if let count, count < current.count {
-            if current[count].record.role == .assistant { replacing = current[count].id }
-            current = Array(current.prefix(count))
-        }
         var turns: [ChatRequest.Message] = []
-        let system = [instructions, conversation.modelSettings.systemPrompt ?? ""].filter { !$0.isEmpty }
+        let system = [turn.instructions, conversation.modelSettings.systemPrompt ?? ""].filter { !$0.isEmpty }
             .joined(separator: "\n\n")
         if !system.isEmpty { turns.append(.init(role: .system, content: system)) }
-        for (_, message) in current {
-            let role: ChatRequest.Role =
-                switch message.role {
-                case .user: .user
-                case .assistant: .assistant
-                case .system: .system
-                }
-            turns.append(.init(role: role, content: message.content))
-        }
+        turns += context.map { .init(role: $0.record.role, content: $0.record.content) }
         let request = ChatRequest(
             messages: turns, maxTokens: maxTokens,
             sampling: conversation.modelSettings.temperature.map { ChatRequest.Sampling(temperature: $0) })
-        let events = sender.events(for: request)
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                var text = ""
-                var failed = false
-                var saved = false
-                // Whatever arrived before the answer broke off (a stop ends the stream early,
-                // without an error) is part of the conversation.
-                func keepInterrupted() {
-                    guard !saved, !text.isEmpty else { return }
-                    saved = true
-                    _ = try? self.append(.assistant, text, to: id, replacing: replacing, interrupted: true)
-                }
+        return Answer(
+            events: sender.chat(request), session: self, conversation: id, answer: turn.answer, replacing: replacing)
+    }
+
+    /// One turn's answer: the channel's events as they arrive, read by the caller's task (its
+    /// cancellation stops the turn) and passed on as they are; on the way, the answer is kept.
+    public struct Answer: AsyncSequence, Sendable {
+        public typealias Element = ChatEvent
+        let events: ChatEventStream
+        let session: ChatSession
+        let conversation: RecordID
+        let answer: RecordID
+        let replacing: RecordID?
+
+        public func makeAsyncIterator() -> AsyncIterator {
+            AsyncIterator(events: events.makeAsyncIterator(), turn: self)
+        }
+
+        public struct AsyncIterator: AsyncIteratorProtocol {
+            var events: ChatEventStream.AsyncIterator
+            let turn: Answer
+            var text = ""
+            var kept = false
+
+            public mutating func next() async throws -> ChatEvent? {
+                let event: ChatEvent?
                 do {
-                    for try await event in events {
-                        switch event {
-                        case .token(let piece): text += piece
-                        case .error: failed = true
-                        case .end where !failed && !text.isEmpty:
-                            saved = true
-                            try self.append(.assistant, text, to: id, replacing: replacing)
-                        default: break
-                        }
-                        continuation.yield(event)
-                    }
-                    keepInterrupted()
-                    continuation.finish()
+                    event = try await events.next()
                 } catch {
-                    keepInterrupted()
-                    continuation.finish(throwing: error)
+                    try? await keep(interrupted: true)
+                    throw error
                 }
+                switch event {
+                case .token(let piece): text += piece
+                case .end: try await keep(interrupted: false)
+                // An error event, or the stream ending early (stopped): what arrived is part of
+                // the conversation.
+                case .error, nil: try? await keep(interrupted: true)
+                case .start: break
+                }
+                return event
             }
-            continuation.onTermination = { _ in task.cancel() }
+
+            private mutating func keep(interrupted: Bool) async throws {
+                guard !kept, !text.isEmpty else { return }
+                kept = true
+                try await turn.session.append(
+                    .assistant, text, to: turn.conversation, as: turn.answer, replacing: turn.replacing,
+                    interrupted: interrupted)
+            }
         }
     }
 

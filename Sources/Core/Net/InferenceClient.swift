@@ -94,66 +94,43 @@ public final class InferenceClient: Sendable {
         return try await verify()
     }
 
-    /// Runs one encrypted chat turn, streaming the answer's events. The stream ends after
-    /// `end`; a stream that stops earlier throws `ChannelError.truncated`.
+    /// Runs one encrypted chat turn, streaming the answer's events. Nothing happens until the
+    /// stream is read; the reader's task then verifies, sends and decrypts, with no task in
+    /// between, and cancelling it aborts the transfer. The stream ends after `end`; one that
+    /// stops earlier throws `ChannelError.truncated`.
     public func chat(_ request: ChatRequest) -> ChatEventStream {
-        let batches = AsyncThrowingStream<[ChatEvent], any Error> { continuation in
-            let task = Task {
-                do {
-                    try await runChat(request, continuation: continuation, retriesLeft: 1)
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
-        return ChatEventStream(batches: batches)
+        ChatEventStream(client: self, request: request)
     }
 
-    private func runChat(
-        _ request: ChatRequest, continuation: AsyncThrowingStream<[ChatEvent], any Error>.Continuation, retriesLeft: Int
-    ) async throws {
+    /// Sends a chat turn and reads the response's head: the body to decrypt, or the refusal.
+    /// A key that rotated or expired (409) is verified again and the turn sent once more.
+    func open(_ request: ChatRequest, retriesLeft: Int = 1) async throws -> ChatEventStream.Response {
         let server = try await verifiedServer()
         let plaintext = try JSONEncoder().encode(request)
         let nowMs = UInt64(max(0, clock().timeIntervalSince1970 * 1000))
         let (body, session) = try ClientChatSession.seal(
             request: Array(plaintext), to: server.key, nowMilliseconds: nowMs)
-        var status = 0
-        var headers: [String: String] = [:]
-        var errorBody = [UInt8]()
-        for try await part in transport.stream(
+        var parts = transport.stream(
             HTTPRequest(
                 url: serverURL + "/v1/chat", method: .post, headers: ["Content-Type": "application/octet-stream"],
-                body: body))
-        {
-            switch part {
-            case .head(let s, let h):
-                status = s
-                headers = h
-            case .body(let bytes):
-                if status == 200 {
-                    // One hand-over per received chunk, not per event: a fast answer packs
-                    // many frames into a chunk.
-                    let events = try session.receive(bytes)
-                    if !events.isEmpty { continuation.yield(events) }
-                } else if errorBody.count < 64 * 1024 {
-                    errorBody += bytes
-                }
-            }
+                body: body)
+        ).makeAsyncIterator()
+        var status = 0
+        var headers: [String: String] = [:]
+        if case .head(let s, let h)? = try await parts.next() {
+            status = s
+            headers = h
         }
-        guard status == 200 else {
-            let error = ServerErrorBody.parse(errorBody)
-            // The key rotated or expired: verify again and retry once.
-            if status == 409, retriesLeft > 0 {
-                cached.withLock { $0 = nil }
-                try await runChat(request, continuation: continuation, retriesLeft: retriesLeft - 1)
-                return
-            }
-            if status == 429 { throw ClientError.refusal(status: status, body: errorBody, headers: headers) }
-            throw ClientError.serverRefused(status: status, error)
+        if status == 200 { return (parts, session) }
+        var errorBody = [UInt8]()
+        while let part = try await parts.next() {
+            if case .body(let bytes) = part, errorBody.count < 64 * 1024 { errorBody += bytes }
         }
-        try session.finish()
+        if status == 409, retriesLeft > 0 {
+            cached.withLock { $0 = nil }
+            return try await open(request, retriesLeft: retriesLeft - 1)
+        }
+        throw ClientError.refusal(status: status, body: errorBody, headers: headers)
     }
 
     private func record(_ server: VerifiedServer) {
@@ -212,29 +189,86 @@ extension ErrorBody {
     }
 }
 
-/// The events of one chat turn. Events arrive from the network in batches (one per received
-/// chunk); this sequence hands them out one by one without a task switch per event.
+/// The events of one chat turn, read straight off the response: each received chunk is
+/// decrypted into a batch of events (a fast answer packs many frames into a chunk), which this
+/// sequence hands out one by one without a task switch per event.
 public struct ChatEventStream: AsyncSequence, Sendable {
     public typealias Element = ChatEvent
-    let batches: AsyncThrowingStream<[ChatEvent], any Error>
+
+    enum Source: Sendable {
+        /// A turn through the client, sent when first read.
+        case turn(InferenceClient, ChatRequest)
+        /// Batches handed over by another producer (a scripted channel in tests).
+        case batches(AsyncThrowingStream<[ChatEvent], any Error>)
+    }
+
+    /// A response being read: the transport's parts after the head, and the session that
+    /// opens them.
+    typealias Response = (
+        parts: AsyncThrowingStream<HTTPResponsePart, any Error>.AsyncIterator, session: ClientChatSession
+    )
+
+    let source: Source
+
+    init(client: InferenceClient, request: ChatRequest) { source = .turn(client, request) }
+
+    /// The events of `batches`, in order.
+    public init(batches: AsyncThrowingStream<[ChatEvent], any Error>) { source = .batches(batches) }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var batches: AsyncThrowingStream<[ChatEvent], any Error>.AsyncIterator
+        enum State {
+            case unsent(InferenceClient, ChatRequest)
+            case reading(Response)
+            case batches(AsyncThrowingStream<[ChatEvent], any Error>.AsyncIterator)
+            case finished
+        }
+
+        var state: State
         var pending: [ChatEvent] = []
         var index = 0
 
         public mutating func next() async throws -> ChatEvent? {
             while index == pending.count {
-                guard let batch = try await batches.next() else { return nil }
+                guard let batch = try await nextBatch() else { return nil }
                 pending = batch
                 index = 0
             }
             defer { index += 1 }
             return pending[index]
         }
+
+        private mutating func nextBatch() async throws -> [ChatEvent]? {
+            switch state {
+            case .finished:
+                return nil
+            case .batches(var batches):
+                let batch = try await batches.next()
+                state = batch == nil ? .finished : .batches(batches)
+                return batch
+            case .unsent(let client, let request):
+                state = .finished  // a turn that failed to open is not sent again
+                state = .reading(try await client.open(request))
+                return try await nextBatch()
+            case .reading(var response):
+                state = .finished  // until the next batch is in hand
+                while let part = try await response.parts.next() {
+                    guard case .body(let bytes) = part else { continue }
+                    let events = try response.session.receive(bytes)
+                    if !events.isEmpty {
+                        state = .reading(response)
+                        return events
+                    }
+                }
+                try response.session.finish()
+                return nil
+            }
+        }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(batches: batches.makeAsyncIterator())
+        switch source {
+        case .turn(let client, let request): AsyncIterator(state: .unsent(client, request))
+        case .batches(let batches): AsyncIterator(state: .batches(batches.makeAsyncIterator()))
+        }
     }
 }

@@ -42,11 +42,6 @@ public struct ModelSettings: Sendable, Hashable, Codable {
     }
 }
 
-/// Who wrote a message.
-public enum MessageRole: String, Sendable, Hashable, Codable {
-    case system, user, assistant
-}
-
 /// One message; never changed once written (a regenerated answer is a new message).
 public struct MessageRecord: Sendable, Hashable, Codable {
     public var conversationID: RecordID

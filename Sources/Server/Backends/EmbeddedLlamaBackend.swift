@@ -112,8 +112,14 @@ public final class EmbeddedLlamaBackend: InferenceBackend {
     /// The prompt for `messages`, dropping the oldest turns (never the system prompt, never the
     /// last message) until it leaves room for `reserving` generated tokens.
     func promptTokens(_ messages: [ChatRequest.Message], reserving: Int) throws -> [Int] {
-        var turns = messages.map {
-            ChatMessage(role: ChatRole(rawValue: $0.role.rawValue) ?? .user, content: $0.content)
+        var turns = messages.map { message in
+            let role: ChatRole =
+                switch message.role {
+                case .system: .system
+                case .user: .user
+                case .assistant: .assistant
+                }
+            return ChatMessage(role: role, content: message.content)
         }
         let capacity = generator.contextCapacity
         while true {

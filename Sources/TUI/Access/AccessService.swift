@@ -4,8 +4,8 @@ import Wire
 
 /// What the app needs before the main screen: the device's situation, and the ceremonies
 /// that end with the history open (create an account, log in with an existing passkey,
-/// recover with the recovery key, unlock). The real implementation wraps `AccountSession`;
-/// `InMemoryAccessService` stands in for it in tests.
+/// recover with the recovery key, unlock). `CoreAccessService` is the real one, over a
+/// `Device`; the tests drive the screens with stand-ins that script each answer.
 ///
 /// A thrown `AccessProblem` says what the screen should offer next; anything else is shown
 /// as it describes itself (Sotto's errors carry a stable code and an actionable message).

@@ -1,3 +1,5 @@
+import Wire
+
 /// Which part of the screen takes the keys.
 public enum Focus: Hashable, Sendable { case input, list }
 
@@ -5,8 +7,8 @@ public enum Focus: Hashable, Sendable { case input, list }
 public enum Overlay: Hashable, Sendable {
     case help
     case palette(query: String, selection: Int)
-    case confirmDelete(ConversationID)
-    case rename(ConversationID, InputEditor)
+    case confirmDelete(RecordID)
+    case rename(RecordID, InputEditor)
     case notice(title: String, lines: [String])
     /// Search across every conversation's messages.
     case search(SearchState)
@@ -15,15 +17,15 @@ public enum Overlay: Hashable, Sendable {
     /// Where to move a conversation: out of folders, or into one.
     case folderPicker(FolderPicker)
     /// Deleting a folder; its conversations move out of it and stay.
-    case confirmDeleteFolder(FolderID)
+    case confirmDeleteFolder(RecordID)
     /// Pick one message or code block of the open conversation to copy.
     case copy(CopyPicker)
 }
 
 /// An answer being streamed.
 public struct Streaming: Hashable, Sendable {
-    public var conversation: ConversationID
-    public var messageID: Int
+    public var conversation: RecordID
+    public var messageID: RecordID
     public var startTime: Double?
     public var lastTime: Double?
     public var tokens: Int
@@ -42,11 +44,11 @@ public struct AppModel: Hashable, Sendable {
     public var overlay: Overlay?
     public var conversations: [ConversationSummary] = []
     public var folders: [Folder] = []
-    public var collapsedFolders: Set<FolderID> = []
+    public var collapsedFolders: Set<RecordID> = []
     /// The open conversation.
-    public var current: ConversationID?
+    public var current: RecordID?
     /// Loaded transcripts by conversation.
-    public var transcripts: [ConversationID: [ChatMessage]] = [:]
+    public var transcripts: [RecordID: [ChatMessage]] = [:]
     public var input = InputEditor()
     /// The list's `/` filter while typing it (nil: no filter).
     public var filter: String?
@@ -55,10 +57,10 @@ public struct AppModel: Hashable, Sendable {
     /// Lines scrolled up from the bottom of the chat (0: follow the newest text).
     public var scrollOffset = 0
     /// A message to bring to the top of the chat once its conversation is drawn (a search hit).
-    public var scrollTarget: Int?
+    public var scrollTarget: RecordID?
     /// The message the last search opened, marked in the chat.
-    public var searchMark: Int?
-    public var streaming: [ConversationID: Streaming] = [:]
+    public var searchMark: RecordID?
+    public var streaming: [RecordID: Streaming] = [:]
     public var status = StatusInfo()
     public var themeName: String
     public var themeNames: [String]
@@ -68,10 +70,7 @@ public struct AppModel: Hashable, Sendable {
     /// The sync generation the shown history reflects (see `SyncSnapshot`).
     public var historyGeneration = 0
     /// Conversations a sync pass changed while their answer streamed: reloaded when it ends.
-    public var staleTranscripts: Set<ConversationID> = []
-    private(set) var nextMessageID = 1_000_000
-    private var nextConversationNumber = 1
-    private var nextFolderNumber = 1
+    public var staleTranscripts: Set<RecordID> = []
 
     public init(size: Size, themeName: String = "dark", themeNames: [String] = ["dark"]) {
         self.size = size
@@ -87,26 +86,5 @@ public struct AppModel: Hashable, Sendable {
 
     public var currentSummary: ConversationSummary? {
         conversations.first { $0.id == current }
-    }
-
-    mutating func makeMessageID() -> Int {
-        nextMessageID += 1
-        return nextMessageID
-    }
-
-    mutating func makeFolderID() -> FolderID {
-        while true {
-            let id = FolderID("new-folder-\(nextFolderNumber)")
-            nextFolderNumber += 1
-            if !folders.contains(where: { $0.id == id }) { return id }
-        }
-    }
-
-    mutating func makeConversationID() -> ConversationID {
-        while true {
-            let id = ConversationID("new-\(nextConversationNumber)")
-            nextConversationNumber += 1
-            if !conversations.contains(where: { $0.id == id }) { return id }
-        }
     }
 }

@@ -1,64 +1,49 @@
-/// Identifies a conversation. Opaque to the TUI: the history store chooses the values.
-public struct ConversationID: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public let rawValue: String
-    public init(_ rawValue: String) { self.rawValue = rawValue }
-    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
-    public var description: String { rawValue }
-}
-
-/// Identifies a folder of conversations.
-public struct FolderID: Hashable, Sendable, CustomStringConvertible {
-    public let rawValue: String
-    public init(_ rawValue: String) { self.rawValue = rawValue }
-    public var description: String { rawValue }
-}
+import Wire
 
 /// What the conversation list shows of a conversation.
 public struct ConversationSummary: Hashable, Sendable, Identifiable {
-    public var id: ConversationID
+    public var id: RecordID
+    /// Empty until the conversation has a title (a new one takes its first prompt's words).
     public var title: String
-    public var folder: FolderID?
+    public var folder: RecordID?
     public var pinned: Bool
     /// An answer arrived that the user has not looked at.
     public var unread: Bool
 
-    public init(id: ConversationID, title: String, folder: FolderID? = nil, pinned: Bool = false, unread: Bool = false)
-    {
+    public init(id: RecordID, title: String = "", folder: RecordID? = nil, pinned: Bool = false, unread: Bool = false) {
         self.id = id
         self.title = title
         self.folder = folder
         self.pinned = pinned
         self.unread = unread
     }
+
+    /// The title as the screen shows it.
+    public var shownTitle: String { title.isEmpty ? "New conversation" : title }
 }
 
 /// A folder: a name and the instructions sent as the system prompt of its conversations.
 public struct Folder: Hashable, Sendable, Identifiable {
-    public var id: FolderID
+    public var id: RecordID
     public var name: String
     public var instructions: String
 
-    public init(id: FolderID, name: String, instructions: String = "") {
+    public init(id: RecordID, name: String, instructions: String = "") {
         self.id = id
         self.name = name
         self.instructions = instructions
     }
 }
 
-/// Who wrote a message.
-public enum MessageRole: String, Hashable, Sendable {
-    case user, assistant, system
-}
-
-/// One message of a conversation.
+/// One message of a conversation, under its record's id (chosen here for what the screen sends).
 public struct ChatMessage: Hashable, Sendable, Identifiable {
-    public var id: Int
+    public var id: RecordID
     public var role: MessageRole
     public var text: String
     /// The answer stopped before its end (connection lost, or stopped by the user).
     public var interrupted: Bool
 
-    public init(id: Int, role: MessageRole, text: String, interrupted: Bool = false) {
+    public init(id: RecordID, role: MessageRole, text: String, interrupted: Bool = false) {
         self.id = id
         self.role = role
         self.text = text

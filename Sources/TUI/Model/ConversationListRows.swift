@@ -1,10 +1,12 @@
+import Wire
+
 /// One row of the conversation list.
 public enum ConversationListRow: Hashable, Sendable {
     case section(String)
     case folder(Folder, count: Int, collapsed: Bool)
     case conversation(ConversationSummary, depth: Int)
 
-    var conversationID: ConversationID? {
+    var conversationID: RecordID? {
         if case .conversation(let summary, _) = self { return summary.id }
         return nil
     }
@@ -31,7 +33,9 @@ extension AppModel {
     public var listRows: [ConversationListRow] {
         if let filter, !filter.isEmpty {
             let needle = filter.lowercased()
-            return conversations.filter { $0.title.lowercased().contains(needle) }.map { .conversation($0, depth: 0) }
+            return conversations.filter { $0.shownTitle.lowercased().contains(needle) }.map {
+                .conversation($0, depth: 0)
+            }
         }
         var rows: [ConversationListRow] = []
         let pinned = conversations.filter(\.pinned)

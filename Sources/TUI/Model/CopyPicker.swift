@@ -1,3 +1,5 @@
+import Wire
+
 /// The copy overlay: the open conversation's messages, newest first, each followed by its
 /// fenced code blocks, so one message or one code block goes to the clipboard (OSC 52).
 public struct CopyPicker: Hashable, Sendable {

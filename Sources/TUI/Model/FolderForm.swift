@@ -1,8 +1,10 @@
+import Wire
+
 /// The folder overlay's fields: a new folder's, or an existing one's being renamed. The
 /// instructions are sent as the system prompt of the folder's conversations.
 public struct FolderForm: Hashable, Sendable {
     /// The folder being edited; nil while creating one.
-    public var folder: FolderID?
+    public var folder: RecordID?
     public var name = InputEditor()
     public var instructions = InputEditor()
     /// 0: the name has the keys; 1: the instructions.

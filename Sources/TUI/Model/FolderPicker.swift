@@ -1,8 +1,10 @@
+import Wire
+
 /// The move-to-folder overlay: "No folder" and every folder, narrowed by what is typed.
 public struct FolderPicker: Hashable, Sendable {
     /// One line of the picker: a folder, or none (out of every folder).
     public struct Choice: Hashable, Sendable {
-        public var folder: FolderID?
+        public var folder: RecordID?
         public var name: String
     }
 
@@ -10,13 +12,13 @@ public struct FolderPicker: Hashable, Sendable {
     public static let noFolder = "No folder"
 
     /// The conversation to move.
-    public var conversation: ConversationID
+    public var conversation: RecordID
     /// What is typed: every word must occur in a choice's name.
     public var query = ""
     /// The highlighted choice, an index into `choices(from:)`.
     public var selection = 0
 
-    public init(conversation: ConversationID) {
+    public init(conversation: RecordID) {
         self.conversation = conversation
     }
 

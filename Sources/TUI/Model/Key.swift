@@ -1,3 +1,6 @@
+import Core
+import Wire
+
 /// A key press, decoded from the terminal's input.
 public enum Key: Hashable, Sendable {
     case character(Character)
@@ -31,12 +34,12 @@ public enum AppEvent: Hashable, Sendable {
 /// monotonic clock, so tokens per second stay a pure computation.
 public enum ServiceEvent: Hashable, Sendable {
     case conversationsLoaded([ConversationSummary], folders: [Folder])
-    case conversationLoaded(ConversationID, [ChatMessage])
+    case conversationLoaded(RecordID, [ChatMessage])
     case status(StatusInfo)
-    case answerToken(ConversationID, String, time: Double)
-    case answerFinished(ConversationID, time: Double)
+    case answerToken(RecordID, String, time: Double)
+    case answerFinished(RecordID, time: Double)
     /// The answer broke off; the partial text stays, marked interrupted.
-    case answerFailed(ConversationID, message: String)
+    case answerFailed(RecordID, message: String)
     /// Something went wrong outside an answer; shown in the banner.
     case failed(message: String)
     /// The messages matching `query`.
@@ -54,21 +57,21 @@ public enum Effect: Hashable, Sendable {
     /// Searches every conversation's messages.
     case search(String)
     /// Exports one conversation to Markdown.
-    case export(ConversationID)
+    case export(RecordID)
     case loadConversations
-    case loadConversation(ConversationID)
+    case loadConversation(RecordID)
     case loadStatus
     /// Asks the service how sync is doing (cheap, no network).
     case pollSync
-    /// Sends the conversation so far (ending with the user's prompt) and streams the answer.
-    case send(ConversationID, messages: [ChatMessage], instructions: String, regenerating: Bool)
-    case stop(ConversationID)
+    /// Runs a chat turn and streams its answer.
+    case send(ChatTurn)
+    case stop(RecordID)
     case save(ConversationSummary)
     /// Stores a folder (new or changed).
     case saveFolder(Folder)
-    case delete(ConversationID)
+    case delete(RecordID)
     /// Deletes a folder (its conversations were moved out by `save` effects before it).
-    case deleteFolder(FolderID)
+    case deleteFolder(RecordID)
     case copyToClipboard(String)
     /// Opens the input's text in the user's editor; `editorFinished` brings it back.
     case editInEditor(String)

@@ -1,14 +1,16 @@
+import Wire
+
 /// One message that matches a search: where it is and a line of it to show.
 public struct SearchHit: Hashable, Sendable {
-    public var conversation: ConversationID
+    public var conversation: RecordID
     /// The conversation's title, for the result line.
     public var title: String
-    /// The matching message's id, as `ChatService.messages(of:)` numbers it.
-    public var messageID: Int
+    /// The matching message.
+    public var messageID: RecordID
     /// The text around the match, on one line.
     public var snippet: String
 
-    public init(conversation: ConversationID, title: String, messageID: Int, snippet: String) {
+    public init(conversation: RecordID, title: String, messageID: RecordID, snippet: String) {
         self.conversation = conversation
         self.title = title
         self.messageID = messageID

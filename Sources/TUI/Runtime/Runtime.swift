@@ -1,4 +1,6 @@
+import Core
 import Foundation
+import Wire
 
 /// Runs the app: reads input from a backend, feeds `update`, runs effects as tasks against
 /// the chat service, and presents `view` — all on the calling thread, which must be the one
@@ -11,7 +13,7 @@ public final class Runtime {
     let editor: any EditorRunner
     let inbox = Inbox()
     let cache = RenderCache()
-    private var answers: [ConversationID: Task<Void, Never>] = [:]
+    private var answers: [RecordID: Task<Void, Never>] = [:]
     private var dirty = true
     private let start = ContinuousClock.now
     private var lastTick = ContinuousClock.now
@@ -169,19 +171,24 @@ public final class Runtime {
             }
         case .stop(let id):
             answers.removeValue(forKey: id)?.cancel()
-        case .send(let id, let messages, let instructions, let regenerating):
+        case .send(let turn):
+            let id = turn.conversation
             let start = self.start
             answers[id]?.cancel()
+            // The one consumer of the answer: the events of a received chunk are posted together,
+            // so the screen draws them in one frame; cancelling this task stops the turn.
             answers[id] = Task {
                 func now() -> Double {
                     let elapsed = ContinuousClock.now - start
                     return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
                 }
                 do {
-                    for try await token in service.send(
-                        messages, in: id, instructions: instructions, regenerating: regenerating)
-                    {
-                        inbox.post(.service(.answerToken(id, token, time: now())))
+                    for try await event in try await service.send(turn) {
+                        switch event {
+                        case .token(let piece): inbox.post(.service(.answerToken(id, piece, time: now())))
+                        case .error(let code, let message): throw ChatServiceError(description: "\(code): \(message)")
+                        case .start, .end: break
+                        }
                     }
                     if !Task.isCancelled { inbox.post(.service(.answerFinished(id, time: now()))) }
                 } catch {

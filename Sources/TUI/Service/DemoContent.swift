@@ -1,7 +1,8 @@
+import Wire
+
 /// The content `sotto dev tui-demo` shows: folders, a pinned conversation, Markdown with
 /// code, CJK and emoji, and one conversation of 10,000 messages.
 public enum DemoContent {
-    /// A service filled with the demo conversations, answering after `tokenDelay` per token.
     /// A service filled with the demo conversations, answering after `tokenDelay` per token.
     public static func service(tokenDelay: Duration = .milliseconds(30)) -> InMemoryChatService {
         InMemoryChatService(
@@ -9,17 +10,31 @@ public enum DemoContent {
             tokenDelay: tokenDelay)
     }
 
+    /// A fixed record id (`DE`, `group`, then `number`), so tests and benchmarks can name
+    /// what the demo holds. Exactly 16 bytes, so the throwing initialiser cannot fail.
+    public static func id(_ group: UInt8, _ number: Int = 0) -> RecordID {
+        try! RecordID(bytes: [0xDE, group] + (0..<14).map { UInt8(truncatingIfNeeded: number >> (8 * (13 - $0))) })
+    }
+
+    public static let welcomeID = id(1)
+    public static let swiftID = id(2)
+    public static let longID = id(3)
+    public static let tokyoID = id(4)
+    public static let recipesID = id(5)
+    public static let workID = id(6)
+    public static let travelID = id(7)
+
     public static let folders = [
-        Folder(id: FolderID("work"), name: "Work", instructions: "Answer briefly."),
-        Folder(id: FolderID("travel"), name: "Travel"),
+        Folder(id: workID, name: "Work", instructions: "Answer briefly."),
+        Folder(id: travelID, name: "Travel"),
     ]
 
     public static let conversations = [
-        ConversationSummary(id: ConversationID("welcome"), title: "Welcome to Sotto", pinned: true),
-        ConversationSummary(id: ConversationID("swift"), title: "Swift concurrency", folder: FolderID("work")),
-        ConversationSummary(id: ConversationID("long"), title: "A very long chat (10,000)", folder: FolderID("work")),
-        ConversationSummary(id: ConversationID("tokyo"), title: "東京の旅行 🗼", folder: FolderID("travel"), unread: true),
-        ConversationSummary(id: ConversationID("recipes"), title: "Bread recipes"),
+        ConversationSummary(id: welcomeID, title: "Welcome to Sotto", pinned: true),
+        ConversationSummary(id: swiftID, title: "Swift concurrency", folder: workID),
+        ConversationSummary(id: longID, title: "A very long chat (10,000)", folder: workID),
+        ConversationSummary(id: tokyoID, title: "東京の旅行 🗼", folder: travelID, unread: true),
+        ConversationSummary(id: recipesID, title: "Bread recipes"),
     ]
 
     public static let status = StatusInfo(
@@ -31,29 +46,29 @@ public enum DemoContent {
     public static func longConversation(count: Int = 10_000) -> [ChatMessage] {
         (0..<count).map { i in
             ChatMessage(
-                id: i, role: i % 2 == 0 ? .user : .assistant,
+                id: id(3, i), role: i % 2 == 0 ? .user : .assistant,
                 text: i % 2 == 0 ? "Question number \(i / 2 + 1)?" : "Answer **\(i / 2 + 1)**, with `code` and *style*."
             )
         }
     }
 
     /// The transcripts of the demo conversations.
-    public static func messages() -> [ConversationID: [ChatMessage]] {
+    public static func messages() -> [RecordID: [ChatMessage]] {
         [
-            ConversationID("welcome"): [
-                ChatMessage(id: 1, role: .user, text: "What is Sotto?"),
-                ChatMessage(id: 2, role: .assistant, text: welcome),
+            welcomeID: [
+                ChatMessage(id: id(1, 1), role: .user, text: "What is Sotto?"),
+                ChatMessage(id: id(1, 2), role: .assistant, text: welcome),
             ],
-            ConversationID("swift"): [
-                ChatMessage(id: 1, role: .user, text: "Show me an actor in Swift."),
-                ChatMessage(id: 2, role: .assistant, text: swift),
+            swiftID: [
+                ChatMessage(id: id(2, 1), role: .user, text: "Show me an actor in Swift."),
+                ChatMessage(id: id(2, 2), role: .assistant, text: swift),
             ],
-            ConversationID("long"): longConversation(),
-            ConversationID("tokyo"): [
-                ChatMessage(id: 1, role: .user, text: "東京で三日間、何をすればいいですか？"),
-                ChatMessage(id: 2, role: .assistant, text: tokyo),
+            longID: longConversation(),
+            tokyoID: [
+                ChatMessage(id: id(4, 1), role: .user, text: "東京で三日間、何をすればいいですか？"),
+                ChatMessage(id: id(4, 2), role: .assistant, text: tokyo),
             ],
-            ConversationID("recipes"): [],
+            recipesID: [],
         ]
     }
 

@@ -1,4 +1,6 @@
+import Core
 import Synchronization
+import Wire
 
 /// A `ChatService` that keeps everything in memory and answers with scripted text, token
 /// by token. Tests use it with no delay; the demo with a small one so streaming shows.
@@ -6,9 +8,9 @@ public final class InMemoryChatService: ChatService {
     struct State {
         var conversations: [ConversationSummary]
         var folders: [Folder]
-        var messages: [ConversationID: [ChatMessage]]
-        var sent: [(ConversationID, [ChatMessage], String)] = []
-        var exports: [ConversationID: String] = [:]
+        var messages: [RecordID: [ChatMessage]]
+        var sent: [(RecordID, [ChatMessage], String)] = []
+        var exports: [RecordID: String] = [:]
     }
 
     private let state: Mutex<State>
@@ -23,7 +25,7 @@ public final class InMemoryChatService: ChatService {
     ///   - tokenDelay: the pause between tokens.
     public init(
         conversations: [ConversationSummary] = [], folders: [Folder] = [],
-        messages: [ConversationID: [ChatMessage]] = [:], status: StatusInfo = StatusInfo(),
+        messages: [RecordID: [ChatMessage]] = [:], status: StatusInfo = StatusInfo(),
         tokenDelay: Duration = .zero, failAfterTokens: Int? = nil,
         answer: @escaping @Sendable ([ChatMessage]) -> String = InMemoryChatService.echo
     ) {
@@ -40,47 +42,60 @@ public final class InMemoryChatService: ChatService {
         return "You said: **\(prompt)**\n\n- this answer is *simulated*\n- nothing left this machine"
     }
 
-    /// What was sent so far: conversation, messages, instructions.
-    public var sentRequests: [(ConversationID, [ChatMessage], String)] { state.withLock { $0.sent } }
+    /// What was sent so far: conversation, the messages answered, instructions.
+    public var sentRequests: [(RecordID, [ChatMessage], String)] { state.withLock { $0.sent } }
 
     public func conversations() async throws -> (conversations: [ConversationSummary], folders: [Folder]) {
         state.withLock { ($0.conversations, $0.folders) }
     }
 
-    public func messages(of id: ConversationID) async throws -> [ChatMessage] {
+    public func messages(of id: RecordID) async throws -> [ChatMessage] {
         state.withLock { $0.messages[id] ?? [] }
     }
 
-    public func send(
-        _ messages: [ChatMessage], in id: ConversationID, instructions: String, regenerating: Bool
-    ) -> AsyncThrowingStream<String, any Error> {
-        state.withLock { $0.sent.append((id, messages, instructions)) }
-        let text = answer(messages)
-        let delay = tokenDelay
-        let failAfter = failAfterTokens
-        return AsyncThrowingStream { continuation in
+    /// Stores the turn's prompt (or drops what follows the one to answer again), then streams
+    /// the scripted answer word by word, storing it once complete.
+    public func send(_ turn: ChatTurn) async throws -> any AsyncSequence<ChatEvent, any Error> {
+        let id = turn.conversation
+        let context = state.withLock { state in
+            var messages = state.messages[id] ?? []
+            switch turn.ask {
+            case .prompt(let promptID, let text):
+                if !state.conversations.contains(where: { $0.id == id }) {
+                    state.conversations.insert(
+                        ConversationSummary(id: id, title: ConversationTitle.from(prompt: text)), at: 0)
+                }
+                messages.append(ChatMessage(id: promptID, role: .user, text: text))
+            case .again(let promptID):
+                messages = Array(messages.prefix { $0.id != promptID }) + messages.filter { $0.id == promptID }
+            }
+            state.messages[id] = messages
+            state.sent.append((id, messages, turn.instructions))
+            return messages
+        }
+        let (text, delay, failAfter) = (answer(context), tokenDelay, failAfterTokens)
+        let batches = AsyncThrowingStream<[ChatEvent], any Error> { continuation in
             let task = Task {
                 var produced = ""
-                var count = 0
-                for token in Self.tokens(of: text) {
-                    if Task.isCancelled { break }
+                for (count, token) in Self.tokens(of: text).enumerated() where !Task.isCancelled {
                     if let failAfter, count >= failAfter {
-                        continuation.finish(throwing: InMemoryChatServiceError.connectionLost)
-                        return
+                        return continuation.finish(throwing: InMemoryChatServiceError.connectionLost)
                     }
                     if delay > .zero { try? await Task.sleep(for: delay) }
-                    continuation.yield(token)
+                    continuation.yield([.token(token)])
                     produced += token
-                    count += 1
                 }
-                let maxID = messages.map(\.id).max() ?? 0
                 self.state.withLock {
-                    $0.messages[id] = messages + [ChatMessage(id: maxID + 1, role: .assistant, text: produced)]
+                    $0.messages[id] = context + [ChatMessage(id: turn.answer, role: .assistant, text: produced)]
                 }
+                continuation.yield([
+                    .end(reason: .stop, promptTokens: context.count, completionTokens: Self.tokens(of: produced).count)
+                ])
                 continuation.finish()
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+        return ChatEventStream(batches: batches)
     }
 
     public func save(_ summary: ConversationSummary) async throws {
@@ -103,14 +118,14 @@ public final class InMemoryChatService: ChatService {
         }
     }
 
-    public func delete(_ id: ConversationID) async throws {
+    public func delete(_ id: RecordID) async throws {
         state.withLock {
             $0.conversations.removeAll { $0.id == id }
             $0.messages[id] = nil
         }
     }
 
-    public func deleteFolder(_ id: FolderID) async throws {
+    public func deleteFolder(_ id: RecordID) async throws {
         state.withLock { state in
             state.folders.removeAll { $0.id == id }
             for index in state.conversations.indices where state.conversations[index].folder == id {
@@ -122,7 +137,7 @@ public final class InMemoryChatService: ChatService {
     public func status() async -> StatusInfo { statusInfo }
 
     /// Keeps the Markdown in memory (nothing is written); the path names it.
-    public func exportMarkdown(_ id: ConversationID) async throws -> String {
+    public func exportMarkdown(_ id: RecordID) async throws -> String {
         let text = state.withLock { state in
             (state.messages[id] ?? []).map { "## \($0.role.rawValue)\n\n\($0.text)\n" }.joined(separator: "\n")
         }
@@ -131,7 +146,7 @@ public final class InMemoryChatService: ChatService {
     }
 
     /// What `exportMarkdown` produced, by conversation.
-    public var exports: [ConversationID: String] { state.withLock { $0.exports } }
+    public var exports: [RecordID: String] { state.withLock { $0.exports } }
 
     public func search(_ query: String, limit: Int) async throws -> [SearchHit] {
         state.withLock { state in

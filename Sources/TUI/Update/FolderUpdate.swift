@@ -1,3 +1,5 @@
+import Wire
+
 /// The folder part of the state machine: the folder form (new or rename), the move-to-folder
 /// picker, and deleting a folder. Still pure: the history changes through `save`,
 /// `saveFolder` and `deleteFolder` effects.
@@ -33,7 +35,7 @@ extension Update {
     private static func saveFolder(_ model: inout AppModel, _ form: FolderForm, name: String) -> [Effect] {
         let instructions = form.instructions.text.trimmingSpaces()
         guard let id = form.folder else {
-            let folder = Folder(id: model.makeFolderID(), name: name, instructions: instructions)
+            let folder = Folder(id: RecordID.random(), name: name, instructions: instructions)
             model.folders.append(folder)
             model.banner = "Folder “\(name)” created; m moves the selected conversation into it"
             return [.saveFolder(folder)]
@@ -90,7 +92,7 @@ extension Update {
 
     /// Puts a conversation in `folder` (nil: out of folders) and saves it; the folder opens
     /// so the list selection can follow the conversation into it.
-    private static func move(_ model: inout AppModel, _ id: ConversationID, to folder: FolderID?) -> [Effect] {
+    private static func move(_ model: inout AppModel, _ id: RecordID, to folder: RecordID?) -> [Effect] {
         guard let index = model.conversations.firstIndex(where: { $0.id == id }),
             model.conversations[index].folder != folder
         else { return [] }
@@ -104,7 +106,7 @@ extension Update {
 
     /// Deletes a folder from the screen: its conversations move out of it, each saved so the
     /// history (and other devices) agree, then the folder itself goes.
-    static func deleteFolder(_ model: inout AppModel, _ id: FolderID) -> [Effect] {
+    static func deleteFolder(_ model: inout AppModel, _ id: RecordID) -> [Effect] {
         guard let folder = model.folders.first(where: { $0.id == id }) else { return [] }
         var effects: [Effect] = []
         for index in model.conversations.indices where model.conversations[index].folder == id {
@@ -130,7 +132,7 @@ extension Update {
     }
 
     /// The folder whose row is highlighted in the focused list, if one is.
-    static func selectedFolderRow(_ model: AppModel) -> FolderID? {
+    static func selectedFolderRow(_ model: AppModel) -> RecordID? {
         guard model.focus == .list else { return nil }
         let rows = model.listRows
         guard rows.indices.contains(model.listSelection), case .folder(let folder, _, _) = rows[model.listSelection]

@@ -1,4 +1,5 @@
 import Core
+import Wire
 
 /// The app's state machine: a pure function from the state and one event to the next
 /// state and the effects to run. No I/O, no clock, no terminal — tests drive it directly.
@@ -304,8 +305,9 @@ public enum Update {
             model.overlay = .help
             return []
         case .newConversation:
-            let id = model.makeConversationID()
-            let summary = ConversationSummary(id: id, title: "New conversation")
+            // Untitled until its first prompt, stored when something is first sent or saved.
+            let id = RecordID.random()
+            let summary = ConversationSummary(id: id)
             model.conversations.insert(
                 summary, at: model.conversations.firstIndex { !$0.pinned } ?? model.conversations.count)
             model.transcripts[id] = []
@@ -410,52 +412,55 @@ public enum Update {
 
     private static func send(_ model: inout AppModel) -> [Effect] {
         let prompt = model.input.text
-        guard !prompt.trimmingSpaces().replacingOccurrences("\n", "").isEmpty else { return [] }
+        // Blank (spaces and line breaks only) is not a prompt.
+        guard !prompt.allSatisfy({ $0 == " " || $0 == "\n" }) else { return [] }
         if let current = model.current, model.streaming[current] != nil {
             model.banner = waitForAnswerHint
             return []
         }
-        var effects: [Effect] = []
         if model.current == nil { _ = perform(&model, .newConversation) }
         guard let current = model.current else { return [] }
+        // An untitled conversation takes its first prompt's words, as the history does.
         if let index = model.conversations.firstIndex(where: { $0.id == current }),
-            model.conversations[index].title == "New conversation"
+            model.conversations[index].title.isEmpty
         {
             model.conversations[index].title = ConversationTitle.from(prompt: prompt)
-            effects.append(.save(model.conversations[index]))
         }
         model.input.clear()
         model.banner = nil
         model.scrollOffset = 0
+        let promptID = RecordID.random()
         var transcript = model.transcripts[current] ?? []
-        transcript.append(ChatMessage(id: model.makeMessageID(), role: .user, text: prompt))
-        return effects + startAnswer(&model, current, history: transcript, regenerating: false)
+        transcript.append(ChatMessage(id: promptID, role: .user, text: prompt))
+        return startAnswer(&model, current, after: transcript, .prompt(id: promptID, text: prompt))
     }
 
+    /// Shows an empty answer after `shown` and asks for it.
     private static func startAnswer(
-        _ model: inout AppModel, _ id: ConversationID, history: [ChatMessage], regenerating: Bool
+        _ model: inout AppModel, _ id: RecordID, after shown: [ChatMessage], _ ask: ChatTurn.Ask
     ) -> [Effect] {
-        let answerID = model.makeMessageID()
-        model.transcripts[id] = history + [ChatMessage(id: answerID, role: .assistant, text: "")]
+        let answerID = RecordID.random()
+        model.transcripts[id] = shown + [ChatMessage(id: answerID, role: .assistant, text: "")]
         model.streaming[id] = Streaming(conversation: id, messageID: answerID, tokens: 0)
         let folder = model.conversations.first { $0.id == id }?.folder
         let instructions = model.folders.first { $0.id == folder }?.instructions ?? ""
-        return [.send(id, messages: history, instructions: instructions, regenerating: regenerating)]
+        return [.send(ChatTurn(conversation: id, ask: ask, answer: answerID, instructions: instructions))]
     }
 
+    /// Ctrl-R: the last prompt answered again, its answer (complete or broken off) replaced.
     private static func regenerate(_ model: inout AppModel) -> [Effect] {
         guard let current = model.current, model.streaming[current] == nil,
-            var transcript = model.transcripts[current],
+            let transcript = model.transcripts[current],
             let lastUser = transcript.lastIndex(where: { $0.role == .user })
         else { return [] }
-        transcript.removeSubrange((lastUser + 1)...)
         model.scrollOffset = 0
         // A banner about the answer being replaced ("broke off") no longer applies.
         model.banner = nil
-        return startAnswer(&model, current, history: transcript, regenerating: true)
+        return startAnswer(
+            &model, current, after: Array(transcript[...lastUser]), .again(prompt: transcript[lastUser].id))
     }
 
-    private static func open(_ model: inout AppModel, _ id: ConversationID) -> [Effect] {
+    private static func open(_ model: inout AppModel, _ id: RecordID) -> [Effect] {
         model.current = id
         model.scrollOffset = 0
         if let index = model.conversations.firstIndex(where: { $0.id == id }) {
@@ -468,8 +473,7 @@ public enum Update {
     private static func jump(_ model: inout AppModel, to hit: SearchHit) -> [Effect] {
         model.overlay = nil
         var effects = open(&model, hit.conversation)
-        // A transcript built here while chatting numbers its messages its own way: reload it
-        // as the service numbers them, which is how the hit names its message.
+        // A message another device added since the transcript loaded: reload it.
         if let transcript = model.transcripts[hit.conversation],
             !transcript.contains(where: { $0.id == hit.messageID }),
             model.streaming[hit.conversation] == nil
@@ -483,7 +487,7 @@ public enum Update {
         return effects
     }
 
-    private static func delete(_ model: inout AppModel, _ id: ConversationID) -> [Effect] {
+    private static func delete(_ model: inout AppModel, _ id: RecordID) -> [Effect] {
         var effects: [Effect] = []
         if model.streaming.removeValue(forKey: id) != nil { effects.append(.stop(id)) }
         model.staleTranscripts.remove(id)
@@ -630,7 +634,7 @@ public enum Update {
     // MARK: - Helpers
 
     /// Reloads a conversation a sync changed while its answer streamed, now that it ended.
-    private static func reloadIfStale(_ model: inout AppModel, _ id: ConversationID) -> [Effect] {
+    private static func reloadIfStale(_ model: inout AppModel, _ id: RecordID) -> [Effect] {
         model.staleTranscripts.remove(id) != nil ? [.loadConversation(id)] : []
     }
 
@@ -640,19 +644,19 @@ public enum Update {
     private static func keepingInterruptedAnswer(shown: [ChatMessage]?, loaded: [ChatMessage]) -> [ChatMessage] {
         guard let shown, let answer = shown.last, answer.role == .assistant, answer.interrupted,
             let prompt = shown.dropLast().last, prompt.role == .user,
-            let last = loaded.last, last.role == .user, last.text == prompt.text
+            loaded.last?.id == prompt.id
         else { return loaded }
         return loaded + [answer]
     }
 
-    private static func markInterrupted(_ model: inout AppModel, _ id: ConversationID, _ messageID: Int) {
+    private static func markInterrupted(_ model: inout AppModel, _ id: RecordID, _ messageID: RecordID) {
         if let index = model.transcripts[id]?.lastIndex(where: { $0.id == messageID }) {
             model.transcripts[id]?[index].interrupted = true
         }
     }
 
     /// The conversation an action applies to: the highlighted one in the list, else the open one.
-    static func targetConversation(_ model: AppModel) -> ConversationID? {
+    static func targetConversation(_ model: AppModel) -> RecordID? {
         if model.focus == .list {
             let rows = model.listRows
             if rows.indices.contains(model.listSelection), let id = rows[model.listSelection].conversationID {
@@ -687,7 +691,7 @@ public enum Update {
         return index
     }
 
-    static func selectedRowIndex(_ model: AppModel, _ id: ConversationID? = nil) -> Int {
+    static func selectedRowIndex(_ model: AppModel, _ id: RecordID? = nil) -> Int {
         let target = id ?? model.current
         return model.listRows.firstIndex { $0.conversationID == target && target != nil } ?? 0
     }
@@ -715,13 +719,5 @@ public enum Update {
         }
         lines.append("Model: \(status.model.isEmpty ? "(unknown)" : status.model)")
         return lines
-    }
-}
-
-extension String {
-    func replacingOccurrences(_ target: Character, _ replacement: String) -> String {
-        var result = ""
-        for c in self { if c == target { result += replacement } else { result.append(c) } }
-        return result
     }
 }

@@ -1,3 +1,5 @@
+import Wire
+
 /// The open conversation: role labels and messages (Markdown for answers), scrolled from
 /// the bottom. Only the messages in view (plus the scrolled-over ones) are wrapped.
 enum ChatPaneView {
@@ -5,7 +7,7 @@ enum ChatPaneView {
     /// - Returns: the largest useful scroll offset when it is known (the top was reached).
     /// The scroll offset that puts message `target` at the top of a pane of `rect`'s size (as
     /// far as the conversation allows), or nil when the message is not in the open conversation.
-    static func offset(bringing target: Int, _ model: AppModel, in rect: Rect, cache: RenderCache) -> Int? {
+    static func offset(bringing target: RecordID, _ model: AppModel, in rect: Rect, cache: RenderCache) -> Int? {
         let messages = model.messages
         guard let index = messages.firstIndex(where: { $0.id == target }), !rect.isEmpty else { return nil }
         let width = max(1, rect.width - 2)

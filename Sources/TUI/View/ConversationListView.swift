@@ -41,7 +41,7 @@ enum ConversationListView {
                 text = (collapsed ? "▸ " : "▾ ") + folder.name + " (\(count))"
             case .conversation(let summary, let depth):
                 role = .sidebar
-                text = String(repeating: "  ", count: depth) + summary.title
+                text = String(repeating: "  ", count: depth) + summary.shownTitle
                 if summary.id == model.current { attributes.insert(.bold) }
                 if model.streaming[summary.id] != nil {
                     marker = "●"

@@ -1,3 +1,5 @@
+import Wire
+
 /// The folder overlays that need more than a line or two: the move-to-folder picker and the
 /// confirmation before a folder is deleted.
 enum FolderOverlayView {
@@ -7,7 +9,7 @@ enum FolderOverlayView {
         // A folder that no longer exists counts as none, as the list shows it.
         let current = model.folders.first { $0.id == conversation?.folder }?.id
         var body = [
-            StyledLine("“\(conversation?.title ?? picker.conversation.rawValue)”", role: .muted),
+            StyledLine("“\(conversation?.shownTitle ?? picker.conversation.description)”", role: .muted),
             StyledLine([Span("> ", role: .overlayTitle), Span(picker.query + "▏", role: .overlay)]),
         ]
         let choices = picker.choices(from: model.folders)
@@ -26,8 +28,8 @@ enum FolderOverlayView {
             title: "Move to folder — Enter moves, Esc cancels", lines: body, preferredWidth: width, into: &buffer)
     }
 
-    static func drawDeleteConfirmation(_ id: FolderID, model: AppModel, into buffer: inout ScreenBuffer) {
-        let name = model.folders.first { $0.id == id }?.name ?? id.rawValue
+    static func drawDeleteConfirmation(_ id: RecordID, model: AppModel, into buffer: inout ScreenBuffer) {
+        let name = model.folders.first { $0.id == id }?.name ?? id.description
         let count = model.conversations.count(where: { $0.folder == id })
         let consequence =
             switch count {

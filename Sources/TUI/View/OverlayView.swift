@@ -38,7 +38,7 @@ enum OverlayView {
             if matches.isEmpty { body.append(StyledLine("no matching command", role: .muted)) }
             drawBox(title: "Commands", lines: body, preferredWidth: 56, into: &buffer)
         case .confirmDelete(let id):
-            let title = model.conversations.first { $0.id == id }?.title ?? id.rawValue
+            let title = model.conversations.first { $0.id == id }?.shownTitle ?? id.description
             drawBox(
                 title: "Delete conversation",
                 lines: [

@@ -1,10 +1,12 @@
+import Wire
+
 /// Wrapped lines per message and width, so a frame wraps only what changed — what keeps a
 /// 10,000-message conversation fast. Owned by the UI thread; `view` stays a function of the
 /// model (the cache only memoises it).
 public final class RenderCache {
     struct Key: Hashable {
-        var conversation: ConversationID?
-        var message: Int
+        var conversation: RecordID?
+        var message: RecordID
     }
 
     struct Entry {
@@ -21,7 +23,7 @@ public final class RenderCache {
     public init() {}
 
     func lines(
-        for message: ChatMessage, in conversation: ConversationID?, width: Int,
+        for message: ChatMessage, in conversation: RecordID?, width: Int,
         render: (ChatMessage, Int) -> [StyledLine]
     ) -> [StyledLine] {
         let key = Key(conversation: conversation, message: message.id)

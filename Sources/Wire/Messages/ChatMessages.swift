@@ -1,17 +1,17 @@
+/// Who wrote a message: the one role the request, the stored history and the screen share.
+public enum MessageRole: String, Codable, Hashable, Sendable {
+    case system, user, assistant
+}
+
 /// The conversation a client sends, decrypted only inside the TEE. Stateless: the client
 /// sends the whole conversation each turn.
 public struct ChatRequest: Codable, Hashable, Sendable {
-    /// Who said a message.
-    public enum Role: String, Codable, Sendable {
-        case system, user, assistant
-    }
-
     /// One turn of the conversation.
     public struct Message: Codable, Hashable, Sendable {
-        public var role: Role
+        public var role: MessageRole
         public var content: String
 
-        public init(role: Role, content: String) {
+        public init(role: MessageRole, content: String) {
             self.role = role
             self.content = content
         }

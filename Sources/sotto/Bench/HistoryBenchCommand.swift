@@ -169,8 +169,8 @@ struct HistoryBenchCommand: AsyncParsableCommand {
 
 /// The bench sends nothing.
 private struct NoSender: ChatSender {
-    func events(for request: ChatRequest) -> AsyncThrowingStream<ChatEvent, any Error> {
-        AsyncThrowingStream { $0.finish() }
+    func chat(_ request: ChatRequest) -> ChatEventStream {
+        ChatEventStream(batches: AsyncThrowingStream { $0.finish() })
     }
 }
 

@@ -27,7 +27,7 @@ struct TUIBenchCommand: ParsableCommand {
         let backend = InMemoryBackend(size: Size(columns: parts[0], rows: parts[1]))
         let runtime = Runtime(
             backend: backend, service: InMemoryChatService(), themes: .shipped())
-        let id = ConversationID("long")
+        let id = DemoContent.longID
         let messages = DemoContent.longConversation(count: 10_000)
         runtime.send(
             .service(.conversationsLoaded([ConversationSummary(id: id, title: "Long")], folders: [])))

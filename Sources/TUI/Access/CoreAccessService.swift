@@ -1,33 +1,26 @@
-import ArgumentParser
 import Core
 import Foundation
 import Synchronization
-import TUI
 import Wire
 
-/// The access screens' service over the device's `AccountSession`: creates, joins, recovers
-/// or unlocks the account with the passkey (a security key asks through the screen's PIN and
-/// touch prompts), then opens the history and the encrypted chat for the main screen.
-final class ChatAccess: AccessService {
-    private let global: GlobalOptions
-    private let account: AccountOptions
-    private let folders: DeviceFolders
+/// The access screens' service over a `Device`: creates, joins, recovers or unlocks its
+/// account with the passkey (a security key asks through the screen's PIN and touch prompts),
+/// then opens the history and the encrypted chat for the main screen (`CoreChatService`).
+public final class CoreAccessService: AccessService {
+    private let device: Device
     private let prompts: AccessPrompts
-    private let environment: [String: String]
     /// The chat the main screen got, closed when the app ends.
     private let opened = Mutex<ChatSession?>(nil)
 
-    init(global: GlobalOptions, account: AccountOptions, folders: DeviceFolders, prompts: AccessPrompts) {
-        self.global = global
-        self.account = account
-        self.folders = folders
+    /// - Parameter prompts: the security key's questions, answered on the access screens.
+    public init(device: Device, prompts: AccessPrompts) {
+        self.device = device
         self.prompts = prompts
-        environment = ProcessInfo.processInfo.environment
     }
 
-    func situation() async -> AccessSituation {
-        let state = try? session().state()
-        let given = !account.passphraseIsTyped
+    public func situation() async -> AccessSituation {
+        let state = try? device.accountState()
+        let given = device.passphraseSource != nil
         let passkey: AccessSituation.Passkey
         if let state {
             passkey =
@@ -41,11 +34,11 @@ final class ChatAccess: AccessService {
         }
         return AccessSituation(
             hasAccount: state != nil, passkey: passkey,
-            softwarePasskeyPath: SoftwareAuthenticator.defaultPath(in: folders),
-            server: Self.hostLabel(state?.server ?? global.server ?? ""), simulated: global.dev)
+            softwarePasskeyPath: SoftwareAuthenticator.defaultPath(in: device.folders),
+            server: Self.hostLabel(state?.server ?? device.serverOption ?? ""), simulated: device.development)
     }
 
-    func register(passphrase: SecureBytes?) async throws -> AccessRegistration {
+    public func register(passphrase: SecureBytes?) async throws -> AccessRegistration {
         try await refusalsExplained {
             let registration = try await session().register(
                 authenticator: try newAuthenticator(passphrase: passphrase))
@@ -63,12 +56,14 @@ final class ChatAccess: AccessService {
         }
     }
 
-    func login(softwarePasskeyPath: String?, passphrase: SecureBytes?) async throws -> AccessGrant {
+    public func login(softwarePasskeyPath: String?, passphrase: SecureBytes?) async throws -> AccessGrant {
         try await refusalsExplained {
             let authenticator: any Authenticator
             if let softwarePasskeyPath {
-                authenticator = SoftwareAuthenticator(
-                    path: AccountOptions.absolute(softwarePasskeyPath), passphrase: try passphrase ?? givenPassphrase())
+                let path =
+                    softwarePasskeyPath.hasPrefix("/")
+                    ? softwarePasskeyPath : FileManager.default.currentDirectoryPath + "/" + softwarePasskeyPath
+                authenticator = SoftwareAuthenticator(path: path, passphrase: try passphrase ?? givenPassphrase())
             } else {
                 authenticator = try securityKey()
             }
@@ -78,7 +73,7 @@ final class ChatAccess: AccessService {
         }
     }
 
-    func recover(recoveryKey: SecureBytes, passphrase: SecureBytes?) async throws -> AccessGrant {
+    public func recover(recoveryKey: SecureBytes, passphrase: SecureBytes?) async throws -> AccessGrant {
         try await refusalsExplained {
             let key = try RecoveryKey(parsing: recoveryKey.withUnsafeBytes { String(decoding: $0, as: UTF8.self) })
             let unlocked = try await session().recover(
@@ -88,7 +83,7 @@ final class ChatAccess: AccessService {
         }
     }
 
-    func unlock(passphrase: SecureBytes?) async throws -> AccessGrant {
+    public func unlock(passphrase: SecureBytes?) async throws -> AccessGrant {
         try await refusalsExplained {
             let unlocked = try await session(passphrase: passphrase).unlock()
             return try await keptUnlessAbandoned(
@@ -97,7 +92,7 @@ final class ChatAccess: AccessService {
     }
 
     /// Ends the chat the main screen used, giving a sync under way a few seconds to finish.
-    func close() async {
+    public func close() async {
         let chat = opened.withLock { $0 }
         await chat?.close(waitingUpTo: .seconds(5))
     }
@@ -106,21 +101,16 @@ final class ChatAccess: AccessService {
 
     /// The device's session; an unlock uses `passphrase`, else the given one.
     private func session(passphrase: SecureBytes? = nil) throws -> AccountSession {
-        let passphraseFile = account.passphraseFile
-        let environment = self.environment
-        return try AccountOptions.session(
-            global,
-            passphrase: {
-                try passphrase ?? Self.givenPassphrase(passphraseFile: passphraseFile, environment: environment)
-            },
-            securityKey: securityKey)
+        let device = self.device
+        return try device.accountSession(
+            passphrase: { try passphrase ?? Self.givenPassphrase(device) }, securityKey: securityKey)
     }
 
     /// The passkey a new account or a recovery enrols: the security key when one is plugged
     /// in, else a new software passkey at the device's default place.
     private func newAuthenticator(passphrase: SecureBytes?) throws -> any Authenticator {
         if !pluggedInSecurityKeys().isEmpty { return try securityKey() }
-        guard passphrase != nil || !account.passphraseIsTyped else {
+        guard passphrase != nil || device.passphraseSource != nil else {
             // The screen offered the security key it saw, and it is gone.
             throw AccessProblem(
                 .other,
@@ -128,48 +118,46 @@ final class ChatAccess: AccessService {
             )
         }
         return SoftwareAuthenticator(
-            path: SoftwareAuthenticator.defaultPath(in: folders), passphrase: try passphrase ?? givenPassphrase())
+            path: SoftwareAuthenticator.defaultPath(in: device.folders), passphrase: try passphrase ?? givenPassphrase()
+        )
     }
 
     private func securityKey() throws -> any Authenticator {
         try makeSecurityKeyAuthenticator(pinSource: prompts.pinSource, touchPrompt: prompts.touchPrompt)
     }
 
-    private func givenPassphrase() throws -> SecureBytes {
-        try Self.givenPassphrase(passphraseFile: account.passphraseFile, environment: environment)
-    }
+    private func givenPassphrase() throws -> SecureBytes { try Self.givenPassphrase(device) }
 
-    private static func givenPassphrase(passphraseFile: String?, environment: [String: String]) throws -> SecureBytes {
-        guard let source = PassphraseSource.choose(passphraseFile: passphraseFile, environment: environment) else {
+    /// The passphrase the device was given; none given asks the screen for it.
+    private static func givenPassphrase(_ device: Device) throws -> SecureBytes {
+        guard let given = try device.givenPassphrase() else {
             throw AccessProblem(.wrongPassphrase, "the software passkey needs its passphrase")
         }
-        return try source.read(environment: environment)
+        return given
     }
 
     /// Opens the history and the chat on it: the main screen's service.
     private func openChat(
         keys: AccountKeys, state: AccountState, online: Bool
     ) throws -> (grant: AccessGrant, chat: ChatSession) {
-        let opened = try UnlockedHistory.open(keys: keys, state: state, online: online, global, reportCorrupt: false)
-        let corrupt = opened.history.corrupt.count
-        var global = self.global
-        global.server = state.server
-        let client = try global.makeClient()
-        let chat = ChatSession(history: opened.history, sender: client, sync: opened.sync)
-        Task { await chat.scheduleSync() }
+        let opened = try device.openChat(keys: keys, state: state, online: online)
         let service = CoreChatService(
-            session: chat, client: client, serverLabel: Self.hostLabel(state.server),
+            session: opened.chat, client: opened.client, serverLabel: Self.hostLabel(state.server),
             softwareLabel: state.passkey.kind == .softwarePasskey ? PasskeyKind.softwarePasskey.label : nil,
-            exportDirectory: folders.data + "/exports", auditLog: FileAuditLog(path: folders.auditLogPath))
+            exportDirectory: device.folders.data + "/exports", auditLog: FileAuditLog(path: device.folders.auditLogPath)
+        )
         var banners: [String] = []
         if !online {
             banners.append(
                 "Server unreachable: this is the history on this device; answers and sync wait for the server")
         }
-        if corrupt > 0 {
-            banners.append("\(corrupt) unreadable records skipped (kept in the cache)")
+        if opened.corruptRecords > 0 {
+            banners.append("\(opened.corruptRecords) unreadable records skipped (kept in the cache)")
         }
-        return (AccessGrant(service: service, banner: banners.isEmpty ? nil : banners.joined(separator: " · ")), chat)
+        return (
+            AccessGrant(service: service, banner: banners.isEmpty ? nil : banners.joined(separator: " · ")),
+            opened.chat
+        )
     }
 
     /// The grant of a login, recovery or unlock, unless the screen abandoned the ceremony

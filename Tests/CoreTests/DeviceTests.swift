@@ -1,0 +1,48 @@
+import Core
+import Foundation
+import Testing
+import Wire
+
+/// What a `Device` decides from its flags and files, once: which server, and where the
+/// software passkey's passphrase comes from.
+@Suite struct DeviceTests {
+    static func folder() throws -> String { try PasskeyTestSupport.temporaryFolder() }
+
+    @Test func theServerIsTheOptionElseTheConfigurationElseARefusal() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let environment = ["HOME": folder, "XDG_CONFIG_HOME": folder + "/config"]
+        let folders = try DeviceFolders(dataDirectory: folder + "/device", environment: environment)
+        let bare = Device(folders: folders, environment: environment)
+        do {
+            _ = try bare.serverURL()
+            Issue.record("a server with none given or configured")
+        } catch let error as DeviceError {
+            #expect(error.code == .noServer && error.message.contains(folders.configurationPath))
+        }
+        try FileManager.default.createDirectory(atPath: folders.config, withIntermediateDirectories: true)
+        try Data("server = \"https://configured.example\"\n".utf8).write(
+            to: URL(fileURLWithPath: folders.configurationPath))
+        #expect(try bare.serverURL() == "https://configured.example")
+        let given = Device(folders: folders, server: "https://given.example", environment: environment)
+        #expect(try given.serverURL() == "https://given.example")
+        #expect(try given.inferenceClient().serverURL == "https://given.example")
+    }
+
+    @Test func thePassphraseComesFromTheFileElseTheEnvironmentElseIsTyped() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let file = folder + "/passphrase"
+        try Data("from the file\n".utf8).write(to: URL(fileURLWithPath: file))
+        let environment = ["HOME": folder, PassphraseSource.environmentVariable: "from the environment"]
+        let folders = try DeviceFolders(dataDirectory: folder, environment: environment)
+        func given(_ device: Device) throws -> String? {
+            try device.givenPassphrase()?.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        }
+        #expect(try given(Device(folders: folders, passphraseFile: file, environment: environment)) == "from the file")
+        #expect(try given(Device(folders: folders, environment: environment)) == "from the environment")
+        let typed = Device(folders: folders, environment: ["HOME": folder])
+        #expect(typed.passphraseSource == nil)
+        #expect(try given(typed) == nil)
+    }
+}
