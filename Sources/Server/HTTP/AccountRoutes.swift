@@ -55,6 +55,12 @@ enum AccountRoutes {
                 await endpoints.rotateRecovery(body: body, authorization: authorization(request))
             }
         }
+        post(router, "/v1/account/keys/rotation/begin", cap) { body, authorization, _ in
+            await endpoints.beginKeyRotation(body: body, authorization: authorization)
+        }
+        post(router, "/v1/account/keys/rotation/finish", cap) { body, authorization, _ in
+            await endpoints.finishKeyRotation(body: body, authorization: authorization)
+        }
         guard let records = endpoints.records else { return }
         post(router, "/v1/records/push", records.maximumPushBodyBytes, code: .sync) { body, authorization, _ in
             await endpoints.push(body: body, authorization: authorization)
