@@ -74,7 +74,7 @@ final class ChatAccess: AccessService {
             }
             let unlocked = try await session().login(authenticator: authenticator)
             return try await keptUnlessAbandoned(
-                try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online))
+                try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online, unlocked: unlocked))
         }
     }
 
@@ -84,7 +84,7 @@ final class ChatAccess: AccessService {
             let unlocked = try await session().recover(
                 recoveryKey: key, newAuthenticator: try newAuthenticator(passphrase: passphrase))
             return try await keptUnlessAbandoned(
-                try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online))
+                try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online, unlocked: unlocked))
         }
     }
 
@@ -92,7 +92,7 @@ final class ChatAccess: AccessService {
         try await refusalsExplained {
             let unlocked = try await session(passphrase: passphrase).unlock()
             return try await keptUnlessAbandoned(
-                try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online))
+                try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online, unlocked: unlocked))
         }
     }
 
@@ -148,9 +148,11 @@ final class ChatAccess: AccessService {
 
     /// Opens the history and the chat on it: the main screen's service.
     private func openChat(
-        keys: AccountKeys, state: AccountState, online: Bool
+        keys: AccountKeys, state: AccountState, online: Bool, unlocked: Unlocked? = nil
     ) throws -> (grant: AccessGrant, chat: ChatSession) {
-        let opened = try UnlockedHistory.open(keys: keys, state: state, online: online, global, reportCorrupt: false)
+        let opened = try UnlockedHistory.open(
+            keys: keys, state: state, online: online, global, reportCorrupt: false,
+            previousKeys: unlocked?.previousKeys ?? [], rootChanged: unlocked?.rootChanged ?? false)
         let corrupt = opened.history.corrupt.count
         var global = self.global
         global.server = state.server

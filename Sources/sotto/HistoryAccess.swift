@@ -22,20 +22,38 @@ struct UnlockedHistory {
                 "this data folder has no account: run `sotto register` (new account) or `sotto login` (existing one)")
         }
         let unlocked = try await session.unlock()
-        return try open(keys: unlocked.keys, state: unlocked.state, online: unlocked.online, global)
+        return try open(
+            keys: unlocked.keys, state: unlocked.state, online: unlocked.online, global,
+            previousKeys: unlocked.previousKeys, rootChanged: unlocked.rootChanged)
     }
 
     /// Opens the history with keys a ceremony just unlocked (registration, login, recovery).
-    /// - Parameter reportCorrupt: print the ids of unreadable records (the full screen shows
-    ///   their count instead).
+    /// - Parameters:
+    ///   - reportCorrupt: print the ids of unreadable records (the full screen shows their
+    ///     count instead).
+    ///   - previousKeys: the account's earlier roots this device holds (after a rotation).
+    ///   - rootChanged: the account's root was rotated since this device last unlocked: the
+    ///     next sync pulls everything again, to replace copies sealed under the old root.
     static func open(
-        keys: AccountKeys, state: AccountState, online: Bool, _ global: GlobalOptions, reportCorrupt: Bool = true
+        keys: AccountKeys, state: AccountState, online: Bool, _ global: GlobalOptions, reportCorrupt: Bool = true,
+        previousKeys: [AccountKeys] = [], rootChanged: Bool = false
     ) throws -> UnlockedHistory {
         let folders = try global.folders()
+        let cache = try LocalCache.openSwitchingAccounts(
+            path: folders.historyCachePath, account: try AccountID(keys.accountID))
+        if rootChanged { try cache.resetSyncCursor() }
+        if !previousKeys.isEmpty {
+            // Earlier roots stay only while the cache holds something sealed under them.
+            try AccountStateFile(dataFolder: folders.data).forgetEarlierRoots(notIn: cache.keyIDs())
+        }
         let history = try HistoryStore(
-            cache: LocalCache.openSwitchingAccounts(
-                path: folders.historyCachePath, account: try AccountID(keys.accountID)),
-            keys: try AccountRecordKeys(keys), device: try DeviceID.load(dataFolder: folders.data))
+            cache: cache, keys: try AccountRecordKeys(keys, previous: previousKeys),
+            device: try DeviceID.load(dataFolder: folders.data))
+        if !previousKeys.isEmpty {
+            // Changes made here under the old root go out under the new one, which every
+            // device of the account now has.
+            _ = try history.sealAgainUnderCurrentKey(limit: .max, pendingOnly: true)
+        }
         for corrupt in history.corrupt where reportCorrupt {
             printError("sotto: skipped unreadable record \(corrupt) (kept in the cache)")
         }
