@@ -104,9 +104,17 @@ struct ServeCommand: AsyncParsableCommand {
             let folder = DevelopmentAuthority.folder(inDataDirectory: try data.folder())
             let authority: DevelopmentAuthority
             do {
+                // An authority an older version made that clients now refuse (e.g. Milan) is
+                // renewed, unless a product was asked for on purpose.
                 authority = try await DevelopmentAuthority.loadOrCreate(
                     in: folder,
-                    product: devProduct.flatMap(SEVSNPProduct.init(policyName:)) ?? DevelopmentAuthority.defaultProduct)
+                    product: devProduct.flatMap(SEVSNPProduct.init(policyName:)) ?? DevelopmentAuthority.defaultProduct,
+                    renewingOutdated: devProduct == nil)
+                if let aside = authority.replacedFolder {
+                    logger.notice(
+                        "development authority renewed: the old one is refused by today's clients",
+                        metadata: ["set aside in": "\(aside.path)", "product": "\(authority.product.name)"])
+                }
                 let measurement = try model.measure()
                 configuration = model.configuration(
                     modelName: backend.modelName, modelSHA256: model.model == nil ? nil : measurement.modelSHA256)

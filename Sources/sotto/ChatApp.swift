@@ -35,7 +35,12 @@ enum ChatApp {
                     secretPath: xdg.data + "/local-server.secret", environment: environment))
             local = server
             do {
-                try server.pinDevelopmentTrust(in: DevelopmentTrustStore(path: folders.developmentTrustPath))
+                if try server.pinDevelopmentTrust(in: DevelopmentTrustStore(path: folders.developmentTrustPath)) {
+                    FileHandle.standardError.write(
+                        Data(
+                            ("The local server's development authority was renewed (the old one is refused by this "
+                                + "version); this device now trusts the new one.\n").utf8))
+                }
             } catch {
                 server.stop()
                 throw error

@@ -38,7 +38,8 @@ struct PasskeysCommand: AsyncParsableCommand {
             discussion: """
                 Unlocks with this device's passkey first, then registers a security key, or the \
                 software passkey given with --software-passkey (a new file, same passphrase \
-                source). This device keeps unlocking with its own passkey.
+                source); this device's passkey then confirms the addition (touch it again). \
+                This device keeps unlocking with its own passkey.
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -53,14 +54,17 @@ struct PasskeysCommand: AsyncParsableCommand {
         func run() async throws {
             let session = try account.session(global)
             try await runAccountCommand(retryingTypedPassphrase: account.passphraseIsTyped) {
-                let unlocked = try await session.unlock()
+                // This device's passkey unlocks, then confirms the addition (one passphrase read).
+                let device = try session.deviceAuthenticator()
+                let unlocked = try await session.unlock(using: device)
                 let authenticator: any Authenticator
                 if let softwarePasskey {
                     authenticator = try account.authenticator(softwarePasskey: softwarePasskey, creating: true, global)
                 } else {
                     authenticator = try terminalSecurityKey()
                 }
-                let added = try await session.addPasskey(authenticator, name: name, keys: unlocked.keys)
+                let added = try await session.addPasskey(
+                    authenticator, name: name, keys: unlocked.keys, confirmingWith: device)
                 print("Added a \(added.kind.label) (\(added.credentialID)) to account \(unlocked.state.accountID).")
             }
         }
@@ -69,7 +73,10 @@ struct PasskeysCommand: AsyncParsableCommand {
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove a passkey; it can no longer log in, and its sessions end.",
-            discussion: "ID is a credential id from `sotto passkeys list`, or its first 6 or more characters.")
+            discussion: """
+                ID is a credential id from `sotto passkeys list`, or its first 6 or more characters. \
+                This device's passkey confirms the removal (a touch, or its passphrase).
+                """)
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var account: AccountOptions

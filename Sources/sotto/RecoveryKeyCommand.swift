@@ -12,7 +12,12 @@ struct RecoveryKeyCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Replace the recovery key; the old one stops working at once.",
             discussion: """
-                Unlocks with this device's passkey. The new key is shown once (or written to                 --recovery-key-out). Whoever saw the old recovery key may already have opened                 the account's root key with it; `sotto keys rotate` replaces the root key too,                 so that nothing written afterwards opens with it (it is offered first when                 asked on a terminal).
+                Unlocks with this device's passkey, which then confirms the replacement (a second \
+                touch for a security key). The new key is shown once (or written to \
+                --recovery-key-out). Whoever saw the old recovery key may already have opened the \
+                account's root key with it; `sotto keys rotate` replaces the root key too, so that \
+                nothing written afterwards opens with it (it is offered first when asked on a \
+                terminal).
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -36,8 +41,10 @@ struct RecoveryKeyCommand: AsyncParsableCommand {
             }
             let session = try account.session(global)
             try await runAccountCommand(retryingTypedPassphrase: account.passphraseIsTyped) {
-                let unlocked = try await session.unlock()
-                let recoveryKey = try await session.rotateRecoveryKey(keys: unlocked.keys)
+                // One passkey unlocks and then confirms the replacement (one passphrase read).
+                let device = try session.deviceAuthenticator()
+                let unlocked = try await session.unlock(using: device)
+                let recoveryKey = try await session.rotateRecoveryKey(keys: unlocked.keys, confirmingWith: device)
                 print(
                     "The recovery key of account \(unlocked.state.accountID) was replaced; the old one no longer works."
                 )
@@ -48,7 +55,9 @@ struct RecoveryKeyCommand: AsyncParsableCommand {
 
         /// What replacing the recovery key alone does not do.
         static let warning = """
-            sotto: replacing the recovery key alone does not lock out whoever saw the old one: it opens             the account's root key, and with it whatever that key seals. `sotto keys rotate` makes a new             root key, so nothing written afterwards opens with the old recovery key.
+            sotto: replacing the recovery key alone does not lock out whoever saw the old one: it \
+            opens the account's root key, and with it whatever that key seals. `sotto keys rotate` \
+            makes a new root key, so nothing written afterwards opens with the old recovery key.
             """
     }
 }

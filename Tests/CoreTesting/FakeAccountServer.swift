@@ -174,14 +174,37 @@ public final class FakeAccountServer: Sendable {
                         accountID: account, passkeys: passkeys, recoveryUpdatedAt: 0, sessionCredentialID: nil)))
         case (.post, "/v1/account/passkeys/begin"):
             return try creationOptions(account: account, handle: store.withLock { $0.handles[account] } ?? [1])
+        case (.post, "/v1/account/confirm/begin"):
+            let request = try decoder.decode(ConfirmBeginRequest.self, from: body)
+            let nonce = SecureRandom.bytes(32)
+            let id = newChallenge(nonce, account: account)
+            let allowed = store.withLock { store in
+                store.credentials.filter { $0.value.account == account }.map {
+                    ["type": "public-key", "id": Base64URL.encode($0.key)]
+                }
+            }
+            return try json([
+                "version": 1, "challenge_id": id, "nonce": Data(nonce).base64EncodedString(),
+                "options": [
+                    "challenge": Base64URL.encode(request.operation.challenge(accountID: account, nonce: nonce)),
+                    "rpId": rpID, "userVerification": "required", "allowCredentials": allowed,
+                ],
+            ])
         case (.post, "/v1/account/passkeys/finish"):
             let request = try decoder.decode(PasskeyAddRequest.self, from: body)
+            try checkConfirmation(
+                request.confirmation,
+                .addPasskey(
+                    registrationChallengeID: request.challengeID,
+                    credentialID: try Base64URL.decode(request.passkey.credential.rawId)),
+                account: account)
             let pending = try take(request.challengeID)
             let credential = try verify(request.passkey, challenge: pending.challenge, account: account)
             store.withLock { $0.credentials[credential.0] = credential.1 }
             return try json(["version": 1])
         case (.put, "/v1/account/recovery"):
             let request = try decoder.decode(RecoveryRotateRequest.self, from: body)
+            try checkConfirmation(request.confirmation, .replaceRecovery(request.recovery), account: account)
             store.withLock {
                 $0.recoveries[account] = Recovery(
                     keyID: request.recovery.keyID.bytes, wrapped: request.recovery.wrappedRootKey.bytes,
@@ -193,6 +216,8 @@ public final class FakeAccountServer: Sendable {
             return try json(["version": 1])
         case (.delete, _) where path.hasPrefix("/v1/account/passkeys/"):
             let id = try Base64URL.decode(path.dropFirst("/v1/account/passkeys/".count))
+            let request = try decoder.decode(PasskeyRemoveRequest.self, from: body)
+            try checkConfirmation(request.confirmation, .removePasskey(credentialID: id), account: account)
             try store.withLock { store in
                 guard store.credentials[id]?.account == account else {
                     throw Refusal(status: 404, code: "SOTTO-AUTH-UNKNOWN-CREDENTIAL", message: "no such passkey")
@@ -214,6 +239,45 @@ public final class FakeAccountServer: Sendable {
             throw Refusal(status: 401, code: "SOTTO-AUTH-SESSION", message: "missing, expired or revoked session")
         }
         return (session.account, token)
+    }
+
+    /// A sensitive change's confirmation (§5.7): a passkey of `account` or its recovery key,
+    /// over the challenge derived from `operation` and the stored nonce.
+    private func checkConfirmation(
+        _ confirmation: AccountConfirmation?, _ operation: ConfirmedOperation, account: AccountID
+    ) throws {
+        guard let confirmation else {
+            throw Refusal(status: 403, code: "SOTTO-AUTH-CONFIRMATION", message: "confirm the change first")
+        }
+        let nonce = try take(confirmation.challengeID)
+        guard nonce.account == account else {
+            throw Refusal(status: 400, code: "SOTTO-AUTH-CHALLENGE", message: "begun for another account")
+        }
+        let challenge = operation.challenge(accountID: account, nonce: nonce.challenge)
+        if let signature = confirmation.recoverySignature {
+            guard let recovery = store.withLock({ $0.recoveries[account] }),
+                (try? Ed25519.verify(
+                    signature: signature.bytes, message: ConfirmedOperation.recoverySignedMessage(challenge: challenge),
+                    publicKey: recovery.authPublicKey)) != nil
+            else {
+                throw Refusal(
+                    status: 401, code: "SOTTO-AUTH-VERIFY", message: "the recovery confirmation does not verify")
+            }
+            return
+        }
+        guard let response = confirmation.credential, let id = try? Base64URL.decode(response.rawId),
+            var credential = store.withLock({ $0.credentials[id] }), credential.account == account
+        else {
+            throw Refusal(status: 401, code: "SOTTO-AUTH-VERIFY", message: "not a passkey of this account")
+        }
+        let verified = try AuthenticationVerifier(relyingParty: party, requireUserVerification: true)
+            .verify(
+                clientDataJSON: try Base64URL.decode(response.response.clientDataJSON),
+                authenticatorData: try Base64URL.decode(response.response.authenticatorData),
+                signature: try Base64URL.decode(response.response.signature),
+                challenge: challenge, publicKey: credential.publicKey, storedSignCount: credential.signCount)
+        credential.signCount = verified.signCount
+        store.withLock { $0.credentials[id] = credential }
     }
 
     private func newChallenge(_ challenge: [UInt8], account: AccountID?) -> String {

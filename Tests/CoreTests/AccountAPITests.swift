@@ -29,11 +29,12 @@ import Wire
         let begin = try await api.loginBegin(credentialIDs: ["abc"])
         #expect(begin.challengeID == "c1")
         _ = try await api.account(token: "tok")
-        try await api.removePasskey(credentialID: "cred_-1", token: "tok")
+        let confirmation = AccountConfirmation(challengeID: "k1", recoverySignature: Base64Bytes([9]))
+        try await api.removePasskey(credentialID: "cred_-1", confirmation: confirmation, token: "tok")
         try await api.replaceRecovery(
             RecoveryEnrollment(
                 keyID: Base64Bytes([UInt8](repeating: 1, count: 16)), wrappedRootKey: Base64Bytes([2]),
-                authPublicKey: Base64Bytes([3])), token: "tok")
+                authPublicKey: Base64Bytes([3])), confirmation: confirmation, token: "tok")
         try await api.logout(token: "tok")
 
         let requests = transport.requests
@@ -54,7 +55,15 @@ import Wire
         let recovery = try #require(try Self.json(requests[3])["recovery"] as? [String: Any])
         #expect(recovery["key_id"] as? String == Data([UInt8](repeating: 1, count: 16)).base64EncodedString())
         #expect(Set(recovery.keys) == ["key_id", "wrapped_root_key", "auth_public_key"])
-        await #expect(throws: AccountError.self) { try await api.removePasskey(credentialID: "../x", token: "tok") }
+        // The removal's confirmation travels as the DELETE's body, as the recovery's beside it.
+        for request in [requests[2], requests[3]] {
+            let sent = try #require(try Self.json(request)["confirmation"] as? [String: Any])
+            #expect(sent["challenge_id"] as? String == "k1")
+            #expect(sent["recovery_signature"] as? String == Data([9]).base64EncodedString())
+        }
+        await #expect(throws: AccountError.self) {
+            try await api.removePasskey(credentialID: "../x", confirmation: confirmation, token: "tok")
+        }
     }
 
     @Test func refusalsMapToActionableErrors() async throws {

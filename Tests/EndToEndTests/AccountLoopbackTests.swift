@@ -47,3 +47,80 @@ import Wire
         #expect(offline.keys.hasSameRootKey(as: registration.keys))
     }
 }
+
+/// Part of the trust hardening: a session token taken from a device (its account file, a log,
+/// a backup) does not let its holder add a passkey, remove one or replace the recovery key on
+/// the real server; the owner's own changes, confirmed by the device's passkey through libcurl
+/// (the removal's confirmation as the DELETE's body), go through.
+@Suite(.serialized) struct StolenSessionTokenTests {
+    @Test func aStolenTokenCannotChangeTheAccountsKeys() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-steal-\(UUID().uuidString)")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let server = try await AccountServerProcess.start(dataDir: root + "/server")
+        defer { server.terminate() }
+        let owner = AccountLoopbackTests.session(root + "/owner", server.url)
+        let registration = try await owner.register(authenticator: AccountLoopbackTests.software(root + "/pk"))
+        let second = try await owner.addPasskey(
+            AccountLoopbackTests.software(root + "/pk-2"), keys: registration.keys)
+
+        // The thief has the token and a passkey of their own account on the same server.
+        let token = try owner.sessionToken()
+        let thiefPasskey = AccountLoopbackTests.software(root + "/pk-thief")
+        let thief = AccountLoopbackTests.session(root + "/thief", server.url)
+        _ = try await thief.register(authenticator: thiefPasskey)
+        let api = AccountAPI(serverURL: server.url)
+        let thiefPasskeyID = try #require(try thief.state()?.passkey.credentialID)
+        let secondID = try Base64URL.decode(second.credentialID)
+
+        // No confirmation at all: the DELETE with no body, the PUT with none.
+        let bare = try await CurlHTTPClient().send(
+            HTTPRequest(
+                url: server.url + "/v1/account/passkeys/" + second.credentialID, method: .delete,
+                headers: ["Authorization": "Bearer " + token]),
+            maxBytes: 1 << 16)
+        #expect(bare.status == 403)
+        #expect(String(decoding: bare.body, as: UTF8.self).contains("SOTTO-AUTH-CONFIRMATION"))
+
+        // A confirmation signed by the thief's own passkey, for this very removal.
+        let begin = try await api.confirmBegin(.removePasskey(credentialID: secondID), token: token)
+        let assertion = try await thiefPasskey.getAssertion(
+            AssertionRequest(
+                rpID: "localhost",
+                clientDataHash: HashFunction.sha256.hash(
+                    CeremonyData.clientDataJSON(
+                        type: .get, challenge: try Base64URL.decode(begin.options.challenge),
+                        origin: try #require(WebOrigin(url: server.url)))),
+                allowedCredentialIDs: [try Base64URL.decode(thiefPasskeyID)]))
+        let forged = AccountConfirmation(
+            challengeID: begin.challengeID,
+            credential: try CeremonyData.authenticationResponse(
+                assertion,
+                clientDataJSON: CeremonyData.clientDataJSON(
+                    type: .get, challenge: try Base64URL.decode(begin.options.challenge),
+                    origin: try #require(WebOrigin(url: server.url)))))
+        let refused = await #expect(throws: AccountAPIError.self) {
+            try await api.removePasskey(credentialID: second.credentialID, confirmation: forged, token: token)
+        }
+        #expect(refused?.code == "SOTTO-AUTH-VERIFY")
+        let recoveryRefused = await #expect(throws: AccountAPIError.self) {
+            try await api.replaceRecovery(
+                try AccountSession.recoveryEnrollment(RecoveryKey.generate(), keys: registration.keys),
+                confirmation: AccountConfirmation(challengeID: "none", recoverySignature: Base64Bytes([0])),
+                token: token)
+        }
+        #expect(recoveryRefused?.known == .challenge)
+        #expect(try await owner.summary().passkeys.count == 2)
+
+        // The owner's device confirms its own removal and recovery rotation.
+        try await owner.removePasskey(id: second.credentialID)
+        #expect(try await owner.summary().passkeys.count == 1)
+        let rotated = try await owner.rotateRecoveryKey(keys: registration.keys)
+        let stale = await #expect(throws: AccountError.self) {
+            try await AccountLoopbackTests.session(root + "/c", server.url).recover(
+                recoveryKey: registration.recoveryKey, newAuthenticator: AccountLoopbackTests.software(root + "/pk-c"))
+        }
+        #expect(stale?.code == .recoveryKeyRejected)
+        _ = rotated
+    }
+}

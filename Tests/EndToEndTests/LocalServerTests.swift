@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Glibc
+import Server
 import ServerTesting
 import TestSupport
 import Testing
@@ -154,6 +155,39 @@ import Wire
                 role: "development ASK"
             ).first)
         try other.pin(DevelopmentTrust(root: foreignRoot, releaseSigner: server.developmentTrust.releaseSigner))
+        #expect(throws: LocalServerError.self) { try server.pinDevelopmentTrust(in: other) }
+    }
+
+    /// A device that used local mode with an older version has pinned that version's
+    /// development root, which claims Milan and which today's client refuses. The child renews
+    /// its authority (setting the old one aside), and local mode moves the pin to the new root
+    /// because the pinned one is among those set aside in its own data folder.
+    @Test(.enabled(if: modelPath != nil)) func anOutdatedDevelopmentAuthorityIsRenewedAndRePinned() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-local-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let options = options(root: root, model: Self.modelPath!)
+        let folder = DevelopmentAuthority.folder(inDataDirectory: URL(fileURLWithPath: options.dataDirectory))
+        let old = try await DevelopmentAuthority.loadOrCreate(in: folder, product: .milan)
+        let release = try DevelopmentReleaseKey.loadOrCreate(in: folder)
+        let store = DevelopmentTrustStore(path: root.appendingPathComponent("device/dev-trust.json").path)
+        try store.pin(DevelopmentTrust(root: old.ark, releaseSigner: release.publicKey))
+
+        let server = try await LocalServer.start(options)
+        defer { server.stop() }
+        #expect(server.developmentTrust.root != old.ark)
+        #expect(server.developmentTrust.releaseSigner == release.publicKey)
+        #expect(try server.pinDevelopmentTrust(in: store))
+        #expect(try store.load() == server.developmentTrust)
+        #expect(try !server.pinDevelopmentTrust(in: store))
+        let verified = try await InferenceClient(serverURL: server.url, trust: .production, developmentStore: store)
+            .verify()
+        #expect(verified.simulated)
+        let log = try String(contentsOfFile: options.logPath, encoding: .utf8)
+        #expect(log.contains("development authority renewed"))
+
+        // A pinned root that is not one the server set aside is still refused.
+        let other = DevelopmentTrustStore(path: root.appendingPathComponent("other/dev-trust.json").path)
+        try other.pin(DevelopmentTrust(root: old.ask, releaseSigner: release.publicKey))
         #expect(throws: LocalServerError.self) { try server.pinDevelopmentTrust(in: other) }
     }
 

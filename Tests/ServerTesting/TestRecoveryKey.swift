@@ -31,6 +31,11 @@ public struct TestRecoveryKey: Sendable {
             RecoveryBeginResponse.signedMessage(accountID: begin.accountID, challenge: begin.challenge.bytes))
     }
 
+    /// The signature that confirms a change whose challenge is `challenge` (§5.7).
+    public func signConfirmation(_ challenge: [UInt8]) -> [UInt8] {
+        signingKey.sign(ConfirmedOperation.recoverySignedMessage(challenge: challenge))
+    }
+
     /// 90 bytes shaped like a serialised wrapped root key (version 1), random inside.
     public static func wrappedKey() -> [UInt8] { [1] + SecureRandom.bytes(89) }
 }

@@ -87,7 +87,19 @@ import Wire
         #expect(badQuery.status == 400)
         #expect(try badQuery.decode(ErrorBody.self).code == "SOTTO-SYNC-BAD-REQUEST")
 
-        // Passkey management and the recovery key over HTTP.
+        // Passkey management and the recovery key over HTTP, each change confirmed by a passkey.
+        func confirmation(
+            _ operation: ConfirmedOperation, by passkey: TestAuthenticator
+        ) async throws
+            -> AccountConfirmation
+        {
+            let begin = try await LoopbackHTTP.send(
+                .POST, server.url + "/v1/account/confirm/begin", json: ConfirmBeginRequest(operation: operation),
+                bearer: token)
+            #expect(begin.status == 200, "\(begin.text)")
+            let options = try begin.decode(ConfirmBeginResponse.self)
+            return AccountConfirmation(challengeID: options.challengeID, credential: passkey.assert(options.options))
+        }
         let second = TestAuthenticator()
         let addBegin = try await LoopbackHTTP.send(
             .POST, server.url + "/v1/account/passkeys/begin", body: [], bearer: token)
@@ -97,21 +109,39 @@ import Wire
             .POST, server.url + "/v1/account/passkeys/finish",
             json: PasskeyAddRequest(
                 challengeID: addOptions.challengeID,
-                passkey: AccountHarness.enrollment(second.register(addOptions.options))),
+                passkey: AccountHarness.enrollment(second.register(addOptions.options)),
+                confirmation: try await confirmation(
+                    .addPasskey(registrationChallengeID: addOptions.challengeID, credentialID: second.credentialID),
+                    by: authenticator)),
             bearer: token)
         #expect(try added.decode(AccountSummary.self).passkeys.count == 2)
+        // The token alone removes nothing: the DELETE needs its confirmation as its body.
+        let secondPath = server.url + "/v1/account/passkeys/" + Base64URL.encode(second.credentialID)
+        let unconfirmed = try await LoopbackHTTP.send(.DELETE, secondPath, bearer: token)
+        #expect(unconfirmed.status == 403)
+        #expect(try unconfirmed.decode(ErrorBody.self).code == "SOTTO-AUTH-CONFIRMATION")
         let removed = try await LoopbackHTTP.send(
-            .DELETE, server.url + "/v1/account/passkeys/" + Base64URL.encode(second.credentialID), bearer: token)
-        #expect(try removed.decode(AccountSummary.self).passkeys.count == 1)
+            .DELETE, secondPath,
+            json: PasskeyRemoveRequest(
+                confirmation: try await confirmation(.removePasskey(credentialID: second.credentialID), by: second)),
+            bearer: token)
+        #expect(try removed.decode(AccountSummary.self).passkeys.count == 1, "\(removed.text)")
         let last = try await LoopbackHTTP.send(
-            .DELETE, server.url + "/v1/account/passkeys/" + Base64URL.encode(authenticator.credentialID), bearer: token)
+            .DELETE, server.url + "/v1/account/passkeys/" + Base64URL.encode(authenticator.credentialID),
+            json: PasskeyRemoveRequest(
+                confirmation: try await confirmation(
+                    .removePasskey(credentialID: authenticator.credentialID), by: authenticator)),
+            bearer: token)
         #expect(last.status == 409)
         #expect(try last.decode(ErrorBody.self).code == "SOTTO-AUTH-LAST-PASSKEY")
         let newRecovery = TestRecoveryKey()
         let rotated = try await LoopbackHTTP.send(
-            .PUT, server.url + "/v1/account/recovery", json: RecoveryRotateRequest(recovery: newRecovery.enrollment),
+            .PUT, server.url + "/v1/account/recovery",
+            json: RecoveryRotateRequest(
+                recovery: newRecovery.enrollment,
+                confirmation: try await confirmation(.replaceRecovery(newRecovery.enrollment), by: authenticator)),
             bearer: token)
-        #expect(rotated.status == 200)
+        #expect(rotated.status == 200, "\(rotated.text)")
         let recoverBegin = try await LoopbackHTTP.send(
             .POST, server.url + "/v1/accounts/recover/begin",
             json: RecoveryBeginRequest(keyID: Base64Bytes(newRecovery.keyID)))

@@ -62,6 +62,63 @@ struct AccountHarness {
             client: client)
     }
 
+    /// Who confirms a sensitive change in a test.
+    enum Confirmer {
+        case passkey(TestAuthenticator, tamper: TestAuthenticator.Tamper = .init())
+        case recovery(TestRecoveryKey)
+    }
+
+    /// A confirmation of `operation`, begun by `session`, signed by `confirmer`.
+    func confirm(
+        _ operation: ConfirmedOperation, by confirmer: Confirmer, session: AuthenticatedSession
+    ) async throws -> AccountConfirmation {
+        let begin = try await service.confirmBegin(ConfirmBeginRequest(operation: operation), session: session)
+        switch confirmer {
+        case .passkey(let authenticator, let tamper):
+            return AccountConfirmation(
+                challengeID: begin.challengeID, credential: authenticator.assert(begin.options, tamper: tamper))
+        case .recovery(let key):
+            let challenge = try Base64URL.decode(begin.options.challenge)
+            return AccountConfirmation(
+                challengeID: begin.challengeID, recoverySignature: Base64Bytes(key.signConfirmation(challenge)))
+        }
+    }
+
+    /// Adds `authenticator` to `session`'s account, the addition confirmed by `confirmer`.
+    func addPasskey(
+        _ authenticator: TestAuthenticator, session: AuthenticatedSession, confirmedBy confirmer: Confirmer,
+        name: String = "second"
+    ) async throws -> AccountSummary {
+        let begin = try await service.addPasskeyBegin(session)
+        let passkey = Self.enrollment(authenticator.register(begin.options), name: name)
+        let operation = ConfirmedOperation.addPasskey(
+            registrationChallengeID: begin.challengeID, credentialID: authenticator.credentialID)
+        return try await service.addPasskeyFinish(
+            PasskeyAddRequest(
+                challengeID: begin.challengeID, passkey: passkey,
+                confirmation: try await confirm(operation, by: confirmer, session: session)),
+            session: session, client: nil)
+    }
+
+    /// Removes the passkey `credentialID`, the removal confirmed by `confirmer`.
+    func removePasskey(
+        _ credentialID: [UInt8], session: AuthenticatedSession, confirmedBy confirmer: Confirmer
+    ) async throws -> AccountSummary {
+        let confirmation = try await confirm(
+            .removePasskey(credentialID: credentialID), by: confirmer, session: session)
+        return try await service.removePasskey(
+            Base64URL.encode(credentialID), request: PasskeyRemoveRequest(confirmation: confirmation), session: session)
+    }
+
+    /// Replaces the recovery enrollment with `recovery`'s, the replacement confirmed by `confirmer`.
+    func rotateRecovery(
+        _ recovery: TestRecoveryKey, session: AuthenticatedSession, confirmedBy confirmer: Confirmer
+    ) async throws -> AccountSummary {
+        let confirmation = try await confirm(.replaceRecovery(recovery.enrollment), by: confirmer, session: session)
+        return try await service.rotateRecovery(
+            RecoveryRotateRequest(recovery: recovery.enrollment, confirmation: confirmation), session: session)
+    }
+
     /// The session a grant names.
     func session(_ response: SessionResponse) async throws -> AuthenticatedSession {
         try await service.authenticate(authorization: "Bearer \(response.session.token)")

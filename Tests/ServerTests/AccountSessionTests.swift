@@ -9,15 +9,6 @@ import Wire
 @Suite struct AccountSessionTests {
     let harness = AccountHarness()
 
-    func addPasskey(_ authenticator: TestAuthenticator, session: AuthenticatedSession) async throws -> AccountSummary {
-        let begin = try await harness.service.addPasskeyBegin(session)
-        return try await harness.service.addPasskeyFinish(
-            PasskeyAddRequest(
-                challengeID: begin.challengeID,
-                passkey: AccountHarness.enrollment(authenticator.register(begin.options), name: "second")),
-            session: session, client: nil)
-    }
-
     @Test func passkeysAreAddedAndRemovedButNeverTheLast() async throws {
         let first = TestAuthenticator()
         let second = TestAuthenticator(algorithm: .eddsa)
@@ -25,7 +16,7 @@ import Wire
         let firstSession = try await harness.session(registered)
         // Passkeys are listed oldest first.
         harness.clock.advance(1)
-        let summary = try await addPasskey(second, session: firstSession)
+        let summary = try await harness.addPasskey(second, session: firstSession, confirmedBy: .passkey(first))
         #expect(summary.passkeys.map(\.credentialID) == [first, second].map { Base64URL.encode($0.credentialID) })
         #expect(summary.passkeys.last?.name == "second")
 
@@ -34,8 +25,8 @@ import Wire
         let secondSession = try await harness.session(viaSecond)
         let firstLogin = try await harness.login(first)
 
-        let after = try await harness.service.removePasskey(
-            Base64URL.encode(first.credentialID), session: secondSession)
+        let after = try await harness.removePasskey(
+            first.credentialID, session: secondSession, confirmedBy: .passkey(second))
         #expect(after.passkeys.count == 1)
         // Its sessions are revoked, and it can no longer log in.
         for token in [registered.session.token, firstLogin.session.token] {
@@ -46,12 +37,12 @@ import Wire
         #expect(gone?.code == "SOTTO-AUTH-UNKNOWN-CREDENTIAL")
 
         let last = await refusal {
-            try await harness.service.removePasskey(Base64URL.encode(second.credentialID), session: secondSession)
+            try await harness.removePasskey(second.credentialID, session: secondSession, confirmedBy: .passkey(second))
         }
         #expect(last?.code == "SOTTO-AUTH-LAST-PASSKEY")
         #expect(last?.status == 409)
         let unknown = await refusal {
-            try await harness.service.removePasskey(Base64URL.encode(first.credentialID), session: secondSession)
+            try await harness.removePasskey(first.credentialID, session: secondSession, confirmedBy: .passkey(second))
         }
         #expect(unknown?.code == "SOTTO-AUTH-UNKNOWN-CREDENTIAL")
     }
@@ -62,21 +53,29 @@ import Wire
         let session = try await harness.session(try await harness.register(mine).session)
         _ = try await harness.register(theirs)
         for authenticator in [mine, theirs] {
-            let error = await refusal { try await addPasskey(authenticator, session: session) }
+            let error = await refusal {
+                try await harness.addPasskey(authenticator, session: session, confirmedBy: .passkey(mine))
+            }
             #expect(error?.code == "SOTTO-AUTH-DUPLICATE")
         }
     }
 
     @Test func anAddPasskeyChallengeBelongsToItsAccount() async throws {
         let alice = try await harness.session(try await harness.register(TestAuthenticator()).session)
-        let bob = try await harness.session(try await harness.register(TestAuthenticator()).session)
+        let bobsPasskey = TestAuthenticator()
+        let bob = try await harness.session(try await harness.register(bobsPasskey).session)
         let begin = try await harness.service.addPasskeyBegin(alice)
         #expect(begin.accountID == alice.accountID)
+        let added = TestAuthenticator()
+        // Bob confirms his own change, but the registration challenge is Alice's.
+        let confirmation = try await harness.confirm(
+            .addPasskey(registrationChallengeID: begin.challengeID, credentialID: added.credentialID),
+            by: .passkey(bobsPasskey), session: bob)
         let error = await refusal {
             try await harness.service.addPasskeyFinish(
                 PasskeyAddRequest(
                     challengeID: begin.challengeID,
-                    passkey: AccountHarness.enrollment(TestAuthenticator().register(begin.options))),
+                    passkey: AccountHarness.enrollment(added.register(begin.options)), confirmation: confirmation),
                 session: bob, client: nil)
         }
         #expect(error?.code == "SOTTO-AUTH-CHALLENGE")
@@ -92,7 +91,9 @@ import Wire
         #expect(recovered.passkeyKind == nil)
         // A recovery session may add a passkey (the point of recovering).
         let session = try await harness.session(recovered)
-        #expect(try await addPasskey(TestAuthenticator(), session: session).passkeys.count == 2)
+        let added = try await harness.addPasskey(
+            TestAuthenticator(), session: session, confirmedBy: .recovery(recovery))
+        #expect(added.passkeys.count == 2)
     }
 
     @Test func aWrongSignatureAndAnUnknownKeyLookTheSame() async throws {
@@ -126,10 +127,11 @@ import Wire
     @Test func aRotatedRecoveryKeyReplacesTheOldOne() async throws {
         let old = TestRecoveryKey()
         let new = TestRecoveryKey()
-        let (registered, begin, _) = try await harness.register(TestAuthenticator(), recovery: old)
+        let passkey = TestAuthenticator()
+        let (registered, begin, _) = try await harness.register(passkey, recovery: old)
         harness.clock.advance(60)
-        let summary = try await harness.service.rotateRecovery(
-            RecoveryRotateRequest(recovery: new.enrollment), session: try await harness.session(registered))
+        let summary = try await harness.rotateRecovery(
+            new, session: try await harness.session(registered), confirmedBy: .passkey(passkey))
         #expect(summary.recoveryUpdatedAt == Int64(harness.clock.now.timeIntervalSince1970))
         let refused = await refusal { try await harness.recover(old) }
         #expect(refused?.code == "SOTTO-AUTH-VERIFY")
@@ -140,8 +142,8 @@ import Wire
         let other = TestRecoveryKey()
         _ = try await harness.register(TestAuthenticator(), recovery: other)
         let taken = await refusal {
-            try await harness.service.rotateRecovery(
-                RecoveryRotateRequest(recovery: other.enrollment), session: try await harness.session(recovered))
+            try await harness.rotateRecovery(
+                other, session: try await harness.session(recovered), confirmedBy: .recovery(new))
         }
         #expect(taken?.code == "SOTTO-AUTH-DUPLICATE")
     }

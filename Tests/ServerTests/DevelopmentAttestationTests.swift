@@ -222,6 +222,36 @@ func fileMode(_ url: URL) throws -> Int {
             chain: AMDCertificates.Chain(intermediate: first.ask, root: first.ark), at: Date())
     }
 
+    /// An authority an older version made (Milan, which clients now refuse by default) is set
+    /// aside and replaced when `serve --dev` asks for it; a current one, or one made on purpose
+    /// for a product, is kept.
+    @Test func anOutdatedAuthorityIsSetAsideAndRenewedOnlyWhenAsked() async throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let folder = DevelopmentAuthority.folder(inDataDirectory: scratch.url)
+        let milan = try await DevelopmentAuthority.loadOrCreate(in: folder, product: .milan)
+        let release = try DevelopmentReleaseKey.loadOrCreate(in: folder)
+        #expect(milan.outdatedReason?.contains("Milan") == true)
+        let kept = try await DevelopmentAuthority.loadOrCreate(in: folder, product: .milan)
+        #expect(kept.ark == milan.ark && kept.replacedFolder == nil)
+
+        let renewed = try await DevelopmentAuthority.loadOrCreate(in: folder, renewingOutdated: true)
+        #expect(renewed.wasCreated)
+        #expect(renewed.product == DevelopmentAuthority.defaultProduct)
+        #expect(renewed.outdatedReason == nil)
+        #expect(renewed.ark != milan.ark)
+        let aside = try #require(renewed.replacedFolder)
+        #expect(aside.lastPathComponent.hasPrefix(DevelopmentAuthority.replacedFolderPrefix))
+        #expect(aside.deletingLastPathComponent().standardizedFileURL == scratch.url.standardizedFileURL)
+        // Nothing is lost: the old authority loads from where it was set aside, and the release
+        // key stays where it was.
+        #expect(try DevelopmentAuthority.load(from: aside).ark == milan.ark)
+        #expect(try DevelopmentReleaseKey.loadOrCreate(in: folder).publicKey == release.publicKey)
+        // A current authority is not renewed again.
+        let again = try await DevelopmentAuthority.loadOrCreate(in: folder, renewingOutdated: true)
+        #expect(again.ark == renewed.ark && again.replacedFolder == nil && !again.wasCreated)
+    }
+
     @Test func theCertificatesHaveAMDsLifetimes() async throws {
         let authority = try await SharedAuthority.authority()
         let year = 365.25 * 86_400

@@ -7,30 +7,38 @@ extension AccountSession {
         try await withSession { api, _, session in try await api.account(token: session.token) }
     }
 
-    /// Adds `authenticator` as another passkey of the unlocked account. This device keeps
+    /// Adds `authenticator` as another passkey of the unlocked account, confirmed with this
+    /// device's passkey (`device`, or one made by the session's factory). This device keeps
     /// unlocking with its own passkey.
     /// - Returns: the new passkey.
     /// - Throws: `AccountError` `.sessionExpired`; `AccountAPIError` (`SOTTO-AUTH-DUPLICATE`),
     ///   `PasskeyError`, `NetError`.
     public func addPasskey(
-        _ authenticator: any Authenticator, name: String? = nil, keys: AccountKeys
+        _ authenticator: any Authenticator, name: String? = nil, keys: AccountKeys,
+        confirmingWith device: (any Authenticator)? = nil
     ) async throws
         -> DevicePasskey
     {
         try await withSession { api, state, session in
             try await enrollPasskey(
-                authenticator, name: name, keys: keys, api: api, token: session.token, pinnedRP: state.rpID
+                authenticator, name: name, keys: keys, api: api, token: session.token, pinnedRP: state.rpID,
+                confirmer: try deviceConfirmer(state, device)
             ).0
         }
     }
 
     /// Removes the passkey whose credential id is `id` or starts with it (at least 6
-    /// characters). This device's own passkey is refused: the device would lock itself out.
+    /// characters), confirmed with this device's passkey (`device`, or one made by the
+    /// session's factory). This device's own passkey is refused: the device would lock itself out.
     /// - Returns: the removed passkey.
     /// - Throws: `AccountError` `.unknownPasskey`, `.ownPasskey`; `AccountAPIError`
-    ///   (`SOTTO-AUTH-LAST-PASSKEY`), `NetError`.
+    ///   (`SOTTO-AUTH-LAST-PASSKEY`), `PasskeyError`, `NetError`.
     @discardableResult
-    public func removePasskey(id: String) async throws -> PasskeySummary {
+    public func removePasskey(
+        id: String, confirmingWith device: (any Authenticator)? = nil
+    ) async throws
+        -> PasskeySummary
+    {
         try await withSession { api, state, session in
             let passkeys = try await api.account(token: session.token).passkeys
             let target = try Self.resolve(id, among: passkeys)
@@ -40,7 +48,14 @@ extension AccountSession {
                     "\(Self.shortID(target.credentialID)) is the passkey this device unlocks with; remove it from another device, or `sotto logout` here first"
                 )
             }
-            try await api.removePasskey(credentialID: target.credentialID, token: session.token)
+            guard let targetID = try? Base64URL.decode(target.credentialID), !targetID.isEmpty else {
+                throw AccountError(.malformedResponse, "the server lists a passkey whose id is not base64url")
+            }
+            let confirmation = try await confirm(
+                .removePasskey(credentialID: targetID), by: try deviceConfirmer(state, device), api: api,
+                token: session.token, accountID: state.accountID, pinnedRP: state.rpID)
+            try await api.removePasskey(
+                credentialID: target.credentialID, confirmation: confirmation, token: session.token)
             return target
         }
     }

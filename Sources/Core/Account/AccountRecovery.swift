@@ -51,7 +51,7 @@ extension AccountSession {
         do {
             (passkey, rpID) = try await enrollPasskey(
                 newAuthenticator, name: name, keys: keys, api: api, token: response.session.token,
-                pinnedRP: existing?.rpID)
+                pinnedRP: existing?.rpID, confirmer: .recoveryKey(recoveryKey))
         } catch let error as AccountError where error.code == .relyingPartyMismatch {
             // Nothing was signed; the recovery session this device will not keep is closed now.
             try? await api.logout(token: response.session.token)
@@ -74,24 +74,32 @@ extension AccountSession {
             "the server does not accept this recovery key: it was replaced by a newer one, or it is for another server")
     }
 
-    /// Replaces the recovery enrollment with a new recovery key; the old one stops working.
+    /// Replaces the recovery enrollment with a new recovery key, confirmed with this device's
+    /// passkey (`device`, or one made by the session's factory); the old key stops working.
     /// - Returns: the new recovery key, to show once.
-    /// - Throws: `AccountError` `.sessionExpired`; `AccountAPIError`, `NetError`.
-    public func rotateRecoveryKey(keys: AccountKeys) async throws -> RecoveryKey {
+    /// - Throws: `AccountError` `.sessionExpired`; `AccountAPIError`, `PasskeyError`, `NetError`.
+    public func rotateRecoveryKey(
+        keys: AccountKeys, confirmingWith device: (any Authenticator)? = nil
+    ) async throws -> RecoveryKey {
         try await withSession { api, state, session in
             guard keys.accountID == state.accountID.rawValue else {
                 throw AccountError(.accountMismatch, "these keys are for another account than this device's")
             }
             let recoveryKey = RecoveryKey.generate()
-            try await api.replaceRecovery(try Self.recoveryEnrollment(recoveryKey, keys: keys), token: session.token)
+            let enrollment = try Self.recoveryEnrollment(recoveryKey, keys: keys)
+            let confirmation = try await confirm(
+                .replaceRecovery(enrollment), by: try deviceConfirmer(state, device), api: api, token: session.token,
+                accountID: state.accountID, pinnedRP: state.rpID)
+            try await api.replaceRecovery(enrollment, confirmation: confirmation, token: session.token)
             return recoveryKey
         }
     }
 
-    /// Registers `authenticator` with the account under `token`, its KEK wrapping `keys`.
+    /// Registers `authenticator` with the account under `token`, its KEK wrapping `keys`, the
+    /// addition confirmed by `confirmer` once the new credential exists.
     func enrollPasskey(
         _ authenticator: any Authenticator, name: String?, keys: AccountKeys, api: AccountAPI, token: String,
-        pinnedRP: String?
+        pinnedRP: String?, confirmer: Confirmer
     ) async throws -> (DevicePasskey, String) {
         let begin = try await api.addPasskeyBegin(token: token)
         guard begin.accountID.rawValue == keys.accountID else {
@@ -106,13 +114,18 @@ extension AccountSession {
                 authenticator, rpID: rpID, server: api.serverURL, credentialID: made.credentialID)
             let wrapped = try keys.wrap(under: try KeyEncryptionKey(prfOutput: prf))
             let passkeyName = Self.passkeyName(kind: authenticator.kind, requested: name)
+            let accountID = try AccountID(keys.accountID)
+            let confirmation = try await confirm(
+                .addPasskey(registrationChallengeID: begin.challengeID, credentialID: made.credentialID),
+                by: confirmer, api: api, token: token, accountID: accountID, pinnedRP: rpID)
             try await api.addPasskeyFinish(
                 PasskeyAddRequest(
                     challengeID: begin.challengeID,
                     passkey: PasskeyEnrollment(
                         credential: try CeremonyData.registrationResponse(made, clientDataJSON: clientData),
                         kind: authenticator.kind.rawValue, name: passkeyName,
-                        wrappedRootKey: Base64Bytes(wrapped.serialized))),
+                        wrappedRootKey: Base64Bytes(wrapped.serialized)),
+                    confirmation: confirmation),
                 token: token)
             registered = true
             let passkey = DevicePasskey(

@@ -160,13 +160,19 @@ public struct AccountSession: Sendable {
     /// the session), else a local assertion and the cached wrapped root key.
     /// - Throws: `AccountError` `.notRegistered`, `.passkeyNotRegistered` when the server says the
     ///   passkey was removed; `PasskeyError`, `AccountAPIError`.
-    public func unlock() async throws -> Unlocked { try await unlockKeepingSecret().unlocked }
+    /// - Parameter device: this device's passkey, when the caller made it already
+    ///   (`deviceAuthenticator()`) to confirm a change after the unlock with one passphrase.
+    public func unlock(using device: (any Authenticator)? = nil) async throws -> Unlocked {
+        try await unlockKeepingSecret(using: device).unlocked
+    }
 
     /// `unlock`, also handing back the passkey's PRF secret of an online unlock (nil offline),
     /// for a caller that wraps a new root key under the same KEK.
-    func unlockKeepingSecret() async throws -> (unlocked: Unlocked, prf: SecureBytes?) {
+    func unlockKeepingSecret(
+        using device: (any Authenticator)? = nil
+    ) async throws -> (unlocked: Unlocked, prf: SecureBytes?) {
         let state = try requireState()
-        let authenticator = try authenticatorFor(state.passkey)
+        let authenticator = try device ?? authenticatorFor(state.passkey)
         let api = AccountAPI(serverURL: state.server, transport: transport)
         let begin: LoginBeginResponse
         do {
@@ -451,7 +457,7 @@ public struct AccountSession: Sendable {
         }
     }
 
-    static func recoveryEnrollment(_ recoveryKey: RecoveryKey, keys: AccountKeys) throws -> RecoveryEnrollment {
+    package static func recoveryEnrollment(_ recoveryKey: RecoveryKey, keys: AccountKeys) throws -> RecoveryEnrollment {
         let kek = try KeyEncryptionKey(recoveryKey: recoveryKey)
         return RecoveryEnrollment(
             keyID: Base64Bytes(kek.id), wrappedRootKey: Base64Bytes(try keys.wrap(under: kek).serialized),

@@ -4,9 +4,9 @@ import Wire
 /// What a WebAuthn client adds to a ceremony: clientDataJSON (L3 §5.8.1.1, naming the origin
 /// the client really talks to, as a browser names the page's, so the server can tell a relayed
 /// ceremony from its own) and the JSON serialisation of the authenticator's answers.
-enum CeremonyData {
+package enum CeremonyData {
     /// clientDataJSON in the specification's member order: type, challenge, origin, crossOrigin.
-    static func clientDataJSON(
+    package static func clientDataJSON(
         type: CollectedClientData.CeremonyType, challenge: [UInt8], origin: WebOrigin
     ) -> [UInt8] {
         let text =
@@ -30,7 +30,7 @@ enum CeremonyData {
     }
 
     /// `AuthenticationResponseJSON` for an assertion.
-    static func authenticationResponse(
+    package static func authenticationResponse(
         _ assertion: Assertion, clientDataJSON: [UInt8]
     ) throws -> WebAuthnJSON.AuthenticationResponse {
         let id = Base64URL.encode(assertion.credentialID)

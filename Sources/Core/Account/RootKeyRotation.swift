@@ -1,7 +1,7 @@
 import Foundation
 import Wire
 
-/// Rotating the account's root key (`sotto keys rotate`, docs/PROTOCOL.md §5.7): a new root,
+/// Rotating the account's root key (`sotto keys rotate`, docs/PROTOCOL.md §5.8): a new root,
 /// every record sealed again under it, the root rewrapped for the passkeys the user presents
 /// and a new recovery key, every other passkey removed and every session revoked. Whoever kept
 /// the old root (a leaked recovery key, a removed passkey's wrapped copy) reads nothing written

@@ -25,6 +25,12 @@ public struct RecoveryAuthKey: Sendable {
     public func signRecovery(accountID: AccountID, challenge: [UInt8]) -> [UInt8] {
         signingKey.sign(RecoveryBeginResponse.signedMessage(accountID: accountID, challenge: challenge))
     }
+
+    /// The signature that confirms a sensitive change instead of a passkey: Ed25519 over
+    /// `ConfirmedOperation.recoverySignedMessage(challenge:)`.
+    public func signConfirmation(challenge: [UInt8]) -> [UInt8] {
+        signingKey.sign(ConfirmedOperation.recoverySignedMessage(challenge: challenge))
+    }
 }
 
 extension RecoveryAuthKey: CustomStringConvertible, CustomReflectable {

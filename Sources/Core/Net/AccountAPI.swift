@@ -67,20 +67,31 @@ public struct AccountAPI: Sendable {
         try await send(.post, "/v1/account/passkeys/finish", body: request, token: token)
     }
 
-    /// `DELETE /v1/account/passkeys/<id>` (`credentialID` in base64url).
-    public func removePasskey(credentialID: String, token: String) async throws {
+    /// `POST /v1/account/confirm/begin`: the challenge that confirms `operation`.
+    public func confirmBegin(_ operation: ConfirmedOperation, token: String) async throws -> ConfirmBeginResponse {
+        try await call(
+            .post, "/v1/account/confirm/begin", body: ConfirmBeginRequest(operation: operation), token: token)
+    }
+
+    /// `DELETE /v1/account/passkeys/<id>` (`credentialID` in base64url), with its confirmation.
+    public func removePasskey(credentialID: String, confirmation: AccountConfirmation, token: String) async throws {
         guard !credentialID.isEmpty,
             credentialID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
         else {
             throw AccountError(.unknownPasskey, "a passkey id is base64url text (letters, digits, - and _)")
         }
         try await send(
-            .delete, "/v1/account/passkeys/" + credentialID, body: Optional<VersionOnlyRequest>.none, token: token)
+            .delete, "/v1/account/passkeys/" + credentialID, body: PasskeyRemoveRequest(confirmation: confirmation),
+            token: token)
     }
 
     /// `PUT /v1/account/recovery`: replaces the recovery enrollment.
-    public func replaceRecovery(_ enrollment: RecoveryEnrollment, token: String) async throws {
-        try await send(.put, "/v1/account/recovery", body: RecoveryRotateRequest(recovery: enrollment), token: token)
+    public func replaceRecovery(
+        _ enrollment: RecoveryEnrollment, confirmation: AccountConfirmation, token: String
+    ) async throws {
+        try await send(
+            .put, "/v1/account/recovery", body: RecoveryRotateRequest(recovery: enrollment, confirmation: confirmation),
+            token: token)
     }
 
     /// `POST /v1/account/keys/rotation/begin`: stores the new root for the rotating passkey;

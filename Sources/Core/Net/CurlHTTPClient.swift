@@ -91,13 +91,15 @@ private final class CurlTransfer: @unchecked Sendable {
         }
 
         let code: CURLcode = request.body.withUnsafeBytes { body in
-            if request.method == .post || request.method == .put {
+            // A DELETE with a body (a removal's confirmation) sends it as a POST would too.
+            if request.method == .post || request.method == .put || (request.method == .delete && !request.body.isEmpty)
+            {
                 _ = sotto_curl_setopt_long(easy, CURLOPT_POST, 1)
                 _ = sotto_curl_setopt_pointer(
                     easy, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress))
                 _ = sotto_curl_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
             }
-            // PUT sends its body as a POST would; libcurl only renames the method.
+            // libcurl only renames the method.
             if request.method == .put || request.method == .delete {
                 _ = sotto_curl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method.rawValue)
             }

@@ -59,12 +59,16 @@ public final class LocalServer: Sendable {
     public let url: String
     /// The development root and release key of the server, read from its data folder.
     public let developmentTrust: DevelopmentTrust
+    /// The roots of development authorities the server set aside when it renewed an outdated
+    /// one (`dev-attestation-replaced-*/ark.pem` in its data folder).
+    let replacedRoots: [AMDCertificate]
     /// The child, or nil when another window's local server was already answering.
     private let process: Process?
 
-    private init(url: String, developmentTrust: DevelopmentTrust, process: Process?) {
+    private init(dataDirectory: String, url: String, process: Process?) throws {
         self.url = url
-        self.developmentTrust = developmentTrust
+        self.developmentTrust = try Self.developmentTrust(in: dataDirectory)
+        self.replacedRoots = Self.replacedRoots(in: dataDirectory)
         self.process = process
     }
 
@@ -99,8 +103,7 @@ public final class LocalServer: Sendable {
             let url = "http://127.0.0.1:\(options.port)"
             switch await identify(url, secret: secret, http: http) {
             case .ours:
-                return LocalServer(
-                    url: url, developmentTrust: try developmentTrust(in: options.dataDirectory), process: nil)
+                return try LocalServer(dataDirectory: options.dataDirectory, url: url, process: nil)
             case .foreign:
                 throw foreignServer(on: options.port)
             case .nobody:
@@ -165,9 +168,7 @@ public final class LocalServer: Sendable {
                 switch await identify(url, secret: secret, http: http) {
                 case .ours:
                     do {
-                        return LocalServer(
-                            url: url, developmentTrust: try developmentTrust(in: options.dataDirectory),
-                            process: process)
+                        return try LocalServer(dataDirectory: options.dataDirectory, url: url, process: process)
                     } catch {
                         stop(process)
                         throw error
@@ -256,13 +257,36 @@ public final class LocalServer: Sendable {
         return DevelopmentTrust(root: root, releaseSigner: releaseKey.publicKey)
     }
 
+    /// The development roots set aside in `dataDirectory` when the server renewed an outdated
+    /// authority; unreadable ones are skipped (they only ever allow a re-pin, never trust).
+    static func replacedRoots(in dataDirectory: String) -> [AMDCertificate] {
+        let prefix = "dev-attestation-replaced-"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dataDirectory)) ?? []
+        return names.filter { $0.hasPrefix(prefix) }.sorted().compactMap { name in
+            guard let pem = try? String(contentsOfFile: dataDirectory + "/" + name + "/ark.pem", encoding: .utf8)
+            else { return nil }
+            return try? AMDCertificate.certificates(pem: pem, role: "development ARK").first
+        }
+    }
+
     /// Pins this server's development trust for a device (`store`), unless it already trusts
-    /// it, so local mode never learns a root from whatever answers on the port.
+    /// it, so local mode never learns a root from whatever answers on the port. A pin of a root
+    /// the server itself set aside when it renewed an outdated authority (one an older version
+    /// made, which clients now refuse), with the same release key, is moved to the new root: both
+    /// come from the device's own data folder.
+    /// - Returns: true when an outdated authority's pin was replaced (say so to the user).
     /// - Throws: `LocalServerError` `.trust` when the device trusts another development root.
-    public func pinDevelopmentTrust(in store: DevelopmentTrustStore) throws {
+    @discardableResult
+    public func pinDevelopmentTrust(in store: DevelopmentTrustStore) throws -> Bool {
         guard let pinned = try store.load() else {
             try store.pin(developmentTrust)
-            return
+            return false
+        }
+        if pinned != developmentTrust, pinned.releaseSigner == developmentTrust.releaseSigner,
+            replacedRoots.contains(pinned.root)
+        {
+            try store.pin(developmentTrust)
+            return true
         }
         guard pinned == developmentTrust else {
             throw LocalServerError(
@@ -270,6 +294,7 @@ public final class LocalServer: Sendable {
                 "this device trusts another development root than its local server's (\(store.path)); if the local "
                     + "server's folder was deleted on purpose, delete that file too and start again")
         }
+        return false
     }
 
     /// The child's process id, while it runs.

@@ -16,6 +16,8 @@ public enum AccountErrorCode: String, StableErrorCode {
     case duplicate = "SOTTO-AUTH-DUPLICATE"
     /// An account keeps at least one passkey.
     case lastPasskey = "SOTTO-AUTH-LAST-PASSKEY"
+    /// A sensitive change came without the fresh passkey (or recovery key) confirmation it needs.
+    case confirmationRequired = "SOTTO-AUTH-CONFIRMATION"
     /// Too many failed ceremonies from this address or for this credential.
     case rateLimited = "SOTTO-AUTH-RATE-LIMITED"
     /// No root key rotation was begun, or one begun with another passkey is unfinished.
@@ -28,6 +30,7 @@ public enum AccountErrorCode: String, StableErrorCode {
         switch self {
         case .badRequest, .challenge: 400
         case .verify, .unknownCredential, .session: 401
+        case .confirmationRequired: 403
         case .duplicate, .lastPasskey, .rotation, .rotationStale: 409
         case .rateLimited: 429
         }

@@ -1,7 +1,7 @@
 import Foundation
 import Wire
 
-/// Root key rotation (docs/PROTOCOL.md §5.7). The server never sees a root key: it keeps the
+/// Root key rotation (docs/PROTOCOL.md §5.8). The server never sees a root key: it keeps the
 /// new one wrapped for the rotating passkey while the client seals the records again, then
 /// swaps every wrapped copy, the recovery enrollment and the sessions in one transaction.
 extension AccountService {

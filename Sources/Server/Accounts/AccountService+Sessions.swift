@@ -76,6 +76,14 @@ extension AccountService {
     {
         try EnrollmentCheck.version(request.version)
         try EnrollmentCheck.check(request.passkey)
+        guard let newCredentialID = try? Base64URL.decode(request.passkey.credential.rawId), !newCredentialID.isEmpty
+        else {
+            throw ServiceError(.badRequest, "passkey.credential.rawId must be a base64url credential id")
+        }
+        try await requireConfirmation(
+            request.confirmation,
+            of: .addPasskey(registrationChallengeID: request.challengeID, credentialID: newCredentialID),
+            session: session, client: client)
         let keys = limitKeys(credential: request.passkey.credential.rawId, client: client)
         try checkRate(keys)
         try await countingFailures(keys) {
@@ -102,11 +110,16 @@ extension AccountService {
     }
 
     /// `DELETE /v1/account/passkeys/<id>`: removes a passkey (never the last) and revokes the
-    /// sessions it opened; answers with the account as it now is.
-    public func removePasskey(_ credentialID: String, session: AuthenticatedSession) async throws -> AccountSummary {
+    /// sessions it opened, once the removal is confirmed; answers with the account as it now is.
+    public func removePasskey(
+        _ credentialID: String, request: PasskeyRemoveRequest, session: AuthenticatedSession, client: String? = nil
+    ) async throws -> AccountSummary {
+        try EnrollmentCheck.version(request.version)
         guard let id = try? Base64URL.decode(credentialID), !id.isEmpty else {
             throw ServiceError(.badRequest, "the passkey is named by its credential id in base64url")
         }
+        try await requireConfirmation(
+            request.confirmation, of: .removePasskey(credentialID: id), session: session, client: client)
         do {
             try await store.removeCredential(id: id, of: session.accountID)
         } catch let error as StoreError where error.code == .lastCredential {
@@ -123,14 +136,17 @@ extension AccountService {
         return try await summary(session)
     }
 
-    /// `PUT /v1/account/recovery`: replaces the recovery enrollment; answers with the account.
+    /// `PUT /v1/account/recovery`: replaces the recovery enrollment, once the replacement is
+    /// confirmed; answers with the account.
     public func rotateRecovery(
-        _ request: RecoveryRotateRequest, session: AuthenticatedSession
+        _ request: RecoveryRotateRequest, session: AuthenticatedSession, client: String? = nil
     ) async throws
         -> AccountSummary
     {
         try EnrollmentCheck.version(request.version)
         try EnrollmentCheck.check(request.recovery)
+        try await requireConfirmation(
+            request.confirmation, of: .replaceRecovery(request.recovery), session: session, client: client)
         do {
             try await store.setRecovery(
                 StoredRecovery(

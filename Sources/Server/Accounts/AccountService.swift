@@ -126,59 +126,13 @@ public final class AccountService: SessionAuthenticating {
     public func loginFinish(_ request: LoginFinishRequest, client: String?) async throws -> SessionResponse {
         try EnrollmentCheck.version(request.version)
         let response = request.credential
-        guard response.type == "public-key" else {
-            throw ServiceError(.badRequest, "credential.type must be \"public-key\"")
-        }
-        guard let credentialID = try? Base64URL.decode(response.rawId), !credentialID.isEmpty else {
-            throw ServiceError(.badRequest, "credential.rawId must be a base64url credential id")
-        }
+        let credentialID = try Self.credentialID(of: response)
         let keys = limitKeys(credential: response.rawId, client: client)
         try checkRate(keys)
         return try await countingFailures(keys) {
             let challenge = try await takeChallenge(request.challengeID, .login)
-            guard (try? Base64URL.decode(response.id)) == credentialID else {
-                throw ServiceError(.verify, "the assertion did not verify: credential.id and credential.rawId differ")
-            }
-            guard let stored = try await store.credential(id: credentialID) else {
-                throw ServiceError(
-                    .unknownCredential,
-                    "no account has this passkey (it was removed, or registered with another server): register or use another passkey"
-                )
-            }
-            if let handle = response.response.userHandle, !handle.isEmpty {
-                let account = try await store.account(stored.accountID)
-                guard let bytes = try? Base64URL.decode(handle), let account, bytes == account.userHandle else {
-                    throw ServiceError(
-                        .verify, "the assertion did not verify: its user handle is not the passkey's account")
-                }
-            }
-            let publicKey = try await mapped { try COSEKey(cbor: stored.publicKey) }
-            let verified: VerifiedAuthentication
-            do throws(WebAuthnError) {
-                verified = try AuthenticationVerifier(
-                    relyingParty: settings.relyingParty, requireUserVerification: true
-                )
-                .verify(
-                    clientDataJSON: try Base64URL.decode(response.response.clientDataJSON, field: "clientDataJSON"),
-                    authenticatorData: try Base64URL.decode(
-                        response.response.authenticatorData, field: "authenticatorData"),
-                    signature: try Base64URL.decode(response.response.signature, field: "signature"),
-                    challenge: challenge.challenge, publicKey: publicKey, storedSignCount: stored.signCount)
-            } catch {
-                throw ServiceError(.verify, "the assertion did not verify: \(error.message) (\(error.code.rawValue))")
-            }
-            let regressed = verified.signCountCheck == .regressed
-            // A regressed counter keeps the higher stored value, so a clone stays flagged.
-            let newCount = verified.signCountCheck == .advanced ? verified.signCount : stored.signCount
-            try await store.recordUse(ofCredential: credentialID, signCount: newCount, at: settings.now())
-            if regressed {
-                logger.warning(
-                    "passkey signature counter went backwards: possible clone",
-                    metadata: [
-                        "account": "\(Self.short(stored.accountID))", "credential": "\(Self.short(credentialID))",
-                        "stored": "\(stored.signCount)", "received": "\(verified.signCount)",
-                    ])
-            }
+            let (stored, regressed) = try await verifiedAssertion(
+                response, id: credentialID, challenge: challenge.challenge)
             logger.info(
                 "passkey login",
                 metadata: ["account": "\(Self.short(stored.accountID))", "credential": "\(Self.short(credentialID))"])
@@ -190,6 +144,69 @@ public final class AccountService: SessionAuthenticating {
     }
 
     // MARK: Shared steps
+
+    /// The credential id an assertion names, after its shape checks.
+    static func credentialID(of response: WebAuthnJSON.AuthenticationResponse) throws -> [UInt8] {
+        guard response.type == "public-key" else {
+            throw ServiceError(.badRequest, "credential.type must be \"public-key\"")
+        }
+        guard let credentialID = try? Base64URL.decode(response.rawId), !credentialID.isEmpty else {
+            throw ServiceError(.badRequest, "credential.rawId must be a base64url credential id")
+        }
+        return credentialID
+    }
+
+    /// Verifies an assertion (a login's or a confirmation's) by the stored credential `id` over
+    /// `challenge`, and stores its new signature counter.
+    /// - Returns: the credential, and whether its counter went backwards (logged, not refused).
+    func verifiedAssertion(
+        _ response: WebAuthnJSON.AuthenticationResponse, id credentialID: [UInt8], challenge: [UInt8]
+    ) async throws -> (StoredCredential, regressed: Bool) {
+        guard (try? Base64URL.decode(response.id)) == credentialID else {
+            throw ServiceError(.verify, "the assertion did not verify: credential.id and credential.rawId differ")
+        }
+        guard let stored = try await store.credential(id: credentialID) else {
+            throw ServiceError(
+                .unknownCredential,
+                "no account has this passkey (it was removed, or registered with another server): register or use another passkey"
+            )
+        }
+        if let handle = response.response.userHandle, !handle.isEmpty {
+            let account = try await store.account(stored.accountID)
+            guard let bytes = try? Base64URL.decode(handle), let account, bytes == account.userHandle else {
+                throw ServiceError(
+                    .verify, "the assertion did not verify: its user handle is not the passkey's account")
+            }
+        }
+        let publicKey = try await mapped { try COSEKey(cbor: stored.publicKey) }
+        let verified: VerifiedAuthentication
+        do throws(WebAuthnError) {
+            verified = try AuthenticationVerifier(
+                relyingParty: settings.relyingParty, requireUserVerification: true
+            )
+            .verify(
+                clientDataJSON: try Base64URL.decode(response.response.clientDataJSON, field: "clientDataJSON"),
+                authenticatorData: try Base64URL.decode(
+                    response.response.authenticatorData, field: "authenticatorData"),
+                signature: try Base64URL.decode(response.response.signature, field: "signature"),
+                challenge: challenge, publicKey: publicKey, storedSignCount: stored.signCount)
+        } catch {
+            throw ServiceError(.verify, "the assertion did not verify: \(error.message) (\(error.code.rawValue))")
+        }
+        let regressed = verified.signCountCheck == .regressed
+        // A regressed counter keeps the higher stored value, so a clone stays flagged.
+        let newCount = verified.signCountCheck == .advanced ? verified.signCount : stored.signCount
+        try await store.recordUse(ofCredential: credentialID, signCount: newCount, at: settings.now())
+        if regressed {
+            logger.warning(
+                "passkey signature counter went backwards: possible clone",
+                metadata: [
+                    "account": "\(Self.short(stored.accountID))", "credential": "\(Self.short(credentialID))",
+                    "stored": "\(stored.signCount)", "received": "\(verified.signCount)",
+                ])
+        }
+        return (stored, regressed)
+    }
 
     /// Checks a registration (new account or added passkey): UV, ES256 or EdDSA, `none` or `packed`.
     func verifyRegistration(

@@ -77,6 +77,8 @@ public struct DevelopmentAuthority: Sendable {
     public let tcb: SEVSNPReport.TCBVersion
     /// True when this call created the authority, false when it loaded an existing one.
     public let wasCreated: Bool
+    /// Where an outdated authority this call replaced was set aside (see `loadOrCreate`).
+    public private(set) var replacedFolder: URL?
     let vcekKey: AMDCertificateBuilder.EndorsementKey
     let arkKey: AMDCertificateBuilder.AuthorityKey
 
@@ -103,16 +105,71 @@ public struct DevelopmentAuthority: Sendable {
     /// - Throws: `DevelopmentAttestationError`: `.incomplete` when only some files exist,
     ///   `.corrupt`, `.mismatch`, `.expired` or `.unreadable` naming the file at fault,
     ///   `.writeFailed` or `.generationFailed` while creating. Existing files are never changed.
+    ///   - renewingOutdated: when the existing authority is one today's clients refuse under
+    ///     their shipped policy (`outdatedReason`: made by an older version, e.g. claiming Milan),
+    ///     set its files aside in `dev-attestation-replaced-<time>` beside the folder (moved,
+    ///     never deleted; the release key stays) and create a new one. Local mode re-pins the new
+    ///     root because it finds the one it trusted among the files set aside.
     public static func loadOrCreate(
-        in folder: URL, now: Date = Date(), product: SEVSNPProduct = defaultProduct
+        in folder: URL, now: Date = Date(), product: SEVSNPProduct = defaultProduct, renewingOutdated: Bool = false
     ) async throws(DevelopmentAttestationError) -> DevelopmentAuthority {
         let present = File.allCases.filter { DevelopmentFolder.exists($0.rawValue, in: folder) }
         if !present.isEmpty {
-            return try load(from: folder, now: now)
+            let existing = try load(from: folder, now: now)
+            guard renewingOutdated, existing.outdatedReason != nil else { return existing }
+            let aside = try setAside(folder, now: now)
+            try await create(in: folder, now: now, product: product)
+            var renewed = try load(from: folder, now: now, created: true)
+            renewed.replacedFolder = aside
+            return renewed
         }
         try DevelopmentFolder.ensureExists(folder)
         try await create(in: folder, now: now, product: product)
         return try load(from: folder, now: now, created: true)
+    }
+
+    /// Why clients with the shipped attestation policy refuse this authority's evidence (its
+    /// product refused by default, or its TCB below the shipped minimum), or nil.
+    public var outdatedReason: String? {
+        if !SEVSNPPolicy.shipped.allowedProducts.contains(product) {
+            return "it claims AMD EPYC \(product.name), which clients refuse by default"
+        }
+        if let minimum = SEVSNPShippedMinimums.tcb[product], let low = tcb.firstComponentBelow(minimum) {
+            return "its TCB has \(low.name) \(low.value), below the \(low.minimum) clients require for \(product.name)"
+        }
+        return nil
+    }
+
+    /// The prefix of the folders outdated authorities are set aside in, beside `dev-attestation`.
+    public static let replacedFolderPrefix = DevelopmentFolder.name + "-replaced-"
+
+    /// Moves the authority's own files (not the release key) to a new
+    /// `dev-attestation-replaced-<UTC time>` folder beside `folder`.
+    private static func setAside(_ folder: URL, now: Date) throws(DevelopmentAttestationError) -> URL {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        let aside = folder.deletingLastPathComponent().appendingPathComponent(
+            replacedFolderPrefix + formatter.string(from: now), isDirectory: true)
+        guard !FileManager.default.fileExists(atPath: aside.path) else {
+            throw DevelopmentAttestationError(
+                .writeFailed, "\(aside.path) already exists; move it away and start the server again")
+        }
+        try DevelopmentFolder.ensureExists(aside)
+        for file in File.allCases {
+            do {
+                try FileManager.default.moveItem(
+                    at: folder.appendingPathComponent(file.rawValue), to: aside.appendingPathComponent(file.rawValue))
+            } catch {
+                throw DevelopmentAttestationError(
+                    .writeFailed,
+                    "cannot move \(file.rawValue) from \(folder.path) to \(aside.path); check that the data folder "
+                        + "is writable (the files moved so far are in \(aside.path))",
+                    file: file.rawValue)
+            }
+        }
+        return aside
     }
 
     /// Loads an existing authority and checks it: every file decodes, each key belongs to its

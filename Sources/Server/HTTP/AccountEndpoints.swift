@@ -113,20 +113,37 @@ public struct AccountEndpoints: Sendable {
         }
     }
 
-    /// `DELETE /v1/account/passkeys/<credential id>`.
-    public func removePasskey(credentialID: String, authorization: String?) async -> Gateway.Reply {
+    /// `POST /v1/account/confirm/begin`.
+    public func confirmBegin(body: [UInt8], authorization: String?, client: String?) async -> Gateway.Reply {
         await JSONExchange.run {
             let session = try await accounts.authenticate(authorization: authorization)
-            return JSONExchange.reply(try await accounts.removePasskey(credentialID, session: session))
+            let request = try JSONExchange.decode(ConfirmBeginRequest.self, body, invalid: .account)
+            return JSONExchange.reply(try await accounts.confirmBegin(request, session: session, client: client))
+        }
+    }
+
+    /// `DELETE /v1/account/passkeys/<credential id>`, its body the removal's confirmation (an
+    /// empty body is a removal without one, refused with `SOTTO-AUTH-CONFIRMATION`).
+    public func removePasskey(
+        credentialID: String, body: [UInt8], authorization: String?, client: String?
+    ) async -> Gateway.Reply {
+        await JSONExchange.run {
+            let session = try await accounts.authenticate(authorization: authorization)
+            let request =
+                body.isEmpty
+                ? PasskeyRemoveRequest(confirmation: nil)
+                : try JSONExchange.decode(PasskeyRemoveRequest.self, body, invalid: .account)
+            return JSONExchange.reply(
+                try await accounts.removePasskey(credentialID, request: request, session: session, client: client))
         }
     }
 
     /// `PUT /v1/account/recovery`.
-    public func rotateRecovery(body: [UInt8], authorization: String?) async -> Gateway.Reply {
+    public func rotateRecovery(body: [UInt8], authorization: String?, client: String?) async -> Gateway.Reply {
         await JSONExchange.run {
             let session = try await accounts.authenticate(authorization: authorization)
             let request = try JSONExchange.decode(RecoveryRotateRequest.self, body, invalid: .account)
-            return JSONExchange.reply(try await accounts.rotateRecovery(request, session: session))
+            return JSONExchange.reply(try await accounts.rotateRecovery(request, session: session, client: client))
         }
     }
 

@@ -45,14 +45,21 @@ enum AccountRoutes {
         post(router, "/v1/account/passkeys/finish", cap) { body, authorization, client in
             await endpoints.addPasskeyFinish(body: body, authorization: authorization, client: client)
         }
+        // Each confirmation stores a challenge too.
+        begin("/v1/account/confirm/begin") { body, authorization, client in
+            await endpoints.confirmBegin(body: body, authorization: authorization, client: client)
+        }
         router.delete("/v1/account/passkeys/:credential") { request, context in
             let id = context.parameters.get("credential") ?? ""
-            return ServerApplication.response(
-                await endpoints.removePasskey(credentialID: id, authorization: authorization(request)))
+            return await withBody(request, cap, code: .account) { body in
+                await endpoints.removePasskey(
+                    credentialID: id, body: body, authorization: authorization(request), client: context.clientAddress)
+            }
         }
         router.put("/v1/account/recovery") { request, context in
             await withBody(request, cap, code: .account) { body in
-                await endpoints.rotateRecovery(body: body, authorization: authorization(request))
+                await endpoints.rotateRecovery(
+                    body: body, authorization: authorization(request), client: context.clientAddress)
             }
         }
         post(router, "/v1/account/keys/rotation/begin", cap) { body, authorization, _ in

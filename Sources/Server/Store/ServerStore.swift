@@ -67,7 +67,7 @@ public struct StoredRecovery: Sendable, Hashable {
     }
 }
 
-/// A root key rotation under way (docs/PROTOCOL.md §5.7): the new root key wrapped for the
+/// A root key rotation under way (docs/PROTOCOL.md §5.8): the new root key wrapped for the
 /// passkey that rotates, stored before any record is sealed under it, so the new root never
 /// exists only on one device.
 public struct StoredKeyRotation: Sendable, Hashable {
@@ -126,6 +126,8 @@ public struct RewrappedCredential: Sendable, Hashable {
 public struct StoredChallenge: Sendable, Hashable {
     public enum Purpose: String, Sendable, Hashable, CaseIterable {
         case registration, addPasskey = "add-passkey", login, recovery
+        /// A sensitive change's confirmation (§5.7): the stored challenge is its nonce.
+        case confirmation
     }
 
     /// Random id the client echoes (base64url of 16 bytes).

@@ -290,28 +290,34 @@ public struct PasskeyAddRequest: Codable, Sendable {
     public var version: Int
     public var challengeID: String
     public var passkey: PasskeyEnrollment
+    /// The confirmation of `ConfirmedOperation.addPasskey` for this challenge and credential.
+    public var confirmation: AccountConfirmation?
 
-    public init(challengeID: String, passkey: PasskeyEnrollment) {
+    public init(challengeID: String, passkey: PasskeyEnrollment, confirmation: AccountConfirmation?) {
         self.version = Wire.protocolVersion
         self.challengeID = challengeID
         self.passkey = passkey
+        self.confirmation = confirmation
     }
 
     enum CodingKeys: String, CodingKey {
         case version
         case challengeID = "challenge_id"
-        case passkey
+        case passkey, confirmation
     }
 }
 
 /// `PUT /v1/account/recovery`: replaces the recovery enrollment (rotation).
-public struct RecoveryRotateRequest: Codable, Hashable, Sendable {
+public struct RecoveryRotateRequest: Codable, Sendable {
     public var version: Int
     public var recovery: RecoveryEnrollment
+    /// The confirmation of `ConfirmedOperation.replaceRecovery` for this enrollment.
+    public var confirmation: AccountConfirmation?
 
-    public init(recovery: RecoveryEnrollment) {
+    public init(recovery: RecoveryEnrollment, confirmation: AccountConfirmation?) {
         self.version = Wire.protocolVersion
         self.recovery = recovery
+        self.confirmation = confirmation
     }
 }
 

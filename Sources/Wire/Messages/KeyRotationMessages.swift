@@ -1,4 +1,4 @@
-/// The JSON bodies of root key rotation (docs/PROTOCOL.md §5.7): the new root key is first
+/// The JSON bodies of root key rotation (docs/PROTOCOL.md §5.8): the new root key is first
 /// stored wrapped for the rotating passkey, then, once every record is sealed under it, every
 /// wrapped copy of the old root is replaced at once.
 
