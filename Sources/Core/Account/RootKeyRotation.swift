@@ -17,6 +17,9 @@ import Wire
 ///    the normal sync, and pull once more. Readers hold both roots meanwhile.
 /// 4. `finish`: one call replaces every wrapped copy, the recovery enrollment and the
 ///    sessions at once, provided no record changed since the last pull (else back to 3).
+///
+/// The two calls that change the account (steps 1 and 4) each carry a fresh confirmation by
+/// the device's passkey, bound to the digest of their request.
 public struct RootKeyRotation {
     /// The device's account.
     public let session: AccountSession
@@ -59,10 +62,12 @@ public struct RootKeyRotation {
         public let history: HistoryStore
         let engine: SyncEngine
         let api: AccountAPI
+        /// The device's passkey, made once: it unlocks and confirms each step (one passphrase).
+        let passkey: any Authenticator
 
         init(
             unlocked: Unlocked, newKeys: AccountKeys, progress: KeyRotationProgress, history: HistoryStore,
-            engine: SyncEngine, api: AccountAPI
+            engine: SyncEngine, api: AccountAPI, passkey: any Authenticator
         ) {
             self.unlocked = unlocked
             self.newKeys = newKeys
@@ -70,6 +75,17 @@ public struct RootKeyRotation {
             self.history = history
             self.engine = engine
             self.api = api
+            self.passkey = passkey
+        }
+
+        /// A confirmation of the rotation step whose request digest is `digest`, by the device's passkey.
+        nonisolated(nonsending) func confirm(
+            _ session: AccountSession, digest: [UInt8]
+        ) async throws -> AccountConfirmation {
+            let state = unlocked.state
+            return try await session.confirm(
+                .rotateKeys(requestDigest: digest), by: .passkey(passkey, credentialID: state.passkey.credentialID),
+                api: api, token: token, accountID: state.accountID, pinnedRP: state.rpID)
         }
 
         var token: String { unlocked.state.session?.token ?? "" }
@@ -136,7 +152,8 @@ public struct RootKeyRotation {
     /// - Throws: `AccountError` `.sessionExpired` when offline; `AccountAPIError` (`.rotation`
     ///   when another passkey's rotation is unfinished); the unlock's errors.
     nonisolated(nonsending) public func stage() async throws -> Staged {
-        let (unlocked, secret) = try await session.unlockKeepingSecret()
+        let passkey = try session.deviceAuthenticator()
+        let (unlocked, secret) = try await session.unlockKeepingSecret(using: passkey)
         guard unlocked.online, let prf = secret, let grant = unlocked.state.session else {
             throw AccountError(
                 .sessionExpired, "rotating the root key needs the server: check the connection and try again")
@@ -157,10 +174,13 @@ public struct RootKeyRotation {
             candidate = try AccountKeys.generate(accountID: state.accountID.rawValue).wrap(under: kek)
         }
         let api = AccountAPI(serverURL: state.server, transport: session.transport)
-        let begun = try await api.beginKeyRotation(
-            KeyRotationBeginRequest(
-                credentialID: state.passkey.credentialID, wrappedRootKey: Base64Bytes(candidate.serialized)),
-            token: grant.token)
+        var request = KeyRotationBeginRequest(
+            credentialID: state.passkey.credentialID, wrappedRootKey: Base64Bytes(candidate.serialized))
+        request.confirmation = try await session.confirm(
+            .rotateKeys(requestDigest: request.digest),
+            by: .passkey(passkey, credentialID: state.passkey.credentialID), api: api, token: grant.token,
+            accountID: state.accountID, pinnedRP: state.rpID)
+        let begun = try await api.beginKeyRotation(request, token: grant.token)
         guard begun.credentialID == state.passkey.credentialID else {
             throw AccountError(.malformedResponse, "the server began the rotation for another passkey")
         }
@@ -178,7 +198,7 @@ public struct RootKeyRotation {
             keys: try AccountRecordKeys(newKeys, previous: [unlocked.keys] + unlocked.previousKeys), device: device)
         return Staged(
             unlocked: unlocked, newKeys: newKeys, progress: progress, history: history,
-            engine: SyncEngine(transport: transport(state)), api: api)
+            engine: SyncEngine(transport: transport(state)), api: api, passkey: passkey)
     }
 
     /// Step 2: wraps the new root for each presented passkey of the account (a local assertion
@@ -263,12 +283,11 @@ public struct RootKeyRotation {
     nonisolated(nonsending) public func finish(_ staged: Staged, rewrap: Rewrap) async throws -> Outcome {
         let state = staged.unlocked.state
         let recoveryKey = RecoveryKey.generate()
-        let response = try await staged.api.finishKeyRotation(
-            KeyRotationFinishRequest(
-                passkeys: rewrap.kept,
-                recovery: try AccountSession.recoveryEnrollment(recoveryKey, keys: staged.newKeys),
-                lastSequence: try staged.history.cache.syncCursor()),
-            token: staged.token)
+        var request = KeyRotationFinishRequest(
+            passkeys: rewrap.kept, recovery: try AccountSession.recoveryEnrollment(recoveryKey, keys: staged.newKeys),
+            lastSequence: try staged.history.cache.syncCursor())
+        request.confirmation = try await staged.confirm(session, digest: request.digest)
+        let response = try await staged.api.finishKeyRotation(request, token: staged.token)
         guard response.session.accountID == state.accountID else {
             throw AccountError(.malformedResponse, "the server finished the rotation for another account")
         }

@@ -3,7 +3,8 @@ import Wire
 
 /// Root key rotation (docs/PROTOCOL.md §5.8). The server never sees a root key: it keeps the
 /// new one wrapped for the rotating passkey while the client seals the records again, then
-/// swaps every wrapped copy, the recovery enrollment and the sessions in one transaction.
+/// swaps every wrapped copy, the recovery enrollment and the sessions in one transaction. Both
+/// steps are confirmed (`ConfirmedOperation.rotateKeys`, over the digest of the request).
 extension AccountService {
     /// Most passkeys a rotation keeps.
     static let maximumRotationPasskeys = 64
@@ -12,13 +13,17 @@ extension AccountService {
     /// unless that passkey began a rotation already (its root is answered, to continue with).
     /// - Throws: `SOTTO-AUTH-ROTATION` when another passkey's rotation is unfinished.
     public func beginKeyRotation(
-        _ request: KeyRotationBeginRequest, session: AuthenticatedSession
+        _ request: KeyRotationBeginRequest, session: AuthenticatedSession, client: String? = nil
     ) async throws
         -> KeyRotationBeginResponse
     {
         try EnrollmentCheck.version(request.version)
         try EnrollmentCheck.wrappedKey(request.wrappedRootKey, field: "wrapped_root_key")
         let credentialID = try Self.credentialID(request.credentialID, field: "credential_id")
+        // A stolen session token alone must not plant a root that the rotating passkey then
+        // cannot open, and so block the rotation meant to shut that token's holder out.
+        try await requireConfirmation(
+            request.confirmation, of: .rotateKeys(requestDigest: request.digest), session: session, client: client)
         let rotation: StoredKeyRotation
         do {
             rotation = try await store.beginKeyRotation(
@@ -51,7 +56,7 @@ extension AccountService {
     /// - Throws: `SOTTO-AUTH-ROTATION-STALE` when they did (nothing changed); `SOTTO-AUTH-ROTATION`
     ///   without a rotation under way; `SOTTO-AUTH-BAD-REQUEST` when the rotating passkey is not kept.
     public func finishKeyRotation(
-        _ request: KeyRotationFinishRequest, session: AuthenticatedSession
+        _ request: KeyRotationFinishRequest, session: AuthenticatedSession, client: String? = nil
     ) async throws
         -> SessionResponse
     {
@@ -69,6 +74,8 @@ extension AccountService {
             }
             kept.append(RewrappedCredential(id: id, wrappedRootKey: passkey.wrappedRootKey.bytes))
         }
+        try await requireConfirmation(
+            request.confirmation, of: .rotateKeys(requestDigest: request.digest), session: session, client: client)
         let account = session.accountID
         guard let rotation = try await mapped({ try await store.keyRotation(of: account) }) else {
             throw ServiceError(.rotation, "no root key rotation was begun for this account: begin one first")

@@ -148,20 +148,20 @@ public struct AccountEndpoints: Sendable {
     }
 
     /// `POST /v1/account/keys/rotation/begin`.
-    public func beginKeyRotation(body: [UInt8], authorization: String?) async -> Gateway.Reply {
+    public func beginKeyRotation(body: [UInt8], authorization: String?, client: String? = nil) async -> Gateway.Reply {
         await JSONExchange.run {
             let session = try await accounts.authenticate(authorization: authorization)
             let request = try JSONExchange.decode(KeyRotationBeginRequest.self, body, invalid: .account)
-            return JSONExchange.reply(try await accounts.beginKeyRotation(request, session: session))
+            return JSONExchange.reply(try await accounts.beginKeyRotation(request, session: session, client: client))
         }
     }
 
     /// `POST /v1/account/keys/rotation/finish`.
-    public func finishKeyRotation(body: [UInt8], authorization: String?) async -> Gateway.Reply {
+    public func finishKeyRotation(body: [UInt8], authorization: String?, client: String? = nil) async -> Gateway.Reply {
         await JSONExchange.run {
             let session = try await accounts.authenticate(authorization: authorization)
             let request = try JSONExchange.decode(KeyRotationFinishRequest.self, body, invalid: .account)
-            return JSONExchange.reply(try await accounts.finishKeyRotation(request, session: session))
+            return JSONExchange.reply(try await accounts.finishKeyRotation(request, session: session, client: client))
         }
     }
 

@@ -62,11 +62,11 @@ enum AccountRoutes {
                     body: body, authorization: authorization(request), client: context.clientAddress)
             }
         }
-        post(router, "/v1/account/keys/rotation/begin", cap) { body, authorization, _ in
-            await endpoints.beginKeyRotation(body: body, authorization: authorization)
+        post(router, "/v1/account/keys/rotation/begin", cap) { body, authorization, client in
+            await endpoints.beginKeyRotation(body: body, authorization: authorization, client: client)
         }
-        post(router, "/v1/account/keys/rotation/finish", cap) { body, authorization, _ in
-            await endpoints.finishKeyRotation(body: body, authorization: authorization)
+        post(router, "/v1/account/keys/rotation/finish", cap) { body, authorization, client in
+            await endpoints.finishKeyRotation(body: body, authorization: authorization, client: client)
         }
         guard let records = endpoints.records else { return }
         post(router, "/v1/records/push", records.maximumPushBodyBytes, code: .sync) { body, authorization, _ in
