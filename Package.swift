@@ -119,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "GatewayBenchmark",
             dependencies: [
-                "Server", "Core", "Wire", .product(name: "Hummingbird", package: "hummingbird"),
+                "Server", "ServerTesting", "Core", "Wire", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/GatewayBenchmark"),

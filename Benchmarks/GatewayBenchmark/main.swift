@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import Server
+import ServerTesting
 import Wire
 
 // The encrypted chat path against plain HTTP to the same fast model, in one run:
@@ -50,14 +51,6 @@ func plainRoute(_ router: Router<BasicRequestContext>, backend: FastBackend) {
     }
 }
 
-func startServer<A: ApplicationProtocol>(_ make: (@escaping @Sendable (Int) async -> Void) -> A) async -> Int {
-    let (ports, continuation) = AsyncStream<Int>.makeStream()
-    let app = make { continuation.yield($0) }
-    Task { try await app.run() }
-    var iterator = ports.makeAsyncIterator()
-    return await iterator.next() ?? 0
-}
-
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     return sorted.count % 2 == 1
@@ -90,18 +83,18 @@ let gateway = Gateway(
     keys: ChannelKeyRing(clock: { UInt64(Date().timeIntervalSince1970) }),
     provider: DevelopmentSEVSNPProvider(authority: authority, measurement: measurement), backend: backend,
     manifest: manifest, configuration: configuration, logger: quiet)
-let encryptedPort = await startServer { onListening in
+let encryptedPort = try await ListeningApplication.start { onListening in
     ServerApplication.make(
         gateway: gateway, address: ListenAddress(host: "127.0.0.1", port: 0), logger: quiet,
         rateLimiter: ClientRateLimiter(limits: .unlimited), onListening: onListening)
-}
-let plainPort = await startServer { onListening in
+}.port
+let plainPort = try await ListeningApplication.start { onListening in
     let router = Router()
     plainRoute(router, backend: backend)
     return Application(
         router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { await onListening($0.localAddress?.port ?? 0) }, logger: quiet)
-}
+        onServerRunning: { onListening($0.localAddress?.port ?? 0) }, logger: quiet)
+}.port
 
 let transport = CurlHTTPClient()
 let client = InferenceClient(

@@ -88,14 +88,30 @@ import Testing
         #expect(TerminalSafeText(once).description == once)
     }
 
+    /// "Trojan Source": an override makes a terminal that reorders text show code in another
+    /// order than it runs. Each embedding, override and isolate is shown by name instead.
+    @Test func bidirectionalOverridesAndIsolatesAreShown() {
+        let answer = "if (admin) {\u{202E} } \u{2066}// check later\u{2069}\u{202C} grant()"
+        let safe = TerminalSafeText(answer).description
+        for value in [0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069] {
+            let scalar = Unicode.Scalar(UInt32(value))!
+            #expect(!TerminalSafeText(String(scalar)).description.unicodeScalars.contains(scalar))
+        }
+        #expect(safe == "if (admin) {⟦U+202E⟧ } ⟦U+2066⟧// check later⟦U+2069⟧⟦U+202C⟧ grant()")
+        // Right-to-left text itself, and the marks that only hint a direction, pass unchanged.
+        #expect(TerminalSafeText("שלום עולם \u{200F}مرحبا").description == "שלום עולם \u{200F}مرحبا")
+        #expect(TerminalSafeText(safe).description == safe)
+    }
+
     @Test func jsonKeepsItsValuesAndLosesItsControls() throws {
         struct Message: Codable, Equatable { let content: String }
-        let hostile = Message(content: "a\u{1B}]52;c;eA==\u{07}b\u{9B}2Jc\u{7F}d\u{9C}e\n")
+        let hostile = Message(content: "a\u{1B}]52;c;eA==\u{07}b\u{9B}2Jc\u{7F}d\u{9C}e\u{202E}f\n")
         let encoded = try JSONEncoder().encode(hostile)
         // JSONEncoder escapes C0 itself but lets DEL and C1 through raw.
         #expect(!Self.obeyable(String(decoding: encoded, as: UTF8.self)).isEmpty)
         let safe = TerminalSafeText(json: encoded).description
         #expect(Self.obeyable(safe).isEmpty)
+        #expect(!safe.unicodeScalars.contains("\u{202E}"))
         #expect(try JSONDecoder().decode(Message.self, from: Data(safe.utf8)) == hostile)
     }
 }

@@ -121,7 +121,7 @@ import Wire
         #expect(server.steps.allSatisfy { $0.outcome == .passed })
         #expect(
             server.steps.map(\.name) == [
-                "evidence", "certificate chain", "report signature", "platform policy", "release manifest",
+                "protocol", "evidence", "certificate chain", "report signature", "platform policy", "release manifest",
                 "measurement", "configuration", "key binding", "key freshness",
             ])
         let canary = "canary-prompt-a17f"
@@ -142,6 +142,10 @@ import Wire
         let records = try setup.audit.records()
         #expect(records.last?.verdict == "trusted")
         #expect(records.last?.simulated == true)
+        // What was trusted, in full: the release's rollback floor, where prompts go, the processor.
+        #expect(records.last?.securityVersion == 1)
+        #expect(records.last?.configurationDigest == ServerConfiguration.testing.digestHex)
+        #expect(records.last?.product == server.product)
         await setup.server.stop()
     }
 

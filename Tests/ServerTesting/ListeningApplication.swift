@@ -1,11 +1,11 @@
 import Hummingbird
 
-/// Runs a test's server application in a task and waits until it listens.
-enum ListeningApplication {
+/// Runs a test's (or a benchmark's) server application in a task and waits until it listens.
+public enum ListeningApplication {
     /// Builds an application with `make` (handing it the callback to call with the bound port),
     /// runs it, and returns that port and the running task. An application that stops before it
     /// listens (its port is taken) throws its error instead of leaving the caller waiting.
-    static func start<App: ApplicationProtocol>(
+    public static func start<App: ApplicationProtocol>(
         _ make: (_ listening: @escaping @Sendable (Int) -> Void) -> App
     ) async throws -> (port: Int, task: Task<Void, any Error>) {
         let (ports, continuation) = AsyncStream<Int>.makeStream()

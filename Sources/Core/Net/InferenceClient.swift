@@ -161,7 +161,9 @@ public final class InferenceClient: Sendable {
             AuditRecord(
                 time: clock(), server: serverURL, platform: server.platform.rawValue, simulated: server.simulated,
                 measurement: server.measurement, manifestVersion: server.manifest.version,
-                keyID: Hex.encode(server.key.keyID), verdict: "trusted", reason: nil))
+                keyID: Hex.encode(server.key.keyID), securityVersion: server.manifest.securityVersion,
+                configurationDigest: server.configuration.digestHex, product: server.product, verdict: "trusted",
+                reason: nil))
     }
 
     private func record(failure: VerificationFailure, platform: String, simulated: Bool) {

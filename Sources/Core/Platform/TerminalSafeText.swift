@@ -12,6 +12,9 @@
 ///   an 8-bit terminal would obey: `␛` and the character ECMA-48 pairs with each in its
 ///   7-bit form, so the one-character CSI (0x9B) shows as `␛[` and OSC (0x9D) as `␛]`.
 /// - any other byte that is not UTF-8: U+FFFD.
+/// - the bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), which
+///   make a terminal that reorders text show it in another order than it is read (code in an
+///   answer that looks harmless and is not, "Trojan Source"): `⟦U+202E⟧`.
 ///
 /// Each character is replaced on its own, with no state, so a sequence split across two
 /// streamed pieces is as harmless as a whole one, and escaping twice changes nothing more.
@@ -61,7 +64,7 @@ package struct TerminalSafeText: Sendable, Hashable, CustomStringConvertible {
     package init(json bytes: some Collection<UInt8>) {
         var escaped = String.UnicodeScalarView()
         for scalar in String(decoding: bytes, as: UTF8.self).unicodeScalars {
-            if scalar.value == 0x7F || Self.c1Range.contains(scalar.value) {
+            if scalar.value == 0x7F || Self.c1Range.contains(scalar.value) || Self.isBidiControl(scalar.value) {
                 let hex = String(scalar.value, radix: 16, uppercase: false)
                 escaped.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).unicodeScalars)
             } else {
@@ -73,6 +76,11 @@ package struct TerminalSafeText: Sendable, Hashable, CustomStringConvertible {
 
     private static let c1Range: ClosedRange<UInt32> = 0x80...0x9F
 
+    /// LRE, RLE, PDF, LRO, RLO and LRI, RLI, FSI, PDI.
+    private static func isBidiControl(_ value: UInt32) -> Bool {
+        (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value)
+    }
+
     private static func append(_ scalar: Unicode.Scalar, to safe: inout String.UnicodeScalarView) {
         switch scalar.value {
         case 0x0A, 0x09:
@@ -83,6 +91,9 @@ package struct TerminalSafeText: Sendable, Hashable, CustomStringConvertible {
             safe.append("\u{2421}")
         case c1Range:
             appendSevenBitForm(ofC1: scalar.value, to: &safe)
+        case _ where isBidiControl(scalar.value):
+            let hex = String(scalar.value, radix: 16, uppercase: true)
+            safe.append(contentsOf: "⟦U+\(hex)⟧".unicodeScalars)
         default:
             safe.append(scalar)
         }

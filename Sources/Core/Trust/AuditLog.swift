@@ -11,13 +11,20 @@ public struct AuditRecord: Codable, Hashable, Sendable {
     public var measurement: String?
     public var manifestVersion: String?
     public var keyID: String?
+    /// The release's security version (the rollback floor it sets), when trusted.
+    public var securityVersion: UInt64?
+    /// The digest of the configuration the report binds (where prompts go), when trusted.
+    public var configurationDigest: String?
+    /// The processor the evidence came from ("Genoa"), when trusted.
+    public var product: String?
     public var verdict: String
     /// The stable error code when the verdict is "refused".
     public var reason: String?
 
     public init(
         time: Date, server: String, platform: String, simulated: Bool, measurement: String?, manifestVersion: String?,
-        keyID: String?, verdict: String, reason: String?
+        keyID: String?, securityVersion: UInt64? = nil, configurationDigest: String? = nil, product: String? = nil,
+        verdict: String, reason: String?
     ) {
         self.time = ISO8601DateFormatter().string(from: time)
         self.server = server
@@ -26,14 +33,19 @@ public struct AuditRecord: Codable, Hashable, Sendable {
         self.measurement = measurement
         self.manifestVersion = manifestVersion
         self.keyID = keyID
+        self.securityVersion = securityVersion
+        self.configurationDigest = configurationDigest
+        self.product = product
         self.verdict = verdict
         self.reason = reason
     }
 
     enum CodingKeys: String, CodingKey {
-        case time, server, platform, simulated, measurement, verdict, reason
+        case time, server, platform, simulated, measurement, verdict, reason, product
         case manifestVersion = "manifest_version"
         case keyID = "key_id"
+        case securityVersion = "security_version"
+        case configurationDigest = "configuration_digest"
     }
 }
 

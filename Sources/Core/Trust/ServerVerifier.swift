@@ -77,15 +77,41 @@ public struct VerifiedServer: Sendable {
 /// Verification failed; `steps` shows how far it got, `error` why it stopped.
 public struct VerificationFailure: Error, Sendable, CustomStringConvertible {
     public let steps: [VerificationStep]
-    /// Stable code of the failing check (`SOTTO-ATTEST-…`, `SOTTO-MANIFEST-…`).
+    /// Stable code of the failing check (`SOTTO-ATTEST-…`, `SOTTO-MANIFEST-…`): the raw value of
+    /// an `AttestationErrorCode`, `ManifestErrorCode` or `ServerCheckCode`.
     public let code: String
     public let message: String
 
     public var description: String { "\(code): \(message)" }
 }
 
+/// Codes of the checks `ServerVerifier` makes itself (the others come from Wire's attestation
+/// and manifest verifiers).
+public enum ServerCheckCode: String, StableErrorCode {
+    /// The server speaks another protocol version.
+    case version = "SOTTO-ATTEST-VERSION"
+    /// Evidence of a platform this build does not verify.
+    case platform = "SOTTO-ATTEST-PLATFORM"
+    /// The release manifest is older than the policy's maximum age.
+    case manifestAge = "SOTTO-ATTEST-MANIFEST-AGE"
+    /// The launch measurement is not the one the release names.
+    case measurement = "SOTTO-ATTEST-MEASUREMENT"
+    /// The server's configuration is not one the release allows.
+    case configuration = "SOTTO-ATTEST-CONFIGURATION"
+    /// REPORT_DATA does not bind these keys, this configuration and this nonce.
+    case keyBinding = "SOTTO-ATTEST-KEY-BINDING"
+    /// The announced key has expired.
+    case keyExpired = "SOTTO-ATTEST-KEY-EXPIRED"
+    /// The announced key lives longer than keys may.
+    case keyLifetime = "SOTTO-ATTEST-KEY-LIFETIME"
+}
+
 /// Decides whether an attestation response proves what the client needs before it sends a
 /// single byte of user content (docs/PROTOCOL.md §1). Pure: no network, no clock.
+///
+/// The checks are the named steps of `Step`, run in that order; each is a method of its own
+/// that either returns what it proved (and what the next steps need) or a `StepFailure`, so
+/// each can be reasoned about, and tested, on its own. The first failure stops the verification.
 public struct ServerVerifier: Sendable {
     public let trust: TrustSettings
 
@@ -93,64 +119,153 @@ public struct ServerVerifier: Sendable {
         self.trust = trust
     }
 
-    /// Runs every check in order and stops at the first failure.
+    /// The steps of a verification, in the order they run; `rawValue` is the name `sotto verify`
+    /// and the full screen show. `manifest policy` runs only when the manifest raises the policy,
+    /// `manifest age` only when the policy limits it.
+    public enum Step: String, Sendable, CaseIterable {
+        case `protocol` = "protocol"
+        case evidence = "evidence"
+        case certificateChain = "certificate chain"
+        case reportSignature = "report signature"
+        case platformPolicy = "platform policy"
+        case releaseManifest = "release manifest"
+        case manifestPolicy = "manifest policy"
+        case manifestAge = "manifest age"
+        case measurement = "measurement"
+        case configuration = "configuration"
+        case keyBinding = "key binding"
+        case keyFreshness = "key freshness"
+    }
+
+    /// Why a step failed: a stable code and a message that says what it means for the user.
+    struct StepFailure: Error {
+        let code: String
+        let message: String
+
+        init(_ code: String, _ message: String) {
+            self.code = code
+            self.message = message
+        }
+
+        init(_ code: ServerCheckCode, _ message: String) { self.init(code.rawValue, message) }
+        init(_ error: AttestationError) { self.init(error.code.rawValue, error.message) }
+    }
+
+    /// Runs every step in order and stops at the first failure.
     /// - Parameter minimumSecurityVersion: the highest release security version this device
     ///   accepted from the server before; a lower one is a rollback.
     public func verify(
         _ response: AttestationResponse, nonce: [UInt8], now: Date, minimumSecurityVersion: UInt64 = 0
     ) -> Result<VerifiedServer, VerificationFailure> {
         var steps = [VerificationStep]()
-        func fail(_ name: String, _ code: String, _ message: String) -> Result<VerifiedServer, VerificationFailure> {
-            steps.append(VerificationStep(name: name, outcome: .failed, detail: message))
-            return .failure(VerificationFailure(steps: steps, code: code, message: message))
+        func run<T>(_ step: Step, _ body: () throws(StepFailure) -> (T, String)) throws(VerificationFailure) -> T {
+            do {
+                let (value, detail) = try body()
+                steps.append(VerificationStep(name: step.rawValue, outcome: .passed, detail: detail))
+                return value
+            } catch {
+                steps.append(VerificationStep(name: step.rawValue, outcome: .failed, detail: error.message))
+                throw VerificationFailure(steps: steps, code: error.code, message: error.message)
+            }
         }
-        func pass(_ name: String, _ detail: String) {
-            steps.append(VerificationStep(name: name, outcome: .passed, detail: detail))
-        }
-
-        guard response.version == Wire.protocolVersion else {
-            return fail(
-                "protocol", "SOTTO-ATTEST-VERSION",
-                "the server speaks protocol \(response.version); this client speaks \(Wire.protocolVersion)")
-        }
-        guard response.platform == .sevSNP else {
-            return fail(
-                "evidence", "SOTTO-ATTEST-PLATFORM",
-                "\(response.platform.rawValue) evidence is not verified by this build yet; only AMD SEV-SNP")
-        }
-        let report: SEVSNPReport
-        do {
-            report = try SEVSNPReport(bytes: response.evidence.report.bytes)
+        let nowSeconds = UInt64(max(0, now.timeIntervalSince1970))
+        do throws(VerificationFailure) {
+            try run(.protocol) { () throws(StepFailure) in ((), try checkProtocol(response)) }
+            let report = try run(.evidence) { () throws(StepFailure) in try parseEvidence(response) }
+            let verifier = self.reportVerifier
+            let endorsement = try run(.certificateChain) { () throws(StepFailure) in
+                try checkChain(response, verifier: verifier, now: now)
+            }
+            let signed = try run(.reportSignature) { () throws(StepFailure) in
+                try checkSignature(report, endorsement: endorsement, verifier: verifier)
+            }
+            let verified = try run(.platformPolicy) { () throws(StepFailure) in try checkPlatformPolicy(signed) }
+            let manifest = try run(.releaseManifest) { () throws(StepFailure) in
+                try checkManifest(response, now: nowSeconds, minimumSecurityVersion: minimumSecurityVersion)
+            }
+            let policy = trust.policy.raised(by: manifest)
+            if policy != trust.policy {
+                try run(.manifestPolicy) { () throws(StepFailure) in
+                    ((), try checkRaisedPolicy(policy, verified, manifest: manifest))
+                }
+            }
+            if let maxAge = policy.maxManifestAgeSeconds.value {
+                try run(.manifestAge) { () throws(StepFailure) in
+                    (
+                        (),
+                        try checkManifestAge(
+                            manifest, maxAge: maxAge, source: policy.maxManifestAgeSeconds.source, now: nowSeconds)
+                    )
+                }
+            }
+            let measurement = try run(.measurement) { () throws(StepFailure) in
+                try checkMeasurement(verified.report, manifest: manifest)
+            }
+            try run(.configuration) { () throws(StepFailure) in
+                ((), try checkConfiguration(response.configuration, manifest: manifest))
+            }
+            try run(.keyBinding) { () throws(StepFailure) in
+                ((), try checkKeyBinding(response, report: verified.report, nonce: nonce))
+            }
+            try run(.keyFreshness) { () throws(StepFailure) in
+                ((), try checkKeyFreshness(response.keys, now: nowSeconds))
+            }
+            return .success(
+                VerifiedServer(
+                    key: AttestedChannelKey(response.keys), platform: response.platform,
+                    simulated: trust.development != nil, measurement: measurement, manifest: manifest,
+                    configuration: response.configuration, product: endorsement.product.name, steps: steps,
+                    policy: policy, warnings: verified.warnings))
         } catch {
-            return fail("evidence", error.code.rawValue, error.message)
+            return .failure(error)
         }
-        pass("evidence", "SEV-SNP report version \(report.version)")
+    }
 
-        // Chain: AMD's pinned roots, or in development mode only the development root.
-        let simulated = trust.development != nil
-        let verifier: SEVSNPVerifier
-        if let development = trust.development {
-            verifier = SEVSNPVerifier(
-                trustedRoots: Dictionary(uniqueKeysWithValues: SEVSNPProduct.allCases.map { ($0, development.root) }))
-        } else {
-            verifier = SEVSNPVerifier()
+    // MARK: The steps
+
+    /// `protocol`: the response speaks this client's protocol version.
+    func checkProtocol(_ response: AttestationResponse) throws(StepFailure) -> String {
+        guard response.version == Wire.protocolVersion else {
+            throw StepFailure(
+                .version, "the server speaks protocol \(response.version); this client speaks \(Wire.protocolVersion)")
         }
+        return "version \(response.version)"
+    }
+
+    /// `evidence`: SEV-SNP evidence whose report parses.
+    func parseEvidence(_ response: AttestationResponse) throws(StepFailure) -> (SEVSNPReport, String) {
+        guard response.platform == .sevSNP else {
+            throw StepFailure(
+                .platform, "\(response.platform.rawValue) evidence is not verified by this build yet; only AMD SEV-SNP")
+        }
+        do {
+            let report = try SEVSNPReport(bytes: response.evidence.report.bytes)
+            return (report, "SEV-SNP report version \(report.version)")
+        } catch {
+            throw StepFailure(error)
+        }
+    }
+
+    /// The report verifier: AMD's pinned roots, or in development mode only the development root.
+    var reportVerifier: SEVSNPVerifier {
+        guard let development = trust.development else { return SEVSNPVerifier() }
+        return SEVSNPVerifier(
+            trustedRoots: Dictionary(uniqueKeysWithValues: SEVSNPProduct.allCases.map { ($0, development.root) }))
+    }
+
+    /// `certificate chain`: the VCEK (or VLEK) chains to a trusted root at `now` and is not
+    /// revoked by the revocation list the evidence carries.
+    func checkChain(
+        _ response: AttestationResponse, verifier: SEVSNPVerifier, now: Date
+    ) throws(StepFailure) -> (VerifiedEndorsementKey, String) {
+        let simulated = trust.development != nil
         let certificates = response.evidence.certificates.map(\.bytes)
         guard let leafBytes = certificates.first else {
-            return fail(
-                "certificate chain", AttestationErrorCode.certificateParse.rawValue,
-                "the server sent no VCEK certificate")
+            throw StepFailure(AttestationError(.certificateParse, "the server sent no VCEK certificate"))
         }
-        let revocations: AMDRevocationList?
-        do {
-            revocations = try response.evidence.crl.map { list throws(AttestationError) in
-                try AMDRevocationList(derOrPEM: list.bytes)
-            }
-        } catch {
-            return fail("certificate chain", error.code.rawValue, error.message)
-        }
-        let endorsement: VerifiedEndorsementKey
-        do {
+        do throws(AttestationError) {
+            var revocations: AMDRevocationList?
+            if let list = response.evidence.crl { revocations = try AMDRevocationList(derOrPEM: list.bytes) }
             let leaf = try AMDCertificate(derEncoded: leafBytes, role: "VCEK")
             var chain: AMDCertificates.Chain?
             if certificates.count >= 3 {
@@ -159,138 +274,172 @@ public struct ServerVerifier: Sendable {
                     root: try AMDCertificate(derEncoded: certificates[2], role: "ARK"))
             }
             if simulated, chain == nil {
-                return fail(
-                    "certificate chain", AttestationErrorCode.certificateParse.rawValue,
-                    "a development server must send its whole chain")
+                throw AttestationError(.certificateParse, "a development server must send its whole chain")
             }
-            endorsement = try verifier.verifyEndorsementKey(leaf, chain: chain, at: now, revocations: revocations)
+            let endorsement = try verifier.verifyEndorsementKey(leaf, chain: chain, at: now, revocations: revocations)
+            let detail =
+                (simulated
+                    ? "chains to the development root (simulated attestation)"
+                    : "chains to AMD's \(endorsement.product.name) root")
+                + (revocations == nil ? "" : "; not revoked by the ARK's revocation list")
+            return (endorsement, detail)
         } catch {
-            return fail("certificate chain", error.code.rawValue, error.message)
+            throw StepFailure(error)
         }
-        pass(
-            "certificate chain",
-            (simulated
-                ? "chains to the development root (simulated attestation)"
-                : "chains to AMD's \(endorsement.product.name) root")
-                + (revocations == nil ? "" : "; not revoked by the ARK's revocation list"))
+    }
 
-        let verified: VerifiedSEVSNPReport
+    /// `report signature`: the report is signed by the endorsed key, and its TCB and chip id
+    /// are the ones the key was issued for. Wire checks the policy in the same call; a policy
+    /// refusal is carried to the next step, which reports it.
+    func checkSignature(
+        _ report: SEVSNPReport, endorsement: VerifiedEndorsementKey, verifier: SEVSNPVerifier
+    ) throws(StepFailure) -> (Result<VerifiedSEVSNPReport, AttestationError>, String) {
+        let detail = "signed by the \(endorsement.kind.rawValue)"
         do {
-            verified = try verifier.verify(report, endorsedBy: endorsement, policy: trust.policy.snp)
+            return (.success(try verifier.verify(report, endorsedBy: endorsement, policy: trust.policy.snp)), detail)
+        } catch  where Self.policyCodes.contains(error.code) {
+            return (.failure(error), detail)
         } catch {
-            let policyCodes: Set<AttestationErrorCode> = [
-                .debugEnabled, .smtEnabled, .tcbTooLow, .vmplNotAllowed, .migrationAgent, .productRefused,
-            ]
-            if policyCodes.contains(error.code) {
-                pass("report signature", "signed by the \(endorsement.kind.rawValue)")
-                return fail("platform policy", error.code.rawValue, error.message)
-            }
-            return fail("report signature", error.code.rawValue, error.message)
+            throw StepFailure(error)
         }
-        pass("report signature", "signed by the \(endorsement.kind.rawValue)")
-        pass(
-            "platform policy",
-            "debug \(verified.report.policy.debug ? "on (allowed)" : "off"), VMPL \(verified.report.vmpl), TCB \(verified.report.reportedTCB)"
-        )
+    }
 
+    /// The refusals of `SEVSNPPolicy.check`, which come after the signature verified.
+    static let policyCodes: Set<AttestationErrorCode> = [
+        .debugEnabled, .smtEnabled, .tcbTooLow, .vmplNotAllowed, .migrationAgent, .productRefused,
+    ]
+
+    /// `platform policy`: product, debug, SMT, migration agent, VMPL and minimum TCB under the
+    /// policy in force before the manifest is read.
+    func checkPlatformPolicy(
+        _ outcome: Result<VerifiedSEVSNPReport, AttestationError>
+    ) throws(StepFailure) -> (VerifiedSEVSNPReport, String) {
+        switch outcome {
+        case .failure(let error):
+            throw StepFailure(error)
+        case .success(let verified):
+            let report = verified.report
+            return (
+                verified,
+                "debug \(report.policy.debug ? "on (allowed)" : "off"), VMPL \(report.vmpl), TCB \(report.reportedTCB)"
+            )
+        }
+    }
+
+    /// `release manifest`: signed by a trusted release key, not expired, not a rollback.
+    func checkManifest(
+        _ response: AttestationResponse, now: UInt64, minimumSecurityVersion: UInt64
+    ) throws(StepFailure) -> (ReleaseManifest, String) {
         let signers = trust.development.map { [$0.releaseSigner] } ?? trust.releaseSigners
         let manifest: ReleaseManifest
         do {
             manifest = try response.manifest.verify(trustedSigners: signers)
         } catch let error as ManifestError {
-            return fail("release manifest", error.code.rawValue, error.message)
+            throw StepFailure(error.code.rawValue, error.message)
         } catch {
-            return fail(
-                "release manifest", ManifestErrorCode.malformed.rawValue, "the release manifest could not be checked")
+            throw StepFailure(ManifestErrorCode.malformed.rawValue, "the release manifest could not be checked")
         }
-        let nowSeconds = UInt64(max(0, now.timeIntervalSince1970))
         do {
-            try manifest.checkCurrent(now: nowSeconds, minimumSecurityVersion: minimumSecurityVersion)
+            try manifest.checkCurrent(now: now, minimumSecurityVersion: minimumSecurityVersion)
         } catch {
-            return fail("release manifest", error.code.rawValue, error.message)
+            throw StepFailure(error.code.rawValue, error.message)
         }
-        pass(
-            "release manifest",
-            "version \(manifest.version), security version \(manifest.securityVersion), signed by a trusted release key, valid until \(Date(timeIntervalSince1970: TimeInterval(manifest.expiresAt)).formatted(.iso8601))"
+        let expiry = Date(timeIntervalSince1970: TimeInterval(manifest.expiresAt)).formatted(.iso8601)
+        return (
+            manifest,
+            "version \(manifest.version), security version \(manifest.securityVersion), signed by a trusted release key, valid until \(expiry)"
         )
+    }
 
-        // The manifest can only raise floors; the raised policy is checked again in full.
-        let policy = trust.policy.raised(by: manifest)
-        if policy != trust.policy {
-            do {
-                try policy.snp.check(verified.report, product: verified.product)
-            } catch {
-                return fail("manifest policy", error.code.rawValue, error.message)
-            }
-            pass("manifest policy", "the platform meets the minimum TCB release \(manifest.version) raises")
+    /// `manifest policy`: the manifest can only raise floors; the raised policy is checked again
+    /// in full.
+    func checkRaisedPolicy(
+        _ policy: VerificationPolicy, _ verified: VerifiedSEVSNPReport, manifest: ReleaseManifest
+    ) throws(StepFailure) -> String {
+        do {
+            try policy.snp.check(verified.report, product: verified.product)
+        } catch {
+            throw StepFailure(error)
         }
-        if let maxAge = policy.maxManifestAgeSeconds.value {
-            let nowSeconds = UInt64(max(0, now.timeIntervalSince1970))
-            let age = nowSeconds > manifest.issuedAt ? nowSeconds - manifest.issuedAt : 0
-            guard age <= maxAge else {
-                return fail(
-                    "manifest age", "SOTTO-ATTEST-MANIFEST-AGE",
-                    "release \(manifest.version) was issued \(age / 86_400) days ago; the attestation policy "
-                        + "(\(policy.maxManifestAgeSeconds.source.rawValue)) accepts manifests up to "
-                        + "\(maxAge / 86_400) days old; the operator must deploy a current release")
-            }
-            pass("manifest age", "issued \(age / 86_400) days ago, within \(maxAge / 86_400) days")
-        }
+        return "the platform meets the minimum TCB release \(manifest.version) raises"
+    }
 
-        let measurement = Hex.encode(verified.report.measurement)
+    /// `manifest age`: the manifest is no older than the policy allows.
+    func checkManifestAge(
+        _ manifest: ReleaseManifest, maxAge: UInt64, source: PolicySource, now: UInt64
+    ) throws(StepFailure) -> String {
+        let age = now > manifest.issuedAt ? now - manifest.issuedAt : 0
+        guard age <= maxAge else {
+            throw StepFailure(
+                .manifestAge,
+                "release \(manifest.version) was issued \(age / 86_400) days ago; the attestation policy "
+                    + "(\(source.rawValue)) accepts manifests up to \(maxAge / 86_400) days old; the operator must "
+                    + "deploy a current release")
+        }
+        return "issued \(age / 86_400) days ago, within \(maxAge / 86_400) days"
+    }
+
+    /// `measurement`: the launch measurement is the one the release names.
+    func checkMeasurement(_ report: SEVSNPReport, manifest: ReleaseManifest) throws(StepFailure) -> (String, String) {
+        let measurement = Hex.encode(report.measurement)
         guard ConstantTime.equals(Array(measurement.utf8), Array(manifest.measurement.lowercased().utf8)) else {
-            return fail(
-                "measurement", "SOTTO-ATTEST-MEASUREMENT",
+            throw StepFailure(
+                .measurement,
                 "the server runs code measured \(measurement.prefix(16))…, which release \(manifest.version) does not name; it is not a build you trust"
             )
         }
-        pass("measurement", "\(measurement.prefix(16))… matches release \(manifest.version)")
+        return (measurement, "\(measurement.prefix(16))… matches release \(manifest.version)")
+    }
 
-        let configuration = response.configuration
+    /// `configuration`: where the server sends decrypted prompts is a configuration the release
+    /// allows.
+    func checkConfiguration(
+        _ configuration: ServerConfiguration, manifest: ReleaseManifest
+    ) throws(StepFailure) -> String {
         guard manifest.allows(configuration) else {
-            return fail(
-                "configuration", "SOTTO-ATTEST-CONFIGURATION",
+            throw StepFailure(
+                .configuration,
                 "the server runs a configuration (\(configuration.summary); digest \(configuration.digestHex.prefix(16))…) that release \(manifest.version) does not allow: it may send prompts somewhere the release did not intend"
             )
         }
-        pass(
-            "configuration",
-            "digest \(configuration.digestHex.prefix(16))… allowed by the release: \(configuration.summary)")
+        return "digest \(configuration.digestHex.prefix(16))… allowed by the release: \(configuration.summary)"
+    }
 
+    /// `key binding`: REPORT_DATA binds the announced keys, the configuration and this
+    /// request's nonce.
+    func checkKeyBinding(
+        _ response: AttestationResponse, report: SEVSNPReport, nonce: [UInt8]
+    ) throws(StepFailure) -> String {
         let expected: [UInt8]
         do {
-            expected = try KeyBinding.reportData(keys: response.keys, configuration: configuration, nonce: nonce)
+            expected = try KeyBinding.reportData(
+                keys: response.keys, configuration: response.configuration, nonce: nonce)
         } catch {
-            return fail("key binding", "SOTTO-ATTEST-KEY-BINDING", "the announced keys are malformed")
+            throw StepFailure(.keyBinding, "the announced keys are malformed")
         }
         guard response.keys.mlkem768.bytes.count == ChatChannel.mlkemPublicKeyByteCount,
-            ConstantTime.equals(expected, verified.report.reportData)
+            ConstantTime.equals(expected, report.reportData)
         else {
-            return fail(
-                "key binding", "SOTTO-ATTEST-KEY-BINDING",
+            throw StepFailure(
+                .keyBinding,
                 "the report does not bind these keys, this configuration and this request's nonce: a replayed or substituted report"
             )
         }
-        pass("key binding", "report data binds the channel keys, the configuration and this request's fresh nonce")
+        return "report data binds the channel keys, the configuration and this request's fresh nonce"
+    }
 
-        guard response.keys.notAfter > nowSeconds else {
-            return fail(
-                "key freshness", "SOTTO-ATTEST-KEY-EXPIRED", "the server announced a key that has already expired")
+    /// `key freshness`: the announced key has not expired and does not outlive the rotation
+    /// the client requires.
+    func checkKeyFreshness(_ keys: ServerKeyAnnouncement, now: UInt64) throws(StepFailure) -> String {
+        guard keys.notAfter > now else {
+            throw StepFailure(.keyExpired, "the server announced a key that has already expired")
         }
-        guard response.keys.notAfter - nowSeconds <= trust.maxKeyLifetimeSeconds else {
-            return fail(
-                "key freshness", "SOTTO-ATTEST-KEY-LIFETIME",
+        guard keys.notAfter - now <= trust.maxKeyLifetimeSeconds else {
+            throw StepFailure(
+                .keyLifetime,
                 "the server's key is valid for longer than \(trust.maxKeyLifetimeSeconds / 3600) hours; keys must rotate"
             )
         }
-        pass(
-            "key freshness",
-            "key valid until \(Date(timeIntervalSince1970: TimeInterval(response.keys.notAfter)).formatted(.iso8601))")
-
-        return .success(
-            VerifiedServer(
-                key: AttestedChannelKey(response.keys), platform: response.platform, simulated: simulated,
-                measurement: measurement, manifest: manifest, configuration: configuration,
-                product: endorsement.product.name, steps: steps, policy: policy, warnings: verified.warnings))
+        return "key valid until \(Date(timeIntervalSince1970: TimeInterval(keys.notAfter)).formatted(.iso8601))"
     }
 }
