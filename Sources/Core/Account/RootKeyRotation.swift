@@ -119,7 +119,7 @@ public struct RootKeyRotation {
     /// - Parameters:
     ///   - presented: authenticators of other passkeys of the account to keep.
     ///   - confirmRemoval: asked with the passkeys that will be removed, when there are any;
-    ///     false stops before anything is sealed under the new root.
+    ///     false stops before records are sealed under the new root (by this run).
     /// - Throws: `AccountError` `.rotationCancelled`, `.rotationUnsettled`; the steps' errors.
     nonisolated(nonsending) public func run(
         presented: [any Authenticator], confirmRemoval: ([PasskeySummary]) async throws -> Bool
