@@ -49,9 +49,10 @@ struct UnlockedHistory {
         let history = try HistoryStore(
             cache: cache, keys: try AccountRecordKeys(keys, previous: previousKeys),
             device: try DeviceID.load(dataFolder: folders.data))
-        if !previousKeys.isEmpty {
+        if !previousKeys.isEmpty, try KeyRotationProgressFile(dataFolder: folders.data).load() == nil {
             // Changes made here under the old root go out under the new one, which every
-            // device of the account now has.
+            // device of the account now has (during a rotation of this device's, that
+            // rotation seals them).
             _ = try history.sealAgainUnderCurrentKey(limit: .max, pendingOnly: true)
         }
         for corrupt in history.corrupt where reportCorrupt {

@@ -280,6 +280,12 @@ import Wire
             }
             #expect(held.contains(newID))
             #expect(held.contains { $0 != newID })
+            // Meanwhile this device still reads all of its history, under either root.
+            let unlocked = try await Self.session(root + "/a", url).unlock()
+            #expect(unlocked.previousKeys.contains { $0.hasSameRootKey(as: staged.newKeys) })
+            let (history, _) = try Self.history(root + "/a", unlocked)
+            #expect(history.corrupt.isEmpty, "\(history.corrupt)")
+            #expect(try history.cache.keyIDs().contains(newID))
         case .beforeRevocation:
             _ = try await first.rewrap(staged, presented: [Self.software(root + "/pk-b")])
             #expect(try await first.sealAgain(staged) == true)

@@ -1,3 +1,4 @@
+import Foundation
 import Wire
 
 /// The account's earlier root keys on this device: after a root key rotation the records in
@@ -17,10 +18,16 @@ extension AccountSession {
 
     /// The roots `passkey`'s kept copies (its earlier roots and its cached current copy) open to
     /// under `prf`, apart from `current`. A copy that does not open is dropped: it was wrapped
-    /// for another passkey, and this device could never have used it.
-    static func earlierRoots(of passkey: DevicePasskey, prf: SecureBytes, current: AccountKeys) -> EarlierRoots {
+    /// for another passkey, and this device could never have used it. The new root of a
+    /// rotation this device left unfinished (`key-rotation.json`) is held too, so the records
+    /// already sealed under it open before the rotation is run again; it is not kept in the
+    /// state, since the rotation's own file keeps it.
+    func earlierRoots(of passkey: DevicePasskey, prf: SecureBytes, current: AccountKeys) -> EarlierRoots {
         guard let kek = try? KeyEncryptionKey(prfOutput: prf), let currentID = try? AccountRecordKeys.keyID(of: current)
         else { return EarlierRoots() }
+        let folder = (file.path as NSString).deletingLastPathComponent
+        let unfinished = (try? KeyRotationProgressFile(dataFolder: folder).load())
+            .flatMap { $0.credentialID == passkey.credentialID ? $0.wrappedRootKey : nil }
         var out = EarlierRoots()
         var seen: Set<RecordKeyID> = [currentID]
         var stored: [PreviousRootKey] = []
@@ -37,6 +44,12 @@ extension AccountSession {
             stored.append(PreviousRootKey(keyID: id.description, wrappedRootKey: copy))
         }
         out.stored = stored.isEmpty ? nil : stored
+        if let unfinished, let wrapped = try? WrappedRootKey(serialized: unfinished.bytes),
+            let root = try? AccountKeys.unwrap(wrapped, with: kek, accountID: current.accountID),
+            let id = try? AccountRecordKeys.keyID(of: root), !seen.contains(id)
+        {
+            out.keys.append(root)
+        }
         return out
     }
 

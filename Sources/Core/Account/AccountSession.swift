@@ -139,7 +139,7 @@ public struct AccountSession: Sendable {
         // The same passkey logging in again keeps the roots it held before a rotation.
         let earlier =
             existing?.passkey.credentialID == credentialID
-            ? Self.earlierRoots(of: existing!.passkey, prf: prf, current: keys) : EarlierRoots()
+            ? earlierRoots(of: existing!.passkey, prf: prf, current: keys) : EarlierRoots()
         let state = AccountState(
             server: server, rpID: rpID, accountID: response.session.accountID,
             passkey: DevicePasskey(
@@ -193,7 +193,7 @@ public struct AccountSession: Sendable {
             let keys = try Self.unwrapPasskeyCopy(state.passkey.wrappedRootKey, prf: prf, accountID: state.accountID)
             let unlocked = Unlocked(
                 keys: keys, state: state, online: false, signCountRegressed: false,
-                previousKeys: Self.earlierRoots(of: state.passkey, prf: prf, current: keys).keys)
+                previousKeys: earlierRoots(of: state.passkey, prf: prf, current: keys).keys)
             return (unlocked, nil)
         } catch let error as AccountError where error.code == .passkeyNotRegistered {
             throw forgetRemovedPasskey(state)
@@ -203,7 +203,7 @@ public struct AccountSession: Sendable {
                 .accountMismatch, "the server logged this passkey into another account than this folder's")
         }
         let keys = try Self.unwrapPasskeyCopy(response.wrappedRootKey, prf: prf, accountID: state.accountID)
-        let earlier = Self.earlierRoots(of: state.passkey, prf: prf, current: keys)
+        let earlier = earlierRoots(of: state.passkey, prf: prf, current: keys)
         var renewed = state
         renewed.session = response.session
         renewed.passkey.wrappedRootKey = response.wrappedRootKey
@@ -410,7 +410,7 @@ public struct AccountSession: Sendable {
         let keys = try Self.unwrapPasskeyCopy(state.passkey.wrappedRootKey, prf: prf, accountID: state.accountID)
         return Unlocked(
             keys: keys, state: state, online: false, signCountRegressed: false,
-            previousKeys: Self.earlierRoots(of: state.passkey, prf: prf, current: keys).keys)
+            previousKeys: earlierRoots(of: state.passkey, prf: prf, current: keys).keys)
     }
 
     /// A replaced session is closed at once rather than left to expire; failing to is harmless.
