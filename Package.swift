@@ -39,6 +39,10 @@ let package = Package(
         // The server: HTTP, and its logging.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        // What the server's connection guard is written against (Hummingbird builds on them).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.25.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
         // The server's client for an upstream model server (vLLM, llama.cpp, Ollama) in the TEE.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         // Client configuration and themes.
@@ -86,6 +90,10 @@ let package = Package(
             dependencies: [
                 "Wire", "Inference",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),

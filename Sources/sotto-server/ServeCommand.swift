@@ -27,6 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
     @OptionGroup var accountOptions: AccountOptions
     @OptionGroup var rateLimitOptions: RateLimitOptions
+    @OptionGroup var connectionOptions: ConnectionOptions
 
     @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
     var listen = ListenAddress.default.description
@@ -180,10 +181,12 @@ struct ServeCommand: AsyncParsableCommand {
             url: accountOptions.store, dataFolder: try data.folder(), logger: logger)
         let origins = accountOptions.originAllowList()
         let endpoints = store.map { accountOptions.endpoints(store: $0, origins: origins, logger: logger) }
+        // Before the connection cap is derived from it.
+        ServerLimits.raiseDescriptorLimit()
         let label = provider.isSimulated ? "simulated attestation (development)" : provider.platform.rawValue
         let app = ServerApplication.make(
             gateway: gateway, accounts: endpoints, localProof: localProof, address: address, logger: logger,
-            rateLimiter: ClientRateLimiter(limits: try rateLimitOptions.limits())
+            rateLimiter: ClientRateLimiter(limits: try rateLimitOptions.limits()), limits: connectionOptions.limits
         ) {
             port in
             origins.serverListens(host: address.host, port: port)

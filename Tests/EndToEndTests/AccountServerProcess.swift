@@ -13,19 +13,28 @@ final class AccountServerProcess {
     ///   - logFile: where the server's log (standard error) goes; discarded when nil.
     ///   - answer: what the model upstream answers.
     ///   - extraArguments: more `serve` options (`--origin …`).
+    ///   - descriptorLimit: the server's limit on open descriptors (`ulimit -n`), when not inherited.
     static func start(
         dataDir: String, logFile: String? = nil, answer: FakeOpenAIServer.Behaviour = .stream(["ok"]),
-        extraArguments: [String] = []
+        extraArguments: [String] = [], descriptorLimit: Int? = nil
     ) async throws -> AccountServerProcess {
         let upstream = try await FakeOpenAIServer.start(answer)
         let process = Process()
-        process.executableURL = Executables.productsDirectory.appendingPathComponent("sotto-server")
-        process.arguments =
+        let server = Executables.productsDirectory.appendingPathComponent("sotto-server")
+        let arguments =
             [
                 "serve", "--dev", "--upstream", upstream.url, "--upstream-model", "fake-model", "--listen",
                 "127.0.0.1:0",
                 "--data-dir", dataDir,
             ] + extraArguments
+        if let descriptorLimit {
+            // The shell sets the limit and becomes the server (same process id).
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(descriptorLimit) && exec \"$0\" \"$@\"", server.path] + arguments
+        } else {
+            process.executableURL = server
+            process.arguments = arguments
+        }
         let out = Pipe()
         process.standardOutput = out
         if let logFile,

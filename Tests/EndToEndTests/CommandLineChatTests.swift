@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import ServerTesting
 import TestSupport
@@ -62,7 +63,12 @@ import Wire
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(object["verdict"] as? String == "trusted")
         #expect(object["simulated"] as? Bool == true)
-        #expect((object["steps"] as? [[String: Any]])?.count == 9)
+        // Every step of the verifier's table but the two that run only when a manifest raises the
+        // policy or the policy limits the manifest's age.
+        #expect(
+            (object["steps"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+                == ServerVerifier.Step.allCases.filter { ![.manifestPolicy, .manifestAge].contains($0) }.map(\.rawValue)
+        )
         // What the report binds: the digest of where prompts go, and what it covers.
         let served = ServerConfiguration(
             backend: .openAICompatible, upstream: upstream.url, model: "fake-model", modelSHA256: "")

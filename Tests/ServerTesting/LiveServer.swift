@@ -15,12 +15,13 @@ public final class LiveServer: Sendable {
     public var url: String { "http://127.0.0.1:\(port)" }
 
     /// Starts a server around `gateway` (and the account endpoints, when given) on a free port
-    /// and waits until it accepts connections.
+    /// and waits until it accepts connections. `limits` sets its body budget, timeouts and
+    /// connection cap.
     /// - Parameter port: the port to bind; 0 picks a free one (a test that restarts a server
     ///   at the same address passes the old one).
     public static func start(
         gateway: Gateway, accounts: AccountEndpoints? = nil, logger: Logger, port: Int = 0,
-        rateLimiter: ClientRateLimiter = ClientRateLimiter()
+        rateLimiter: ClientRateLimiter = ClientRateLimiter(), limits: ServerLimits = ServerLimits()
     ) async throws
         -> LiveServer
     {
@@ -31,7 +32,7 @@ public final class LiveServer: Sendable {
                 let started = try await ListeningApplication.start { listening in
                     ServerApplication.make(
                         gateway: gateway, accounts: accounts, address: ListenAddress(host: "127.0.0.1", port: port),
-                        logger: logger, rateLimiter: rateLimiter, onListening: { listening($0) })
+                        logger: logger, rateLimiter: rateLimiter, limits: limits, onListening: { listening($0) })
                 }
                 return LiveServer(gateway: gateway, port: started.port, task: started.task)
             } catch let error as IOError where port != 0 && error.errnoCode == EADDRINUSE && attempt < 100 {

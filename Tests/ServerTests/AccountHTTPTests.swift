@@ -51,6 +51,27 @@ import Wire
                 challengeID: options.challengeID, credential: authenticator.assert(options.options, tamper: tamper)))
     }
 
+    /// Issue 21, item 14: versions past what the stores hold (2^63 and 2^64 − 1) come through
+    /// the JSON intact, and the refusal names the version sent.
+    @Test func versionsPastTheSignedRangeAreNamedInTheRefusal() async throws {
+        let server = try await start()
+        defer { Task { await server.stop() } }
+        let (registered, _) = try await register(server, TestAuthenticator(), TestRecoveryKey())
+        let marker: UInt64 = 424_242
+        let record = SyncRecord(
+            id: .random(), kind: .message, version: marker, envelope: RecordServiceTests.envelope(paddedBytes: 1024))
+        let template = String(decoding: try JSONEncoder().encode(PushRequest(records: [record])), as: UTF8.self)
+        #expect(template.contains("\(marker)"))
+        for version in ["9223372036854775808", "18446744073709551615"] {
+            let body = template.replacingOccurrences(of: "\(marker)", with: version)
+            let push = try await LoopbackHTTP.send(
+                .POST, server.url + "/v1/records/push", body: Array(body.utf8), bearer: registered.session.token)
+            #expect(push.status == 400)
+            #expect(push.text.contains("has version \(version)"), "\(push.text)")
+            #expect(!push.text.contains("version 0"))
+        }
+    }
+
     @Test func registerLoginPushPullOverHTTP() async throws {
         let server = try await start()
         defer { Task { await server.stop() } }

@@ -24,7 +24,7 @@ public protocol InferenceBackend: Sendable {
 
 /// Why a backend could not answer. Messages never include the request's content.
 public struct BackendError: Error, Hashable, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable, CaseIterable {
+    public enum Code: String, StableErrorCode {
         case busy = "SOTTO-BACKEND-BUSY"
         case upstream = "SOTTO-BACKEND-UPSTREAM"
         case invalidRequest = "SOTTO-BACKEND-INVALID-REQUEST"

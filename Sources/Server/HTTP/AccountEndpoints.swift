@@ -77,24 +77,42 @@ public struct AccountEndpoints: Sendable {
 
     /// `POST /v1/account/logout`: 204.
     public func logout(authorization: String?) async -> Gateway.Reply {
+        await authenticated(authorization) { await logout(session: $0) }
+    }
+
+    /// `POST /v1/account/logout` for a session the HTTP binding checked: 204.
+    public func logout(session: AuthenticatedSession) async -> Gateway.Reply {
         await JSONExchange.run {
-            try await accounts.logout(try await accounts.authenticate(authorization: authorization))
+            try await accounts.logout(session)
             return .complete(status: 204, headers: [:], body: [])
         }
     }
 
     /// `POST /v1/account/logout/everywhere`: 204.
     public func logoutEverywhere(authorization: String?) async -> Gateway.Reply {
+        await authenticated(authorization) { await logoutEverywhere(session: $0) }
+    }
+
+    /// `POST /v1/account/logout/everywhere` for a checked session: 204.
+    public func logoutEverywhere(session: AuthenticatedSession) async -> Gateway.Reply {
         await JSONExchange.run {
-            try await accounts.logoutEverywhere(try await accounts.authenticate(authorization: authorization))
+            try await accounts.logoutEverywhere(session)
             return .complete(status: 204, headers: [:], body: [])
         }
     }
 
     /// `POST /v1/account/passkeys/begin`.
     public func addPasskeyBegin(body: [UInt8], authorization: String?, client: String? = nil) async -> Gateway.Reply {
+        await authenticated(authorization) { await addPasskeyBegin(body: body, session: $0, client: client) }
+    }
+
+    /// `POST /v1/account/passkeys/begin` for a checked session.
+    public func addPasskeyBegin(
+        body: [UInt8], session: AuthenticatedSession, client: String? = nil
+    ) async
+        -> Gateway.Reply
+    {
         await JSONExchange.run {
-            let session = try await accounts.authenticate(authorization: authorization)
             // The body is optional here: an empty one means version 1.
             if !body.isEmpty {
                 try EnrollmentCheck.version(
@@ -106,8 +124,16 @@ public struct AccountEndpoints: Sendable {
 
     /// `POST /v1/account/passkeys/finish`.
     public func addPasskeyFinish(body: [UInt8], authorization: String?, client: String?) async -> Gateway.Reply {
+        await authenticated(authorization) { await addPasskeyFinish(body: body, session: $0, client: client) }
+    }
+
+    /// `POST /v1/account/passkeys/finish` for a checked session.
+    public func addPasskeyFinish(
+        body: [UInt8], session: AuthenticatedSession, client: String?
+    ) async
+        -> Gateway.Reply
+    {
         await JSONExchange.run {
-            let session = try await accounts.authenticate(authorization: authorization)
             let request = try JSONExchange.decode(PasskeyAddRequest.self, body, invalid: .account)
             return JSONExchange.reply(try await accounts.addPasskeyFinish(request, session: session, client: client))
         }
@@ -115,8 +141,12 @@ public struct AccountEndpoints: Sendable {
 
     /// `POST /v1/account/confirm/begin`.
     public func confirmBegin(body: [UInt8], authorization: String?, client: String?) async -> Gateway.Reply {
+        await authenticated(authorization) { await confirmBegin(body: body, session: $0, client: client) }
+    }
+
+    /// `POST /v1/account/confirm/begin` for a checked session.
+    public func confirmBegin(body: [UInt8], session: AuthenticatedSession, client: String?) async -> Gateway.Reply {
         await JSONExchange.run {
-            let session = try await accounts.authenticate(authorization: authorization)
             let request = try JSONExchange.decode(ConfirmBeginRequest.self, body, invalid: .account)
             return JSONExchange.reply(try await accounts.confirmBegin(request, session: session, client: client))
         }
@@ -127,8 +157,16 @@ public struct AccountEndpoints: Sendable {
     public func removePasskey(
         credentialID: String, body: [UInt8], authorization: String?, client: String?
     ) async -> Gateway.Reply {
+        await authenticated(authorization) {
+            await removePasskey(credentialID: credentialID, body: body, session: $0, client: client)
+        }
+    }
+
+    /// `DELETE /v1/account/passkeys/<credential id>` for a checked session.
+    public func removePasskey(
+        credentialID: String, body: [UInt8], session: AuthenticatedSession, client: String?
+    ) async -> Gateway.Reply {
         await JSONExchange.run {
-            let session = try await accounts.authenticate(authorization: authorization)
             let request =
                 body.isEmpty
                 ? PasskeyRemoveRequest(confirmation: nil)
@@ -140,26 +178,32 @@ public struct AccountEndpoints: Sendable {
 
     /// `PUT /v1/account/recovery`.
     public func rotateRecovery(body: [UInt8], authorization: String?, client: String?) async -> Gateway.Reply {
+        await authenticated(authorization) { await rotateRecovery(body: body, session: $0, client: client) }
+    }
+
+    /// `PUT /v1/account/recovery` for a checked session.
+    public func rotateRecovery(body: [UInt8], session: AuthenticatedSession, client: String?) async -> Gateway.Reply {
         await JSONExchange.run {
-            let session = try await accounts.authenticate(authorization: authorization)
             let request = try JSONExchange.decode(RecoveryRotateRequest.self, body, invalid: .account)
             return JSONExchange.reply(try await accounts.rotateRecovery(request, session: session, client: client))
         }
     }
 
-    /// `POST /v1/account/keys/rotation/begin`.
-    public func beginKeyRotation(body: [UInt8], authorization: String?, client: String? = nil) async -> Gateway.Reply {
+    /// `POST /v1/account/keys/rotation/begin` for a checked session.
+    public func beginKeyRotation(
+        body: [UInt8], session: AuthenticatedSession, client: String?
+    ) async -> Gateway.Reply {
         await JSONExchange.run {
-            let session = try await accounts.authenticate(authorization: authorization)
             let request = try JSONExchange.decode(KeyRotationBeginRequest.self, body, invalid: .account)
             return JSONExchange.reply(try await accounts.beginKeyRotation(request, session: session, client: client))
         }
     }
 
-    /// `POST /v1/account/keys/rotation/finish`.
-    public func finishKeyRotation(body: [UInt8], authorization: String?, client: String? = nil) async -> Gateway.Reply {
+    /// `POST /v1/account/keys/rotation/finish` for a checked session.
+    public func finishKeyRotation(
+        body: [UInt8], session: AuthenticatedSession, client: String?
+    ) async -> Gateway.Reply {
         await JSONExchange.run {
-            let session = try await accounts.authenticate(authorization: authorization)
             let request = try JSONExchange.decode(KeyRotationFinishRequest.self, body, invalid: .account)
             return JSONExchange.reply(try await accounts.finishKeyRotation(request, session: session, client: client))
         }
@@ -168,9 +212,16 @@ public struct AccountEndpoints: Sendable {
     /// `POST /v1/records/push`.
     public func push(body: [UInt8], authorization: String?) async -> Gateway.Reply {
         await JSONExchange.run {
-            let records = try syncService()
             // The session first: an anonymous caller learns nothing about the body's shape.
-            let session = try await records.authenticate(authorization: authorization)
+            let session = try await syncService().authenticate(authorization: authorization)
+            return await push(body: body, session: session)
+        }
+    }
+
+    /// `POST /v1/records/push` for a session the HTTP binding checked before reading the body.
+    public func push(body: [UInt8], session: AuthenticatedSession) async -> Gateway.Reply {
+        await JSONExchange.run {
+            let records = try syncService()
             let request = try JSONExchange.decode(PushRequest.self, body, invalid: .sync)
             return JSONExchange.reply(try await records.push(request, session: session))
         }
@@ -198,6 +249,19 @@ public struct AccountEndpoints: Sendable {
                 count = nil
             }
             return JSONExchange.reply(try await records.pull(after: cursor, limit: count, session: session))
+        }
+    }
+
+    /// `handler`'s answer for the session `authorization` names, or the refusal.
+    private func authenticated(
+        _ authorization: String?, _ handler: (AuthenticatedSession) async -> Gateway.Reply
+    ) async -> Gateway.Reply {
+        do {
+            return await handler(try await accounts.authenticate(authorization: authorization))
+        } catch let error as ServiceError {
+            return JSONExchange.reply(error)
+        } catch {
+            return JSONExchange.reply(ServiceError.unavailable())
         }
     }
 

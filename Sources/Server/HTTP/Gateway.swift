@@ -62,13 +62,15 @@ public final class Gateway: Sendable {
             request = try JSONDecoder().decode(AttestationRequest.self, from: Data(body))
         } catch {
             return Self.error(
-                400, "SOTTO-ATTEST-BAD-REQUEST", "the attestation request is not valid JSON of the documented shape")
+                400, HTTPErrorCode.attestationBadRequest,
+                "the attestation request is not valid JSON of the documented shape")
         }
         guard request.version == Wire.protocolVersion else {
-            return Self.error(400, "SOTTO-ATTEST-BAD-REQUEST", "unsupported protocol version \(request.version)")
+            return Self.error(
+                400, HTTPErrorCode.attestationBadRequest, "unsupported protocol version \(request.version)")
         }
         guard request.nonce.bytes.count == AttestationRequest.nonceByteCount else {
-            return Self.error(400, "SOTTO-ATTEST-BAD-REQUEST", "the nonce must be 32 bytes")
+            return Self.error(400, HTTPErrorCode.attestationBadRequest, "the nonce must be 32 bytes")
         }
         do {
             let key = try keys.current()
@@ -86,10 +88,11 @@ public final class Gateway: Sendable {
                 status: 200, headers: ["Content-Type": "application/json"], body: Array(try encoder.encode(response)))
         } catch let error as AttestationProviderError {
             logger.error("attestation failed", metadata: ["code": "\(error.code.rawValue)"])
-            return Self.error(503, error.code.rawValue, error.message)
+            return Self.error(503, error.code, error.message)
         } catch {
             logger.error("attestation failed")
-            return Self.error(500, "SOTTO-ATTEST-INTERNAL", "the server could not produce attestation evidence")
+            return Self.error(
+                500, HTTPErrorCode.attestationInternal, "the server could not produce attestation evidence")
         }
     }
 
@@ -104,9 +107,9 @@ public final class Gateway: Sendable {
         } catch let error as ChannelError {
             logger.notice(
                 "chat request refused", metadata: ["code": "\(error.code.rawValue)", "bytes": "\(body.count)"])
-            return Self.error(Self.status(for: error.code), error.code.rawValue, error.message)
+            return Self.error(Self.status(for: error.code), error.code, error.message)
         } catch {
-            return Self.error(400, ChannelErrorCode.malformedRequest.rawValue, "the request could not be opened")
+            return Self.error(400, ChannelErrorCode.malformedRequest, "the request could not be opened")
         }
         metrics.countChatOpened()
         let session = opened.session
@@ -129,12 +132,8 @@ public final class Gateway: Sendable {
         do {
             events = try await backend.generate(request)
         } catch let error as BackendError where error.code == .busy {
-            var reply = Self.error(503, error.code.rawValue, error.message)
-            if case .complete(let status, var headers, let body) = reply {
-                headers["Retry-After"] = "\(error.retryAfterSeconds ?? 5)"
-                reply = .complete(status: status, headers: headers, body: body)
-            }
-            return reply
+            return Self.error(
+                503, error.code, error.message, headers: ["Retry-After": "\(error.retryAfterSeconds ?? 5)"])
         } catch {
             let code = (error as? BackendError)?.code.rawValue ?? BackendError.Code.failed.rawValue
             return streamOnly(
@@ -148,7 +147,8 @@ public final class Gateway: Sendable {
         do {
             first = try session.start() + session.seal(.start(model: backend.modelName))
         } catch {
-            return Self.error(500, "SOTTO-CHANNEL-INTERNAL", "the server could not start the encrypted answer")
+            return Self.error(
+                500, HTTPErrorCode.channelInternal, "the server could not start the encrypted answer")
         }
         let rest = SealedFrames(events: events, session: session, logger: logger)
         return .stream(first: first, rest: rest)
@@ -160,7 +160,8 @@ public final class Gateway: Sendable {
             for e in events { bytes += try session.seal(e) }
             return .stream(first: bytes, rest: SealedFrames(events: nil, session: session, logger: logger))
         } catch {
-            return Self.error(500, "SOTTO-CHANNEL-INTERNAL", "the server could not start the encrypted answer")
+            return Self.error(
+                500, HTTPErrorCode.channelInternal, "the server could not start the encrypted answer")
         }
     }
 
@@ -174,24 +175,36 @@ public final class Gateway: Sendable {
 
     /// 429 `SOTTO-RATE-LIMITED` with `Retry-After`: the client made too many `kind` requests.
     static func rateLimited(_ kind: RequestRateLimits.Kind, retryAfterSeconds: Int) -> Reply {
-        guard
-            case .complete(let status, var headers, let body) = error(
-                429, rateLimitedCode,
-                "too many \(kind.rawValue) requests from this address: wait \(retryAfterSeconds) seconds and try again")
-        else { preconditionFailure("an error reply is complete") }
-        headers["Retry-After"] = "\(retryAfterSeconds)"
-        return .complete(status: status, headers: headers, body: body)
+        error(
+            429, HTTPErrorCode.rateLimited,
+            "too many \(kind.rawValue) requests from this address: wait \(retryAfterSeconds) seconds and try again",
+            headers: ["Retry-After": "\(retryAfterSeconds)"])
     }
 
-    /// The code of a request refused by the per-address rate limit.
-    public static let rateLimitedCode = "SOTTO-RATE-LIMITED"
-
     /// A JSON error body `{"code", "message"}`; messages never hold request content.
-    static func error(_ status: Int, _ code: String, _ message: String) -> Reply {
+    static func error(
+        _ status: Int, _ code: some StableErrorCode, _ message: String, headers: [String: String] = [:]
+    ) -> Reply {
+        error(status, codeText: code.rawValue, message, headers: headers)
+    }
+
+    /// The answer for an account or record endpoint's refusal, whose code its own enums gave.
+    static func error(_ refusal: ServiceError) -> Reply {
+        error(
+            refusal.status, codeText: refusal.code, refusal.message,
+            headers: refusal.retryAfterSeconds.map { ["Retry-After": "\($0)"] } ?? [:])
+    }
+
+    private static func error(
+        _ status: Int, codeText: String, _ message: String, headers: [String: String]
+    ) -> Reply {
         let body =
-            (try? JSONSerialization.data(withJSONObject: ["code": code, "message": message], options: [.sortedKeys]))
+            (try? JSONSerialization.data(
+                withJSONObject: ["code": codeText, "message": message], options: [.sortedKeys]))
             ?? Data()
-        return .complete(status: status, headers: ["Content-Type": "application/json"], body: Array(body))
+        return .complete(
+            status: status, headers: headers.merging(["Content-Type": "application/json"]) { old, _ in old },
+            body: Array(body))
     }
 }
 

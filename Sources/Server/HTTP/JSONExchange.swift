@@ -27,7 +27,7 @@ enum JSONExchange {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let body = try? encoder.encode(value) else {
-            return Gateway.error(500, "SOTTO-SERVER-INTERNAL", "the server could not encode its answer")
+            return Gateway.error(500, HTTPErrorCode.internalError, "the server could not encode its answer")
         }
         return .complete(
             status: status, headers: ["Content-Type": "application/json", "Cache-Control": "no-store"],
@@ -35,12 +35,7 @@ enum JSONExchange {
     }
 
     /// The answer for a refusal, with `Retry-After` when it says how long to wait.
-    static func reply(_ error: ServiceError) -> Gateway.Reply {
-        guard case .complete(let status, var headers, let body) = Gateway.error(error.status, error.code, error.message)
-        else { return Gateway.error(error.status, error.code, error.message) }
-        if let wait = error.retryAfterSeconds { headers["Retry-After"] = "\(wait)" }
-        return .complete(status: status, headers: headers, body: body)
-    }
+    static func reply(_ error: ServiceError) -> Gateway.Reply { Gateway.error(error) }
 
     /// Runs a handler, answering its `ServiceError` (or any other failure, as a 500).
     static func run(_ handler: () async throws -> Gateway.Reply) async -> Gateway.Reply {
@@ -49,7 +44,7 @@ enum JSONExchange {
         } catch let error as ServiceError {
             return reply(error)
         } catch {
-            return Gateway.error(500, "SOTTO-SERVER-INTERNAL", "the server failed to answer; retry later")
+            return Gateway.error(500, HTTPErrorCode.internalError, "the server failed to answer; retry later")
         }
     }
 

@@ -21,7 +21,7 @@ public struct LocalProofEndpoint: Sendable {
             request.nonce.bytes.count == LocalServerProof.nonceByteCount
         else {
             return Gateway.error(
-                400, "SOTTO-LOCAL-BAD-REQUEST", "a proof request is {\"nonce\": 32 bytes in base64}")
+                400, HTTPErrorCode.localBadRequest, "a proof request is {\"nonce\": 32 bytes in base64}")
         }
         let proof = LocalServerProof.proof(secret: secret, nonce: request.nonce.bytes)
         let encoded = (try? JSONEncoder().encode(LocalServerProof.Response(proof: proof))) ?? Data()

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import Wire
@@ -10,45 +11,57 @@ public enum ServerApplication {
     ///   - accounts: the account and record endpoints; without them only attestation and chat are served.
     ///   - localProof: local mode's proof of identity, for a server that `sotto` started.
     ///   - rateLimiter: the per-address request limits of chat, attestation and ceremony begins.
+    ///   - limits: the body memory budget, the header and idle timeouts, the connection cap.
     ///   - onListening: called with the bound port once the server accepts connections
     ///     (port 0 in `address` picks a free one).
     public static func make(
         gateway: Gateway, accounts: AccountEndpoints? = nil, localProof: LocalProofEndpoint? = nil,
         address: ListenAddress, logger: Logger, rateLimiter: ClientRateLimiter = ClientRateLimiter(),
-        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        limits: ServerLimits = ServerLimits(), onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
+        let bodies = BodyReader(budget: RequestBodyBudget(bytes: limits.bodyMemoryBudgetBytes))
         let router = Router(context: ClientRequestContext.self)
         router.get("/healthz") { _, _ in response(gateway.health(accounts: accounts != nil)) }
         router.post("/v1/attestation") { request, context in
             if let refused = limited(rateLimiter, .attestation, context) { return refused }
-            var request = request
-            guard let body = try? await request.collectBody(upTo: Gateway.maxAttestationRequestBytes) else {
-                return response(Gateway.error(413, "SOTTO-ATTEST-BAD-REQUEST", "the attestation request is too large"))
-            }
-            return response(await gateway.attestation(body: Array(buffer: body)))
+            return await bodies.answer(
+                request, cap: Gateway.maxAttestationRequestBytes,
+                tooLarge: Gateway.error(
+                    413, HTTPErrorCode.attestationBadRequest, "the attestation request is too large")
+            ) { await gateway.attestation(body: $0) }
         }
         router.post("/v1/chat") { request, context in
             if let refused = limited(rateLimiter, .chat, context) { return refused }
-            var request = request
             // A little over the channel's limit, so an oversized body gets the channel's own error.
-            guard let body = try? await request.collectBody(upTo: gateway.maxRequestBytes + 64 * 1024) else {
-                return response(Gateway.error(413, "SOTTO-CHANNEL-TOO-LARGE", "the request is too large"))
-            }
-            return response(await gateway.chat(body: Array(buffer: body)))
+            return await bodies.answer(
+                request, cap: gateway.maxRequestBytes + 64 * 1024,
+                tooLarge: Gateway.error(
+                    413, ChannelErrorCode.requestTooLarge,
+                    "the request is over \(gateway.maxRequestBytes) bytes: shorten the conversation or its attachments")
+            ) { await gateway.chat(body: $0) }
         }
-        if let accounts { AccountRoutes.add(accounts, to: router, rateLimiter: rateLimiter) }
+        if let accounts { AccountRoutes.add(accounts, to: router, bodies: bodies, rateLimiter: rateLimiter) }
         if let localProof {
             router.post(RouterPath(LocalServerProof.path)) { request, _ in
-                var request = request
-                guard let body = try? await request.collectBody(upTo: LocalProofEndpoint.maxRequestBytes) else {
-                    return response(Gateway.error(413, "SOTTO-LOCAL-BAD-REQUEST", "the proof request is too large"))
-                }
-                return response(localProof.answer(body: Array(buffer: body)))
+                await bodies.answer(
+                    request, cap: LocalProofEndpoint.maxRequestBytes,
+                    tooLarge: Gateway.error(413, HTTPErrorCode.localBadRequest, "the proof request is too large")
+                ) { localProof.answer(body: $0) }
             }
         }
+        let connectionCap = limits.connectionCap()
+        // Half the connections may wait for a request head; a flood of silent ones evicts itself.
+        let waiting = WaitingConnections(limit: connectionCap / 2)
+        let headerTimeout = TimeAmount.seconds(Int64(limits.headerTimeoutSeconds))
         return Application(
             router: router,
-            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "sotto"),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [ConnectionGuard(headerTimeout: headerTimeout, waiting: waiting)],
+                    idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)))),
+            configuration: .init(
+                address: .hostname(address.host, port: address.port), serverName: "sotto",
+                availableConnectionsDelegate: MaximumAvailableConnections(connectionCap, logger: logger)),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? address.port) },
             logger: logger)
     }
@@ -70,6 +83,7 @@ public enum ServerApplication {
                 case "Content-Type": fields[.contentType] = value
                 case "Retry-After": fields[.retryAfter] = value
                 case "Cache-Control": fields[.cacheControl] = value
+                case "Connection": fields[.connection] = value
                 default: assertionFailure("header \(name) is not mapped")
                 }
             }

@@ -52,9 +52,15 @@ public final class RecordService: Sendable {
         }
         var bytes = 0
         for (index, record) in request.records.enumerated() {
-            guard record.version >= 1, record.version <= UInt64(Int64.max) else {
+            guard record.version >= 1 else {
                 throw ServiceError(
                     sync: .badRequest, "record \(index) (\(record.id)) has version 0; versions start at 1")
+            }
+            // The stores keep versions as signed 64-bit integers.
+            guard record.version <= UInt64(Int64.max) else {
+                throw ServiceError(
+                    sync: .badRequest,
+                    "record \(index) (\(record.id)) has version \(record.version); versions go up to \(Int64.max)")
             }
             guard let envelope = record.envelope else {
                 // A tombstone's seal is one smallest-bucket envelope: it costs no quota, so

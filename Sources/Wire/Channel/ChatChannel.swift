@@ -19,6 +19,9 @@ public enum ChatChannel {
     public static let maxClockSkewMilliseconds: UInt64 = 5 * 60 * 1000
     /// Bytes before Noise message 1 in a request.
     static let headerByteCount = magic.count + ServerKeyAnnouncement.keyIDByteCount + mlkemCiphertextByteCount
+    /// Noise message 2 (the response's first frame): the responder's ephemeral key and the
+    /// tag of its empty payload.
+    public static let responseHandshakeByteCount = 32 + CipherState.tagByteCount
     /// Noise message 1 payload: timestamp (8) ‖ stream key (32) ‖ stream header (24).
     static let firstPayloadByteCount = 8 + SecretStream.keyByteCount + SecretStream.headerByteCount
 

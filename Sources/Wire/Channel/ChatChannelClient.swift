@@ -79,6 +79,10 @@ public final class ClientChatSession {
         defer { buffer.removeFirst(consumed) }
         while buffer.count - consumed >= 2 {
             let length = Int(buffer[consumed]) << 8 | Int(buffer[consumed + 1])
+            // A length no answer can have is refused at once, before waiting for that many
+            // bytes: otherwise random or forged bytes would end as "cut off" rather than as
+            // what they are.
+            try checkFrameLength(length)
             guard buffer.count - consumed - 2 >= length else { break }
             let start = consumed + 2
             consumed = start + length
@@ -111,6 +115,25 @@ public final class ClientChatSession {
             throw ChannelError(.trailingData, "the server sent data after the end of its answer")
         }
         return events
+    }
+
+    /// Refuses a frame whose announced length is impossible where it stands: Noise message 2
+    /// has one size, and a transport frame holds an event padded to `ChatEventCodec`'s quantum
+    /// (or the largest frame) plus its tag.
+    private func checkFrameLength(_ length: Int) throws {
+        switch state {
+        case .awaitingHandshake where length != ChatChannel.responseHandshakeByteCount:
+            state = .failed
+            throw ChannelError(.decryptFailed, "the response is not an answer to this request; refusing it")
+        case .streaming
+        where length < CipherState.tagByteCount + ChatEventCodec.paddingQuantum
+            || ((length - CipherState.tagByteCount) % ChatEventCodec.paddingQuantum != 0
+                && length != noiseMaxMessageLength):
+            state = .failed
+            throw ChannelError(.decryptFailed, "a response frame has an impossible size; the answer was altered")
+        default:
+            break
+        }
     }
 
     /// Decrypts one frame into the session's scratch buffer and decodes its event.

@@ -63,9 +63,11 @@ public final class ServerChatSession: @unchecked Sendable {
                 throw ChannelError(.malformedRequest, "the request's first message has the wrong size")
             }
             let timestamp = first[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let ephemeralKey = handshake.remoteEphemeralKey ?? []
+            // A replay is refused before its chunks cost any work, but the request is remembered
+            // only once it opened whole: a damaged copy must not block the genuine one.
             try replayGuard.check(
-                timestampMilliseconds: timestamp, ephemeralKey: handshake.remoteEphemeralKey ?? [],
-                nowMilliseconds: nowMilliseconds)
+                timestampMilliseconds: timestamp, ephemeralKey: ephemeralKey, nowMilliseconds: nowMilliseconds)
             let streamKey = SecureBytes(copying: first[8..<(8 + SecretStream.keyByteCount)])
             let streamReader = try SecretStream.Reader(
                 key: streamKey, header: first[(8 + SecretStream.keyByteCount)...])
@@ -85,6 +87,8 @@ public final class ServerChatSession: @unchecked Sendable {
             guard reader.remaining == 0 else {
                 throw ChannelError(.trailingData, "the request continues after its last chunk")
             }
+            try replayGuard.record(
+                timestampMilliseconds: timestamp, ephemeralKey: ephemeralKey, nowMilliseconds: nowMilliseconds)
             return (request, ServerChatSession(handshake: handshake))
         }
     }

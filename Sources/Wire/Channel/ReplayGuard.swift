@@ -4,6 +4,10 @@ import Synchronization
 /// ephemeral key; the server accepts a timestamp only within the skew window and each
 /// ephemeral key only once inside it, so a recorded request cannot be replayed to make the
 /// server compute (and bill) an answer again.
+///
+/// A request is remembered only once it has been opened whole (`record`): a copy cut short or
+/// with bytes appended shares the genuine request's ephemeral key, and marking it seen would
+/// let whoever watches the traffic block the genuine request.
 public final class ReplayGuard: Sendable {
     private struct State {
         var seen: [[UInt8]: UInt64] = [:]  // ephemeral key → expiry (ms)
@@ -17,15 +21,21 @@ public final class ReplayGuard: Sendable {
         window = windowMilliseconds
     }
 
-    /// Records the request; throws if it is stale, from the future, or already seen.
+    /// Checks a request before it is opened further; remembers nothing.
+    /// - Throws: `ChannelError` `.clockSkew` if it is stale or from the future, `.replayed` if seen.
     public func check(timestampMilliseconds: UInt64, ephemeralKey: [UInt8], nowMilliseconds: UInt64) throws {
-        let skew =
-            timestampMilliseconds > nowMilliseconds
-            ? timestampMilliseconds - nowMilliseconds : nowMilliseconds - timestampMilliseconds
-        guard skew <= window else {
-            throw ChannelError(
-                .clockSkew, "the request's clock differs from the server's by \(skew / 1000) s; check the system clock")
+        try checkSkew(timestampMilliseconds: timestampMilliseconds, nowMilliseconds: nowMilliseconds)
+        let seen = state.withLock { state in
+            state.seen[ephemeralKey].map { $0 > nowMilliseconds } ?? false
         }
+        guard !seen else { throw Self.replayed }
+    }
+
+    /// Remembers a request that authenticated whole; refuses it if it was remembered before
+    /// (two copies opened at once: only the first is answered).
+    /// - Throws: `ChannelError` `.clockSkew` or `.replayed`, as `check`.
+    public func record(timestampMilliseconds: UInt64, ephemeralKey: [UInt8], nowMilliseconds: UInt64) throws {
+        try checkSkew(timestampMilliseconds: timestampMilliseconds, nowMilliseconds: nowMilliseconds)
         let fresh = state.withLock { state -> Bool in
             if nowMilliseconds >= state.lastPrune + window {
                 state.seen = state.seen.filter { $0.value > nowMilliseconds }
@@ -36,9 +46,21 @@ public final class ReplayGuard: Sendable {
             state.seen[ephemeralKey] = timestampMilliseconds + window + 1
             return true
         }
-        guard fresh else { throw ChannelError(.replayed, "this request was already answered; it looks replayed") }
+        guard fresh else { throw Self.replayed }
     }
 
     /// Entries currently remembered (tests and metrics).
     public var count: Int { state.withLock { $0.seen.count } }
+
+    private static let replayed = ChannelError(.replayed, "this request was already answered; it looks replayed")
+
+    private func checkSkew(timestampMilliseconds: UInt64, nowMilliseconds: UInt64) throws {
+        let skew =
+            timestampMilliseconds > nowMilliseconds
+            ? timestampMilliseconds - nowMilliseconds : nowMilliseconds - timestampMilliseconds
+        guard skew <= window else {
+            throw ChannelError(
+                .clockSkew, "the request's clock differs from the server's by \(skew / 1000) s; check the system clock")
+        }
+    }
 }

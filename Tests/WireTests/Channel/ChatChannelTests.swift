@@ -123,6 +123,60 @@ import Wire
         #expect(late?.code == .clockSkew)
     }
 
+    /// Issue 21, item 10: a copy of a request cut short or lengthened shares its ephemeral key;
+    /// refusing the copy must not mark the key seen, or the genuine request is refused after it.
+    @Test func damagedCopiesDoNotPoisonTheReplayGuard() throws {
+        let replayGuard = ReplayGuard()
+        let (body, _) = try ClientChatSession.seal(
+            request: Array(repeating: 7, count: 3 * ChatChannel.chunkByteCount), to: attested,
+            nowMilliseconds: Self.now)
+        let damaged: [[UInt8]] = [
+            Array(body.dropLast(17)), Array(body.dropLast(ChatChannel.chunkByteCount)), body + [0, 0, 0, 0],
+            body + Array(repeating: 0xAB, count: 100),
+        ]
+        for copy in damaged {
+            let error = #expect(throws: ChannelError.self) { try open(copy, guard: replayGuard) }
+            #expect(error?.code != .replayed)
+        }
+        #expect(replayGuard.count == 0)
+        let (request, _) = try open(body, guard: replayGuard, at: Self.now + 1000)
+        #expect(request.count == 3 * ChatChannel.chunkByteCount)
+        // Once answered, the genuine request and its damaged copies are refused as replays.
+        for copy in [body] + damaged {
+            let error = #expect(throws: ChannelError.self) { try open(copy, guard: replayGuard, at: Self.now + 2000) }
+            #expect(error?.code == .replayed)
+        }
+    }
+
+    /// Issue 21, item 15: bytes that are no answer at all are reported as such (tampering), not
+    /// as an answer cut off by a dropped connection.
+    @Test func randomAnswersAreReportedAsTampering() throws {
+        for _ in 0..<200 {
+            let (_, client) = try ClientChatSession.seal(request: [1], to: attested, nowMilliseconds: Self.now)
+            let noise = (0..<5000).map { _ in UInt8.random(in: 0...255) }
+            let error = #expect(throws: ChannelError.self) {
+                _ = try client.receive(noise)
+                try client.finish()
+            }
+            #expect(error?.code == .decryptFailed)
+        }
+        // A genuine Noise message 2, then a frame of a size no event has, or one of a possible
+        // size holding random bytes: tampering either way, not truncation.
+        for length in [5, 4000, CipherState.tagByteCount + ChatEventCodec.paddingQuantum] {
+            let (body, client) = try ClientChatSession.seal(request: [1], to: attested, nowMilliseconds: Self.now)
+            let (_, server) = try open(body)
+            let start = try server.start()
+            #expect(start.count == 2 + ChatChannel.responseHandshakeByteCount)
+            let frame =
+                [UInt8(length >> 8), UInt8(length & 0xff)] + (0..<length).map { _ in UInt8.random(in: 0...255) }
+            let error = #expect(throws: ChannelError.self) {
+                _ = try client.receive(start + frame)
+                try client.finish()
+            }
+            #expect(error?.code == .decryptFailed, "\(length)")
+        }
+    }
+
     @Test func truncatedReorderedReplayedOrForeignResponsesFail() throws {
         func session() throws -> (ClientChatSession, [[UInt8]]) {
             let (body, client) = try ClientChatSession.seal(request: [1], to: attested, nowMilliseconds: Self.now)
