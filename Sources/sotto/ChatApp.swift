@@ -31,7 +31,8 @@ enum ChatApp {
                     secretPath: xdg.data + "/local-server.secret", environment: environment))
             local = server
             do {
-                if try server.pinDevelopmentTrust(in: DevelopmentTrustStore(path: device.folders.developmentTrustPath)) {
+                if try server.pinDevelopmentTrust(in: DevelopmentTrustStore(path: device.folders.developmentTrustPath))
+                {
                     FileHandle.standardError.write(
                         Data(
                             ("The local server's development authority was renewed (the old one is refused by this "

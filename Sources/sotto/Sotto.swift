@@ -18,7 +18,8 @@ struct Sotto: AsyncParsableCommand {
         subcommands: [
             AskCommand.self, VerifyCommand.self, VerifyEvidenceCommand.self, RegisterCommand.self, LoginCommand.self,
             WhoamiCommand.self, LogoutCommand.self, PasskeysCommand.self, RecoveryKeyCommand.self,
-            RecoverCommand.self, HistoryCommand.self, SyncCommand.self, ExportCommand.self, ImportCommand.self,
+            KeysCommand.self, RecoverCommand.self, HistoryCommand.self, SyncCommand.self, ExportCommand.self,
+            ImportCommand.self,
             Dev.self,
         ]
     )

@@ -59,6 +59,30 @@ import Wire
         #expect(throws: RecordError.self) { _ = try other.key(id: sealed.keyID, kind: .message, recordID: id) }
     }
 
+    @Test func earlierRootsOpenTheirOwnEnvelopesAndNewOnesAreSealedUnderTheCurrentRoot() throws {
+        let old = try AccountKeys.generate(accountID: "acct-1")
+        let new = try AccountKeys.generate(accountID: "acct-1")
+        let before = try AccountRecordKeys(old)
+        let after = try AccountRecordKeys(new, previous: [old, new])
+        #expect(after.currentKeyID == (try AccountRecordKeys.keyID(of: new)))
+        #expect(after.previousKeyIDs == [before.currentKeyID])
+        let id = RecordID.random()
+        #expect(
+            try after.key(id: before.currentKeyID, kind: .folder, recordID: id)
+                == before.key(id: before.currentKeyID, kind: .folder, recordID: id))
+        // The old root alone knows nothing of the new key id, and cannot derive its keys.
+        let refused = #expect(throws: RecordError.self) {
+            _ = try before.key(id: after.currentKeyID, kind: .folder, recordID: id)
+        }
+        #expect(refused?.code == .unknownKey)
+        #expect(
+            try after.key(id: after.currentKeyID, kind: .folder, recordID: id)
+                != before.key(id: before.currentKeyID, kind: .folder, recordID: id))
+        // Another account's root is never taken as an earlier one.
+        let foreign = try AccountKeys.generate(accountID: "acct-2")
+        #expect(throws: KeyError.self) { _ = try AccountRecordKeys(new, previous: [foreign]) }
+    }
+
     @Test func theKEKIsAFixedFunctionOfThePRFOutput() throws {
         let a = try KeyEncryptionKey(prfOutput: Self.prfOutput(7))
         let b = try KeyEncryptionKey(prfOutput: Self.prfOutput(7))

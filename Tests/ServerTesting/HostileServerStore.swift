@@ -83,6 +83,15 @@ public final class HostileServerStore: ServerStore {
         try await inner.recovery(of: account)
     }
     public func setRecovery(_ recovery: StoredRecovery) async throws { try await inner.setRecovery(recovery) }
+    public func beginKeyRotation(_ rotation: StoredKeyRotation) async throws -> StoredKeyRotation {
+        try await inner.beginKeyRotation(rotation)
+    }
+    public func keyRotation(of account: AccountID) async throws -> StoredKeyRotation? {
+        try await inner.keyRotation(of: account)
+    }
+    public func replaceRootKey(_ replacement: RootKeyReplacement) async throws -> [[UInt8]] {
+        try await inner.replaceRootKey(replacement)
+    }
     public func insertChallenge(_ challenge: StoredChallenge) async throws {
         try await inner.insertChallenge(challenge)
     }

@@ -14,6 +14,7 @@ public final class InMemoryServerStore: ServerStore {
         var sessions: [[UInt8]: StoredSession] = [:]
         var records: [AccountID: [RecordID: SyncRecord]] = [:]
         var sequences: [AccountID: Int64] = [:]
+        var rotations: [AccountID: StoredKeyRotation] = [:]
     }
 
     let state = Mutex(State())
@@ -102,6 +103,50 @@ public final class InMemoryServerStore: ServerStore {
         }
     }
 
+    public func beginKeyRotation(_ rotation: StoredKeyRotation) async throws -> StoredKeyRotation {
+        try state.withLock { state in
+            if let existing = state.rotations[rotation.accountID] { return existing }
+            guard state.credentials[rotation.credentialID]?.accountID == rotation.accountID else {
+                throw StoreError(.notFound, "the account has no such passkey")
+            }
+            state.rotations[rotation.accountID] = rotation
+            return rotation
+        }
+    }
+
+    public func keyRotation(of account: AccountID) async throws -> StoredKeyRotation? {
+        state.withLock { $0.rotations[account] }
+    }
+
+    public func replaceRootKey(_ replacement: RootKeyReplacement) async throws -> [[UInt8]] {
+        try state.withLock { state in
+            let account = replacement.accountID
+            guard state.rotations[account] != nil else { throw StoreError(.notFound, "no rotation under way") }
+            guard state.sequences[account, default: 0] == replacement.lastSequence else {
+                throw StoreError(.stale, "the account's records changed")
+            }
+            guard !replacement.passkeys.isEmpty else { throw StoreError(.lastCredential, "no passkey kept") }
+            let held = Set(state.credentials.values.filter { $0.accountID == account }.map(\.id))
+            let kept = Set(replacement.passkeys.map(\.id))
+            guard kept.isSubset(of: held) else { throw StoreError(.notFound, "the account has no such passkey") }
+            if let other = state.recoveries.values.first(where: { $0.keyID == replacement.recovery.keyID }),
+                other.accountID != account
+            {
+                throw StoreError(.duplicate, "this recovery key is enrolled elsewhere")
+            }
+            for passkey in replacement.passkeys {
+                state.credentials[passkey.id]?.wrappedRootKey = passkey.wrappedRootKey
+            }
+            let removed = held.subtracting(kept).sorted { $0.lexicographicallyPrecedes($1) }
+            for id in removed { state.credentials[id] = nil }
+            state.recoveries[account] = replacement.recovery
+            state.sessions = state.sessions.filter { $0.value.accountID != account }
+            state.sessions[replacement.session.tokenHash] = replacement.session
+            state.rotations[account] = nil
+            return removed
+        }
+    }
+
     /// Challenges stored now, taken or expired ones not counted once gone.
     public var challengeCount: Int { state.withLock { $0.challenges.count } }
 
@@ -160,21 +205,15 @@ public final class InMemoryServerStore: ServerStore {
                     )
                 }
                 let current = stored[record.id]
-                let serverVersion = current?.version ?? 0
-                if let current, current.version == record.version, current.kind == record.kind,
-                    current.envelope == record.envelope
-                {
+                switch PushDecision.decide(record, over: current) {
+                case .alreadyStored:
                     results.append(
-                        PushResult(id: record.id, status: .accepted, sequence: current.sequence, current: nil))
+                        PushResult(id: record.id, status: .accepted, sequence: current?.sequence, current: nil))
                     continue
-                }
-                let acceptable =
-                    record.version == serverVersion + 1
-                    && (current.map { !$0.isTombstone && $0.kind == record.kind } ?? true)
-                    && (record.kind != .message || current == nil || record.isTombstone)
-                guard acceptable else {
+                case .conflict:
                     results.append(PushResult(id: record.id, status: .conflict, sequence: nil, current: current))
                     continue
+                case .store: break
                 }
                 sequence += 1
                 var copy = record

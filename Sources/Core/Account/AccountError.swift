@@ -41,4 +41,11 @@ public enum AccountErrorCode: String, StableErrorCode {
     case malformedResponse = "SOTTO-ACCOUNT-MALFORMED-RESPONSE"
     /// The logged-in account is another one than this folder's.
     case accountMismatch = "SOTTO-ACCOUNT-MISMATCH"
+    /// The user did not confirm removing the passkeys a root key rotation cannot keep.
+    case rotationCancelled = "SOTTO-ACCOUNT-ROTATION-CANCELLED"
+    /// A root key rotation could not bring every record under the new root (records kept
+    /// changing); it resumes when run again.
+    case rotationUnsettled = "SOTTO-ACCOUNT-ROTATION-UNSETTLED"
+    /// The rotation progress file is damaged or for another account.
+    case rotationProgressCorrupt = "SOTTO-ACCOUNT-ROTATION-PROGRESS"
 }

@@ -136,17 +136,24 @@ public struct AccountSession: Sendable {
         let keys = try Self.unwrapPasskeyCopy(response.wrappedRootKey, prf: prf, accountID: response.session.accountID)
         let credentialID = Base64URL.encode(assertion.credentialID)
         let kind = response.passkeyKind.flatMap(PasskeyKind.init(rawValue:)) ?? authenticator.kind
+        // The same passkey logging in again keeps the roots it held before a rotation.
+        let earlier =
+            existing?.passkey.credentialID == credentialID
+            ? earlierRoots(of: existing!.passkey, prf: prf, current: keys) : EarlierRoots()
         let state = AccountState(
             server: server, rpID: rpID, accountID: response.session.accountID,
             passkey: DevicePasskey(
                 kind: kind, credentialID: credentialID,
                 name: existing?.passkey.credentialID == credentialID
                     ? existing!.passkey.name : Self.passkeyName(kind: kind, requested: nil),
-                softwarePasskeyPath: Self.softwarePath(authenticator), wrappedRootKey: response.wrappedRootKey),
+                softwarePasskeyPath: Self.softwarePath(authenticator), wrappedRootKey: response.wrappedRootKey,
+                previousRootKeys: earlier.stored),
             session: response.session)
         try file.save(state)
         await revokeReplaced(existing?.session, by: response.session, api: api)
-        return Unlocked(keys: keys, state: state, online: true, signCountRegressed: response.signCountRegressed)
+        return Unlocked(
+            keys: keys, state: state, online: true, signCountRegressed: response.signCountRegressed,
+            previousKeys: earlier.keys, rootChanged: earlier.rootChanged)
     }
 
     /// Unlocks with the device's own passkey: a login when the server answers (which renews
@@ -156,6 +163,14 @@ public struct AccountSession: Sendable {
     /// - Parameter device: this device's passkey, when the caller made it already
     ///   (`deviceAuthenticator()`) to confirm a change after the unlock with one passphrase.
     public func unlock(using device: (any Authenticator)? = nil) async throws -> Unlocked {
+        try await unlockKeepingSecret(using: device).unlocked
+    }
+
+    /// `unlock`, also handing back the passkey's PRF secret of an online unlock (nil offline),
+    /// for a caller that wraps a new root key under the same KEK.
+    func unlockKeepingSecret(
+        using device: (any Authenticator)? = nil
+    ) async throws -> (unlocked: Unlocked, prf: SecureBytes?) {
         let state = try requireState()
         let authenticator = try device ?? authenticatorFor(state.passkey)
         let api = AccountAPI(serverURL: state.server, transport: transport)
@@ -163,7 +178,7 @@ public struct AccountSession: Sendable {
         do {
             begin = try await api.loginBegin(credentialIDs: [state.passkey.credentialID])
         } catch let error as NetError where Self.isOffline(error) {
-            return try await offlineUnlock(state, authenticator: authenticator)
+            return (try await offlineUnlock(state, authenticator: authenticator), nil)
         } catch let error as AccountAPIError where error.known == .unknownCredential {
             throw forgetRemovedPasskey(state)
         }
@@ -176,7 +191,10 @@ public struct AccountSession: Sendable {
             response = try await finishLogin(api: api, begin: begin, assertion: assertion, clientData: clientData)
         } catch let error as NetError where Self.isOffline(error) {
             let keys = try Self.unwrapPasskeyCopy(state.passkey.wrappedRootKey, prf: prf, accountID: state.accountID)
-            return Unlocked(keys: keys, state: state, online: false, signCountRegressed: false)
+            let unlocked = Unlocked(
+                keys: keys, state: state, online: false, signCountRegressed: false,
+                previousKeys: earlierRoots(of: state.passkey, prf: prf, current: keys).keys)
+            return (unlocked, nil)
         } catch let error as AccountError where error.code == .passkeyNotRegistered {
             throw forgetRemovedPasskey(state)
         }
@@ -185,12 +203,17 @@ public struct AccountSession: Sendable {
                 .accountMismatch, "the server logged this passkey into another account than this folder's")
         }
         let keys = try Self.unwrapPasskeyCopy(response.wrappedRootKey, prf: prf, accountID: state.accountID)
+        let earlier = earlierRoots(of: state.passkey, prf: prf, current: keys)
         var renewed = state
         renewed.session = response.session
         renewed.passkey.wrappedRootKey = response.wrappedRootKey
+        renewed.passkey.previousRootKeys = earlier.stored
         try file.save(renewed)
         await revokeReplaced(state.session, by: response.session, api: api)
-        return Unlocked(keys: keys, state: renewed, online: true, signCountRegressed: response.signCountRegressed)
+        let unlocked = Unlocked(
+            keys: keys, state: renewed, online: true, signCountRegressed: response.signCountRegressed,
+            previousKeys: earlier.keys, rootChanged: earlier.rootChanged)
+        return (unlocked, prf)
     }
 
     /// The account no longer has this device's passkey: stop unlocking with it here too.
@@ -385,7 +408,9 @@ public struct AccountSession: Sendable {
         }
         let prf = try await localPRF(authenticator, rpID: state.rpID, server: state.server, credentialID: credentialID)
         let keys = try Self.unwrapPasskeyCopy(state.passkey.wrappedRootKey, prf: prf, accountID: state.accountID)
-        return Unlocked(keys: keys, state: state, online: false, signCountRegressed: false)
+        return Unlocked(
+            keys: keys, state: state, online: false, signCountRegressed: false,
+            previousKeys: earlierRoots(of: state.passkey, prf: prf, current: keys).keys)
     }
 
     /// A replaced session is closed at once rather than left to expire; failing to is harmless.
@@ -487,4 +512,13 @@ public struct Unlocked: Sendable {
     public let online: Bool
     /// The server saw the passkey's signature counter go backwards: a possible clone.
     public let signCountRegressed: Bool
+    /// The account's earlier roots this device still holds (after a root key rotation), for
+    /// the records in its cache not yet sealed under the current one.
+    public var previousKeys: [AccountKeys] = []
+    /// The server sent another root than this device held: the account's root key was rotated
+    /// since, and the device pulls its whole history again to get the records sealed anew.
+    public var rootChanged = false
+
+    /// The record keys: the current root's, and the earlier roots' for older envelopes.
+    public func recordKeys() throws -> AccountRecordKeys { try AccountRecordKeys(keys, previous: previousKeys) }
 }

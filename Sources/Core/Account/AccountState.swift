@@ -13,17 +13,21 @@ public struct DevicePasskey: Codable, Sendable, Hashable {
     /// The root key wrapped under this passkey's KEK (the serialised `WrappedRootKey`). Useless
     /// without the passkey; kept so the device unlocks offline.
     public var wrappedRootKey: Base64Bytes?
+    /// Root keys the account had before a rotation, wrapped under this passkey's KEK, kept
+    /// while the cache still holds records sealed under them (absent: none).
+    public var previousRootKeys: [PreviousRootKey]?
 
     /// A passkey from its parts.
     public init(
         kind: PasskeyKind, credentialID: String, name: String, softwarePasskeyPath: String?,
-        wrappedRootKey: Base64Bytes?
+        wrappedRootKey: Base64Bytes?, previousRootKeys: [PreviousRootKey]? = nil
     ) {
         self.kind = kind
         self.credentialID = credentialID
         self.name = name
         self.softwarePasskeyPath = softwarePasskeyPath
         self.wrappedRootKey = wrappedRootKey
+        self.previousRootKeys = previousRootKeys
     }
 
     enum CodingKeys: String, CodingKey {
@@ -31,6 +35,26 @@ public struct DevicePasskey: Codable, Sendable, Hashable {
         case credentialID = "credential_id"
         case name
         case softwarePasskeyPath = "software_passkey_path"
+        case wrappedRootKey = "wrapped_root_key"
+        case previousRootKeys = "previous_root_keys"
+    }
+}
+
+/// An earlier root key of the account, wrapped under the device passkey's KEK, and the record
+/// key id of what it sealed (so it is dropped once the cache holds nothing under it).
+public struct PreviousRootKey: Codable, Sendable, Hashable {
+    /// The record key id (32 hex digits) the root's envelopes carry.
+    public var keyID: String
+    /// The serialised `WrappedRootKey`.
+    public var wrappedRootKey: Base64Bytes
+
+    public init(keyID: String, wrappedRootKey: Base64Bytes) {
+        self.keyID = keyID
+        self.wrappedRootKey = wrappedRootKey
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case keyID = "key_id"
         case wrappedRootKey = "wrapped_root_key"
     }
 }

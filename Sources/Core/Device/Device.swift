@@ -108,17 +108,38 @@ public struct Device: Sendable {
                 "this data folder has no account: run `sotto register` (new account) or `sotto login` (existing one)")
         }
         let unlocked = try await session.unlock()
-        return try openHistory(keys: unlocked.keys, state: unlocked.state, online: unlocked.online)
+        return try openHistory(
+            keys: unlocked.keys, state: unlocked.state, online: unlocked.online, previousKeys: unlocked.previousKeys,
+            rootChanged: unlocked.rootChanged)
     }
 
     /// The history an unlock gave the keys to, decrypted from the device's cache, and the sync
     /// engine when the account has a session.
-    /// - Parameter online: whether the server answered the unlock.
-    public func openHistory(keys: AccountKeys, state: AccountState, online: Bool) throws -> OpenedHistory {
+    /// - Parameters:
+    ///   - online: whether the server answered the unlock.
+    ///   - previousKeys: the account's earlier roots this device holds (after a rotation).
+    ///   - rootChanged: the account's root was rotated since this device last unlocked: the
+    ///     next sync pulls everything again, to replace copies sealed under the old root.
+    public func openHistory(
+        keys: AccountKeys, state: AccountState, online: Bool, previousKeys: [AccountKeys] = [],
+        rootChanged: Bool = false
+    ) throws -> OpenedHistory {
+        let cache = try LocalCache.openSwitchingAccounts(
+            path: folders.historyCachePath, account: try AccountID(keys.accountID))
+        if rootChanged { try cache.resetSyncCursor() }
+        if !previousKeys.isEmpty {
+            // Earlier roots stay only while the cache holds something sealed under them.
+            try AccountStateFile(dataFolder: folders.data).forgetEarlierRoots(notIn: cache.keyIDs())
+        }
         let history = try HistoryStore(
-            cache: LocalCache.openSwitchingAccounts(
-                path: folders.historyCachePath, account: try AccountID(keys.accountID)),
-            keys: try AccountRecordKeys(keys), device: try DeviceID.load(dataFolder: folders.data))
+            cache: cache, keys: try AccountRecordKeys(keys, previous: previousKeys),
+            device: try DeviceID.load(dataFolder: folders.data))
+        if !previousKeys.isEmpty, try KeyRotationProgressFile(dataFolder: folders.data).load() == nil {
+            // Changes made here under the old root go out under the new one, which every
+            // device of the account now has (during a rotation of this device's, that
+            // rotation seals them).
+            _ = try history.sealAgainUnderCurrentKey(limit: .max, pendingOnly: true)
+        }
         var sync: SyncEngine?
         if let grant = state.session {
             let token = grant.token
@@ -130,9 +151,11 @@ public struct Device: Sendable {
     /// The chat on the history an unlock opened (its sync started now), the client of the
     /// account's server, and how many records were skipped as unreadable (kept in the cache).
     public func openChat(
-        keys: AccountKeys, state: AccountState, online: Bool
+        keys: AccountKeys, state: AccountState, online: Bool, previousKeys: [AccountKeys] = [],
+        rootChanged: Bool = false
     ) throws -> (chat: ChatSession, client: InferenceClient, corruptRecords: Int) {
-        let opened = try openHistory(keys: keys, state: state, online: online)
+        let opened = try openHistory(
+            keys: keys, state: state, online: online, previousKeys: previousKeys, rootChanged: rootChanged)
         let corrupt = opened.history.corrupt.count
         let client = try inferenceClient(server: state.server)
         let chat = ChatSession(history: opened.history, sender: client, sync: opened.sync)

@@ -94,6 +94,22 @@ public struct AccountAPI: Sendable {
             token: token)
     }
 
+    /// `POST /v1/account/keys/rotation/begin`: stores the new root for the rotating passkey;
+    /// answers with the rotation the server holds (an earlier one of the same passkey wins).
+    public func beginKeyRotation(
+        _ request: KeyRotationBeginRequest, token: String
+    ) async throws
+        -> KeyRotationBeginResponse
+    {
+        try await call(.post, "/v1/account/keys/rotation/begin", body: request, token: token)
+    }
+
+    /// `POST /v1/account/keys/rotation/finish`: replaces every wrapped copy of the root at once,
+    /// revokes every session and answers with the one new session.
+    public func finishKeyRotation(_ request: KeyRotationFinishRequest, token: String) async throws -> SessionResponse {
+        try await call(.post, "/v1/account/keys/rotation/finish", body: request, token: token)
+    }
+
     /// `POST /v1/account/logout`: revokes the session of `token`.
     public func logout(token: String) async throws {
         try await send(.post, "/v1/account/logout", body: VersionOnlyRequest(), token: token)

@@ -13,6 +13,10 @@ public struct AccountAPIError: Error, Hashable, Sendable, CustomStringConvertibl
         case duplicate = "SOTTO-AUTH-DUPLICATE"
         case lastPasskey = "SOTTO-AUTH-LAST-PASSKEY"
         case rateLimited = "SOTTO-AUTH-RATE-LIMITED"
+        /// A root key rotation begun with another passkey is unfinished, or none was begun.
+        case rotation = "SOTTO-AUTH-ROTATION"
+        /// The account's records changed while its root key was being rotated.
+        case rotationStale = "SOTTO-AUTH-ROTATION-STALE"
         /// Too many requests from this address (§2), not a failed ceremony.
         case requestRateLimited = "SOTTO-RATE-LIMITED"
     }
@@ -61,6 +65,11 @@ public struct AccountAPIError: Error, Hashable, Sendable, CustomStringConvertibl
         case .rateLimited:
             message =
                 "too many failed or unfinished sign-ins from here: \(RetryWait.advice(retryAfterSeconds))\(detail)"
+        case .rotation:
+            message =
+                "another passkey's root key rotation is unfinished: run `sotto keys rotate` where that passkey is, or log in with it\(detail)"
+        case .rotationStale:
+            message = "the account's records changed during the key rotation; run `sotto keys rotate` again\(detail)"
         case .requestRateLimited:
             message = "too many requests to the server from here: \(RetryWait.advice(retryAfterSeconds))\(detail)"
         case nil where code.hasPrefix("SOTTO-HTTP-") && (status == 404 || status == 405):

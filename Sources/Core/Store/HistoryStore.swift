@@ -328,6 +328,64 @@ public final class HistoryStore {
         return gaps.keys.sorted()
     }
 
+    /// Seals up to `limit` cached records that are under an earlier root again under the
+    /// current one (a root key rotation, docs/RECORDS.md): the same content, clock and id, as
+    /// the next version of a record the server has (the same version of one not yet pushed),
+    /// waiting to be pushed. A record that does not open is left as it is. With `pendingOnly`,
+    /// only changes not yet pushed: what a device that learned of a rotation made before it.
+    /// - Returns: how many were sealed again, and the ids of those that did not open.
+    public func sealAgainUnderCurrentKey(
+        limit: Int, pendingOnly: Bool = false
+    ) throws -> (sealed: Int, unreadable: [RecordID]) {
+        var sealed = 0
+        var unreadable: [RecordID] = []
+        var after: RecordID?
+        while sealed < limit {
+            let rows = try cache.records(
+                notSealedUnder: codec.keys.currentKeyID, pendingOnly: pendingOnly, after: after, limit: 200)
+            guard !rows.isEmpty else { break }
+            let pageStart = after
+            var change = CacheChange()
+            for row in rows where sealed < limit {
+                guard case .success(let cached) = row else {
+                    if case .failure(let failure) = row, let id = failure.id {
+                        unreadable.append(id)
+                        after = id
+                    }
+                    continue
+                }
+                after = cached.id
+                let version = cached.syncState == .pending ? cached.version : cached.version + 1
+                let envelope: RecordEnvelope
+                do {
+                    if cached.kind == .index {
+                        let bucket = try codec.openIndex(cached.envelope, id: cached.id, version: cached.version)
+                        envelope = try codec.seal(bucket, id: cached.id, version: version)
+                    } else {
+                        let payload = try codec.open(
+                            cached.envelope, id: cached.id, kind: cached.kind, version: cached.version)
+                        envelope = try codec.seal(payload, id: cached.id, version: version)
+                    }
+                } catch {
+                    unreadable.append(cached.id)
+                    continue
+                }
+                change.writes.append(
+                    CachedRecord(
+                        id: cached.id, kind: cached.kind, version: version, parent: cached.parent, envelope: envelope,
+                        syncState: .pending))
+                sealed += 1
+            }
+            try cache.apply(change)
+            for written in change.writes where versions[written.id] != nil {
+                versions[written.id] = (written.version, .pending)
+            }
+            // Rows without a readable id cannot be paged past; they are left as they are.
+            if after == pageStart { break }
+        }
+        return (sealed, unreadable)
+    }
+
     private func deleteRecords(_ records: [(RecordID, RecordKind)]) throws {
         var change = CacheChange()
         for (id, kind) in records {

@@ -159,6 +159,48 @@ public final class LocalCache: Sendable {
         try run { try pool.read { try Int64.fetchOne($0, sql: "SELECT cursor FROM sync_cursor") ?? 0 } }
     }
 
+    /// Sets the pull cursor back to 0, so the next pull brings every record the server holds
+    /// (after a root key rotation, the copies sealed under the new root).
+    public func resetSyncCursor() throws {
+        var change = CacheChange()
+        change.cursor = 0
+        try apply(change)
+    }
+
+    /// The key ids the cached envelopes are sealed under (read from their headers, no key needed).
+    public func keyIDs() throws -> Set<RecordKeyID> {
+        let rows = try run {
+            try pool.read {
+                try Data.fetchAll(
+                    $0, sql: "SELECT DISTINCT substr(envelope, 2, ?) FROM record", arguments: [RecordKeyID.byteCount])
+            }
+        }
+        return Set(rows.compactMap { try? RecordKeyID(bytes: Array($0)) })
+    }
+
+    /// Up to `limit` records whose envelope is sealed under another key than `keyID` (only those
+    /// not yet pushed when `pendingOnly`), in id order after `after` (exclusive; nil from the
+    /// start), so a caller can page past rows it skips.
+    public func records(
+        notSealedUnder keyID: RecordKeyID, pendingOnly: Bool = false, after: RecordID?, limit: Int
+    ) throws -> [Result<CachedRecord, CacheRowError>] {
+        try fetch(
+            "SELECT * FROM record WHERE substr(envelope, 2, ?) != ? AND id > ? \(pendingOnly ? "AND sync_state != 0" : "") ORDER BY id LIMIT ?",
+            [RecordKeyID.byteCount, Data(keyID.bytes), Data(after?.bytes ?? []), limit])
+    }
+
+    /// Marks every synced deletion as a change to push again (its seal is made anew when pushed).
+    /// - Returns: how many were marked.
+    @discardableResult
+    public func markDeletionsPending() throws -> Int {
+        try run {
+            try pool.write { db in
+                try db.execute(sql: "UPDATE tombstone SET sync_state = 1 WHERE sync_state = 0")
+                return db.changesCount
+            }
+        }
+    }
+
     /// The tombstone of `id`, when the record was deleted.
     public func tombstone(_ id: RecordID) throws -> CachedTombstone? {
         try tombstones(where: "id = ?", [Data(id.bytes)]).first

@@ -20,6 +20,10 @@ public enum AccountErrorCode: String, StableErrorCode {
     case confirmationRequired = "SOTTO-AUTH-CONFIRMATION"
     /// Too many failed ceremonies from this address or for this credential.
     case rateLimited = "SOTTO-AUTH-RATE-LIMITED"
+    /// No root key rotation was begun, or one begun with another passkey is unfinished.
+    case rotation = "SOTTO-AUTH-ROTATION"
+    /// The account's records changed since the rotating device last pulled.
+    case rotationStale = "SOTTO-AUTH-ROTATION-STALE"
 
     /// The HTTP status the code is answered with.
     public var status: Int {
@@ -27,7 +31,7 @@ public enum AccountErrorCode: String, StableErrorCode {
         case .badRequest, .challenge: 400
         case .verify, .unknownCredential, .session: 401
         case .confirmationRequired: 403
-        case .duplicate, .lastPasskey: 409
+        case .duplicate, .lastPasskey, .rotation, .rotationStale: 409
         case .rateLimited: 429
         }
     }

@@ -92,6 +92,10 @@ extension AccountService {
             try checkCredentialID(credentialID)
         case .replaceRecovery(let recovery):
             try EnrollmentCheck.check(recovery)
+        case .rotateKeys(let digest):
+            guard digest.count == 32 else {
+                throw ServiceError(.badRequest, "operation.digest must be the 32-byte digest of the rotation request")
+            }
         }
     }
 

@@ -287,18 +287,23 @@ public final class AccountService: SessionAuthenticating {
 
     /// A new session for `accountID`, opened by `credentialID` (nil: the recovery key).
     func issueSession(_ accountID: AccountID, credentialID: [UInt8]?) async throws -> SessionGrant {
+        let (stored, grant) = newSession(accountID, credentialID: credentialID)
+        try await mapped { try await store.insertSession(stored) }
+        return grant
+    }
+
+    /// A new session's stored form and its grant, not yet stored.
+    func newSession(_ accountID: AccountID, credentialID: [UInt8]?) -> (StoredSession, SessionGrant) {
         let token = settings.random(SessionToken.byteCount)
         let now = settings.now()
         let expires = now.addingTimeInterval(settings.sessionLifetime)
-        try await mapped {
-            try await store.insertSession(
-                StoredSession(
-                    tokenHash: SessionToken.hash(token), accountID: accountID, credentialID: credentialID,
-                    createdAt: now, expiresAt: expires))
-        }
-        return SessionGrant(
+        let stored = StoredSession(
+            tokenHash: SessionToken.hash(token), accountID: accountID, credentialID: credentialID, createdAt: now,
+            expiresAt: expires)
+        let grant = SessionGrant(
             accountID: accountID, token: Base64URL.encode(token), expiresAt: Int64(expires.timeIntervalSince1970),
             credentialID: credentialID.map { Base64URL.encode($0) })
+        return (stored, grant)
     }
 
     // MARK: Failures and rate limits

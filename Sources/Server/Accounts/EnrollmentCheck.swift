@@ -38,7 +38,7 @@ enum EnrollmentCheck {
         try wrappedKey(recovery.wrappedRootKey, field: "recovery.wrapped_root_key")
     }
 
-    private static func wrappedKey(_ key: Base64Bytes, field: String) throws {
+    static func wrappedKey(_ key: Base64Bytes, field: String) throws {
         guard key.bytes.count == wrappedRootKeyByteCount, key.bytes.first == 1 else {
             throw ServiceError(
                 .badRequest,

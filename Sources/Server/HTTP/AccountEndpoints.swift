@@ -189,6 +189,26 @@ public struct AccountEndpoints: Sendable {
         }
     }
 
+    /// `POST /v1/account/keys/rotation/begin` for a checked session.
+    public func beginKeyRotation(
+        body: [UInt8], session: AuthenticatedSession, client: String?
+    ) async -> Gateway.Reply {
+        await JSONExchange.run {
+            let request = try JSONExchange.decode(KeyRotationBeginRequest.self, body, invalid: .account)
+            return JSONExchange.reply(try await accounts.beginKeyRotation(request, session: session, client: client))
+        }
+    }
+
+    /// `POST /v1/account/keys/rotation/finish` for a checked session.
+    public func finishKeyRotation(
+        body: [UInt8], session: AuthenticatedSession, client: String?
+    ) async -> Gateway.Reply {
+        await JSONExchange.run {
+            let request = try JSONExchange.decode(KeyRotationFinishRequest.self, body, invalid: .account)
+            return JSONExchange.reply(try await accounts.finishKeyRotation(request, session: session, client: client))
+        }
+    }
+
     /// `POST /v1/records/push`.
     public func push(body: [UInt8], authorization: String?) async -> Gateway.Reply {
         await JSONExchange.run {

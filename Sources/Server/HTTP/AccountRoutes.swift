@@ -73,6 +73,12 @@ enum AccountRoutes {
                 }
             }
         }
+        routes.post("/v1/account/keys/rotation/begin", cap, session: signedIn) { body, session, client in
+            await endpoints.beginKeyRotation(body: body, session: session, client: client)
+        }
+        routes.post("/v1/account/keys/rotation/finish", cap, session: signedIn) { body, session, client in
+            await endpoints.finishKeyRotation(body: body, session: session, client: client)
+        }
         guard let records = endpoints.records else { return }
         routes.post(
             "/v1/records/push", records.maximumPushBodyBytes, code: .sync,

@@ -93,6 +93,19 @@ enum PostgresServerSchema {
                 // A tombstone keeps the seal that proves the account's owner deleted the record.
                 "ALTER TABLE records ADD COLUMN deletion bytea"
             ]),
+        Migration(
+            version: 3, name: "key rotations",
+            statements: [
+                // A root key rotation under way: the new root wrapped for the passkey that rotates.
+                """
+                CREATE TABLE key_rotations (
+                    account_id text PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+                    credential_id bytea NOT NULL,
+                    wrapped_root_key bytea NOT NULL,
+                    started_at bigint NOT NULL
+                )
+                """
+            ]),
     ]
 
     /// The newest version this build knows.

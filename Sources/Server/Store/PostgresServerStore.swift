@@ -216,6 +216,99 @@ public final class PostgresServerStore: ServerStore {
         }
     }
 
+    public func beginKeyRotation(_ rotation: StoredKeyRotation) async throws -> StoredKeyRotation {
+        try await transaction { connection, logger in
+            try await Self.requireAccount(connection, logger, rotation.accountID, lock: true)
+            if let existing = try await Self.keyRotation(connection, logger, rotation.accountID) { return existing }
+            let owned = try await Self.exists(
+                connection, logger,
+                """
+                SELECT 1 FROM credentials WHERE id = \(ByteBuffer(bytes: rotation.credentialID))
+                AND account_id = \(rotation.accountID.rawValue)
+                """)
+            guard owned else { throw StoreError(.notFound, "account \(rotation.accountID) has no such passkey") }
+            try await connection.query(
+                """
+                INSERT INTO key_rotations (account_id, credential_id, wrapped_root_key, started_at)
+                VALUES (\(rotation.accountID.rawValue), \(ByteBuffer(bytes: rotation.credentialID)),
+                    \(ByteBuffer(bytes: rotation.wrappedRootKey)), \(StoreTime.milliseconds(rotation.startedAt)))
+                """, logger: logger)
+            return rotation
+        }
+    }
+
+    public func keyRotation(of account: AccountID) async throws -> StoredKeyRotation? {
+        try await transaction { connection, logger in try await Self.keyRotation(connection, logger, account) }
+    }
+
+    public func replaceRootKey(_ replacement: RootKeyReplacement) async throws -> [[UInt8]] {
+        let account = replacement.accountID
+        return try await transaction { connection, logger in
+            // The account's row serialises passkey changes; the counter row, pushes: a push
+            // waits for the rotation's commit, or the rotation sees its sequence.
+            try await Self.requireAccount(connection, logger, account, lock: true)
+            guard try await Self.keyRotation(connection, logger, account) != nil else {
+                throw StoreError(.notFound, "account \(account) has no root key rotation under way")
+            }
+            let last =
+                try await connection.query(
+                    """
+                    INSERT INTO account_sequences (account_id, last_sequence, live_records, live_bytes)
+                    VALUES (\(account.rawValue), 0, 0, 0)
+                    ON CONFLICT (account_id) DO UPDATE SET account_id = excluded.account_id
+                    RETURNING last_sequence
+                    """, logger: logger
+                ).collect().first?.decode(Int64.self) ?? 0
+            guard last == replacement.lastSequence else {
+                throw StoreError(
+                    .stale, "account \(account)'s records changed (sequence \(last)) since the rotation last looked")
+            }
+            guard !replacement.passkeys.isEmpty else {
+                throw StoreError(.lastCredential, "account \(account) keeps at least one passkey")
+            }
+            let held = Set(
+                try await connection.query(
+                    "SELECT id FROM credentials WHERE account_id = \(account.rawValue)", logger: logger
+                ).collect().map { Self.bytes(try $0.decode(ByteBuffer.self)) })
+            let kept = Set(replacement.passkeys.map(\.id))
+            guard kept.isSubset(of: held) else {
+                throw StoreError(.notFound, "account \(account) has no such passkey; list them with passkeys list")
+            }
+            let taken = try await Self.exists(
+                connection, logger,
+                """
+                SELECT 1 FROM recoveries WHERE key_id = \(ByteBuffer(bytes: replacement.recovery.keyID))
+                AND account_id <> \(account.rawValue)
+                """)
+            if taken { throw StoreError(.duplicate, "this recovery key is already enrolled for another account") }
+            for passkey in replacement.passkeys {
+                try await connection.query(
+                    """
+                    UPDATE credentials SET wrapped_root_key = \(ByteBuffer(bytes: passkey.wrappedRootKey))
+                    WHERE id = \(ByteBuffer(bytes: passkey.id))
+                    """, logger: logger)
+            }
+            let removed = held.subtracting(kept).sorted { $0.lexicographicallyPrecedes($1) }
+            for id in removed {
+                try await connection.query(
+                    "DELETE FROM credentials WHERE id = \(ByteBuffer(bytes: id))", logger: logger)
+            }
+            try await Self.upsert(connection, logger, replacement.recovery, account: account)
+            try await connection.query("DELETE FROM sessions WHERE account_id = \(account.rawValue)", logger: logger)
+            let session = replacement.session
+            try await connection.query(
+                """
+                INSERT INTO sessions (token_hash, account_id, credential_id, created_at, expires_at)
+                VALUES (\(ByteBuffer(bytes: session.tokenHash)), \(account.rawValue),
+                    \(session.credentialID.map { ByteBuffer(bytes: $0) }), \(StoreTime.milliseconds(session.createdAt)),
+                    \(StoreTime.milliseconds(session.expiresAt)))
+                """, logger: logger)
+            try await connection.query(
+                "DELETE FROM key_rotations WHERE account_id = \(account.rawValue)", logger: logger)
+            return removed
+        }
+    }
+
     public func insertChallenge(_ challenge: StoredChallenge) async throws {
         try await run { client, logger in
             let inserted = try await client.query(
@@ -523,6 +616,20 @@ public final class PostgresServerStore: ServerStore {
     }
 
     private static func bytes(_ buffer: ByteBuffer) -> [UInt8] { Array(buffer.readableBytesView) }
+
+    private static func keyRotation(
+        _ connection: PostgresConnection, _ logger: Logger, _ account: AccountID
+    ) async throws -> StoredKeyRotation? {
+        try await connection.query(
+            "SELECT credential_id, wrapped_root_key, started_at FROM key_rotations WHERE account_id = \(account.rawValue)",
+            logger: logger
+        ).collect().first.map { row in
+            let (credential, wrapped, started) = try row.decode((ByteBuffer, ByteBuffer, Int64).self)
+            return StoredKeyRotation(
+                accountID: account, credentialID: bytes(credential), wrappedRootKey: bytes(wrapped),
+                startedAt: StoreTime.date(started))
+        }
+    }
 
     private static func exists(
         _ connection: PostgresConnection, _ logger: Logger, _ query: PostgresQuery

@@ -98,6 +98,18 @@ enum SQLiteServerSchema {
             // A tombstone keeps the seal that proves the account's owner deleted the record.
             try db.execute(sql: "ALTER TABLE records ADD COLUMN deletion BLOB")
         }
+        migrator.registerMigration("v4 key rotations") { db in
+            // A root key rotation under way: the new root wrapped for the passkey that rotates.
+            try db.execute(
+                sql: """
+                    CREATE TABLE key_rotations (
+                        account_id TEXT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+                        credential_id BLOB NOT NULL,
+                        wrapped_root_key BLOB NOT NULL,
+                        started_at INTEGER NOT NULL
+                    )
+                    """)
+        }
         return migrator
     }
 }

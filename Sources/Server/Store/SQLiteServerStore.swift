@@ -190,6 +190,82 @@ public final class SQLiteServerStore: ServerStore {
         }
     }
 
+    public func beginKeyRotation(_ rotation: StoredKeyRotation) async throws -> StoredKeyRotation {
+        try await write { db in
+            if let existing = try Self.keyRotation(db, rotation.accountID) { return existing }
+            guard
+                try Self.exists(
+                    db, "SELECT 1 FROM credentials WHERE id = ? AND account_id = ?",
+                    [Data(rotation.credentialID), rotation.accountID.rawValue])
+            else {
+                throw StoreError(.notFound, "account \(rotation.accountID) has no such passkey")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO key_rotations (account_id, credential_id, wrapped_root_key, started_at)
+                    VALUES (?, ?, ?, ?)
+                    """,
+                arguments: [
+                    rotation.accountID.rawValue, Data(rotation.credentialID), Data(rotation.wrappedRootKey),
+                    StoreTime.milliseconds(rotation.startedAt),
+                ])
+            return rotation
+        }
+    }
+
+    public func keyRotation(of account: AccountID) async throws -> StoredKeyRotation? {
+        try await read { db in try Self.keyRotation(db, account) }
+    }
+
+    public func replaceRootKey(_ replacement: RootKeyReplacement) async throws -> [[UInt8]] {
+        let account = replacement.accountID
+        return try await write { db in
+            guard try Self.keyRotation(db, account) != nil else {
+                throw StoreError(.notFound, "account \(account) has no root key rotation under way")
+            }
+            let last =
+                try Int64.fetchOne(
+                    db, sql: "SELECT last_sequence FROM account_sequences WHERE account_id = ?",
+                    arguments: [account.rawValue]) ?? 0
+            guard last == replacement.lastSequence else {
+                throw StoreError(
+                    .stale, "account \(account)'s records changed (sequence \(last)) since the rotation last looked")
+            }
+            guard !replacement.passkeys.isEmpty else {
+                throw StoreError(.lastCredential, "account \(account) keeps at least one passkey")
+            }
+            let held = Set(
+                try Data.fetchAll(
+                    db, sql: "SELECT id FROM credentials WHERE account_id = ?", arguments: [account.rawValue]
+                )
+                .map(Self.bytes))
+            let kept = Set(replacement.passkeys.map(\.id))
+            guard kept.isSubset(of: held) else {
+                throw StoreError(.notFound, "account \(account) has no such passkey; list them with passkeys list")
+            }
+            if try Self.exists(
+                db, "SELECT 1 FROM recoveries WHERE key_id = ? AND account_id != ?",
+                [Data(replacement.recovery.keyID), account.rawValue])
+            {
+                throw StoreError(.duplicate, "this recovery key is already enrolled for another account")
+            }
+            for passkey in replacement.passkeys {
+                try db.execute(
+                    sql: "UPDATE credentials SET wrapped_root_key = ? WHERE id = ?",
+                    arguments: [Data(passkey.wrappedRootKey), Data(passkey.id)])
+            }
+            let removed = held.subtracting(kept).sorted { $0.lexicographicallyPrecedes($1) }
+            for id in removed {
+                try db.execute(sql: "DELETE FROM credentials WHERE id = ?", arguments: [Data(id)])
+            }
+            try Self.upsert(db, replacement.recovery, account: account)
+            try db.execute(sql: "DELETE FROM sessions WHERE account_id = ?", arguments: [account.rawValue])
+            try Self.insert(db, replacement.session)
+            try db.execute(sql: "DELETE FROM key_rotations WHERE account_id = ?", arguments: [account.rawValue])
+            return removed
+        }
+    }
+
     public func insertChallenge(_ challenge: StoredChallenge) async throws {
         try await write { db in
             if try Self.exists(db, "SELECT 1 FROM challenges WHERE id = ?", [challenge.id]) {
@@ -236,15 +312,7 @@ public final class SQLiteServerStore: ServerStore {
             if try Self.exists(db, "SELECT 1 FROM sessions WHERE token_hash = ?", [Data(session.tokenHash)]) {
                 throw StoreError(.duplicate, "a session with this token already exists; draw a new token")
             }
-            try db.execute(
-                sql: """
-                    INSERT INTO sessions (token_hash, account_id, credential_id, created_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    Data(session.tokenHash), session.accountID.rawValue, session.credentialID.map { Data($0) },
-                    StoreTime.milliseconds(session.createdAt), StoreTime.milliseconds(session.expiresAt),
-                ])
+            try Self.insert(db, session)
         }
     }
 
@@ -384,6 +452,27 @@ public final class SQLiteServerStore: ServerStore {
                 credential.kind, credential.name, Data(credential.wrappedRootKey),
                 StoreTime.milliseconds(credential.createdAt), credential.lastUsedAt.map(StoreTime.milliseconds),
             ])
+    }
+
+    private static func insert(_ db: Database, _ session: StoredSession) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO sessions (token_hash, account_id, credential_id, created_at, expires_at)
+                VALUES (?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                Data(session.tokenHash), session.accountID.rawValue, session.credentialID.map { Data($0) },
+                StoreTime.milliseconds(session.createdAt), StoreTime.milliseconds(session.expiresAt),
+            ])
+    }
+
+    private static func keyRotation(_ db: Database, _ account: AccountID) throws -> StoredKeyRotation? {
+        try Row.fetchOne(db, sql: "SELECT * FROM key_rotations WHERE account_id = ?", arguments: [account.rawValue])
+            .map {
+                StoredKeyRotation(
+                    accountID: account, credentialID: bytes($0["credential_id"]),
+                    wrappedRootKey: bytes($0["wrapped_root_key"]), startedAt: StoreTime.date($0["started_at"]))
+            }
     }
 
     private static func upsert(_ db: Database, _ recovery: StoredRecovery, account: AccountID) throws {

@@ -67,6 +67,61 @@ public struct StoredRecovery: Sendable, Hashable {
     }
 }
 
+/// A root key rotation under way (docs/PROTOCOL.md §5.8): the new root key wrapped for the
+/// passkey that rotates, stored before any record is sealed under it, so the new root never
+/// exists only on one device.
+public struct StoredKeyRotation: Sendable, Hashable {
+    public var accountID: AccountID
+    /// The rotating passkey.
+    public var credentialID: [UInt8]
+    /// The serialised `WrappedRootKey` of the new root under that passkey's KEK.
+    public var wrappedRootKey: [UInt8]
+    public var startedAt: Date
+
+    public init(accountID: AccountID, credentialID: [UInt8], wrappedRootKey: [UInt8], startedAt: Date) {
+        self.accountID = accountID
+        self.credentialID = credentialID
+        self.wrappedRootKey = wrappedRootKey
+        self.startedAt = startedAt
+    }
+}
+
+/// What finishing a root key rotation changes, all in one transaction: every kept passkey's
+/// wrapped root key, the removal of the others, the recovery enrollment, and the account's
+/// sessions (all revoked, one new one opened for the rotating device).
+public struct RootKeyReplacement: Sendable, Hashable {
+    public var accountID: AccountID
+    /// The kept passkeys' ids and their new wrapped root keys; every other passkey is removed.
+    public var passkeys: [RewrappedCredential]
+    public var recovery: StoredRecovery
+    /// The account's last record sequence as the rotating device saw it.
+    public var lastSequence: Int64
+    /// The one session the account has afterwards.
+    public var session: StoredSession
+
+    public init(
+        accountID: AccountID, passkeys: [RewrappedCredential], recovery: StoredRecovery, lastSequence: Int64,
+        session: StoredSession
+    ) {
+        self.accountID = accountID
+        self.passkeys = passkeys
+        self.recovery = recovery
+        self.lastSequence = lastSequence
+        self.session = session
+    }
+}
+
+/// A passkey's id and its new wrapped root key.
+public struct RewrappedCredential: Sendable, Hashable {
+    public var id: [UInt8]
+    public var wrappedRootKey: [UInt8]
+
+    public init(id: [UInt8], wrappedRootKey: [UInt8]) {
+        self.id = id
+        self.wrappedRootKey = wrappedRootKey
+    }
+}
+
 /// A pending ceremony's challenge: random, single use, short-lived.
 public struct StoredChallenge: Sendable, Hashable {
     public enum Purpose: String, Sendable, Hashable, CaseIterable {
@@ -176,6 +231,22 @@ public protocol AccountStore: Sendable {
     /// Replaces the account's recovery enrollment.
     func setRecovery(_ recovery: StoredRecovery) async throws
 
+    /// Stores `rotation` unless the account has one under way already.
+    /// - Returns: the rotation the account now has: `rotation`, or the earlier one.
+    /// - Throws: `StoreError` `.notFound` when the account has no such passkey.
+    func beginKeyRotation(_ rotation: StoredKeyRotation) async throws -> StoredKeyRotation
+    /// The account's rotation under way, if any.
+    func keyRotation(of account: AccountID) async throws -> StoredKeyRotation?
+    /// Finishes the account's rotation in one transaction: the kept passkeys get their new
+    /// wrapped root keys, every other passkey is removed, the recovery enrollment is replaced,
+    /// every session is revoked and `replacement.session` inserted, and the rotation is done.
+    /// - Returns: the ids of the passkeys removed.
+    /// - Throws: `StoreError` `.stale` (nothing changed) when the account's last record
+    ///   sequence is not `lastSequence`; `.notFound` without a rotation under way or when a kept
+    ///   passkey is not the account's; `.lastCredential` when none is kept; `.duplicate` when the
+    ///   recovery key id is another account's.
+    func replaceRootKey(_ replacement: RootKeyReplacement) async throws -> [[UInt8]]
+
     func insertChallenge(_ challenge: StoredChallenge) async throws
     /// Removes and returns the challenge: nil when unknown, already taken, or expired at `now`.
     /// Two concurrent calls never both get it.
@@ -248,6 +319,8 @@ public enum StoreErrorCode: String, StableErrorCode {
     case lastCredential = "SOTTO-STORE-LAST-PASSKEY"
     case tooLarge = "SOTTO-STORE-RECORD-TOO-LARGE"
     case quotaExceeded = "SOTTO-STORE-QUOTA"
+    /// What a compare-and-set expected is no longer so (a key rotation raced a push).
+    case stale = "SOTTO-STORE-STALE"
     /// The store's URL or configuration is not usable.
     case configuration = "SOTTO-STORE-CONFIG"
     /// The database failed or is unreachable.

@@ -69,7 +69,7 @@ public final class CoreAccessService: AccessService {
             }
             let unlocked = try await session().login(authenticator: authenticator)
             return try await keptUnlessAbandoned(
-                try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online))
+                try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online, unlocked: unlocked))
         }
     }
 
@@ -79,7 +79,7 @@ public final class CoreAccessService: AccessService {
             let unlocked = try await session().recover(
                 recoveryKey: key, newAuthenticator: try newAuthenticator(passphrase: passphrase))
             return try await keptUnlessAbandoned(
-                try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online))
+                try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online, unlocked: unlocked))
         }
     }
 
@@ -87,7 +87,7 @@ public final class CoreAccessService: AccessService {
         try await refusalsExplained {
             let unlocked = try await session(passphrase: passphrase).unlock()
             return try await keptUnlessAbandoned(
-                try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online))
+                try openChat(keys: unlocked.keys, state: unlocked.state, online: unlocked.online, unlocked: unlocked))
         }
     }
 
@@ -138,9 +138,11 @@ public final class CoreAccessService: AccessService {
 
     /// Opens the history and the chat on it: the main screen's service.
     private func openChat(
-        keys: AccountKeys, state: AccountState, online: Bool
+        keys: AccountKeys, state: AccountState, online: Bool, unlocked: Unlocked? = nil
     ) throws -> (grant: AccessGrant, chat: ChatSession) {
-        let opened = try device.openChat(keys: keys, state: state, online: online)
+        let opened = try device.openChat(
+            keys: keys, state: state, online: online, previousKeys: unlocked?.previousKeys ?? [],
+            rootChanged: unlocked?.rootChanged ?? false)
         let service = CoreChatService(
             session: opened.chat, client: opened.client, serverLabel: Self.hostLabel(state.server),
             softwareLabel: state.passkey.kind == .softwarePasskey ? PasskeyKind.softwarePasskey.label : nil,

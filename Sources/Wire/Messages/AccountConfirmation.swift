@@ -9,6 +9,9 @@ public enum ConfirmedOperation: Hashable, Sendable {
     case removePasskey(credentialID: [UInt8])
     /// Replacing the recovery enrollment with exactly this one.
     case replaceRecovery(RecoveryEnrollment)
+    /// A step of a root key rotation (§5.8), named by the SHA-256 digest of its request
+    /// (`KeyRotationBeginRequest.digest`, `KeyRotationFinishRequest.digest`).
+    case rotateKeys(requestDigest: [UInt8])
 
     /// The operation's name on the wire ("add-passkey", "remove-passkey", "replace-recovery").
     public var name: String {
@@ -16,6 +19,7 @@ public enum ConfirmedOperation: Hashable, Sendable {
         case .addPasskey: "add-passkey"
         case .removePasskey: "remove-passkey"
         case .replaceRecovery: "replace-recovery"
+        case .rotateKeys: "rotate-keys"
         }
     }
 
@@ -26,6 +30,7 @@ public enum ConfirmedOperation: Hashable, Sendable {
         case .removePasskey(let credentialID): [credentialID]
         case .replaceRecovery(let recovery):
             [recovery.keyID.bytes, recovery.wrappedRootKey.bytes, recovery.authPublicKey.bytes]
+        case .rotateKeys(let digest): [digest]
         }
     }
 
@@ -62,6 +67,7 @@ extension ConfirmedOperation: Codable {
         case challengeID = "challenge_id"
         case credentialID = "credential_id"
         case recovery
+        case digest
     }
 
     public init(from decoder: any Decoder) throws {
@@ -76,10 +82,12 @@ extension ConfirmedOperation: Codable {
             self = .removePasskey(credentialID: try Self.credentialID(container))
         case "replace-recovery":
             self = .replaceRecovery(try container.decode(RecoveryEnrollment.self, forKey: .recovery))
+        case "rotate-keys":
+            self = .rotateKeys(requestDigest: try container.decode(Base64Bytes.self, forKey: .digest).bytes)
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .kind, in: container,
-                debugDescription: "operation kind must be add-passkey, remove-passkey or replace-recovery")
+                debugDescription: "operation kind must be add-passkey, remove-passkey, replace-recovery or rotate-keys")
         }
     }
 
@@ -104,6 +112,8 @@ extension ConfirmedOperation: Codable {
             try container.encode(Base64URL.encode(credentialID), forKey: .credentialID)
         case .replaceRecovery(let recovery):
             try container.encode(recovery, forKey: .recovery)
+        case .rotateKeys(let digest):
+            try container.encode(Base64Bytes(digest), forKey: .digest)
         }
     }
 }

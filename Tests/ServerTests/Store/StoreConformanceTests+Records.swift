@@ -155,7 +155,8 @@ extension StoreConformanceTests {
             #expect(pulled.allSatisfy { $0.isTombstone })
             // A retry with another seal of the same deletion is the same push; the first seal stays.
             var again = tombstone
-            again.deletion = Base64Bytes(Sample.bytes(RecordEnvelope.minimumByteCount))
+            again.deletion = Base64Bytes(
+                Sample.sameKey(as: tombstone.deletion?.bytes, Sample.bytes(RecordEnvelope.minimumByteCount)))
             #expect(try await store.push([again], account: account, limits: Self.limits)[0].status == .accepted)
             #expect(try await Self.pullAll(store, account).first?.deletion == tombstone.deletion)
         }

@@ -52,8 +52,19 @@ enum StoreTestData {
         SyncRecord(id: id, kind: kind, version: version, envelope: size.map(bytes))
     }
 
-    /// The same record one version on, with new bytes (nil size: its tombstone).
+    /// The same record one version on, with new bytes under the same key id (the envelope's
+    /// header, which a root key rotation changes) (nil size: its tombstone).
     static func next(_ record: SyncRecord, size: Int? = 300) -> SyncRecord {
-        SyncRecord(id: record.id, kind: record.kind, version: record.version + 1, envelope: size.map(bytes))
+        SyncRecord(
+            id: record.id, kind: record.kind, version: record.version + 1,
+            envelope: size.map { sameKey(as: record.envelope?.bytes, bytes($0)) })
+    }
+
+    /// `bytes` with the key id of `envelope` in its header (bytes 1 to 16), when there is one.
+    static func sameKey(as envelope: [UInt8]?, _ bytes: [UInt8]) -> [UInt8] {
+        guard let envelope, envelope.count > RecordKeyID.byteCount, bytes.count > RecordKeyID.byteCount else {
+            return bytes
+        }
+        return Array(envelope.prefix(1 + RecordKeyID.byteCount)) + bytes.dropFirst(1 + RecordKeyID.byteCount)
     }
 }
