@@ -70,7 +70,16 @@ struct GlobalOptions: ParsableArguments {
             serverURL: try serverURL(), trust: trust,
             developmentStore: dev ? DevelopmentTrustStore(path: folders.developmentTrustPath) : nil,
             securityVersions: SecurityVersionStore(path: folders.securityVersionsPath),
-            auditLog: FileAuditLog(path: folders.auditLogPath))
+            auditLog: FileAuditLog(path: folders.auditLogPath), busyRetry: Self.busyRetry())
+    }
+
+    /// Tries a busy server again, saying so; `SOTTO_BUSY_WAIT` (seconds) shortens each wait.
+    private static func busyRetry() -> BusyRetry {
+        var retry = BusyRetry(notice: { printError("sotto: \($0)") })
+        if let text = ProcessInfo.processInfo.environment["SOTTO_BUSY_WAIT"], let seconds = Int(text), seconds >= 1 {
+            retry.longestWait = min(retry.longestWait, seconds)
+        }
+        return retry
     }
 }
 

@@ -13,6 +13,7 @@ public final class InferenceClient: Sendable {
     let securityVersions: SecurityVersionStore?
     let auditLog: (any AuditLog)?
     let clock: @Sendable () -> Date
+    let busyRetry: BusyRetry
     private let cached = Mutex<VerifiedServer?>(nil)
     private let acceptedSecurityVersion = Mutex<UInt64>(0)
 
@@ -20,12 +21,14 @@ public final class InferenceClient: Sendable {
     ///   - developmentStore: where `--dev` pins the development root; nil outside development mode.
     ///   - securityVersions: where the device remembers each server's highest accepted release
     ///     security version, refusing a lower one; nil remembers nothing beyond this process.
+    ///   - busyRetry: how a chat turn refused as busy is tried again.
     public init(
         serverURL: String, transport: any HTTPTransport = CurlHTTPClient(), trust: TrustSettings,
         developmentStore: DevelopmentTrustStore? = nil, securityVersions: SecurityVersionStore? = nil,
-        auditLog: (any AuditLog)? = nil,
+        auditLog: (any AuditLog)? = nil, busyRetry: BusyRetry = BusyRetry(),
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.busyRetry = busyRetry
         self.serverURL = serverURL.hasSuffix("/") ? String(serverURL.dropLast()) : serverURL
         self.transport = transport
         self.trust = trust
@@ -44,7 +47,7 @@ public final class InferenceClient: Sendable {
         let response = try await transport.send(
             HTTPRequest(
                 url: serverURL + "/v1/attestation", method: .post, headers: ["Content-Type": "application/json"],
-                body: Array(body)), maxBytes: 1024 * 1024)
+                body: Array(body), deadlineSeconds: RequestDeadline.attestation.total), maxBytes: 1024 * 1024)
         guard response.status == 200 else {
             throw ClientError.refusal(status: response.status, body: response.body, headers: response.headers)
         }
@@ -96,23 +99,57 @@ public final class InferenceClient: Sendable {
 
     /// Runs one encrypted chat turn, streaming the answer's events. The stream ends after
     /// `end`; a stream that stops earlier throws `ChannelError.truncated`.
+    /// A server silent for `RequestDeadline.chatStream.betweenEvents` seconds between events
+    /// ends the stream with `NetError` `.stalled`.
     public func chat(_ request: ChatRequest) -> ChatEventStream {
+        let gap = RequestDeadline.chatStream.betweenEvents ?? 300
         let batches = AsyncThrowingStream<[ChatEvent], any Error> { continuation in
+            let watch = EventWatch()
             let task = Task {
                 do {
-                    try await runChat(request, continuation: continuation, retriesLeft: 1)
+                    try await runChat(request, continuation: continuation, retriesLeft: 1, watch: watch)
                     continuation.finish()
+                } catch  where watch.stalled.load(ordering: .relaxed) {
+                    continuation.finish(
+                        throwing: NetError(
+                            .stalled,
+                            "\(self.serverURL) sent nothing of the answer for \(gap) s; the server is overloaded or stalling, try again later"
+                        ))
                 } catch {
                     continuation.finish(throwing: error)
                 }
             }
-            continuation.onTermination = { _ in task.cancel() }
+            let watchdog = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(250))
+                    if watch.silence() > .seconds(gap) {
+                        watch.stalled.store(true, ordering: .relaxed)
+                        task.cancel()
+                        return
+                    }
+                }
+            }
+            continuation.onTermination = { _ in
+                task.cancel()
+                watchdog.cancel()
+            }
         }
         return ChatEventStream(batches: batches)
     }
 
+    /// When a chat stream last moved, for its between-events deadline.
+    private final class EventWatch: Sendable {
+        private let last = Mutex(ContinuousClock.now)
+        let stalled = Atomic<Bool>(false)
+
+        func moved() { last.withLock { $0 = .now } }
+        func silence() -> Duration { ContinuousClock.now - last.withLock { $0 } }
+    }
+
     private func runChat(
-        _ request: ChatRequest, continuation: AsyncThrowingStream<[ChatEvent], any Error>.Continuation, retriesLeft: Int
+        _ request: ChatRequest, continuation: AsyncThrowingStream<[ChatEvent], any Error>.Continuation,
+        retriesLeft: Int,
+        watch: EventWatch, busyTries: Int = 0
     ) async throws {
         let server = try await verifiedServer()
         let plaintext = try JSONEncoder().encode(request)
@@ -125,7 +162,7 @@ public final class InferenceClient: Sendable {
         for try await part in transport.stream(
             HTTPRequest(
                 url: serverURL + "/v1/chat", method: .post, headers: ["Content-Type": "application/octet-stream"],
-                body: body))
+                body: body, deadlineSeconds: nil))
         {
             switch part {
             case .head(let s, let h):
@@ -136,7 +173,10 @@ public final class InferenceClient: Sendable {
                     // One hand-over per received chunk, not per event: a fast answer packs
                     // many frames into a chunk.
                     let events = try session.receive(bytes)
-                    if !events.isEmpty { continuation.yield(events) }
+                    if !events.isEmpty {
+                        watch.moved()
+                        continuation.yield(events)
+                    }
                 } else if errorBody.count < 64 * 1024 {
                     errorBody += bytes
                 }
@@ -147,7 +187,23 @@ public final class InferenceClient: Sendable {
             // The key rotated or expired: verify again and retry once.
             if status == 409, retriesLeft > 0 {
                 cached.withLock { $0 = nil }
-                try await runChat(request, continuation: continuation, retriesLeft: retriesLeft - 1)
+                try await runChat(
+                    request, continuation: continuation, retriesLeft: retriesLeft - 1, watch: watch,
+                    busyTries: busyTries)
+                return
+            }
+            // 503 comes before anything streams (the model's queue is full): nothing was answered.
+            if status == 503, busyTries < busyRetry.retries {
+                let retryAfter = headers["retry-after"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                let seconds = busyRetry.wait(before: busyTries + 1, retryAfter: retryAfter)
+                busyRetry.notice?(
+                    "the server is busy (\(error.code)); trying again in \(seconds) s (\(busyTries + 1) of \(busyRetry.retries))"
+                )
+                try await Task.sleep(for: .seconds(seconds))
+                watch.moved()
+                try await runChat(
+                    request, continuation: continuation, retriesLeft: retriesLeft, watch: watch,
+                    busyTries: busyTries + 1)
                 return
             }
             if status == 429 { throw ClientError.refusal(status: status, body: errorBody, headers: headers) }
