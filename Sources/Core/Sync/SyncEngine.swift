@@ -34,21 +34,27 @@ public struct SyncEngine: Sendable {
     public var maximumRounds: Int
     /// Envelope bytes per push request (the server caps bodies).
     public var maximumPushBytes: Int
+    /// How long a pass waits while another process on this device syncs the same cache
+    /// (`SyncLock`) before it gives up with `SOTTO-SYNC-BUSY`.
+    public var lockWait: Duration
 
     public init(
         transport: any SyncTransport, pageSize: Int = PullResponse.defaultLimit, maximumRounds: Int = 8,
-        maximumPushBytes: Int = 6 << 20
+        maximumPushBytes: Int = 6 << 20, lockWait: Duration = .seconds(120)
     ) {
         self.transport = transport
         self.pageSize = pageSize
         self.maximumRounds = maximumRounds
         self.maximumPushBytes = maximumPushBytes
+        self.lockWait = lockWait
     }
 
-    /// Pulls, then pushes.
-    /// - Throws: `SyncError` (see `SyncErrorCode.isTransient` for what to retry), or the
-    ///   cache's `CacheError`.
+    /// Pulls, then pushes, while no other process syncs the same cache.
+    /// - Throws: `SyncError` (see `SyncErrorCode.isTransient` for what to retry; `.busy` when
+    ///   another process kept syncing past `lockWait`), or the cache's `CacheError`.
     nonisolated(nonsending) public func sync(_ history: HistoryStore) async throws -> SyncReport {
+        let lock = try await SyncLock.acquire(cachePath: history.cache.path, waitingUpTo: lockWait)
+        defer { withExtendedLifetime(lock) {} }
         var report = try await pull(into: history)
         try await push(from: history, report: &report)
         return report
