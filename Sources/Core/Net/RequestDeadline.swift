@@ -16,10 +16,10 @@ public struct RequestDeadline: Sendable, Hashable {
         self.betweenEvents = betweenEvents
     }
 
-    /// `POST /v1/attestation`: evidence of a few kilobytes, made in well under a second.
-    public static var attestation: RequestDeadline { RequestDeadline(total: capped(30)) }
+    /// `POST /v1/attestation`: evidence of a few kilobytes, made in well under a second on an idle server; a loaded one gets a minute.
+    public static var attestation: RequestDeadline { RequestDeadline(total: capped(60)) }
     /// The account endpoints (ceremonies, sessions, passkeys): small JSON both ways.
-    public static var account: RequestDeadline { RequestDeadline(total: capped(60)) }
+    public static var account: RequestDeadline { RequestDeadline(total: capped(120)) }
     /// One sync request: a pull page or a push batch, up to several megabytes.
     public static var syncPage: RequestDeadline { RequestDeadline(total: capped(300)) }
     /// An encrypted chat answer: as long as the model writes, but never silent for longer than

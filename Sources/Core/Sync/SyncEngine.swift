@@ -94,10 +94,23 @@ public struct SyncEngine: Sendable {
         return report
     }
 
-    /// Pushes local changes; conflicts are merged and what still wins here goes again.
+    /// Pushes local changes; conflicts are merged and what still wins here goes again. The pass
+    /// is done once the versions pending when it began, the merges it made and the index
+    /// buckets it sealed are on the server: another process of this device may keep changing
+    /// records meanwhile, and what it changes goes too while this pass runs, but is that
+    /// process's own sync to finish.
     nonisolated(nonsending) public func push(from history: HistoryStore, report: inout SyncReport) async throws {
-        for _ in 0..<maximumRounds {
+        let owed = Dictionary(try history.pendingChanges().map { ($0.id, $0.version) }, uniquingKeysWith: max)
+        var merged = Set<RecordID>()
+        func unsettled() throws -> [SyncRecord] {
             let pending = try history.pendingChanges()
+            let ours = pending.contains {
+                owed[$0.id] == $0.version || merged.contains($0.id) || IndexBucket.isBucket($0.id)
+            }
+            return ours ? pending : []
+        }
+        for _ in 0..<maximumRounds {
+            let pending = try unsettled()
             if pending.isEmpty { return }
             for batch in batches(of: pending) {
                 let response = try await transport.push(PushRequest(records: batch))
@@ -124,6 +137,7 @@ public struct SyncEngine: Sendable {
                 report.pushed += accepted.count { !IndexBucket.isBucket($0.id) }
                 report.conflicts += current.count { $0.kind != .index }
                 if !current.isEmpty {
+                    merged.formUnion(current.map(\.id))
                     let outcome = try history.apply(remote: current)
                     report.changed += outcome.changed
                     report.unreadable += outcome.failures.map(\.id)
@@ -134,7 +148,7 @@ public struct SyncEngine: Sendable {
             // The versions just accepted go into the index, pushed in the next round.
             try history.updateIndex()
         }
-        if try !history.pendingChanges().isEmpty {
+        if try !unsettled().isEmpty {
             throw SyncError(.unsettled, "records kept changing on the server while pushing; sync tries again later")
         }
     }
