@@ -94,20 +94,18 @@ public struct SyncEngine: Sendable {
         return report
     }
 
-    /// Pushes local changes; conflicts are merged and what still wins here goes again. The pass
-    /// is done once the versions pending when it began, the merges it made and the index
-    /// buckets it sealed are on the server: another process of this device may keep changing
-    /// records meanwhile, and what it changes goes too while this pass runs, but is that
-    /// process's own sync to finish.
+    /// Pushes local changes; conflicts are merged and what still wins here goes again. A pass
+    /// pushes what it owes: the versions pending when it began, the merges it made and the
+    /// index buckets it sealed. Another process of this device may keep changing records
+    /// meanwhile; those changes are its own sync's to push (it waits for this one), so a
+    /// stream of them never keeps this pass from ending.
     nonisolated(nonsending) public func push(from history: HistoryStore, report: inout SyncReport) async throws {
         let owed = Dictionary(try history.pendingChanges().map { ($0.id, $0.version) }, uniquingKeysWith: max)
         var merged = Set<RecordID>()
         func unsettled() throws -> [SyncRecord] {
-            let pending = try history.pendingChanges()
-            let ours = pending.contains {
+            try history.pendingChanges().filter {
                 owed[$0.id] == $0.version || merged.contains($0.id) || IndexBucket.isBucket($0.id)
             }
-            return ours ? pending : []
         }
         for _ in 0..<maximumRounds {
             let pending = try unsettled()
