@@ -16,8 +16,8 @@ public struct RequestDeadline: Sendable, Hashable {
         self.betweenEvents = betweenEvents
     }
 
-    /// `POST /v1/attestation`: evidence of a few kilobytes, made in well under a second on an idle server; a loaded one gets a minute.
-    public static var attestation: RequestDeadline { RequestDeadline(total: capped(60)) }
+    /// `POST /v1/attestation`: evidence of a few kilobytes, made in well under a second on an idle server; a loaded one gets two minutes.
+    public static var attestation: RequestDeadline { RequestDeadline(total: capped(120)) }
     /// The account endpoints (ceremonies, sessions, passkeys): small JSON both ways.
     public static var account: RequestDeadline { RequestDeadline(total: capped(120)) }
     /// One sync request: a pull page or a push batch, up to several megabytes.
