@@ -84,7 +84,7 @@ func runAccountCommand(retryingTypedPassphrase: Bool = false, _ body: () async t
             printError("sotto: nothing was changed; run the command again with the right passphrase")
             throw ExitCode(1)
         } catch {
-            printError("sotto: \(error)")
+            printError("sotto: \(errorText(error))")
             throw ExitCode(1)
         }
     }

@@ -74,7 +74,7 @@ struct AskCommand: AsyncParsableCommand {
         } catch let error as ValidationError {
             throw error
         } catch {
-            printError("sotto: \(error)")
+            printError("sotto: \(errorText(error))")
             throw ExitCode(1)
         }
     }

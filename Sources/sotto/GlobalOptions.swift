@@ -34,9 +34,11 @@ struct GlobalOptions: ParsableArguments {
 
     /// The device these options name; `account` gives its passphrase file.
     func device(_ account: AccountOptions? = nil) throws -> Device {
-        Device(
+        var device = Device(
             folders: try folders(), server: server, development: dev, passphraseFile: account?.passphraseFile,
             environment: ProcessInfo.processInfo.environment)
+        device.busyRetry.notice = { printError("sotto: \($0)") }
+        return device
     }
 
     /// The shipped attestation policy tightened by the user's policy.toml.

@@ -19,14 +19,16 @@ struct HistoryCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runAccountCommand {
-            let opened = try await UnlockedHistory.open(global, account)
+            let opened = try await UnlockedHistory.open(global, account, readOnly: true)
             let history = opened.history
             if let id {
                 let recordID: RecordID
                 do { recordID = try RecordID(id) } catch {
                     throw ValidationError("\(id) is not a conversation id (32 hex digits); `sotto history` lists them")
                 }
+                let reported = history.corrupt.count
                 print(try HistoryExport(history: history, conversation: recordID).markdown(), terminator: "")
+                try opened.reportMissing(after: reported)
                 return
             }
             let counts = try history.messageCounts()
@@ -54,14 +56,23 @@ struct HistoryCommand: AsyncParsableCommand {
 struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
-        abstract: "Push this device's changes and pull other devices', once.")
+        abstract: "Push this device's changes and pull other devices', once.",
+        discussion: """
+            --rebuild-cache is the way out of a damaged cache file (SOTTO-CACHE-OPEN): the file \
+            is set aside beside it as history-damaged-<time>.sqlite (kept, never deleted) and \
+            the history is pulled again from the server. A cache that still reads and holds \
+            changes not yet synced is left alone, naming them.
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var account: AccountOptions
 
+    @Flag(help: "Set the cache file aside (kept) and restore the history from the server.")
+    var rebuildCache = false
+
     func run() async throws {
         try await runAccountCommand {
-            let opened = try await UnlockedHistory.open(global, account)
+            let opened = try await rebuildCache ? rebuild() : UnlockedHistory.open(global, account)
             guard let sync = opened.sync else {
                 throw ValidationError("the server could not be reached to open a session; try again when online")
             }
@@ -78,6 +89,32 @@ struct SyncCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
+    }
+
+    /// Unlocks with the server (a rebuild needs it to pull from), then sets the cache aside
+    /// and opens a fresh one.
+    private func rebuild() async throws -> OpenedHistory {
+        let (_, session) = try account.session(global)
+        guard try session.state() != nil else {
+            throw ValidationError(
+                "this data folder has no account: run `sotto register` (new account) or `sotto login` (existing one)")
+        }
+        let unlocked = try await session.unlock()
+        guard unlocked.online, unlocked.state.session != nil else {
+            throw ValidationError(
+                "rebuilding the cache needs the server, which could not be reached; try again when online")
+        }
+        let aside = try LocalCache.setAsideForRebuild(path: try global.folders().historyCachePath)
+        if let path = aside.path {
+            printError("sotto: set the old cache aside as \(path)")
+            if !aside.readable {
+                printError(
+                    "sotto: it could not be read, so any change made on this device that never reached the server is only in that file"
+                )
+            }
+        }
+        return try UnlockedHistory.open(
+            keys: unlocked.keys, state: unlocked.state, online: unlocked.online, global, account)
     }
 }
 
@@ -121,7 +158,8 @@ struct ExportCommand: AsyncParsableCommand {
             }
         }
         try await runAccountCommand {
-            let opened = try await UnlockedHistory.open(global, account)
+            let opened = try await UnlockedHistory.open(global, account, readOnly: true)
+            let reported = opened.history.corrupt.count
             let export = try HistoryExport(history: opened.history, conversation: only)
             var bytes: [UInt8] =
                 switch format {
@@ -144,7 +182,24 @@ struct ExportCommand: AsyncParsableCommand {
                 case .json: standardOutput.write(json: bytes)
                 }
             }
+            try opened.reportMissing(after: reported)
         }
+    }
+}
+
+extension OpenedHistory {
+    /// Reports the records that did not open since the first `reported` were (messages are
+    /// decrypted only when printed), then fails the command: what it printed lacks them, and
+    /// a script must not take it for the whole history.
+    /// - Throws: `ExitCode(1)` when any record did not open.
+    func reportMissing(after reported: Int) throws {
+        let corrupt = history.corrupt
+        for record in corrupt.dropFirst(reported) {
+            printError("sotto: skipped unreadable \(record); \(UnlockedHistory.repairAdvice)")
+        }
+        guard !corrupt.isEmpty else { return }
+        printError("sotto: \(corrupt.count) record(s) did not open and are missing from this output")
+        throw ExitCode(1)
     }
 }
 

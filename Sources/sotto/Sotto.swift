@@ -46,7 +46,7 @@ struct Sotto: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            let message = fullMessage(for: error)
+            let message = FileSystemError.describing(error).map { "Error: \($0)" } ?? fullMessage(for: error)
             let code = exitCode(for: error)
             if !message.isEmpty {
                 if code == .success { print(message) } else { printError(message) }
@@ -63,7 +63,7 @@ struct Sotto: AsyncParsableCommand {
         } catch let error as ValidationError {
             throw error
         } catch {
-            printError("sotto: \(error)")
+            printError("sotto: \(errorText(error))")
             throw ExitCode(1)
         }
     }

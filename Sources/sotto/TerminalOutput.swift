@@ -14,6 +14,12 @@ func print(_ items: Any..., separator: String = " ", terminator: String = "\n") 
     FileHandle.standardOutput.write(Data(TerminalSafeText(text).description.utf8))
 }
 
+/// An error as a user reads it: a refusal of the file system (read-only, full, not allowed)
+/// in words with its folder, anything else as it describes itself.
+func errorText(_ error: any Error) -> String {
+    FileSystemError.describing(error).map { "\($0)" } ?? "\(error)"
+}
+
 /// Writes a line to standard error, made terminal-safe.
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((TerminalSafeText(text).description + "\n").utf8))

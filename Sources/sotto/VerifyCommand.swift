@@ -58,7 +58,7 @@ struct VerifyCommand: AsyncParsableCommand {
             printError("sotto: verification failed: \(failure.description)")
             throw ExitCode(1)
         } catch {
-            printError("sotto: \(error)")
+            printError("sotto: \(errorText(error))")
             throw ExitCode(1)
         }
     }

@@ -1,6 +1,7 @@
 import Core
 import CoreTesting
 import Foundation
+import GRDB
 import Testing
 import Wire
 
@@ -46,6 +47,47 @@ import Wire
                 title: "Empty one", createdAt: time, updatedAt: time, clock: history.tick()),
             id: second)
         return (first, second)
+    }
+
+    @Test func anImportThatStopsPartWaySaysHowFarItGotAndARerunFinishesIt() throws {
+        let (source, sourceFolder) = try makeHistory()
+        defer { try? FileManager.default.removeItem(atPath: sourceFolder) }
+        let time = Date(timeIntervalSince1970: 1_800_000_000)
+        for n in 0..<30 {
+            let id = RecordID.random()
+            try source.save(
+                conversation: ConversationRecord(
+                    title: "Conversation \(n)", createdAt: time, updatedAt: time, clock: source.tick()), id: id)
+            try source.append(
+                message: MessageRecord(
+                    conversationID: id, role: .user, content: "question \(n)", time: time, clock: source.tick()))
+        }
+        let export = try HistoryExport(json: try HistoryExport(history: source).json())
+
+        let (target, targetFolder) = try makeHistory()
+        defer { try? FileManager.default.removeItem(atPath: targetFolder) }
+        // The disk "fills" after 12 records: every later insert fails, as SQLite's would.
+        let database = try DatabaseQueue(path: targetFolder + "/" + LocalCache.fileName)
+        try database.write {
+            try $0.execute(
+                sql: """
+                    CREATE TRIGGER disk_full BEFORE INSERT ON record WHEN (SELECT count(*) FROM record) >= 12
+                    BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END
+                    """)
+        }
+        let stopped = try #require(throws: HistoryExport.ImportInterrupted.self) { try export.importInto(target) }
+        #expect(stopped.done.conversations == 6)
+        #expect(stopped.done.messages == 6)
+        #expect(stopped.conversationsInFile == 30)
+        #expect("\(stopped)".contains("stopped after adding 6 conversation(s) and 6 message(s)"), "\(stopped)")
+        #expect("\(stopped)".contains("run the same import again"))
+
+        try database.write { try $0.execute(sql: "DROP TRIGGER disk_full") }
+        let rerun = try export.importInto(target)
+        #expect(rerun.conversations == 24)
+        #expect(rerun.messages == 24)
+        #expect(rerun.skipped == 12)
+        #expect(target.conversations.count == 30)
     }
 
     @Test func jsonRoundTripsAndImportingTwiceAddsNothing() throws {

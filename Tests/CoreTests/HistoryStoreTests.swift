@@ -295,6 +295,24 @@ import Wire
         #expect(unopenable?.code == .openFailed)
     }
 
+    /// Two processes of one device hold the same cache: one pushes a conversation the other
+    /// then changes. The change goes out at the version after the pushed one, never at the
+    /// version the second process last saw (which the server already holds).
+    @Test func aChangeFollowsTheVersionAnotherProcessPushed() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let id = RecordID.random()
+        let first = try open()
+        try first.save(conversation: conversation("draft"), id: id)
+        let second = try open()
+        try second.save(conversation: conversation("second's edit"), id: id)
+        // The first process syncs: the server accepts version 1 (the second's copy, now in the cache).
+        try first.markPushed([(id, 1)])
+        try second.save(conversation: conversation("second's next edit"), id: id)
+        let held = try #require(try LocalCache(path: path, account: account).record(id))
+        #expect(held.version == 2)
+        #expect(held.syncState == .pending)
+    }
+
     @Test func theCacheIsWALAndPrivate() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = try open()
@@ -304,7 +322,7 @@ import Wire
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let migrations = try pool.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(migrations == ["v1 records", "v2 sync", "v3 record rowid"])
+        #expect(migrations == ["v1 records", "v2 sync", "v3 record rowid", "v4 repair"])
     }
 
     /// Nothing a user wrote reaches the disk in the clear: not in the database, its log or its

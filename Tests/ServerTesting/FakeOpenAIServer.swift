@@ -17,6 +17,8 @@ public final class FakeOpenAIServer: Sendable {
         case garbage
         /// Stops before any finish reason.
         case truncated([String])
+        /// Answers the first `refusals` requests 503 (busy), then streams these pieces.
+        case busyFirst(Int, then: [String])
     }
 
     public let port: Int
@@ -42,20 +44,10 @@ public final class FakeOpenAIServer: Sendable {
             case .truncated(let pieces):
                 return Self.events(pieces.map { Self.chunk(content: $0) })
             case .stream(let pieces, let finish):
-                var events = pieces.map { Self.chunk(content: $0) }
-                events.append(Self.chunk(content: nil, finish: finish))
-                events.append(
-                    "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":\(pieces.count)}}\n\n")
-                events.append("data: [DONE]\n\n")
-                // Re-split the stream at odd places, including inside UTF-8 characters.
-                let all = Array(events.joined().utf8)
-                let chunks = stride(from: 0, to: all.count, by: 7).map { Array(all[$0..<min($0 + 7, all.count)]) }
-                return Response(
-                    status: .ok, headers: [.contentType: "text/event-stream"],
-                    body: ResponseBody { writer in
-                        for c in chunks { try await writer.write(ByteBuffer(bytes: c)) }
-                        try await writer.finish(nil)
-                    })
+                return Self.stream(pieces, finish: finish)
+            case .busyFirst(let refusals, let pieces):
+                if log.bodies.count <= refusals { return Response(status: .serviceUnavailable) }
+                return Self.stream(pieces, finish: "stop")
             }
         }
         let started = try await ListeningApplication.start { listening in
@@ -65,6 +57,24 @@ public final class FakeOpenAIServer: Sendable {
                 logger: Logger(label: "fake-openai") { _ in SwiftLogNoOpLogHandler() })
         }
         return FakeOpenAIServer(port: started.port, task: started.task, log: log)
+    }
+
+    /// The pieces as a completion stream, then a finish reason, usage and `[DONE]`.
+    private static func stream(_ pieces: [String], finish: String) -> Response {
+        var events = pieces.map { Self.chunk(content: $0) }
+        events.append(Self.chunk(content: nil, finish: finish))
+        events.append(
+            "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":\(pieces.count)}}\n\n")
+        events.append("data: [DONE]\n\n")
+        // Re-split the stream at odd places, including inside UTF-8 characters.
+        let all = Array(events.joined().utf8)
+        let chunks = stride(from: 0, to: all.count, by: 7).map { Array(all[$0..<min($0 + 7, all.count)]) }
+        return Response(
+            status: .ok, headers: [.contentType: "text/event-stream"],
+            body: ResponseBody { writer in
+                for c in chunks { try await writer.write(ByteBuffer(bytes: c)) }
+                try await writer.finish(nil)
+            })
     }
 
     private init(port: Int, task: Task<Void, any Error>, log: RequestLog) {

@@ -402,7 +402,7 @@ public struct AccountSession: Sendable {
         }
     }
 
-    private func offlineUnlock(_ state: AccountState, authenticator: any Authenticator) async throws -> Unlocked {
+    func offlineUnlock(_ state: AccountState, authenticator: any Authenticator) async throws -> Unlocked {
         guard let credentialID = try? Base64URL.decode(state.passkey.credentialID, field: "credential id") else {
             throw AccountError(.stateCorrupt, "the account file \(file.path) names a malformed credential id")
         }

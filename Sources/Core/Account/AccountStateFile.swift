@@ -59,6 +59,7 @@ public struct AccountStateFile: Sendable {
         do throws(PrivateFile.Failure) {
             try PrivateFile.write(bytes, to: path, replaceExisting: true)
         } catch {
+            if let refusal = FileSystemError.describing(error, path: path) { throw refusal }
             throw AccountError(.stateAccess, "cannot write the account file \(path); check the data folder")
         }
     }

@@ -14,6 +14,9 @@ public struct Device: Sendable {
     /// Where a software passkey's passphrase comes from when nobody types it (a file, or
     /// `SOTTO_PASSPHRASE`), decided once; nil: it is typed.
     public let passphraseSource: PassphraseSource?
+    /// How a chat turn refused as busy is tried again (`SOTTO_BUSY_WAIT`, seconds, shortens
+    /// each wait); the command line sets its `notice` to say so on standard error.
+    public var busyRetry: BusyRetry
     let environment: [String: String]
     let transport: any HTTPTransport
 
@@ -30,6 +33,10 @@ public struct Device: Sendable {
         passphraseSource = PassphraseSource.choose(passphraseFile: passphraseFile, environment: environment)
         self.environment = environment
         self.transport = transport
+        busyRetry = BusyRetry()
+        if let text = environment["SOTTO_BUSY_WAIT"], let seconds = Int(text), seconds >= 1 {
+            busyRetry.longestWait = min(busyRetry.longestWait, seconds)
+        }
     }
 
     /// The account this device belongs to, if any.
@@ -95,22 +102,25 @@ public struct Device: Sendable {
             serverURL: try server ?? serverURL(), transport: transport, trust: trust,
             developmentStore: development ? DevelopmentTrustStore(path: folders.developmentTrustPath) : nil,
             securityVersions: SecurityVersionStore(path: folders.securityVersionsPath),
-            auditLog: FileAuditLog(path: folders.auditLogPath))
+            auditLog: FileAuditLog(path: folders.auditLogPath), busyRetry: busyRetry)
     }
 
     /// Unlocks the account with its passkey (through `session`) and opens its history: the
     /// commands' way in.
     /// - Throws: `DeviceError` `.noAccount` when the device belongs to no account; the unlock's.
-    public func unlockHistory(_ session: AccountSession) async throws -> OpenedHistory {
+    /// - Parameter readOnly: for commands that only read: unlock without the server (nothing
+    ///   is written, the session stays as it is), and open the cache read-only when the data
+    ///   folder cannot be written.
+    public func unlockHistory(_ session: AccountSession, readOnly: Bool = false) async throws -> OpenedHistory {
         guard try session.state() != nil else {
             throw DeviceError(
                 .noAccount,
                 "this data folder has no account: run `sotto register` (new account) or `sotto login` (existing one)")
         }
-        let unlocked = try await session.unlock()
+        let unlocked = try await readOnly ? session.unlockLocally() : session.unlock()
         return try openHistory(
             keys: unlocked.keys, state: unlocked.state, online: unlocked.online, previousKeys: unlocked.previousKeys,
-            rootChanged: unlocked.rootChanged)
+            rootChanged: unlocked.rootChanged, readOnly: readOnly)
     }
 
     /// The history an unlock gave the keys to, decrypted from the device's cache, and the sync
@@ -120,21 +130,26 @@ public struct Device: Sendable {
     ///   - previousKeys: the account's earlier roots this device holds (after a rotation).
     ///   - rootChanged: the account's root was rotated since this device last unlocked: the
     ///     next sync pulls everything again, to replace copies sealed under the old root.
+    ///   - readOnly: open the cache read-only when the data folder cannot be written.
     public func openHistory(
         keys: AccountKeys, state: AccountState, online: Bool, previousKeys: [AccountKeys] = [],
-        rootChanged: Bool = false
+        rootChanged: Bool = false, readOnly: Bool = false
     ) throws -> OpenedHistory {
-        let cache = try LocalCache.openSwitchingAccounts(
-            path: folders.historyCachePath, account: try AccountID(keys.accountID))
-        if rootChanged { try cache.resetSyncCursor() }
-        if !previousKeys.isEmpty {
+        let accountID = try AccountID(keys.accountID)
+        let readingOnly = readOnly && !FolderAccess.isWritable(folders.data)
+        let cache =
+            readingOnly
+            ? try LocalCache(readingOnly: folders.historyCachePath, account: accountID)
+            : try LocalCache.openSwitchingAccounts(path: folders.historyCachePath, account: accountID)
+        if rootChanged, !readingOnly { try cache.resetSyncCursor() }
+        if !previousKeys.isEmpty, !readingOnly {
             // Earlier roots stay only while the cache holds something sealed under them.
             try AccountStateFile(dataFolder: folders.data).forgetEarlierRoots(notIn: cache.keyIDs())
         }
         let history = try HistoryStore(
             cache: cache, keys: try AccountRecordKeys(keys, previous: previousKeys),
             device: try DeviceID.load(dataFolder: folders.data))
-        if !previousKeys.isEmpty, try KeyRotationProgressFile(dataFolder: folders.data).load() == nil {
+        if !previousKeys.isEmpty, !readingOnly, try KeyRotationProgressFile(dataFolder: folders.data).load() == nil {
             // Changes made here under the old root go out under the new one, which every
             // device of the account now has (during a rotation of this device's, that
             // rotation seals them).
@@ -142,8 +157,16 @@ public struct Device: Sendable {
         }
         var sync: SyncEngine?
         if let grant = state.session {
-            let token = grant.token
-            sync = SyncEngine(transport: HTTPSyncTransport(serverURL: state.server, http: transport) { token })
+            let opened = grant.token
+            let file = AccountStateFile(dataFolder: folders.data)
+            // The device's current session: another process unlocking meanwhile replaces this one's.
+            sync = SyncEngine(
+                transport: HTTPSyncTransport(serverURL: state.server, http: transport) {
+                    guard let current = try? file.load(), current.accountID == state.accountID,
+                        let token = current.session?.token
+                    else { return opened }
+                    return token
+                })
         }
         return OpenedHistory(state: state, online: online, history: history, sync: sync)
     }

@@ -38,6 +38,9 @@ private final class CurlTransfer: @unchecked Sendable {
     var headers: [String: String] = [:]
     var sentHead = false
     var handle: OpaquePointer?
+    /// Body bytes received so far (a stall's report says how far the server got).
+    var received = 0
+    let started = ContinuousClock.now
 
     init(request: HTTPRequest, continuation: AsyncThrowingStream<HTTPResponsePart, any Error>.Continuation) {
         self.request = request
@@ -73,6 +76,9 @@ private final class CurlTransfer: @unchecked Sendable {
         _ = sotto_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT, request.connectTimeoutSeconds)
         _ = sotto_curl_setopt_long(easy, CURLOPT_LOW_SPEED_LIMIT, 1)
         _ = sotto_curl_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, request.idleTimeoutSeconds)
+        if let deadline = request.deadlineSeconds {
+            _ = sotto_curl_setopt_long(easy, CURLOPT_TIMEOUT, deadline)
+        }
         _ = sotto_curl_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)
         _ = sotto_curl_setopt_long(easy, CURLOPT_NOPROGRESS, 0)
         _ = sotto_curl_setopt_pointer(easy, CURLOPT_HTTPHEADER, headerList)
@@ -109,6 +115,17 @@ private final class CurlTransfer: @unchecked Sendable {
             emitHeadIfNeeded()
             continuation.finish()
         } else {
+            let elapsed = ContinuousClock.now - started
+            if code == CURLE_OPERATION_TIMEDOUT, let deadline = request.deadlineSeconds,
+                elapsed >= .seconds(deadline) - .milliseconds(500)
+            {
+                continuation.finish(
+                    throwing: NetError(
+                        .stalled,
+                        "\(request.url) did not finish answering within \(deadline) s (\(received) byte(s) arrived); the server is overloaded or stalling, try again later"
+                    ))
+                return
+            }
             continuation.finish(
                 throwing: Self.error(for: code, url: request.url, cancelled: cancelled.load(ordering: .relaxed)))
         }
@@ -146,6 +163,7 @@ private func curlWrite(
     t.emitHeadIfNeeded()
     let n = size * count
     if n > 0, let data {
+        t.received += n
         t.continuation.yield(.body(Array(UnsafeRawBufferPointer(start: data, count: n))))
     }
     return n

@@ -12,10 +12,14 @@ public struct HTTPRequest: Sendable {
     public var connectTimeoutSeconds: Int
     /// The transfer fails when no byte arrives for this long (a stalled stream).
     public var idleTimeoutSeconds: Int
+    /// The whole exchange fails with `SOTTO-NET-STALLED` past this many seconds (nil: no
+    /// limit, for a streamed answer, which `RequestDeadline.betweenEvents` bounds instead).
+    public var deadlineSeconds: Int?
 
     public init(
         url: String, method: Method = .get, headers: [String: String] = [:], body: [UInt8] = [],
-        connectTimeoutSeconds: Int = 10, idleTimeoutSeconds: Int = 120
+        connectTimeoutSeconds: Int = 10, idleTimeoutSeconds: Int = 120,
+        deadlineSeconds: Int? = RequestDeadline.account.total
     ) {
         self.url = url
         self.method = method
@@ -23,6 +27,7 @@ public struct HTTPRequest: Sendable {
         self.body = body
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.deadlineSeconds = deadlineSeconds
     }
 }
 
@@ -101,4 +106,7 @@ public enum NetErrorCode: String, StableErrorCode {
     case responseTooLarge = "SOTTO-NET-TOO-LARGE"
     /// Plain http to a host that is not this machine: refused before connecting.
     case cleartext = "SOTTO-NET-CLEARTEXT"
+    /// The server kept the exchange going past its deadline (`RequestDeadline`): a stall,
+    /// whether overload or on purpose.
+    case stalled = "SOTTO-NET-STALLED"
 }

@@ -13,6 +13,7 @@ public final class InferenceClient: Sendable {
     let securityVersions: SecurityVersionStore?
     let auditLog: (any AuditLog)?
     let clock: @Sendable () -> Date
+    let busyRetry: BusyRetry
     private let cached = Mutex<VerifiedServer?>(nil)
     private let acceptedSecurityVersion = Mutex<UInt64>(0)
 
@@ -20,12 +21,14 @@ public final class InferenceClient: Sendable {
     ///   - developmentStore: where `--dev` pins the development root; nil outside development mode.
     ///   - securityVersions: where the device remembers each server's highest accepted release
     ///     security version, refusing a lower one; nil remembers nothing beyond this process.
+    ///   - busyRetry: how a chat turn refused as busy is tried again.
     public init(
         serverURL: String, transport: any HTTPTransport = CurlHTTPClient(), trust: TrustSettings,
         developmentStore: DevelopmentTrustStore? = nil, securityVersions: SecurityVersionStore? = nil,
-        auditLog: (any AuditLog)? = nil,
+        auditLog: (any AuditLog)? = nil, busyRetry: BusyRetry = BusyRetry(),
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.busyRetry = busyRetry
         self.serverURL = serverURL.hasSuffix("/") ? String(serverURL.dropLast()) : serverURL
         self.transport = transport
         self.trust = trust
@@ -44,7 +47,7 @@ public final class InferenceClient: Sendable {
         let response = try await transport.send(
             HTTPRequest(
                 url: serverURL + "/v1/attestation", method: .post, headers: ["Content-Type": "application/json"],
-                body: Array(body)), maxBytes: 1024 * 1024)
+                body: Array(body), deadlineSeconds: RequestDeadline.attestation.total), maxBytes: 1024 * 1024)
         guard response.status == 200 else {
             throw ClientError.refusal(status: response.status, body: response.body, headers: response.headers)
         }
@@ -97,14 +100,21 @@ public final class InferenceClient: Sendable {
     /// Runs one encrypted chat turn, streaming the answer's events. Nothing happens until the
     /// stream is read; the reader's task then verifies, sends and decrypts, with no task in
     /// between, and cancelling it aborts the transfer. The stream ends after `end`; one that
-    /// stops earlier throws `ChannelError.truncated`.
+    /// stops earlier throws `ChannelError.truncated`. A server that sends no complete event for
+    /// `RequestDeadline.chatStream.betweenEvents` seconds ends it with `NetError` `.stalled`
+    /// (one that sends nothing at all is ended by the transport's idle limit first).
     public func chat(_ request: ChatRequest) -> ChatEventStream {
         ChatEventStream(client: self, request: request)
     }
 
     /// Sends a chat turn and reads the response's head: the body to decrypt, or the refusal.
-    /// A key that rotated or expired (409) is verified again and the turn sent once more.
-    func open(_ request: ChatRequest, retriesLeft: Int = 1) async throws -> ChatEventStream.Response {
+    /// A key that rotated or expired (409) is verified again and the turn sent once more; a
+    /// model that is busy (503, before anything streams) is tried again as `busyRetry` says.
+    func open(
+        _ request: ChatRequest, retriesLeft: Int = 1, busyTries: Int = 0
+    ) async throws
+        -> ChatEventStream.Response
+    {
         let server = try await verifiedServer()
         let plaintext = try JSONEncoder().encode(request)
         let nowMs = UInt64(max(0, clock().timeIntervalSince1970 * 1000))
@@ -113,7 +123,7 @@ public final class InferenceClient: Sendable {
         var parts = transport.stream(
             HTTPRequest(
                 url: serverURL + "/v1/chat", method: .post, headers: ["Content-Type": "application/octet-stream"],
-                body: body)
+                body: body, deadlineSeconds: nil)
         ).makeAsyncIterator()
         var status = 0
         var headers: [String: String] = [:]
@@ -121,14 +131,27 @@ public final class InferenceClient: Sendable {
             status = s
             headers = h
         }
-        if status == 200 { return (parts, session) }
+        if status == 200 {
+            return (parts, session, RequestDeadline.chatStream.betweenEvents.map { .seconds($0) }, serverURL)
+        }
         var errorBody = [UInt8]()
         while let part = try await parts.next() {
             if case .body(let bytes) = part, errorBody.count < 64 * 1024 { errorBody += bytes }
         }
         if status == 409, retriesLeft > 0 {
             cached.withLock { $0 = nil }
-            return try await open(request, retriesLeft: retriesLeft - 1)
+            return try await open(request, retriesLeft: retriesLeft - 1, busyTries: busyTries)
+        }
+        // 503 comes before anything streams (the model's queue is full): nothing was answered.
+        if status == 503, busyTries < busyRetry.retries {
+            let error = ServerErrorBody.parse(errorBody)
+            let retryAfter = headers["retry-after"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let seconds = busyRetry.wait(before: busyTries + 1, retryAfter: retryAfter)
+            busyRetry.notice?(
+                "the server is busy (\(error.code)); trying again in \(seconds) s (\(busyTries + 1) of \(busyRetry.retries))"
+            )
+            try await Task.sleep(for: .seconds(seconds))
+            return try await open(request, retriesLeft: retriesLeft, busyTries: busyTries + 1)
         }
         throw ClientError.refusal(status: status, body: errorBody, headers: headers)
     }
@@ -204,8 +227,11 @@ public struct ChatEventStream: AsyncSequence, Sendable {
 
     /// A response being read: the transport's parts after the head, and the session that
     /// opens them.
+    /// A response being read: the transport's parts after the head, the session that opens
+    /// them, how long it may go without a complete event, and the server (for the stall's error).
     typealias Response = (
-        parts: AsyncThrowingStream<HTTPResponsePart, any Error>.AsyncIterator, session: ClientChatSession
+        parts: AsyncThrowingStream<HTTPResponsePart, any Error>.AsyncIterator, session: ClientChatSession,
+        betweenEvents: Duration?, server: String
     )
 
     let source: Source
@@ -251,12 +277,21 @@ public struct ChatEventStream: AsyncSequence, Sendable {
                 return try await nextBatch()
             case .reading(var response):
                 state = .finished  // until the next batch is in hand
+                let since = ContinuousClock.now
                 while let part = try await response.parts.next() {
                     guard case .body(let bytes) = part else { continue }
                     let events = try response.session.receive(bytes)
                     if !events.isEmpty {
                         state = .reading(response)
                         return events
+                    }
+                    // Bytes that complete no event: a server trickling them keeps the transport's
+                    // idle limit away, not this one.
+                    if let limit = response.betweenEvents, ContinuousClock.now - since > limit {
+                        throw NetError(
+                            .stalled,
+                            "\(response.server) sent nothing of the answer for \(limit.components.seconds) s; the server is overloaded or stalling, try again later"
+                        )
                     }
                 }
                 try response.session.finish()

@@ -208,7 +208,7 @@ public final class LocalServer: Sendable {
             response = try await http.send(
                 HTTPRequest(
                     url: url + LocalServerProof.path, method: .post, headers: ["Content-Type": "application/json"],
-                    body: Array(body), connectTimeoutSeconds: 2, idleTimeoutSeconds: 5),
+                    body: Array(body), connectTimeoutSeconds: 2, idleTimeoutSeconds: 5, deadlineSeconds: 10),
                 maxBytes: 4096)
         } catch let error as NetError where error.code == .connect {
             return .nobody

@@ -77,6 +77,19 @@ enum CacheSchema {
             try db.execute(sql: "CREATE INDEX record_by_kind ON record (kind)")
             try db.execute(sql: "CREATE INDEX record_pending ON record (sync_state) WHERE sync_state != 0")
         }
+        migrator.registerMigration("v4 repair") { db in
+            // Server copies held here that stopped opening, each asked again from the server
+            // once per version (LocalCache.requestRepair), so a copy that is bad on the server
+            // too does not start a full pull on every unlock.
+            try db.execute(
+                sql: """
+                    CREATE TABLE repair (
+                        id BLOB NOT NULL CHECK (length(id) = 16),
+                        version INTEGER NOT NULL,
+                        PRIMARY KEY (id, version)
+                    ) WITHOUT ROWID
+                    """)
+        }
         return migrator
     }
 }

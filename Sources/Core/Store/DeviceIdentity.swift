@@ -21,7 +21,11 @@ extension DeviceID {
         do {
             try FileManager.default.createDirectory(atPath: dataFolder, withIntermediateDirectories: true)
             try PrivateFile.write(Array((id.description + "\n").utf8), to: path, replaceExisting: false)
+        } catch PrivateFile.Failure.exists where FileManager.default.fileExists(atPath: path) {
+            // Another process of this device named it first (the file appears whole): use its id.
+            return try load(dataFolder: dataFolder)
         } catch {
+            if let refusal = FileSystemError.describing(error, path: dataFolder) { throw refusal }
             throw CacheError(.openFailed, "cannot write \(path): \(error)")
         }
         return id

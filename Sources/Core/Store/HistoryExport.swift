@@ -182,9 +182,35 @@ public struct HistoryExport: Codable, Sendable, Hashable {
         public var skipped = 0
     }
 
+    /// An import that stopped part way (the disk filled, the cache failed): how far it got.
+    /// Each record was committed on its own, so what was added stays, and running the same
+    /// import again skips it and adds the rest.
+    public struct ImportInterrupted: Error, CustomStringConvertible {
+        /// What was added before it stopped.
+        public let done: ImportOutcome
+        /// Conversations in the file.
+        public let conversationsInFile: Int
+        /// Why it stopped.
+        public let cause: any Error
+
+        public var description: String {
+            "the import stopped after adding \(done.conversations) conversation(s) and \(done.messages) message(s) (the file holds \(conversationsInFile) conversation(s)): \(FileSystemError.describing(cause).map { "\($0)" } ?? "\(cause)"). What was added stays; run the same import again to add the rest"
+        }
+    }
+
     /// Adds what the history lacks; records it holds (or deleted) by the same id are skipped.
+    /// - Throws: `ImportInterrupted` when a write fails part way.
     public func importInto(_ history: HistoryStore) throws -> ImportOutcome {
         var outcome = ImportOutcome()
+        do {
+            try importInto(history, counting: &outcome)
+        } catch {
+            throw ImportInterrupted(done: outcome, conversationsInFile: conversations.count, cause: error)
+        }
+        return outcome
+    }
+
+    private func importInto(_ history: HistoryStore, counting outcome: inout ImportOutcome) throws {
         for folder in folders {
             guard try !history.contains(folder.id) else {
                 outcome.skipped += 1
@@ -228,6 +254,5 @@ public struct HistoryExport: Codable, Sendable, Hashable {
                 outcome.messages += 1
             }
         }
-        return outcome
     }
 }

@@ -542,46 +542,48 @@ public final class HistoryStore {
 
     /// Seals and writes one local change. A record the server already has moves to the next
     /// version; one still waiting to be pushed keeps its version, so the push expects the
-    /// server's copy (version − 1) either way.
+    /// server's copy (version − 1) either way. The version comes from the cache's copy at the
+    /// moment of writing, which another process of this device may have moved on.
     private func commit(_ payload: RecordPayload, id: RecordID) throws {
-        let version: UInt64
-        switch versions[id] {
-        case nil: version = 1
-        case (let v, .pending)?: version = v
-        case (let v, .synced)?:
-            guard payload.kind.isMutable else {
-                throw CacheError(.conflict, "message \(id) already exists and cannot change")
+        let codec = self.codec
+        let version = try cache.writeChange(id: id, kind: payload.kind, parent: payload.parent) { held in
+            let version: UInt64
+            switch held {
+            case nil: version = 1
+            case (let v, .pending)?: version = v
+            case (let v, .synced)?:
+                guard payload.kind.isMutable else {
+                    throw CacheError(.conflict, "message \(id) already exists and cannot change")
+                }
+                version = v + 1
             }
-            version = v + 1
+            return (version, try codec.seal(payload, id: id, version: version))
         }
-        let envelope = try codec.seal(payload, id: id, version: version)
-        try cache.write([
-            CachedRecord(
-                id: id, kind: payload.kind, version: version, parent: payload.parent, envelope: envelope,
-                syncState: .pending)
-        ])
         versions[id] = (version, .pending)
     }
 
-    /// Decrypts one cached row; a failure is reported and skipped. Every reading seen moves the
-    /// clock forward.
+    /// Decrypts one cached row; a failure is reported, skipped, and asked again from the server
+    /// at the next sync (`LocalCache.requestRepair`). Every reading seen moves the clock forward.
     private func open(_ row: Result<CachedRecord, CacheRowError>) -> (CachedRecord, RecordPayload)? {
+        let failure: CorruptRecord
         switch row {
-        case .failure(let failure):
-            report(CorruptRecord(id: failure.id, kind: failure.kind, code: failure.error.code))
-            return nil
+        case .failure(let row):
+            failure = CorruptRecord(id: row.id, kind: row.kind, code: row.error.code)
         case .success(let cached):
             do {
                 let payload = try codec.open(cached.envelope, id: cached.id, kind: cached.kind, version: cached.version)
                 clock.receive(payload.clock, now: wallClock.millisecondsSince1970())
                 return (cached, payload)
             } catch let error as RecordError {
-                report(CorruptRecord(id: cached.id, kind: cached.kind, code: error.code))
+                failure = CorruptRecord(id: cached.id, kind: cached.kind, code: error.code)
             } catch {
-                report(CorruptRecord(id: cached.id, kind: cached.kind, code: .authenticationFailed))
+                failure = CorruptRecord(id: cached.id, kind: cached.kind, code: .authenticationFailed)
             }
-            return nil
         }
+        report(failure)
+        // A read-only folder cannot take the request; the record is still reported.
+        if let id = failure.id { _ = try? cache.requestRepair(id) }
+        return nil
     }
 
     private func report(_ record: CorruptRecord) {

@@ -18,32 +18,43 @@ public final class LocalCache: Sendable {
     public let path: String
     private let pool: DatabasePool
     /// Held shared while the cache is open, so no other process moves the file away
-    /// (`openSwitchingAccounts` needs it exclusively).
-    private let lock: CacheFileLock
+    /// (`openSwitchingAccounts` needs it exclusively); nil when opened read-only in a folder
+    /// where the lock file cannot be made (nobody can move the cache there either).
+    private let lock: CacheFileLock?
+    /// Whether the cache was opened only to read (`init(readingOnly:account:)`).
+    public let isReadOnly: Bool
 
     /// Opens (creating and migrating when needed) the cache at `path` for `account`.
     /// - Throws: `CacheError` `.openFailed`, or `.accountMismatch` when the file belongs to another account.
     public init(path: String, account: AccountID) throws {
         self.account = account
         self.path = path
+        isReadOnly = false
         let folder = (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(
                 atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
+            if let refusal = FileSystemError.describing(error, path: folder) { throw refusal }
             throw CacheError(.openFailed, "cannot open the history cache \(path): \(Self.reason(error))")
         }
         lock = try CacheFileLock(cachePath: path, exclusive: false)
         do {
-            var configuration = Configuration()
-            configuration.label = "sotto.history"
-            pool = try DatabasePool(path: path, configuration: configuration)
+            pool = try DatabasePool(path: path, configuration: Self.configuration)
             // GRDB's WAL set-up chooses NORMAL (safe against a killed process); FULL also
             // syncs the log on every commit, so a power loss cannot take an acknowledged write.
             try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
-            try CacheSchema.migrator.migrate(pool)
+            if try !pool.read({ try CacheSchema.migrator.hasCompletedMigrations($0) }) {
+                // GRDB checks which migrations ran outside their transactions: two processes
+                // opening a new (or older) cache at once would both run the same one.
+                let migrating = try CacheFileLock(cachePath: path + ".migrate", exclusive: true)
+                defer { migrating.release() }
+                try CacheSchema.migrator.migrate(pool)
+            }
         } catch {
-            throw CacheError(.openFailed, "cannot open the history cache \(path): \(Self.reason(error))")
+            if let refusal = FileSystemError.describing(error, path: path) { throw refusal }
+            throw CacheError(
+                .openFailed, "cannot open the history cache \(path): \(Self.reason(error))\(Self.advice(error))")
         }
         for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
             try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
@@ -65,11 +76,108 @@ public final class LocalCache: Sendable {
         }
     }
 
+    /// Opens the cache at `path` only to read it, writing nothing in its folder: for the
+    /// commands that only read (`history`, `export`) on a data folder that cannot be written
+    /// (a read-only mount, a copied backup). A cache whose log was checkpointed away is opened
+    /// as immutable when SQLite cannot make its shared-memory file there. Writes throw.
+    /// - Throws: `CacheError` `.openFailed`, or `.accountMismatch`.
+    public init(readingOnly path: String, account: AccountID) throws {
+        self.account = account
+        self.path = path
+        isReadOnly = true
+        lock = try? CacheFileLock(cachePath: path, exclusive: false)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CacheError(
+                .openFailed,
+                "there is no history cache at \(path) yet; run `sotto sync` where the folder can be written")
+        }
+        var configuration = Self.configuration
+        configuration.readonly = true
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            _ = try pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master") }
+            self.pool = pool
+        } catch  where !FileManager.default.fileExists(atPath: path + "-wal") {
+            // No log to read: the main file is the whole cache, and nothing can change it here.
+            do {
+                pool = try DatabasePool(
+                    path: "file:" + Self.uriPath(path) + "?immutable=1", configuration: configuration)
+            } catch {
+                throw CacheError(.openFailed, "cannot read the history cache \(path): \(Self.reason(error))")
+            }
+        } catch {
+            throw CacheError(.openFailed, "cannot read the history cache \(path): \(Self.reason(error))")
+        }
+        let stored = try run { try pool.read { try String.fetchOne($0, sql: "SELECT account FROM cache_account") } }
+        guard stored == account.rawValue else {
+            throw CacheError(
+                .accountMismatch,
+                "the history cache \(path) belongs to another account; use that account's --data-dir or another folder")
+        }
+    }
+
+    /// `path` with the characters a URI gives meaning to escaped.
+    private static func uriPath(_ path: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        return path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path
+    }
+
+    /// How long a write waits for another process's write to end. Several processes share a
+    /// device's cache (the full screen, a script's `sotto ask`, a second window); each write is
+    /// one short transaction begun IMMEDIATE (GRDB's default for writes), so waiting its turn
+    /// always ends, and no user sees SQLite's "database is locked".
+    static let writerWait: TimeInterval = 60
+
+    private static var configuration: Configuration {
+        var configuration = Configuration()
+        configuration.label = "sotto.history"
+        configuration.busyMode = .timeout(writerWait)
+        return configuration
+    }
+
     /// Adds or replaces `records`, all or none.
     public func write(_ records: [CachedRecord]) throws {
         var change = CacheChange()
         change.writes = records
         try apply(change)
+    }
+
+    /// Writes a local change of record `id` (pending) at the version that follows the copy held
+    /// now, read in the same transaction: another process of this device may have pushed or
+    /// changed the record since this one last looked, and its newer version must not be
+    /// overwritten by an older one.
+    /// - Parameter seal: given the held copy's version and state (nil when none), the version
+    ///   to write and the envelope sealed for it.
+    /// - Returns: the version written.
+    public func writeChange(
+        id: RecordID, kind: RecordKind, parent: RecordID?,
+        seal: (_ held: (version: UInt64, state: SyncState)?) throws -> (version: UInt64, envelope: RecordEnvelope)
+    ) throws -> UInt64 {
+        try run {
+            try pool.write { db in
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT version, sync_state FROM record WHERE id = ?", arguments: [Data(id.bytes)])
+                let held = row.map { row -> (version: UInt64, state: SyncState) in
+                    let version: Int64 = row["version"]
+                    let state: Int64 = row["sync_state"]
+                    return (UInt64(bitPattern: version), SyncState(rawValue: Int(state)) ?? .pending)
+                }
+                let (version, envelope) = try seal(held)
+                try db.execute(
+                    sql: """
+                        INSERT INTO record (id, kind, version, parent, envelope, sync_state)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, version = excluded.version,
+                            parent = excluded.parent, envelope = excluded.envelope, sync_state = excluded.sync_state
+                        """,
+                    arguments: [
+                        Data(id.bytes), Int64(kind.rawValue), Int64(bitPattern: version), parent.map { Data($0.bytes) },
+                        Data(envelope.bytes), Int64(SyncState.pending.rawValue),
+                    ])
+                return version
+            }
+        }
     }
 
     /// Commits `change` in one transaction: all of it survives a crash, or none.
@@ -150,6 +258,30 @@ public final class LocalCache: Sendable {
                     }
                 }
                 return (records, tombstones)
+            }
+        }
+    }
+
+    /// Asks the server again for record `id`, whose copy here no longer opens (damaged on this
+    /// disk): when it is the server's copy (synced) and was not asked for at this version
+    /// before, the pull cursor goes back to 0, so the next sync pulls every record again and
+    /// the server's copy replaces this one (`HistoryStore.apply` takes a copy over a local one
+    /// that does not open). The protocol's only position is the cursor, hence a whole pull;
+    /// it happens once per damaged version. A change still waiting to be pushed has no other copy.
+    /// - Returns: whether the next sync fetches it.
+    @discardableResult
+    public func requestRepair(_ id: RecordID) throws -> Bool {
+        try run {
+            try pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO repair (id, version)
+                        SELECT id, version FROM record WHERE id = ? AND sync_state = 0
+                        """,
+                    arguments: [Data(id.bytes)])
+                guard db.changesCount > 0 else { return false }
+                try db.execute(sql: "UPDATE sync_cursor SET cursor = 0")
+                return true
             }
         }
     }
@@ -347,9 +479,25 @@ public final class LocalCache: Sendable {
     }
 
     private func run<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as CacheError { throw error } catch {
+        do { return try body() } catch let error as CacheError { throw error } catch let error
+            as CodedError<RecordErrorCode>
+        {
+            throw error
+        } catch {
+            // A cache opened to read refuses writes by design, not because of its folder.
+            if !isReadOnly, let refusal = FileSystemError.describing(error, path: path) { throw refusal }
             throw CacheError(.databaseFailed, "the history cache \(path) failed: \(Self.reason(error))")
         }
+    }
+
+    /// What to do about a cache file SQLite finds damaged: it holds copies of what the server
+    /// keeps, plus changes not yet pushed, so it is set aside (kept) and pulled again.
+    static func advice(_ error: any Error) -> String {
+        guard let error = error as? DatabaseError,
+            [ResultCode.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode.primaryResultCode)
+        else { return "" }
+        return
+            ". The file is damaged; `sotto sync --rebuild-cache` sets it aside (kept, with any change not yet synced) and restores the history from the server"
     }
 
     /// SQLite's result code and message: they name the failure, never row contents.

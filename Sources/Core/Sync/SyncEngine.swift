@@ -34,21 +34,27 @@ public struct SyncEngine: Sendable {
     public var maximumRounds: Int
     /// Envelope bytes per push request (the server caps bodies).
     public var maximumPushBytes: Int
+    /// How long a pass waits while another process on this device syncs the same cache
+    /// (`SyncLock`) before it gives up with `SOTTO-SYNC-BUSY`.
+    public var lockWait: Duration
 
     public init(
         transport: any SyncTransport, pageSize: Int = PullResponse.defaultLimit, maximumRounds: Int = 8,
-        maximumPushBytes: Int = 6 << 20
+        maximumPushBytes: Int = 6 << 20, lockWait: Duration = .seconds(120)
     ) {
         self.transport = transport
         self.pageSize = pageSize
         self.maximumRounds = maximumRounds
         self.maximumPushBytes = maximumPushBytes
+        self.lockWait = lockWait
     }
 
-    /// Pulls, then pushes.
-    /// - Throws: `SyncError` (see `SyncErrorCode.isTransient` for what to retry), or the
-    ///   cache's `CacheError`.
+    /// Pulls, then pushes, while no other process syncs the same cache.
+    /// - Throws: `SyncError` (see `SyncErrorCode.isTransient` for what to retry; `.busy` when
+    ///   another process kept syncing past `lockWait`), or the cache's `CacheError`.
     nonisolated(nonsending) public func sync(_ history: HistoryStore) async throws -> SyncReport {
+        let lock = try await SyncLock.acquire(cachePath: history.cache.path, waitingUpTo: lockWait)
+        defer { withExtendedLifetime(lock) {} }
         var report = try await pull(into: history)
         try await push(from: history, report: &report)
         return report
@@ -88,10 +94,21 @@ public struct SyncEngine: Sendable {
         return report
     }
 
-    /// Pushes local changes; conflicts are merged and what still wins here goes again.
+    /// Pushes local changes; conflicts are merged and what still wins here goes again. A pass
+    /// pushes what it owes: the versions pending when it began, the merges it made and the
+    /// index buckets it sealed. Another process of this device may keep changing records
+    /// meanwhile; those changes are its own sync's to push (it waits for this one), so a
+    /// stream of them never keeps this pass from ending.
     nonisolated(nonsending) public func push(from history: HistoryStore, report: inout SyncReport) async throws {
+        let owed = Dictionary(try history.pendingChanges().map { ($0.id, $0.version) }, uniquingKeysWith: max)
+        var merged = Set<RecordID>()
+        func unsettled() throws -> [SyncRecord] {
+            try history.pendingChanges().filter {
+                owed[$0.id] == $0.version || merged.contains($0.id) || IndexBucket.isBucket($0.id)
+            }
+        }
         for _ in 0..<maximumRounds {
-            let pending = try history.pendingChanges()
+            let pending = try unsettled()
             if pending.isEmpty { return }
             for batch in batches(of: pending) {
                 let response = try await transport.push(PushRequest(records: batch))
@@ -118,6 +135,7 @@ public struct SyncEngine: Sendable {
                 report.pushed += accepted.count { !IndexBucket.isBucket($0.id) }
                 report.conflicts += current.count { $0.kind != .index }
                 if !current.isEmpty {
+                    merged.formUnion(current.map(\.id))
                     let outcome = try history.apply(remote: current)
                     report.changed += outcome.changed
                     report.unreadable += outcome.failures.map(\.id)
@@ -128,7 +146,7 @@ public struct SyncEngine: Sendable {
             // The versions just accepted go into the index, pushed in the next round.
             try history.updateIndex()
         }
-        if try !history.pendingChanges().isEmpty {
+        if try !unsettled().isEmpty {
             throw SyncError(.unsettled, "records kept changing on the server while pushing; sync tries again later")
         }
     }

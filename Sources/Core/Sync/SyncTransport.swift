@@ -35,17 +35,34 @@ public struct HTTPSyncTransport: SyncTransport {
     }
 
     private func call<T: Decodable>(_ method: HTTPRequest.Method, _ path: String, body: [UInt8]) async throws -> T {
-        var headers = ["Authorization": "Bearer \(try await token())"]
-        if !body.isEmpty { headers["Content-Type"] = "application/json" }
-        let response = try await http.send(
-            HTTPRequest(url: serverURL + path, method: method, headers: headers, body: body, idleTimeoutSeconds: 60),
-            maxBytes: 64 * 1024 * 1024)
+        let sent = try await token()
+        var response = try await send(method, path, body: body, token: sent)
+        // Another process on this device may have unlocked meanwhile and replaced the session
+        // this one started with: the refused call goes once more with the device's current one.
+        if response.status == 401 {
+            let current = try await token()
+            if current != sent { response = try await send(method, path, body: body, token: current) }
+        }
         guard response.status == 200 else { throw SyncError.fromServer(status: response.status, body: response.body) }
         do {
             return try JSONDecoder().decode(T.self, from: Data(response.body))
         } catch {
             throw SyncError(.badResponse, "the server's answer to \(path.split(separator: "?")[0]) is not valid JSON")
         }
+    }
+
+    private func send(
+        _ method: HTTPRequest.Method, _ path: String, body: [UInt8], token: String
+    ) async throws
+        -> HTTPResponse
+    {
+        var headers = ["Authorization": "Bearer \(token)"]
+        if !body.isEmpty { headers["Content-Type"] = "application/json" }
+        return try await http.send(
+            HTTPRequest(
+                url: serverURL + path, method: method, headers: headers, body: body, idleTimeoutSeconds: 60,
+                deadlineSeconds: RequestDeadline.syncPage.total),
+            maxBytes: 64 * 1024 * 1024)
     }
 }
 
@@ -71,9 +88,11 @@ public enum SyncErrorCode: String, StableErrorCode {
     /// The server withheld, rolled back or deleted without the owner's seal (a warning: sync
     /// applied none of it and goes on).
     case integrity = "SOTTO-SYNC-INTEGRITY"
+    /// Another process on this device kept syncing the same cache past the wait.
+    case busy = "SOTTO-SYNC-BUSY"
 
     /// Whether trying again later may succeed.
-    public var isTransient: Bool { self == .unavailable || self == .unsettled }
+    public var isTransient: Bool { self == .unavailable || self == .unsettled || self == .busy }
 }
 
 extension SyncError {
