@@ -1,0 +1,38 @@
+/// Why Intel TDX evidence was refused. Stable `code`, a message a user or operator can act on.
+///
+/// Quotes, certificates and collateral are public, so messages may name fields, sizes and
+/// certificates; they never carry user content.
+public typealias TDXError = CodedError<TDXErrorCode>
+
+/// Stable identifiers of `TDXError`: one per malformed part of a quote and one per refused check.
+public enum TDXErrorCode: String, StableErrorCode {
+    // MARK: Reading the quote
+
+    /// The quote text is neither binary nor hexadecimal.
+    case quoteEncoding = "SOTTO-TDX-QUOTE-ENCODING"
+    /// The quote is shorter than its 48-byte header.
+    case header = "SOTTO-TDX-HEADER"
+    /// The header's version is neither 4 nor 5.
+    case version = "SOTTO-TDX-VERSION"
+    /// The attestation key type is not ECDSA P-256 (2).
+    case attestationKeyType = "SOTTO-TDX-KEY-TYPE"
+    /// The TEE type is not TDX (0x81).
+    case teeType = "SOTTO-TDX-TEE-TYPE"
+    /// The quoting enclave's vendor is not Intel.
+    case qeVendor = "SOTTO-TDX-QE-VENDOR"
+    /// The body is cut short, of an unknown type, or its stated size does not match its type.
+    case body = "SOTTO-TDX-BODY"
+    /// The signature data's length field is cut short or disagrees with the quote, or non-zero
+    /// bytes follow it.
+    case signatureData = "SOTTO-TDX-SIGNATURE-DATA"
+    /// The certification data is not of type 6 (QE report certification data), or its size
+    /// disagrees with what it holds.
+    case certificationData = "SOTTO-TDX-CERT-DATA"
+    /// The QE report or its signature is cut short.
+    case qeReport = "SOTTO-TDX-QE-REPORT"
+    /// The QE authentication data's size runs past the certification data.
+    case qeAuthData = "SOTTO-TDX-QE-AUTH-DATA"
+    /// The inner certification data is not of type 5 (a PEM PCK chain), or its size disagrees
+    /// with the certification data.
+    case pckChainData = "SOTTO-TDX-PCK-CHAIN-DATA"
+}
