@@ -35,4 +35,29 @@ public enum TDXErrorCode: String, StableErrorCode {
     /// The inner certification data is not of type 5 (a PEM PCK chain), or its size disagrees
     /// with the certification data.
     case pckChainData = "SOTTO-TDX-PCK-CHAIN-DATA"
+
+    // MARK: Verifying it
+
+    /// A certificate could not be decoded, or a chain does not hold the certificates it must.
+    case certificateParse = "SOTTO-TDX-CERT-PARSE"
+    /// A certificate is not ECDSA P-256 with SHA-256, as all of Intel's SGX/TDX certificates are.
+    case certificateAlgorithm = "SOTTO-TDX-CERT-ALGORITHM"
+    /// A certificate's signature does not verify under its issuer's key.
+    case certificateSignature = "SOTTO-TDX-CERT-SIGNATURE"
+    /// A certificate's validity period ended before the verification time.
+    case certificateExpired = "SOTTO-TDX-CERT-EXPIRED"
+    /// A certificate's validity period starts after the verification time.
+    case certificateNotYetValid = "SOTTO-TDX-CERT-NOT-YET-VALID"
+    /// The chain's root is not the pinned Intel SGX Root CA.
+    case untrustedRoot = "SOTTO-TDX-UNTRUSTED-ROOT"
+    /// The certificates do not form a chain (issuer names, CA flags or Intel's names do not line up).
+    case chainMismatch = "SOTTO-TDX-CHAIN-MISMATCH"
+    /// The QE report's signature does not verify under the PCK certificate's key.
+    case qeReportSignature = "SOTTO-TDX-QE-REPORT-SIGNATURE"
+    /// The QE report's REPORT_DATA is not SHA-256(attestation key ‖ QE auth data) ‖ 32 zero bytes.
+    case qeReportData = "SOTTO-TDX-QE-REPORT-DATA"
+    /// The attestation key is not a point on P-256.
+    case attestationKey = "SOTTO-TDX-ATTESTATION-KEY"
+    /// The quote's signature does not verify under the attestation key.
+    case quoteSignature = "SOTTO-TDX-QUOTE-SIGNATURE"
 }
