@@ -60,4 +60,42 @@ public enum TDXErrorCode: String, StableErrorCode {
     case attestationKey = "SOTTO-TDX-ATTESTATION-KEY"
     /// The quote's signature does not verify under the attestation key.
     case quoteSignature = "SOTTO-TDX-QUOTE-SIGNATURE"
+
+    // MARK: Judging it with collateral
+
+    /// The PCK certificate's SGX extension is missing or malformed (FMSPC, PCE id, TCB).
+    case pckExtensions = "SOTTO-TDX-PCK-EXTENSIONS"
+    /// The collateral JSON, its TCB info or its QE identity is missing a field or malformed.
+    case collateralParse = "SOTTO-TDX-COLLATERAL-PARSE"
+    /// The collateral is not TDX TCB info version 3 and TD_QE identity version 2.
+    case collateralKind = "SOTTO-TDX-COLLATERAL-KIND"
+    /// The TCB info's signature does not verify under the TCB signing key.
+    case tcbInfoSignature = "SOTTO-TDX-TCB-INFO-SIGNATURE"
+    /// The QE identity's signature does not verify under the TCB signing key.
+    case qeIdentitySignature = "SOTTO-TDX-QE-IDENTITY-SIGNATURE"
+    /// The TCB info or QE identity is past its nextUpdate at the verification time.
+    case collateralExpired = "SOTTO-TDX-COLLATERAL-EXPIRED"
+    /// The TCB info or QE identity was issued after the verification time.
+    case collateralNotYetValid = "SOTTO-TDX-COLLATERAL-NOT-YET-VALID"
+    /// The TCB info is for another platform family (FMSPC) than the PCK certificate's.
+    case fmspcMismatch = "SOTTO-TDX-FMSPC-MISMATCH"
+    /// The TCB info is for another PCE than the PCK certificate's.
+    case pceIDMismatch = "SOTTO-TDX-PCE-ID-MISMATCH"
+    /// The quoting enclave is not the one the QE identity names (MRSIGNER, ISVPRODID,
+    /// MISCSELECT or ATTRIBUTES differ).
+    case qeIdentityMismatch = "SOTTO-TDX-QE-IDENTITY"
+    /// The TDX module is not one the TCB info names (its major version has no identity, or
+    /// MRSIGNERSEAM or SEAMATTRIBUTES differ).
+    case tdxModuleMismatch = "SOTTO-TDX-MODULE"
+    /// The platform, TDX module or QE TCB matches no level of the collateral ("TCB not supported").
+    case tcbNotSupported = "SOTTO-TDX-TCB-NOT-SUPPORTED"
+    /// A TCB level's status is OutOfDate (or OutOfDateConfigurationNeeded).
+    case tcbOutOfDate = "SOTTO-TDX-TCB-OUT-OF-DATE"
+    /// A TCB level's status is Revoked.
+    case tcbRevoked = "SOTTO-TDX-TCB-REVOKED"
+    /// A TCB level's status is SWHardeningNeeded or ConfigurationNeeded (or both), which this
+    /// build does not accept yet.
+    case tcbActionNeeded = "SOTTO-TDX-TCB-ACTION-NEEDED"
+    /// A TCB level's status is one this build does not know.
+    case tcbStatusUnknown = "SOTTO-TDX-TCB-STATUS-UNKNOWN"
 }
