@@ -3,12 +3,12 @@ import Core
 import Foundation
 import Wire
 
-/// `sotto verify-evidence --platform sev-snp --report FILE ...`: checks attestation evidence
-/// offline, exactly as the client does before it trusts a server.
+/// `sotto verify-evidence --platform sev-snp --report FILE ...` or `--platform tdx --quote FILE
+/// --collateral FILE`: checks attestation evidence offline, with the client's verifiers.
 struct VerifyEvidenceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-evidence",
-        abstract: "Verify a TEE attestation report and its certificate chain offline.",
+        abstract: "Verify TEE attestation evidence (SEV-SNP report or TDX quote) and its chain offline.",
         discussion: """
             For sev-snp: the report (binary, or hexadecimal text) must be signed by the VCEK or \
             VLEK given with --vcek (DER or PEM), whose chain must lead to AMD's pinned root for its \
@@ -20,23 +20,38 @@ struct VerifyEvidenceCommand: ParsableCommand {
             (--policy, or the one in the configuration folder). --evidence-only checks the \
             evidence without the product and TCB rules, to study old reports.
 
-            Prints the verdict and the report's fields (--json: one JSON object). Exit status 0 \
-            only when the evidence verifies; 1 when it is refused, with the reason; 2 for a \
-            platform this build cannot verify (tdx); 64 for unusable input.
+            For tdx: the quote (binary, or hexadecimal text) must be a TDX DCAP quote (version 4 \
+            or 5) whose PCK certificate chain leads to Intel's pinned SGX Root CA, whose quoting \
+            enclave report is signed by the PCK key and binds the attestation key, and which is \
+            signed by that key. --collateral is the JSON object dcap-qvl reads (TCB info and QE \
+            identity with their signatures and issuer chains): both must be signed by Intel's TCB \
+            signing key, current at the verification time, for this platform's FMSPC, and the \
+            platform, TDX module and quoting enclave TCB levels must all be UpToDate. Revocation \
+            lists are not checked yet, and TDX is not yet accepted by `sotto verify` or the chat.
+
+            Prints the verdict and the evidence's fields (--json: one JSON object). Exit status 0 \
+            only when the evidence verifies; 1 when it is refused, with the reason; 64 for \
+            unusable input.
             """
     )
 
-    /// The TEE platforms the command names; only SEV-SNP is verified by this build.
+    /// The TEE platforms the command verifies.
     enum Platform: String, ExpressibleByArgument, CaseIterable {
         case sevSNP = "sev-snp"
         case tdx
     }
 
-    @Option(help: "The TEE platform: sev-snp (tdx is not in this build).")
+    @Option(help: "The TEE platform: sev-snp or tdx.")
     var platform: Platform
 
-    @Option(help: "The attestation report: 1184 bytes, or their hexadecimal text.", completion: .file())
-    var report: String
+    @Option(help: "The SEV-SNP attestation report: 1184 bytes, or their hexadecimal text.", completion: .file())
+    var report: String?
+
+    @Option(help: "The TDX quote: binary, or its hexadecimal text.", completion: .file())
+    var quote: String?
+
+    @Option(help: "The TDX collateral: TCB info and QE identity as dcap-qvl's JSON.", completion: .file())
+    var collateral: String?
 
     @Option(help: "The VCEK (or VLEK) certificate that signed the report, DER or PEM.", completion: .file())
     var vcek: String?
@@ -60,18 +75,16 @@ struct VerifyEvidenceCommand: ParsableCommand {
 
     @Option(
         name: .customLong("at"),
-        help: ArgumentHelp("Check certificate validity at this time instead of now.", valueName: "ISO8601-time"))
+        help: ArgumentHelp(
+            "Check certificates (and TDX collateral) at this time instead of now.", valueName: "ISO8601-time"))
     var time: String?
 
     func run() throws {
-        guard platform == .sevSNP else {
-            FileHandle.standardError.write(
-                Data(
-                    ("error: TDX verification is not in this build; only --platform sev-snp can be verified. "
-                        + "Nothing was checked.\n").utf8))
-            throw ExitCode(2)
-        }
         let now = try verificationTime()
+        if platform == .tdx {
+            try runTDX(at: now)
+        }
+        guard let report else { throw ValidationError("--report is required with --platform sev-snp") }
         let policy = try snpPolicy()
         let reportBytes = try read(report, what: "report")
         let parsed: SEVSNPReport
@@ -95,6 +108,35 @@ struct VerifyEvidenceCommand: ParsableCommand {
                 keyProduct: Self.product(ofKey: endorsementKey))
         }
         try finish(EvidenceVerdict(report: verified.report, verified: verified, error: nil, checkedAt: now))
+    }
+
+    /// Verifies a TDX quote with its collateral, prints the verdict and exits.
+    private func runTDX(at now: Date) throws -> Never {
+        guard let quote, let collateral else {
+            throw ValidationError("--quote and --collateral are required with --platform tdx")
+        }
+        let quoteBytes = try read(quote, what: "quote")
+        let collateralBytes = try read(collateral, what: "collateral")
+        var parsed: TDXQuote?
+        let verdict: TDXEvidenceVerdict
+        do throws(TDXError) {
+            let quote = try TDXQuote(fileContents: quoteBytes)
+            parsed = quote
+            let evidence = try TDXVerifier().verify(quote, collateral: TDXCollateral(json: collateralBytes), at: now)
+            verdict = TDXEvidenceVerdict(quote: quote, evidence: evidence, error: nil, checkedAt: now)
+        } catch {
+            verdict = TDXEvidenceVerdict(quote: parsed, evidence: nil, error: error, checkedAt: now)
+        }
+        try finish(verdict)
+    }
+
+    private func finish(_ verdict: TDXEvidenceVerdict) throws -> Never {
+        print(json ? verdict.json() : verdict.text())
+        if let error = verdict.error {
+            printError("refused: \(error)")
+            throw ExitCode(1)
+        }
+        throw ExitCode.success
     }
 
     private static func verify(

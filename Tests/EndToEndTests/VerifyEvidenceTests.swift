@@ -1,8 +1,9 @@
 import Foundation
 import TestSupport
 import Testing
+import Wire
 
-/// `sotto verify-evidence`, run as a user runs it, on the public SEV-SNP vectors.
+/// `sotto verify-evidence`, run as a user runs it, on the public SEV-SNP and TDX vectors.
 @Suite struct VerifyEvidenceTests {
     static func vector(_ path: String) -> String { Fixtures.url("vectors/sev-snp/\(path)").path }
 
@@ -197,12 +198,93 @@ import Testing
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 
-    @Test func tdxIsNotInThisBuild() throws {
-        let result = try Executables.run(
-            "sotto", ["verify-evidence", "--platform", "tdx", "--report", Self.vector("virtee/report_milan.hex")])
-        #expect(result.status != 0)
-        #expect(result.stderr.contains("TDX verification is not in this build"))
-        #expect(!result.stdout.contains("VERIFIED"))
+    static func tdxVector(_ name: String) -> String { Fixtures.url("vectors/tdx/dcap-qvl/\(name)").path }
+
+    /// dcap-qvl's version 4 quote with its collateral (current 2025-06-19 to 2025-07-19).
+    static let tdx = [
+        "verify-evidence", "--platform", "tdx", "--quote", tdxVector("tdx_quote"), "--collateral",
+        tdxVector("tdx_quote_collateral.json"),
+    ]
+
+    @Test func theTDXSampleVerifiesInsideItsCollateralsValidityOnly() throws {
+        let result = try Executables.run("sotto", Self.tdx + ["--at", "2025-07-01T00:00:00Z"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(
+            lines.first
+                == "VERIFIED: Intel TDX quote (version 4, TD 1.0) through a PCK certificate that chains to Intel's "
+                + "SGX Root CA; TCB UpToDate")
+        #expect(lines.contains { $0.hasPrefix("  TDX module TDX_01") && $0.contains("UpToDate") })
+        #expect(lines.contains { $0.hasPrefix("  quoting enclave") && $0.contains("UpToDate") })
+        #expect(result.stdout.contains("revocation lists were not checked"))
+        #expect(
+            result.stdout.contains(
+                "91eb2b44d141d4ece09f0c75c2c53d247a3c68edd7fafe8a3520c942a604a407de03ae6dc5f87f27428b2538873118b7"))
+        #expect(result.stdout.contains("b0c06f000000"))
+
+        // A day past the TCB info's nextUpdate the same evidence is refused.
+        let stale = try Executables.run("sotto", Self.tdx + ["--at", "2025-07-20T00:00:00Z"])
+        #expect(stale.status == 1)
+        #expect(stale.stdout.hasPrefix("REFUSED: SOTTO-TDX-COLLATERAL-EXPIRED"))
+        #expect(stale.stderr.contains("SOTTO-TDX-COLLATERAL-EXPIRED"))
+    }
+
+    @Test func tdxJSONOutputIsOneObject() throws {
+        let result = try Executables.run("sotto", Self.tdx + ["--at", "2025-07-01T00:00:00Z", "--json"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let object = try #require(
+            JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["platform"] as? String == "tdx")
+        #expect(object["verified"] as? Bool == true)
+        let levels = try #require(object["tcbLevels"] as? [[String: Any]])
+        #expect(levels.map { $0["status"] as? String } == ["UpToDate", "UpToDate", "UpToDate"])
+        let quote = try #require(object["quote"] as? [String: Any])
+        #expect((quote["rtmrs"] as? [String])?.count == 4)
+        #expect((quote["mrTD"] as? String)?.hasPrefix("91eb2b44") == true)
+    }
+
+    @Test func tdxRefusalsNameTheirReason() throws {
+        // The version 5 sample's platform matches no TCB level of its collateral.
+        let unsupported = try Executables.run(
+            "sotto",
+            [
+                "verify-evidence", "--platform", "tdx", "--quote", Self.tdxVector("tdx_quote_outdated"),
+                "--collateral", Self.tdxVector("tdx_quote_outdated_collateral.json"), "--at", "2026-03-01T00:00:00Z",
+            ])
+        #expect(unsupported.status == 1)
+        #expect(unsupported.stdout.hasPrefix("REFUSED: SOTTO-TDX-TCB-NOT-SUPPORTED"))
+        #expect(unsupported.stdout.split(separator: "\n").contains { $0.hasPrefix("  version ") && $0.hasSuffix(" 5") })
+
+        // The quote as hex text verifies; with one bit of its TD report changed it is refused.
+        let bytes = Array(try Fixtures.data("vectors/tdx/dcap-qvl/tdx_quote"))
+        try Self.withTemporaryFile(Array(("0x" + Hex.encode(bytes) + "\n").utf8)) { path in
+            let result = try Executables.run(
+                "sotto",
+                [
+                    "verify-evidence", "--platform", "tdx", "--quote", path, "--collateral",
+                    Self.tdxVector("tdx_quote_collateral.json"), "--at", "2025-07-01T00:00:00Z",
+                ])
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        }
+        var tampered = bytes
+        tampered[48 + 136] ^= 1
+        try Self.withTemporaryFile(tampered) { path in
+            let result = try Executables.run(
+                "sotto",
+                [
+                    "verify-evidence", "--platform", "tdx", "--quote", path, "--collateral",
+                    Self.tdxVector("tdx_quote_collateral.json"), "--at", "2025-07-01T00:00:00Z",
+                ])
+            #expect(result.status == 1)
+            #expect(result.stdout.hasPrefix("REFUSED: SOTTO-TDX-QUOTE-SIGNATURE"))
+        }
+
+        // Without collateral nothing is checked.
+        let noCollateral = try Executables.run(
+            "sotto", ["verify-evidence", "--platform", "tdx", "--quote", Self.tdxVector("tdx_quote")])
+        #expect(noCollateral.status != 0 && noCollateral.status != 1)
+        #expect(noCollateral.stderr.contains("--quote and --collateral are required"))
+        #expect(!noCollateral.stdout.contains("VERIFIED"))
     }
 
     @Test func unusableInputGivesAClearErrorAndNonZeroExit() throws {
