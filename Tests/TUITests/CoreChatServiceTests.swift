@@ -143,6 +143,27 @@ final class StallingSender: ChatSender {
         #expect(sender.requests.withLock { $0.last?.messages.map(\.content) }?.count == 3)
     }
 
+    /// A first turn that cannot be stored (a prompt past the largest record) leaves no
+    /// conversation behind, in memory or in the cache, to sync to every device empty.
+    @Test func aFirstTurnThatCannotBeStoredLeavesNoEmptyConversation() async throws {
+        let keys = TestRecordKeys()
+        let (_, session, sender, folder) = try makeService(answer: "never", keys: keys)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let id = RecordID.random()
+        let huge = String(repeating: "a", count: RecordPadding.maximumPaddedByteCount + 1)
+        await #expect(throws: RecordError.self) { _ = try await session.send(ask(huge, in: id).0) }
+        #expect(await session.conversations().isEmpty)
+        #expect(sender.requests.withLock { $0.isEmpty })
+        let reopened = try HistoryStore(
+            cache: LocalCache(path: folder + "/" + LocalCache.fileName, account: try AccountID("tui-account")),
+            keys: keys, device: .random())
+        #expect(reopened.conversations.isEmpty)
+        // The same conversation's first turn, storable, goes through whole.
+        let (turn, prompt) = ask("A short question", in: id)
+        _ = try await collect(try await session.send(turn))
+        #expect(try await session.messages(in: id).map(\.id) == [prompt, turn.answer])
+    }
+
     @Test func anErrorEventEndsTheStreamAndKeepsThePartialAnswerMarked() async throws {
         let (service, session, _, folder) = try makeService(answer: "partial", failWith: "SOTTO-BACKEND-FAILED")
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -159,15 +159,15 @@ public actor ChatSession {
         _ role: MessageRole, _ text: String, to id: RecordID, as messageID: RecordID = .random(),
         replacing: RecordID? = nil, interrupted: Bool = false, now: Date = Date()
     ) throws -> RecordID {
-        try history.append(
-            message: MessageRecord(
-                conversationID: id, role: role, content: text, time: now, regenerationParent: replacing,
-                interrupted: interrupted, clock: history.tick()),
-            id: messageID)
-        if var record = history.conversations[id] {
-            record.updatedAt = now
-            try history.save(conversation: record, id: id)
+        let message = MessageRecord(
+            conversationID: id, role: role, content: text, time: now, regenerationParent: replacing,
+            interrupted: interrupted, clock: history.tick())
+        guard var record = history.conversations[id] else {
+            throw CacheError(.notFound, "conversation \(id) is not in this history")
         }
+        // The message and the conversation's new time in one transaction.
+        record.updatedAt = now
+        try history.save(conversation: record, id: id, with: message, messageID: messageID)
         scheduleSync()
         return messageID
     }
@@ -188,10 +188,17 @@ public actor ChatSession {
         var replacing: RecordID?
         switch turn.ask {
         case .prompt(let promptID, let text):
-            if history.conversations[id]?.title.isEmpty != false {
-                try saveConversation(id, now: now) { $0.title = ConversationTitle.from(prompt: text) }
-            }
-            try append(.user, text, to: id, as: promptID, now: now)
+            // A new conversation and its first prompt are stored together, or neither is.
+            var record =
+                history.conversations[id]
+                ?? ConversationRecord(title: "", createdAt: now, updatedAt: now, clock: history.tick())
+            if record.title.isEmpty { record.title = ConversationTitle.from(prompt: text) }
+            record.updatedAt = now
+            try history.save(
+                conversation: record, id: id,
+                with: MessageRecord(conversationID: id, role: .user, content: text, time: now, clock: history.tick()),
+                messageID: promptID)
+            scheduleSync()
             context = try messages(in: id)
         case .again(let promptID):
             let all = try messages(in: id)

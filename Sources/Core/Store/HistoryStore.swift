@@ -138,6 +138,25 @@ public final class HistoryStore {
         return id
     }
 
+    /// Saves a conversation together with a new message of it in one transaction, so that a
+    /// failure (a prompt too large to seal, a full disk) leaves neither: no conversation
+    /// without its first prompt reaches other devices.
+    /// - Returns: the conversation and the message as stored (with their clock readings).
+    @discardableResult
+    public func save(
+        conversation: ConversationRecord, id: RecordID, with message: MessageRecord, messageID: RecordID
+    ) throws -> (ConversationRecord, MessageRecord) {
+        var record = conversation
+        record.clock = tick()
+        var added = message
+        added.conversationID = id
+        added.clock = tick()
+        try commit([(.conversation(record), id), (.message(added), messageID)])
+        conversations[id] = record
+        if messageCache[id] != nil { messageCache[id]!.append((messageID, added)) }
+        return (record, added)
+    }
+
     /// Takes in a copy pulled from the server (see `apply(remote:cursor:)`).
     /// - Returns: whether the decrypted history changed.
     /// - Throws: `RecordError` when the remote copy does not open (nothing is written).
@@ -545,21 +564,29 @@ public final class HistoryStore {
     /// server's copy (version − 1) either way. The version comes from the cache's copy at the
     /// moment of writing, which another process of this device may have moved on.
     private func commit(_ payload: RecordPayload, id: RecordID) throws {
+        try commit([(payload, id)])
+    }
+
+    /// Seals and writes several local changes in one transaction (all or none).
+    private func commit(_ changes: [(payload: RecordPayload, id: RecordID)]) throws {
         let codec = self.codec
-        let version = try cache.writeChange(id: id, kind: payload.kind, parent: payload.parent) { held in
-            let version: UInt64
-            switch held {
-            case nil: version = 1
-            case (let v, .pending)?: version = v
-            case (let v, .synced)?:
-                guard payload.kind.isMutable else {
-                    throw CacheError(.conflict, "message \(id) already exists and cannot change")
+        let written = try cache.writeChanges(
+            changes.map { payload, id in
+                LocalCache.LocalChange(id: id, kind: payload.kind, parent: payload.parent) { held in
+                    let version: UInt64
+                    switch held {
+                    case nil: version = 1
+                    case (let v, .pending)?: version = v
+                    case (let v, .synced)?:
+                        guard payload.kind.isMutable else {
+                            throw CacheError(.conflict, "message \(id) already exists and cannot change")
+                        }
+                        version = v + 1
+                    }
+                    return (version, try codec.seal(payload, id: id, version: version))
                 }
-                version = v + 1
-            }
-            return (version, try codec.seal(payload, id: id, version: version))
-        }
-        versions[id] = (version, .pending)
+            })
+        for (change, version) in zip(changes, written) { versions[change.id] = (version, .pending) }
     }
 
     /// Decrypts one cached row; a failure is reported, skipped, and asked again from the server

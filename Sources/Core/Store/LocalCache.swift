@@ -154,28 +154,65 @@ public final class LocalCache: Sendable {
         id: RecordID, kind: RecordKind, parent: RecordID?,
         seal: (_ held: (version: UInt64, state: SyncState)?) throws -> (version: UInt64, envelope: RecordEnvelope)
     ) throws -> UInt64 {
+        try withoutActuallyEscaping(seal) { seal in
+            try writeChanges([LocalChange(id: id, kind: kind, parent: parent, seal: seal)])[0]
+        }
+    }
+
+    /// One local change for `writeChanges`: the record, and how to seal it given the held copy.
+    public struct LocalChange {
+        public var id: RecordID
+        public var kind: RecordKind
+        public var parent: RecordID?
+        public var seal:
+            (_ held: (version: UInt64, state: SyncState)?) throws -> (
+                version: UInt64, envelope: RecordEnvelope
+            )
+
+        public init(
+            id: RecordID, kind: RecordKind, parent: RecordID?,
+            seal:
+                @escaping (_ held: (version: UInt64, state: SyncState)?) throws -> (
+                    version: UInt64, envelope: RecordEnvelope
+                )
+        ) {
+            self.id = id
+            self.kind = kind
+            self.parent = parent
+            self.seal = seal
+        }
+    }
+
+    /// Writes several local changes (`writeChange`) in one transaction: after a failure of any
+    /// (a seal that throws, the disk), none is stored.
+    /// - Returns: the versions written, in order.
+    public func writeChanges(_ changes: [LocalChange]) throws -> [UInt64] {
         try run {
             try pool.write { db in
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT version, sync_state FROM record WHERE id = ?", arguments: [Data(id.bytes)])
-                let held = row.map { row -> (version: UInt64, state: SyncState) in
-                    let version: Int64 = row["version"]
-                    let state: Int64 = row["sync_state"]
-                    return (UInt64(bitPattern: version), SyncState(rawValue: Int(state)) ?? .pending)
+                try changes.map { change in
+                    let row = try Row.fetchOne(
+                        db, sql: "SELECT version, sync_state FROM record WHERE id = ?",
+                        arguments: [Data(change.id.bytes)])
+                    let held = row.map { row -> (version: UInt64, state: SyncState) in
+                        let version: Int64 = row["version"]
+                        let state: Int64 = row["sync_state"]
+                        return (UInt64(bitPattern: version), SyncState(rawValue: Int(state)) ?? .pending)
+                    }
+                    let (version, envelope) = try change.seal(held)
+                    try db.execute(
+                        sql: """
+                            INSERT INTO record (id, kind, version, parent, envelope, sync_state)
+                            VALUES (?, ?, ?, ?, ?, ?)
+                            ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, version = excluded.version,
+                                parent = excluded.parent, envelope = excluded.envelope, sync_state = excluded.sync_state
+                            """,
+                        arguments: [
+                            Data(change.id.bytes), Int64(change.kind.rawValue), Int64(bitPattern: version),
+                            change.parent.map { Data($0.bytes) }, Data(envelope.bytes),
+                            Int64(SyncState.pending.rawValue),
+                        ])
+                    return version
                 }
-                let (version, envelope) = try seal(held)
-                try db.execute(
-                    sql: """
-                        INSERT INTO record (id, kind, version, parent, envelope, sync_state)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, version = excluded.version,
-                            parent = excluded.parent, envelope = excluded.envelope, sync_state = excluded.sync_state
-                        """,
-                    arguments: [
-                        Data(id.bytes), Int64(kind.rawValue), Int64(bitPattern: version), parent.map { Data($0.bytes) },
-                        Data(envelope.bytes), Int64(SyncState.pending.rawValue),
-                    ])
-                return version
             }
         }
     }
