@@ -118,11 +118,24 @@ public actor ChatSession {
     public func saveConversation(
         _ id: RecordID, now: Date = Date(), _ change: @Sendable (inout ConversationRecord) -> Void
     ) throws {
-        var record =
-            history.conversations[id]
-            ?? ConversationRecord(title: "", createdAt: now, updatedAt: now, clock: history.tick())
+        var record = storedOrNew(id, now: now)
         change(&record)
         try history.save(conversation: record, id: id)
+        scheduleSync()
+    }
+
+    /// The stored conversation `id`, or a new untitled one.
+    private func storedOrNew(_ id: RecordID, now: Date) -> ConversationRecord {
+        history.conversations[id]
+            ?? ConversationRecord(title: "", createdAt: now, updatedAt: now, clock: history.tick())
+    }
+
+    /// Stores `message` with its conversation `record` (given its new time) in one transaction:
+    /// a conversation never reaches the cache, or another device, without it.
+    private func store(_ message: MessageRecord, as messageID: RecordID, in record: ConversationRecord) throws {
+        var record = record
+        record.updatedAt = message.time
+        try history.save(conversation: record, id: message.conversationID, with: message, messageID: messageID)
         scheduleSync()
     }
 
@@ -159,16 +172,14 @@ public actor ChatSession {
         _ role: MessageRole, _ text: String, to id: RecordID, as messageID: RecordID = .random(),
         replacing: RecordID? = nil, interrupted: Bool = false, now: Date = Date()
     ) throws -> RecordID {
-        let message = MessageRecord(
-            conversationID: id, role: role, content: text, time: now, regenerationParent: replacing,
-            interrupted: interrupted, clock: history.tick())
-        guard var record = history.conversations[id] else {
+        guard let record = history.conversations[id] else {
             throw CacheError(.notFound, "conversation \(id) is not in this history")
         }
-        // The message and the conversation's new time in one transaction.
-        record.updatedAt = now
-        try history.save(conversation: record, id: id, with: message, messageID: messageID)
-        scheduleSync()
+        try store(
+            MessageRecord(
+                conversationID: id, role: role, content: text, time: now, regenerationParent: replacing,
+                interrupted: interrupted, clock: history.tick()),
+            as: messageID, in: record)
         return messageID
     }
 
@@ -189,16 +200,11 @@ public actor ChatSession {
         switch turn.ask {
         case .prompt(let promptID, let text):
             // A new conversation and its first prompt are stored together, or neither is.
-            var record =
-                history.conversations[id]
-                ?? ConversationRecord(title: "", createdAt: now, updatedAt: now, clock: history.tick())
+            var record = storedOrNew(id, now: now)
             if record.title.isEmpty { record.title = ConversationTitle.from(prompt: text) }
-            record.updatedAt = now
-            try history.save(
-                conversation: record, id: id,
-                with: MessageRecord(conversationID: id, role: .user, content: text, time: now, clock: history.tick()),
-                messageID: promptID)
-            scheduleSync()
+            try store(
+                MessageRecord(conversationID: id, role: .user, content: text, time: now, clock: history.tick()),
+                as: promptID, in: record)
             context = try messages(in: id)
         case .again(let promptID):
             let all = try messages(in: id)
