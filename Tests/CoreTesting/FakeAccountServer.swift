@@ -115,21 +115,7 @@ public final class FakeAccountServer: Sendable {
             let request = try decoder.decode(LoginFinishRequest.self, from: body)
             let pending = try take(request.challengeID)
             let id = try Base64URL.decode(request.credential.rawId)
-            guard var credential = store.withLock({ $0.credentials[id] }) else {
-                throw Refusal(
-                    status: 401, code: "SOTTO-AUTH-UNKNOWN-CREDENTIAL", message: "no account has this passkey")
-            }
-            let verified = try AuthenticationVerifier(
-                relyingParty: party, requireUserVerification: true
-            )
-            .verify(
-                clientDataJSON: try Base64URL.decode(request.credential.response.clientDataJSON),
-                authenticatorData: try Base64URL.decode(request.credential.response.authenticatorData),
-                signature: try Base64URL.decode(request.credential.response.signature),
-                challenge: pending.challenge, publicKey: credential.publicKey,
-                storedSignCount: credential.signCount)
-            credential.signCount = verified.signCount
-            store.withLock { $0.credentials[id] = credential }
+            let credential = try verifyAssertion(request.credential, id: id, challenge: pending.challenge)
             return try session(credential.account, credential: id, wrapped: credential.wrapped, kind: credential.kind)
         case (.post, "/v1/accounts/recover/begin"):
             let request = try decoder.decode(RecoveryBeginRequest.self, from: body)
@@ -266,9 +252,20 @@ public final class FakeAccountServer: Sendable {
             return
         }
         guard let response = confirmation.credential, let id = try? Base64URL.decode(response.rawId),
-            var credential = store.withLock({ $0.credentials[id] }), credential.account == account
+            store.withLock({ $0.credentials[id] })?.account == account
         else {
             throw Refusal(status: 401, code: "SOTTO-AUTH-VERIFY", message: "not a passkey of this account")
+        }
+        _ = try verifyAssertion(response, id: id, challenge: challenge)
+    }
+
+    /// Verifies an assertion (a login's or a confirmation's) by the stored credential `id`
+    /// over `challenge`, and stores its new signature counter.
+    private func verifyAssertion(
+        _ response: WebAuthnJSON.AuthenticationResponse, id: [UInt8], challenge: [UInt8]
+    ) throws -> Credential {
+        guard var credential = store.withLock({ $0.credentials[id] }) else {
+            throw Refusal(status: 401, code: "SOTTO-AUTH-UNKNOWN-CREDENTIAL", message: "no account has this passkey")
         }
         let verified = try AuthenticationVerifier(relyingParty: party, requireUserVerification: true)
             .verify(
@@ -278,6 +275,7 @@ public final class FakeAccountServer: Sendable {
                 challenge: challenge, publicKey: credential.publicKey, storedSignCount: credential.signCount)
         credential.signCount = verified.signCount
         store.withLock { $0.credentials[id] = credential }
+        return credential
     }
 
     private func newChallenge(_ challenge: [UInt8], account: AccountID?) -> String {
