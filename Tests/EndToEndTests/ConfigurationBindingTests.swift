@@ -97,7 +97,7 @@ extension VerifiedChatTests {
 
         // A separate process accepts security version 3 and remembers it in the device folder.
         let current = try await Self.setUp(
-            clientFolder: folder, terms: .init(securityVersion: 3), port: LiveServer.portOutsideTheEphemeralRange())
+            clientFolder: folder, terms: .init(securityVersion: 3), port: LoopbackPort.outsideTheEphemeralRange())
         let port = current.server.port
         let accepted = try await verifyCommand(current.server.url)
         #expect(accepted.status == 0, "\(accepted.stdout)\(accepted.stderr)")
@@ -127,7 +127,7 @@ extension VerifiedChatTests {
     @Test func oneClientRemembersTheFloorWithoutAFile() async throws {
         // A client with no data folder still refuses a rollback within its own lifetime.
         let current = try await Self.setUp(
-            terms: .init(securityVersion: 5), port: LiveServer.portOutsideTheEphemeralRange())
+            terms: .init(securityVersion: 5), port: LoopbackPort.outsideTheEphemeralRange())
         let port = current.server.port
         let client = InferenceClient(
             serverURL: current.server.url, trust: .production,

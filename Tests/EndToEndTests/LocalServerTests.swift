@@ -41,7 +41,7 @@ import Wire
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-local-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         var fixed = options(root: root, model: Self.modelPath!)
-        fixed.port = Int.random(in: 42_000..<46_000)
+        fixed.port = LoopbackPort.outsideTheEphemeralRange()
         let first = try await LocalServer.start(fixed)
         defer { first.stop() }
         #expect(first.ownsServer && first.url == "http://127.0.0.1:\(fixed.port)")

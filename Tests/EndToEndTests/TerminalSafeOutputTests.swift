@@ -123,7 +123,7 @@ import Testing
     /// The full screen in a real terminal (tmux with `set-clipboard on`, so an application's
     /// OSC 52 would fill tmux's paste buffer): the hostile answer is drawn as text; no buffer
     /// is set and the pane holds no escape sequence other than colours.
-    @Test(.enabled(if: TmuxPane.available, "needs tmux and a built sotto (swift build --build-tests)"))
+    @Test(.enabled(if: TmuxSession.available, "needs tmux and a built sotto (swift build --build-tests)"))
     func theFullScreenDrawsTheAnswerAsText() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-tsafe-\(UUID().uuidString)")
             .path
@@ -141,7 +141,7 @@ import Testing
             environment: ["HOME": root, "PATH": "/usr/bin:/bin", "SOTTO_PASSPHRASE": passphrase])
         #expect(register.status == 0, "\(register.stderr)")
 
-        let pane = try TmuxPane(home: root)
+        let pane = try TmuxSession(home: root)
         defer { pane.stop() }
         // The harness first shows it would see an obeyed OSC 52: a shell in the pane sends one.
         try pane.start(command: "printf '\\033]52;c;cHJvYmU=\\007'; sleep 30", columns: 120, rows: 30)
@@ -150,10 +150,11 @@ import Testing
         try pane.tmux(["delete-buffer"])
 
         try pane.start(
-            command: TmuxPane.quote(Executables.productsDirectory.appendingPathComponent("sotto").path)
-                + " --dev --server " + server.url + " --data-dir " + TmuxPane.quote(root + "/a"),
+            command: TmuxSession.quote(Executables.productsDirectory.appendingPathComponent("sotto").path)
+                + " --dev --server " + server.url + " --data-dir " + TmuxSession.quote(root + "/a"),
             columns: 120, rows: 30, environment: ["SOTTO_PASSPHRASE=\(passphrase)"])
         try await pane.waitFor("software passkey", timeoutSeconds: 60)
+        try #require(try pane.isRunning())
         try pane.tmux(["send-keys", "-t", "t", "-l", "hello"])
         try pane.tmux(["send-keys", "-t", "t", "Enter"])
         try await pane.waitFor("cm0gLXJmIH4=", timeoutSeconds: 60)
@@ -170,69 +171,14 @@ import Testing
     }
 }
 
-/// A private tmux server with one window, driven through `/bin/sh` (not Foundation's
-/// `Process`, which waits on a descriptor the forked tmux server keeps open).
-final class TmuxPane {
-    static let tmuxPath = ["/usr/bin/tmux", "/usr/local/bin/tmux"].first {
-        FileManager.default.isExecutableFile(atPath: $0)
-    }
-    static var available: Bool {
-        tmuxPath != nil
-            && FileManager.default.isExecutableFile(
-                atPath: Executables.productsDirectory.appendingPathComponent("sotto").path)
-    }
-
-    let socket = "sotto-tsafe-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    let home: String
-
-    init(home: String) throws {
-        self.home = home
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-    }
-
-    @discardableResult
-    func tmux(_ arguments: [String]) throws -> String {
-        let outFile = home + "/tmux-output"
-        let command =
-            ([Self.tmuxPath!, "-L", socket, "-f", "/dev/null"] + arguments).map(Self.quote).joined(separator: " ")
-            + " >" + Self.quote(outFile) + " 2>/dev/null </dev/null"
-        let arguments = ["/bin/sh", "-c", command]
-        let environment = ["LANG=C.UTF-8", "PATH=/usr/bin:/bin", "HOME=" + home]
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
-        defer { for pointer in argv + envp { free(pointer) } }
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, "/bin/sh", nil, nil, &argv, &envp) == 0 else {
-            throw FixtureError(path: "/bin/sh (could not start)")
-        }
-        var status: Int32 = 0
-        _ = waitpid(pid, &status, 0)
-        return (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? ""
-    }
-
-    static func quote(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
-
+extension TmuxSession {
     /// Opens window `t` running `command` under `/bin/sh`, with tmux accepting OSC 52.
     func start(command: String, columns: Int, rows: Int, environment: [String] = []) throws {
-        try tmux(
-            [
-                "new-session", "-d", "-s", "t", "-x", "\(columns)", "-y", "\(rows)", "-e", "LANG=C.UTF-8", "-e",
-                "TERM=tmux-256color", "-e", "HOME=\(home)", "-e", "XDG_CONFIG_HOME=\(home)/config",
-            ] + environment.flatMap { ["-e", $0] } + ["sleep 1; " + command])
+        try launch(["sleep 1; " + command], columns: columns, rows: rows, environment: environment)
         try tmux(["set-option", "-g", "set-clipboard", "on"])
     }
 
-    func waitFor(_ text: String, timeoutSeconds: Double) async throws {
-        for _ in 0..<Int(timeoutSeconds * 20) {
-            if try tmux(["capture-pane", "-p", "-t", "t"]).contains(text) { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("timed out waiting for \(text); screen:\n\(try tmux(["capture-pane", "-p", "-t", "t"]))")
-        throw CancellationError()
-    }
-
+    /// Waits until tmux's paste buffer (what an OSC 52 sets) holds `text`.
     func waitForBuffer(_ text: String) async throws {
         for _ in 0..<200 {
             if try tmux(["show-buffer"]) == text { return }
@@ -241,6 +187,4 @@ final class TmuxPane {
         Issue.record("tmux never received the probe's OSC 52: the test could not see an obeyed one")
         throw CancellationError()
     }
-
-    func stop() { _ = try? tmux(["kill-server"]) }
 }

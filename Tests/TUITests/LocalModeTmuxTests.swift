@@ -19,14 +19,13 @@ import Testing
         in session: TmuxTests.Session, localPort: Int, passphraseVariable: Bool, arguments: [String] = []
     ) throws {
         let home = session.home.path
-        let variable = passphraseVariable ? ["-e", "SOTTO_PASSPHRASE=\(passphrase)"] : []
-        try session.tmux(
-            [
-                "new-session", "-d", "-s", "t", "-x", "100", "-y", "30", "-e", "LANG=C.UTF-8", "-e",
-                "TERM=tmux-256color", "-e", "HOME=\(home)", "-e", "XDG_CONFIG_HOME=\(home)/config", "-e",
-                "XDG_DATA_HOME=\(home)/data", "-e", "XDG_STATE_HOME=\(home)/state", "-e",
-                "SOTTO_MODEL=\(modelPath!)", "-e", "SOTTO_LOCAL_PORT=\(localPort)",
-            ] + variable + [TmuxTests.sottoPath] + arguments)
+        let variable = passphraseVariable ? ["SOTTO_PASSPHRASE=\(passphrase)"] : []
+        try session.launch(
+            [TmuxTests.sottoPath] + arguments, columns: 100, rows: 30,
+            environment: [
+                "XDG_DATA_HOME=\(home)/data", "XDG_STATE_HOME=\(home)/state", "SOTTO_MODEL=\(modelPath!)",
+                "SOTTO_LOCAL_PORT=\(localPort)",
+            ] + variable)
     }
 
     /// The rows of seven dash-separated groups the recovery key screen shows.
@@ -44,7 +43,7 @@ import Testing
     func onboardChatQuitAndUnlockAgain() async throws {
         let session = try TmuxTests.Session()
         defer { session.stop() }
-        let port = Int.random(in: 46_000..<50_000)
+        let port = LoopbackPort.outsideTheEphemeralRange()
         func start(passphraseVariable: Bool, localPort: Int = port) throws {
             try Self.startSotto(in: session, localPort: localPort, passphraseVariable: passphraseVariable)
         }
@@ -91,8 +90,7 @@ import Testing
         try await session.waitFor("Berlin")
         try session.tmux(["resize-window", "-t", "t", "-x", "100", "-y", "30"])
         try session.keys("C-q")
-        for _ in 0..<400 where try session.isRunning() { try await Task.sleep(for: .milliseconds(25)) }
-        #expect(try !session.isRunning())
+        #expect(try await session.waitUntilEnded())
 
         // Second start: the unlock screen; a wrong passphrase is refused and asked again.
         try start(passphraseVariable: false)
@@ -104,16 +102,14 @@ import Testing
         try session.keys("Enter")
         try await session.waitFor("What is the capital of Germany", timeoutSeconds: 60)
         try session.keys("C-q")
-        for _ in 0..<400 where try session.isRunning() { try await Task.sleep(for: .milliseconds(25)) }
-        #expect(try !session.isRunning())
+        #expect(try await session.waitUntilEnded())
 
         // Third start: unlocked from SOTTO_PASSPHRASE without asking.
         try start(passphraseVariable: true)
         try await session.waitFor("What is the capital of Germany", timeoutSeconds: 60)
         #expect(try !session.screen().contains("Unlock"))
         try session.keys("C-q")
-        for _ in 0..<400 where try session.isRunning() { try await Task.sleep(for: .milliseconds(25)) }
-        #expect(try !session.isRunning())
+        #expect(try await session.waitUntilEnded())
 
         // Fourth start with the account's server down (local mode now on another port, so the
         // account's server is not started): the device's history opens, with a banner.
@@ -121,8 +117,7 @@ import Testing
         try await session.waitFor("Server unreachable", timeoutSeconds: 60)
         try await session.waitFor("What is the capital of Germany", timeoutSeconds: 15)
         try session.keys("C-q")
-        for _ in 0..<400 where try session.isRunning() { try await Task.sleep(for: .milliseconds(25)) }
-        #expect(try !session.isRunning())
+        #expect(try await session.waitUntilEnded())
     }
 
     /// Switching devices on the full screen: device A creates the account and chats; device B
@@ -134,7 +129,7 @@ import Testing
     func logInAndRecoverOnOtherDevices() async throws {
         let session = try TmuxTests.Session()
         defer { session.stop() }
-        let port = Int.random(in: 46_000..<50_000)
+        let port = LoopbackPort.outsideTheEphemeralRange()
         let home = session.home.path
         func start(device: String, passphraseVariable: Bool) throws {
             try Self.startSotto(
@@ -143,8 +138,7 @@ import Testing
         }
         func quit() async throws {
             try session.keys("C-q")
-            for _ in 0..<400 where try session.isRunning() { try await Task.sleep(for: .milliseconds(25)) }
-            #expect(try !session.isRunning())
+            #expect(try await session.waitUntilEnded())
         }
 
         // A: a new account whose passphrase comes from SOTTO_PASSPHRASE (nobody is asked).
