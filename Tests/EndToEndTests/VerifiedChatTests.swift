@@ -44,7 +44,7 @@ import Wire
         measurementOverride: [UInt8]? = nil, policy: UInt64 = DevelopmentSEVSNPProvider.guestPolicy,
         keyClockOffset: TimeInterval = 0, manifestKey: Ed25519.SigningKey? = nil, transport: (any HTTPTransport)? = nil,
         clientFolder: URL? = nil, configuration: ServerConfiguration = .testing, terms: ManifestTerms = ManifestTerms(),
-        port: Int = 0
+        port: Int = 0, chatDeadline: RequestDeadline = .chatStream
     ) async throws -> Setup {
         let authority = try await authority()
         let measurement = try LaunchMeasurement(
@@ -86,7 +86,7 @@ import Wire
             developmentStore: DevelopmentTrustStore(path: folder.appendingPathComponent("trust/development.json").path),
             securityVersions: SecurityVersionStore(
                 path: folder.appendingPathComponent("trust/security-versions.json").path),
-            auditLog: audit)
+            auditLog: audit, chatDeadline: chatDeadline)
         return Setup(server: server, client: client, logs: logs, backend: backend, clientFolder: folder, audit: audit)
     }
 
@@ -225,10 +225,34 @@ import Wire
             await setup.server.stop()
         }
     }
+
+    /// A server (or a network) that keeps the answer's bytes coming, one at a time, never
+    /// lets the transport's idle limit fire; the deadline between complete events ends it.
+    @Test func aTricklingAnswerEndsAtTheDeadlineBetweenEvents() async throws {
+        let trickle = ReplayingTransport()
+        trickle.trickleAnswer = .milliseconds(40)
+        let setup = try await Self.setUp(
+            transport: trickle, chatDeadline: RequestDeadline(total: nil, betweenEvents: 1))
+        let started = ContinuousClock.now
+        var tokens = 0
+        do {
+            for try await event in setup.client.chat(ChatRequest(messages: [.init(role: .user, content: "hello")])) {
+                if case .token = event { tokens += 1 }
+            }
+            Issue.record("a trickled answer was read to its end (\(tokens) tokens)")
+        } catch let error as NetError {
+            #expect(error.code == .stalled, "\(error)")
+            #expect(error.description.contains("for 1 s"), "\(error)")
+        }
+        // The whole answer, hundreds of bytes at 25 a second, would take far longer.
+        #expect(ContinuousClock.now - started < .seconds(15))
+        #expect(tokens == 0)
+        await setup.server.stop()
+    }
 }
 
-/// A man in the middle: replays an old attestation response, flips a report byte, or
-/// damages the streamed answer.
+/// A man in the middle: replays an old attestation response, flips a report byte, damages
+/// the streamed answer, or trickles it one byte at a time.
 final class ReplayingTransport: HTTPTransport, @unchecked Sendable {
     enum AnswerDamage { case truncate, flip }
 
@@ -237,6 +261,8 @@ final class ReplayingTransport: HTTPTransport, @unchecked Sendable {
     var replayAttestation = false
     var flipReportByte: Int?
     var damageAnswer: AnswerDamage?
+    /// Hands the answer's body on one byte per this interval.
+    var trickleAnswer: Duration?
 
     func perform(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPResponsePart, any Error> {
         AsyncThrowingStream { continuation in
@@ -264,6 +290,14 @@ final class ReplayingTransport: HTTPTransport, @unchecked Sendable {
                         case .truncate: body.removeLast(40)
                         case .flip: body[body.count - 30] ^= 0x01
                         case nil: break
+                        }
+                        if let interval = trickleAnswer {
+                            for byte in body {
+                                try await Task.sleep(for: interval)
+                                continuation.yield(.body([byte]))
+                            }
+                            continuation.finish()
+                            return
                         }
                     }
                     continuation.yield(.body(body))

@@ -14,6 +14,7 @@ public final class InferenceClient: Sendable {
     let auditLog: (any AuditLog)?
     let clock: @Sendable () -> Date
     let busyRetry: BusyRetry
+    let chatDeadline: RequestDeadline
     private let cached = Mutex<VerifiedServer?>(nil)
     private let acceptedSecurityVersion = Mutex<UInt64>(0)
 
@@ -22,13 +23,15 @@ public final class InferenceClient: Sendable {
     ///   - securityVersions: where the device remembers each server's highest accepted release
     ///     security version, refusing a lower one; nil remembers nothing beyond this process.
     ///   - busyRetry: how a chat turn refused as busy is tried again.
+    ///   - chatDeadline: how long a streamed answer may go without a complete event.
     public init(
         serverURL: String, transport: any HTTPTransport = CurlHTTPClient(), trust: TrustSettings,
         developmentStore: DevelopmentTrustStore? = nil, securityVersions: SecurityVersionStore? = nil,
         auditLog: (any AuditLog)? = nil, busyRetry: BusyRetry = BusyRetry(),
-        clock: @escaping @Sendable () -> Date = { Date() }
+        chatDeadline: RequestDeadline = .chatStream, clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.busyRetry = busyRetry
+        self.chatDeadline = chatDeadline
         self.serverURL = serverURL.hasSuffix("/") ? String(serverURL.dropLast()) : serverURL
         self.transport = transport
         self.trust = trust
@@ -56,7 +59,8 @@ public final class InferenceClient: Sendable {
             attestation = try JSONDecoder().decode(AttestationResponse.self, from: Data(response.body))
         } catch {
             let failure = VerificationFailure(
-                steps: [], code: "SOTTO-ATTEST-MALFORMED", message: "the server's attestation response is not valid")
+                steps: [], code: ServerCheckCode.malformed.rawValue,
+                message: "the server's attestation response is not valid")
             record(failure: failure, platform: "unknown", simulated: trust.development != nil)
             throw ClientError.verificationFailed(failure)
         }
@@ -101,7 +105,7 @@ public final class InferenceClient: Sendable {
     /// stream is read; the reader's task then verifies, sends and decrypts, with no task in
     /// between, and cancelling it aborts the transfer. The stream ends after `end`; one that
     /// stops earlier throws `ChannelError.truncated`. A server that sends no complete event for
-    /// `RequestDeadline.chatStream.betweenEvents` seconds ends it with `NetError` `.stalled`
+    /// `chatDeadline.betweenEvents` seconds ends it with `NetError` `.stalled`
     /// (one that sends nothing at all is ended by the transport's idle limit first).
     public func chat(_ request: ChatRequest) -> ChatEventStream {
         ChatEventStream(client: self, request: request)
@@ -132,7 +136,7 @@ public final class InferenceClient: Sendable {
             headers = h
         }
         if status == 200 {
-            return (parts, session, RequestDeadline.chatStream.betweenEvents.map { .seconds($0) }, serverURL)
+            return (parts, session, chatDeadline.betweenEvents.map { .seconds($0) }, serverURL)
         }
         var errorBody = [UInt8]()
         while let part = try await parts.next() {
@@ -208,7 +212,7 @@ extension ErrorBody {
     /// The error body of a refused request, or a stand-in when it has none.
     static func parse(_ bytes: [UInt8]) -> ErrorBody {
         (try? JSONDecoder().decode(ErrorBody.self, from: Data(bytes)))
-            ?? ErrorBody(code: "SOTTO-HTTP", message: "the server gave no explanation")
+            ?? ErrorBody(code: UnexplainedRefusal.code, message: "the server gave no explanation")
     }
 }
 
@@ -225,8 +229,6 @@ public struct ChatEventStream: AsyncSequence, Sendable {
         case batches(AsyncThrowingStream<[ChatEvent], any Error>)
     }
 
-    /// A response being read: the transport's parts after the head, and the session that
-    /// opens them.
     /// A response being read: the transport's parts after the head, the session that opens
     /// them, how long it may go without a complete event, and the server (for the stall's error).
     typealias Response = (
