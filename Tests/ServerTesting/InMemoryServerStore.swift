@@ -75,7 +75,10 @@ public final class InMemoryServerStore: ServerStore {
     }
 
     public func recordUse(ofCredential id: [UInt8], signCount: UInt32, at time: Date) async throws {
-        state.withLock { state in
+        try state.withLock { state in
+            guard state.credentials[id] != nil else {
+                throw StoreError(.notFound, "no account has this passkey any more; log in with another")
+            }
             state.credentials[id]?.signCount = signCount
             state.credentials[id]?.lastUsedAt = time
         }
@@ -167,7 +170,15 @@ public final class InMemoryServerStore: ServerStore {
     }
 
     public func insertSession(_ session: StoredSession) async throws {
-        state.withLock { $0.sessions[session.tokenHash] = session }
+        try state.withLock { state in
+            guard state.accounts[session.accountID] != nil else {
+                throw StoreError(.notFound, "account \(session.accountID) does not exist")
+            }
+            guard state.sessions[session.tokenHash] == nil else {
+                throw StoreError(.duplicate, "a session with this token already exists; draw a new token")
+            }
+            state.sessions[session.tokenHash] = session
+        }
     }
 
     public func session(tokenHash: [UInt8], now: Date) async throws -> StoredSession? {
@@ -221,9 +232,16 @@ public final class InMemoryServerStore: ServerStore {
                 stored[record.id] = copy
                 results.append(PushResult(id: record.id, status: .accepted, sequence: sequence, current: nil))
             }
-            let live = stored.values.filter { !$0.isTombstone }
-            let bytes = live.reduce(Int64(0)) { $0 + Int64($1.envelope?.bytes.count ?? 0) }
-            guard Int64(live.count) <= limits.maximumRecords, bytes <= limits.maximumBytes else {
+            // As the real stores do: over the quota only refuses a push that grows the account,
+            // so an account above a lowered quota can still delete.
+            func usage(_ records: [RecordID: SyncRecord]) -> (records: Int64, bytes: Int64) {
+                let live = records.values.filter { !$0.isTombstone }
+                return (Int64(live.count), live.reduce(Int64(0)) { $0 + Int64($1.envelope?.bytes.count ?? 0) })
+            }
+            let (before, after) = (usage(state.records[account, default: [:]]), usage(stored))
+            if (after.records > limits.maximumRecords && after.records > before.records)
+                || (after.bytes > limits.maximumBytes && after.bytes > before.bytes)
+            {
                 throw StoreError(.quotaExceeded, "the account's storage quota would be exceeded; nothing was stored")
             }
             state.records[account] = stored

@@ -5,7 +5,7 @@ import Wire
 
 /// The schema's life: migrating an empty database, reopening, refusing a newer schema.
 extension StoreConformanceTests {
-    @Test(arguments: StoreKind.tested) func dataSurvivesReopeningAndMigratingAgain(kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.persistent) func dataSurvivesReopeningAndMigratingAgain(kind: StoreKind) async throws {
         try await StoreFixture.with(kind) { fixture in
             let (account, credential) = try await Sample.createAccount(in: fixture.store)
             let record = Sample.record()
@@ -24,7 +24,7 @@ extension StoreConformanceTests {
         }
     }
 
-    @Test(arguments: StoreKind.tested) func refusesASchemaNewerThanThisBuild(kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.persistent) func refusesASchemaNewerThanThisBuild(kind: StoreKind) async throws {
         try await StoreFixture.with(kind) { fixture in
             try await fixture.recordMigrationFromTheFuture()
             let reopened = try fixture.reopen()

@@ -1,19 +1,25 @@
 import Foundation
 import GRDB
 import Server
+import ServerTesting
 import Testing
 import Wire
 
-/// The store implementations the conformance suite runs against.
+/// The store implementations the conformance suite runs against: the two the server ships,
+/// and the in-memory one the server's other tests use, so a fake that drifts from the
+/// contract fails here rather than letting those tests pass on behaviour no real store has.
 enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite, postgres
+    case sqlite, postgres, memory
 
     var testDescription: String { rawValue }
 
     /// The kinds to test here: PostgreSQL only with a database to test on, or under CI, where
     /// its absence must fail (`PostgresTestDatabase`).
     static let tested: [StoreKind] =
-        PostgresTestDatabase.isConfigured || PostgresTestDatabase.isCI ? allCases : [.sqlite]
+        PostgresTestDatabase.isConfigured || PostgresTestDatabase.isCI ? allCases : [.sqlite, .memory]
+
+    /// The kinds whose data outlives the store object: the schema's life is tested on these.
+    static let persistent = tested.filter { $0 != .memory }
 }
 
 /// A fresh, migrated store of one kind with data of its own, and what the suite needs to
@@ -26,6 +32,7 @@ struct StoreFixture: Sendable {
     private enum Place: Sendable {
         case sqlite(folder: String)
         case postgres(PostgresTestDatabase)
+        case memory
     }
 
     /// Runs `body` on a fresh store of `kind` and removes its data afterwards, even on failure.
@@ -54,14 +61,17 @@ struct StoreFixture: Sendable {
             let store = try database.openStore()
             try await store.migrate()
             return StoreFixture(kind: kind, store: store, place: .postgres(database))
+        case .memory:
+            return StoreFixture(kind: kind, store: InMemoryServerStore(), place: .memory)
         }
     }
 
-    /// A second store on the same data, not yet migrated.
+    /// A second store on the same data, not yet migrated (the in-memory store: itself).
     func reopen() throws -> any ServerStore {
         switch place {
         case .sqlite(let folder): try SQLiteServerStore(path: folder + "/" + SQLiteServerStore.fileName)
         case .postgres(let database): try database.openStore()
+        case .memory: store
         }
     }
 
@@ -76,6 +86,8 @@ struct StoreFixture: Sendable {
             try queue.close()
         case .postgres(let database):
             try await database.recordMigrationFromTheFuture()
+        case .memory:
+            Issue.record("the in-memory store has no schema")
         }
     }
 
@@ -90,6 +102,7 @@ struct StoreFixture: Sendable {
         switch place {
         case .sqlite(let folder): try? FileManager.default.removeItem(atPath: folder)
         case .postgres(let database): await database.drop()
+        case .memory: break
         }
     }
 }
