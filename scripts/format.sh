@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v swift-format >/dev/null 2>&1 && ! swift format --version >/dev/null 2>&1; then
-    echo "swift-format not found (it ships with Swift 6 toolchains); skipping the format check" >&2
-    exit 0
+    # A check that cannot run is a failed check: CI would otherwise pass unformatted code.
+    echo "swift-format not found: it ships with Swift 6 toolchains; put the toolchain's bin folder on PATH" >&2
+    exit 1
 fi
 fmt() { if command -v swift-format >/dev/null 2>&1; then swift-format "$@"; else swift format "$@"; fi; }
 

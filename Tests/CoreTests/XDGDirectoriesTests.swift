@@ -23,7 +23,7 @@ import Testing
 
     @Test func noHomeIsAClearError() {
         let error = #expect(throws: PlatformError.self) { try XDGDirectories(environment: [:]) }
-        #expect(error?.code == "SOTTO-PLATFORM-NO-HOME")
+        #expect(error?.code == .noHome)
         #expect(error?.description.contains("--data-dir") == true)
     }
 }

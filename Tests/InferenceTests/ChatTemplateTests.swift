@@ -54,7 +54,7 @@ import Testing
         #expect(throws: TokenizerError.unsupportedChatTemplate) { try ChatTemplate(source: "[INST] {{ x }} [/INST]") }
         let metadata = try VocabularyBuilder().metadata()
         let error = #expect(throws: TokenizerError.self) { try ChatTemplate(metadata: metadata) }
-        #expect(error?.code == "SOTTO-CHAT-TEMPLATE-MISSING")
+        #expect(error?.code == .templateMissing)
     }
 
     @Test func encodesMarkersAsTokensAndContentAsText() throws {

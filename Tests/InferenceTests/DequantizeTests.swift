@@ -219,7 +219,7 @@ import Testing
             let bytes = [UInt8](repeating: 0, count: byteCount)
             let error = #expect(throws: GGUFError.self) { try Self.decode(type, bytes, count: count) }
             #expect(error == .dequantizeSizeMismatch(type: type, elements: count, sourceBytes: byteCount))
-            #expect(error?.code == "SOTTO-GGUF-DEQUANTIZE-SIZE")
+            #expect(error?.code == .dequantizeSize)
         }
         #expect(try Self.decode(.q4_K, [], count: 0).isEmpty)
     }
@@ -229,7 +229,7 @@ import Testing
             try Self.decode(.q5_K, [UInt8](repeating: 0, count: 176), count: 256)
         }
         #expect(error == .cannotDequantize(.q5_K))
-        #expect(error?.code == "SOTTO-GGUF-DEQUANTIZE-TYPE")
+        #expect(error?.code == .dequantizeType)
         #expect(error?.description.contains("f32, f16, q4_0, q4_1, q8_0, q4_K, q6_K") == true)
     }
 
@@ -240,7 +240,7 @@ import Testing
         let error = #expect(throws: GGUFError.self) {
             try bytes.withUnsafeBytes { raw in try Dequantize.row(.q4_0, from: raw, into: destination) }
         }
-        #expect(error?.code == "SOTTO-GGUF-DEQUANTIZE-SIZE")
+        #expect(error?.code == .dequantizeSize)
     }
 
     // MARK: Through a file

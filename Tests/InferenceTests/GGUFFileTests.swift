@@ -135,14 +135,14 @@ import Testing
         let file = try GGUFFile(bytes: builder.build())
 
         let missing = #expect(throws: GGUFError.self) { try file.tensor(named: "output.weight") }
-        #expect(missing?.code == "SOTTO-GGUF-MISSING-TENSOR")
+        #expect(missing?.code == .missingTensor)
         #expect(missing?.description.contains("'output.weight'") == true)
 
         let tensor = file.tensors[0]
         for row in [-1, 3, Int.max] {
             let error = #expect(throws: GGUFError.self) { try tensor.row(row) }
             #expect(error == .rowOutOfRange(tensor: "w", row: row, rowCount: 3))
-            #expect(error?.code == "SOTTO-GGUF-ROW")
+            #expect(error?.code == .row)
         }
     }
 
@@ -201,12 +201,12 @@ import Testing
 
         let missing = #expect(throws: GGUFError.self) { try metadata.string("general.architecture") }
         #expect(missing == .missingKey("general.architecture"))
-        #expect(missing?.code == "SOTTO-GGUF-MISSING-KEY")
+        #expect(missing?.code == .missingKey)
         #expect(missing?.description.contains("'general.architecture'") == true)
 
         let mistyped = #expect(throws: GGUFError.self) { try metadata.float32("llama.block_count") }
         #expect(mistyped == .wrongValueType(key: "llama.block_count", expected: "float32", found: "uint32"))
-        #expect(mistyped?.code == "SOTTO-GGUF-KEY-TYPE")
+        #expect(mistyped?.code == .keyType)
         #expect(mistyped?.description.contains("'llama.block_count' is uint32, expected float32") == true)
 
         let wrongArray = #expect(throws: GGUFError.self) { try metadata.stringArray("tokenizer.ggml.tokens") }
@@ -219,9 +219,9 @@ import Testing
         #expect(throws: GGUFError.self) { try metadata.float32("llama.block_count", default: 1) }
 
         let tooBig = #expect(throws: GGUFError.self) { try metadata.integer("t.huge") }
-        #expect(tooBig?.code == "SOTTO-GGUF-KEY-RANGE")
+        #expect(tooBig?.code == .keyRange)
         let tooBigArray = #expect(throws: GGUFError.self) { try metadata.integerArray("t.huges") }
-        #expect(tooBigArray?.code == "SOTTO-GGUF-KEY-RANGE")
+        #expect(tooBigArray?.code == .keyRange)
     }
 
     @Test func errorMessagesStartWithTheCodeAndDefuseHostileNames() {

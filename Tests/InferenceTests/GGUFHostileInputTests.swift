@@ -25,7 +25,7 @@ import Testing
         return out
     }
 
-    static func code(_ bytes: [UInt8]) -> String? { loadError(bytes)?.code }
+    static func code(_ bytes: [UInt8]) -> GGUFError.Code? { loadError(bytes)?.code }
 
     static func withEntry(type: UInt32, payload: [UInt8], key: [UInt8] = Array("k".utf8)) -> [UInt8] {
         var builder = GGUFBuilder()
@@ -45,9 +45,7 @@ import Testing
     @Test func everyTruncationIsAnErrorNeverACrash() throws {
         let bytes = Self.smallValidFile()
         _ = try GGUFFile(bytes: bytes)
-        let expectedCodes: Set = [
-            "SOTTO-GGUF-TRUNCATED", "SOTTO-GGUF-STRING-LENGTH", "SOTTO-GGUF-COUNT", "SOTTO-GGUF-TENSOR-BOUNDS",
-        ]
+        let expectedCodes: Set<GGUFError.Code> = [.truncated, .stringLength, .count, .tensorBounds]
         for length in 0..<bytes.count {
             let error = loadError(Array(bytes.prefix(length)))
             #expect(error != nil, "a prefix of \(length) bytes opened")
@@ -67,10 +65,10 @@ import Testing
         var bytes = Self.smallValidFile()
         bytes.replaceSubrange(0..<4, with: Array("GGML".utf8))
         let error = loadError(bytes)
-        #expect(error?.code == "SOTTO-GGUF-MAGIC")
+        #expect(error?.code == .magic)
         #expect(error?.description.contains("47 47 4d 4c") == true)
         bytes.replaceSubrange(0..<4, with: Array("gguf".utf8))
-        #expect(Self.code(bytes) == "SOTTO-GGUF-MAGIC")
+        #expect(Self.code(bytes) == .magic)
     }
 
     @Test(arguments: [UInt32(0), 1, 4, 0xFFFF_FFFF])
@@ -79,7 +77,7 @@ import Testing
         builder.version = version
         let error = loadError(builder.build())
         #expect(error == .unsupportedVersion(version))
-        #expect(error?.code == "SOTTO-GGUF-VERSION")
+        #expect(error?.code == .version)
         #expect(error?.description.contains("version \(version)") == true)
     }
 
@@ -87,7 +85,7 @@ import Testing
         var builder = GGUFBuilder()
         builder.version = UInt32(3).byteSwapped
         let error = loadError(builder.build())
-        #expect(error?.code == "SOTTO-GGUF-VERSION")
+        #expect(error?.code == .version)
         #expect(error?.description.contains("big-endian") == true)
     }
 
@@ -96,14 +94,14 @@ import Testing
         builder.tensorCountOverride = 1 << 60
         let error = loadError(builder.build())
         #expect(error == .countTooLarge(context: "the tensor count", count: 1 << 60, offset: 8, available: 0))
-        #expect(error?.code == "SOTTO-GGUF-COUNT")
+        #expect(error?.code == .count)
     }
 
     @Test func hugeMetadataCountFailsFast() {
         var builder = GGUFBuilder()
         builder.add("general.architecture", .string("llama"))
         builder.metadataCountOverride = .max
-        #expect(Self.code(builder.build()) == "SOTTO-GGUF-COUNT")
+        #expect(Self.code(builder.build()) == .count)
     }
 
     @Test func tensorCountBeyondTheTensorInfosIsRefused() {
@@ -111,7 +109,7 @@ import Testing
         builder.addTensor("a", .f32, dimensions: [1], data: [0, 0, 0, 0])
         builder.tensorCountOverride = 2
         let error = loadError(builder.build())
-        #expect(["SOTTO-GGUF-COUNT", "SOTTO-GGUF-TRUNCATED", "SOTTO-GGUF-STRING-LENGTH"].contains(error?.code ?? ""))
+        #expect(error.map { [.count, .truncated, .stringLength].contains($0.code) } == true)
     }
 
     // MARK: Strings
@@ -121,19 +119,19 @@ import Testing
         out.append(UInt64(1) << 63)
         out.append(Array("general.architecture".utf8))
         let error = loadError(out.bytes)
-        #expect(error?.code == "SOTTO-GGUF-STRING-LENGTH")
+        #expect(error?.code == .stringLength)
         #expect(error?.description.contains("the key of metadata entry 0 at offset 24") == true)
     }
 
     @Test func hugeStringValueLengthFailsFast() {
         let bytes = Self.withEntry(type: 8, payload: littleEndianBytes(UInt64.max))
-        #expect(Self.code(bytes) == "SOTTO-GGUF-STRING-LENGTH")
+        #expect(Self.code(bytes) == .stringLength)
     }
 
     @Test func stringLengthOnePastTheEndIsRefused() {
         let bytes = Self.withEntry(type: 8, payload: littleEndianBytes(UInt64(6)) + Array("hello".utf8))
         let error = loadError(bytes)
-        #expect(error?.code == "SOTTO-GGUF-STRING-LENGTH")
+        #expect(error?.code == .stringLength)
         #expect(error?.description.contains("'k'") == true)
     }
 
@@ -142,19 +140,19 @@ import Testing
     func invalidUTF8IsRefusedEverywhere(bad: [UInt8]) {
         var string = ByteWriter()
         string.appendString(bad)
-        #expect(Self.code(Self.withEntry(type: 8, payload: string.bytes)) == "SOTTO-GGUF-UTF8")
-        #expect(Self.code(Self.withEntry(type: 4, payload: [0, 0, 0, 0], key: bad)) == "SOTTO-GGUF-UTF8")
+        #expect(Self.code(Self.withEntry(type: 8, payload: string.bytes)) == .utf8)
+        #expect(Self.code(Self.withEntry(type: 4, payload: [0, 0, 0, 0], key: bad)) == .utf8)
 
         var array = ByteWriter()
         array.append(UInt32(8))
         array.append(UInt64(2))
         array.appendString(Array("ok".utf8))
         array.appendString(bad)
-        #expect(Self.code(Self.withEntry(type: 9, payload: array.bytes)) == "SOTTO-GGUF-UTF8")
+        #expect(Self.code(Self.withEntry(type: 9, payload: array.bytes)) == .utf8)
 
         var builder = GGUFBuilder()
         builder.tensors.append(.init(name: bad, dimensions: [1], typeID: 0, data: [0, 0, 0, 0]))
-        #expect(Self.code(builder.build()) == "SOTTO-GGUF-UTF8")
+        #expect(Self.code(builder.build()) == .utf8)
     }
 
     // MARK: Values
@@ -163,14 +161,14 @@ import Testing
     func unknownValueTypesAreRefused(type: UInt32) {
         let error = loadError(Self.withEntry(type: type, payload: [0, 0, 0, 0]))
         #expect(error == .unknownValueType(key: "k", typeID: type, offset: 33))
-        #expect(error?.code == "SOTTO-GGUF-VALUE-TYPE")
+        #expect(error?.code == .valueType)
 
         let nested = littleEndianBytes(type) + littleEndianBytes(UInt64(0))
-        #expect(Self.code(Self.withEntry(type: 9, payload: nested)) == "SOTTO-GGUF-VALUE-TYPE")
+        #expect(Self.code(Self.withEntry(type: 9, payload: nested)) == .valueType)
     }
 
     @Test func booleansOtherThanZeroOrOneAreRefused() {
-        #expect(Self.code(Self.withEntry(type: 7, payload: [2])) == "SOTTO-GGUF-BOOL")
+        #expect(Self.code(Self.withEntry(type: 7, payload: [2])) == .bool)
         let array = littleEndianBytes(UInt32(7)) + littleEndianBytes(UInt64(3)) + [1, 0, 7]
         let error = loadError(Self.withEntry(type: 9, payload: array))
         #expect(error == .invalidBool(key: "k", byte: 7, offset: 37 + 12 + 2))
@@ -179,11 +177,11 @@ import Testing
     @Test func hugeArrayCountsFailFast() {
         for elementType: UInt32 in [0, 6, 8, 9, 12] {
             let array = littleEndianBytes(elementType) + littleEndianBytes(UInt64(1) << 62)
-            #expect(Self.code(Self.withEntry(type: 9, payload: array)) == "SOTTO-GGUF-COUNT", "type \(elementType)")
+            #expect(Self.code(Self.withEntry(type: 9, payload: array)) == .count, "type \(elementType)")
         }
         // Two strings need at least 16 bytes; only 8 are left.
         let strings = littleEndianBytes(UInt32(8)) + littleEndianBytes(UInt64(2)) + littleEndianBytes(UInt64(0))
-        #expect(Self.code(Self.withEntry(type: 9, payload: strings)) == "SOTTO-GGUF-COUNT")
+        #expect(Self.code(Self.withEntry(type: 9, payload: strings)) == .count)
     }
 
     @Test func arraysNestUpToTheLimit() throws {
@@ -203,7 +201,7 @@ import Testing
             payload.append(UInt32(9))
             payload.append(UInt64(1))
         }
-        #expect(Self.code(Self.withEntry(type: 9, payload: payload.bytes)) == "SOTTO-GGUF-NESTING")
+        #expect(Self.code(Self.withEntry(type: 9, payload: payload.bytes)) == .nesting)
     }
 
     @Test func duplicateKeysAreRefused() {
@@ -222,7 +220,7 @@ import Testing
         builder.add("general.alignment", value)
         builder.addTensor("a", .f32, dimensions: [1], data: [0, 0, 0, 0])
         let error = loadError(builder.build())
-        #expect(error?.code == "SOTTO-GGUF-ALIGNMENT", "\(value)")
+        #expect(error?.code == .alignment, "\(value)")
         #expect(error?.description.contains("power of two") == true)
     }
 
@@ -230,7 +228,7 @@ import Testing
         var builder = GGUFBuilder()
         builder.add("general.alignment", .uint64(1 << 62))
         builder.addTensor("a", .f32, dimensions: [1], data: [0, 0, 0, 0])
-        #expect(Self.code(builder.build()) == "SOTTO-GGUF-TENSOR-BOUNDS")
+        #expect(Self.code(builder.build()) == .tensorBounds)
     }
 
     // MARK: Tensor infos
@@ -240,7 +238,7 @@ import Testing
         let bytes = Self.withTensor { $0.addTensor("w", .f32, dimensions: dimensions, data: [0, 0, 0, 0]) }
         let error = loadError(bytes)
         #expect(error == .invalidDimensionCount(tensor: "w", count: UInt32(dimensions.count)))
-        #expect(error?.code == "SOTTO-GGUF-DIMENSION-COUNT")
+        #expect(error?.code == .dimensionCount)
     }
 
     @Test func hugeDimensionCountFailsFast() {
@@ -248,13 +246,13 @@ import Testing
             builder.addTensor("w", .f32, dimensions: [1], data: [0, 0, 0, 0])
             builder.tensors[0].dimensionCountOverride = .max
         }
-        #expect(Self.code(bytes) == "SOTTO-GGUF-DIMENSION-COUNT")
+        #expect(Self.code(bytes) == .dimensionCount)
     }
 
     @Test(arguments: [[0], [4, 0], [1 << 63], [1, .max]] as [[UInt64]])
     func zeroOrOutOfRangeDimensionsAreRefused(dimensions: [UInt64]) {
         let bytes = Self.withTensor { $0.addTensor("w", .f32, dimensions: dimensions, data: []) }
-        #expect(Self.code(bytes) == "SOTTO-GGUF-DIMENSION")
+        #expect(Self.code(bytes) == .dimension)
     }
 
     @Test(
@@ -264,7 +262,7 @@ import Testing
         let bytes = Self.withTensor { $0.addTensor("w", .f32, dimensions: dimensions, data: []) }
         let error = loadError(bytes)
         #expect(error == .tensorTooLarge(tensor: "w"))
-        #expect(error?.code == "SOTTO-GGUF-TENSOR-SIZE")
+        #expect(error?.code == .tensorSize)
     }
 
     @Test(arguments: [UInt32(4), 5, 31, 42, 99, 0xFFFF_FFFF])
@@ -272,14 +270,14 @@ import Testing
         let bytes = Self.withTensor { $0.addTensor("blk.0.attn_k.weight", typeID: typeID, dimensions: [256]) }
         let error = loadError(bytes)
         #expect(error == .unknownTensorType(tensor: "blk.0.attn_k.weight", typeID: typeID))
-        #expect(error?.code == "SOTTO-GGUF-TENSOR-TYPE")
+        #expect(error?.code == .tensorType)
     }
 
     @Test(arguments: GGMLType.allCases.filter { !$0.isSupported })
     func knownButUnsupportedTypesNameTypeAndTensor(type: GGMLType) {
         let bytes = Self.withTensor { $0.addTensor("blk.0.ffn_down.weight", typeID: type.rawValue, dimensions: [256]) }
         let error = loadError(bytes)
-        #expect(error?.code == "SOTTO-GGUF-UNSUPPORTED-TYPE")
+        #expect(error?.code == .unsupportedType)
         let expected = "unsupported tensor type \(type.name) in tensor 'blk.0.ffn_down.weight'"
         #expect(error?.description.contains(expected) == true)
     }
@@ -292,7 +290,7 @@ import Testing
         let k = Self.withTensor {
             $0.addTensor("w", .q4_K, dimensions: [128, 2], data: .init(repeating: 0, count: 144))
         }
-        #expect(Self.code(k) == "SOTTO-GGUF-BLOCK")
+        #expect(Self.code(k) == .block)
         let whole = Self.withTensor {
             $0.addTensor("w", .q4_0, dimensions: [32, 3], data: .init(repeating: 0, count: 54))
         }
@@ -316,7 +314,7 @@ import Testing
             builder.tensors[0].writesData = false
         }
         let error = loadError(bytes)
-        #expect(error?.code == "SOTTO-GGUF-TENSOR-BOUNDS")
+        #expect(error?.code == .tensorBounds)
         #expect(error?.description.contains("'w' needs 32 bytes at data offset \(offset)") == true)
     }
 
@@ -325,7 +323,7 @@ import Testing
             builder.addTensor("w", .f32, dimensions: [8], data: .init(repeating: 0, count: 32))
         }
         #expect(loadError(bytes) == nil)
-        #expect(Self.code(Array(bytes.dropLast())) == "SOTTO-GGUF-TENSOR-BOUNDS")
+        #expect(Self.code(Array(bytes.dropLast())) == .tensorBounds)
     }
 
     @Test func overlappingTensorsAreRefused() {
@@ -340,7 +338,7 @@ import Testing
             builder.addTensor("b", .f32, dimensions: [8], data: .init(repeating: 2, count: 32), offset: 64)
             builder.addTensor("c", .f32, dimensions: [8], data: .init(repeating: 3, count: 32), offset: 0)
         }
-        #expect(Self.code(same) == "SOTTO-GGUF-OVERLAP")
+        #expect(Self.code(same) == .overlap)
 
         let touching = Self.withTensor { builder in
             builder.addTensor("b", .f32, dimensions: [8], data: .init(repeating: 2, count: 32), offset: 32)
@@ -358,6 +356,6 @@ import Testing
         var builder = GGUFBuilder()
         builder.setAlignment(64)
         builder.addTensor("w", .f32, dimensions: [4], data: .init(repeating: 0, count: 16), offset: 32)
-        #expect(Self.code(builder.build()) == "SOTTO-GGUF-MISALIGNED")
+        #expect(Self.code(builder.build()) == .misaligned)
     }
 }

@@ -64,7 +64,7 @@ import Testing
         let folder = try TemporaryFolder()
         let error = #expect(throws: GGUFError.self) { try GGUFFile(path: folder.path) }
         #expect(error == .notARegularFile(path: folder.path))
-        #expect(error?.code == "SOTTO-GGUF-NOT-A-FILE")
+        #expect(error?.code == .notAFile)
         #expect(error?.description.contains(folder.path) == true)
     }
 
@@ -72,7 +72,7 @@ import Testing
         let folder = try TemporaryFolder()
         let path = folder.path + "/absent.gguf"
         let error = #expect(throws: GGUFError.self) { try GGUFFile(path: path) }
-        #expect(error?.code == "SOTTO-GGUF-OPEN")
+        #expect(error?.code == .open)
         #expect(error?.description.contains("absent.gguf") == true)
         #expect(error?.description.contains("No such file or directory") == true)
     }
@@ -81,7 +81,7 @@ import Testing
         let folder = try TemporaryFolder()
         let path = try folder.write("empty.gguf", [])
         let error = #expect(throws: GGUFError.self) { try GGUFFile(path: path) }
-        #expect(error?.code == "SOTTO-GGUF-TRUNCATED")
+        #expect(error?.code == .truncated)
     }
 
     @Test func aCorruptFileOnDiskIsRefused() throws {

@@ -207,14 +207,14 @@ import Testing
         builder.add("general.architecture", .string("gpt2"))
         let error = Self.loadError(builder.build())
         #expect(error == .unsupportedArchitecture("gpt2"))
-        #expect(error?.code == "SOTTO-MODEL-ARCHITECTURE")
+        #expect(error?.code == .architecture)
     }
 
     @Test func rejectsIndivisibleHeads() throws {
         var tiny = TinyLlama()
         tiny.kvHeads = 3
         let error = Self.loadError(tiny.fileBytes())
-        #expect(error?.code == "SOTTO-MODEL-HYPERPARAMETER")
+        #expect(error?.code == .hyperparameter)
     }
 
     @Test func rejectsMismatchedTensorShape() throws {
@@ -224,7 +224,7 @@ import Testing
         tiny.addTensors(to: &builder, reshape: ("blk.1.attn_k.weight", [8, 16]))
         let error = Self.loadError(builder.build())
         #expect(error == .tensorShapeMismatch(tensor: "blk.1.attn_k.weight", expected: [16, 8], found: [8, 16]))
-        #expect(error?.code == "SOTTO-MODEL-TENSOR-SHAPE")
+        #expect(error?.code == .tensorShape)
     }
 
     @Test func rejectsMissingTensor() throws {

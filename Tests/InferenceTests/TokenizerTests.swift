@@ -126,7 +126,7 @@ import Testing
         vocabulary.model = "gpt2"
         vocabulary.pre = "qwen2"
         let error = #expect(throws: TokenizerError.self) { try vocabulary.tokenizer() }
-        #expect(error?.code == "SOTTO-TOKENIZER-PRE")
+        #expect(error?.code == .pre)
         #expect(error?.description.contains("\"smollm\" and \"llama-bpe\"") == true)
         vocabulary.pre = "smollm"
         vocabulary.extra = [("tokenizer.ggml.eot_token_id", .uint32(100_000))]
@@ -143,7 +143,7 @@ import Testing
         let metadata = try GGUFFile(bytes: builder.build()).metadata
         let error = #expect(throws: TokenizerError.self) { try Tokenizer(metadata: metadata) }
         #expect(error == .metadata(.missingKey("tokenizer.ggml.pre")))
-        #expect(error?.code == "SOTTO-TOKENIZER-METADATA")
+        #expect(error?.code == .metadata)
     }
 
     // MARK: Round trip

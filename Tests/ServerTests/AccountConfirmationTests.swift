@@ -42,7 +42,7 @@ import Wire
                 RecoveryRotateRequest(recovery: TestRecoveryKey().enrollment, confirmation: nil), session: session)
         }
         for error in [add, remove, replace] {
-            #expect(error?.code == "SOTTO-AUTH-CONFIRMATION")
+            #expect(error?.code.rawValue == "SOTTO-AUTH-CONFIRMATION")
             #expect(error?.status == 403)
         }
         // Nothing changed: both passkeys, the old recovery key, and no newcomer.
@@ -51,7 +51,7 @@ import Wire
             Set(summary.passkeys.map(\.credentialID)) == Set([first, second].map { Base64URL.encode($0.credentialID) }))
         #expect(try await harness.recover(recovery).session.accountID == session.accountID)
         let stranger = await refusal { try await harness.login(newcomer) }
-        #expect(stranger?.code == "SOTTO-AUTH-UNKNOWN-CREDENTIAL")
+        #expect(stranger?.code.rawValue == "SOTTO-AUTH-UNKNOWN-CREDENTIAL")
     }
 
     @Test func aConfirmationStandsForItsOwnChangeOnly() async throws {
@@ -67,7 +67,7 @@ import Wire
                 Base64URL.encode(second.credentialID), request: PasskeyRemoveRequest(confirmation: forThird),
                 session: session)
         }
-        #expect(otherTarget?.code == "SOTTO-AUTH-VERIFY")
+        #expect(otherTarget?.code.rawValue == "SOTTO-AUTH-VERIFY")
 
         // Confirmed: one recovery enrollment. Asked: another, then a passkey's removal.
         let meant = TestRecoveryKey()
@@ -77,7 +77,7 @@ import Wire
             try await harness.service.rotateRecovery(
                 RecoveryRotateRequest(recovery: TestRecoveryKey().enrollment, confirmation: forMeant), session: session)
         }
-        #expect(otherEnrollment?.code == "SOTTO-AUTH-VERIFY")
+        #expect(otherEnrollment?.code.rawValue == "SOTTO-AUTH-VERIFY")
         let forRecovery = try await harness.confirm(
             .replaceRecovery(meant.enrollment), by: .passkey(first), session: session)
         let otherKind = await refusal {
@@ -85,7 +85,7 @@ import Wire
                 Base64URL.encode(third.credentialID), request: PasskeyRemoveRequest(confirmation: forRecovery),
                 session: session)
         }
-        #expect(otherKind?.code == "SOTTO-AUTH-VERIFY")
+        #expect(otherKind?.code.rawValue == "SOTTO-AUTH-VERIFY")
 
         // Confirmed: adding one credential. Asked: adding another for the same registration.
         let begin = try await harness.service.addPasskeyBegin(session)
@@ -101,7 +101,7 @@ import Wire
                     confirmation: forMeantKey),
                 session: session, client: nil)
         }
-        #expect(otherCredential?.code == "SOTTO-AUTH-VERIFY")
+        #expect(otherCredential?.code.rawValue == "SOTTO-AUTH-VERIFY")
 
         let summary = try await harness.service.summary(session)
         #expect(summary.passkeys.count == 3)
@@ -121,7 +121,7 @@ import Wire
         // Older than the challenge lifetime (5 minutes): refused.
         let stale = try await harness.confirm(operation, by: .passkey(first), session: session)
         harness.clock.advance(5 * 60 + 1)
-        #expect(await refusal { try await request(stale) }?.code == "SOTTO-AUTH-CHALLENGE")
+        #expect(await refusal { try await request(stale) }?.code.rawValue == "SOTTO-AUTH-CHALLENGE")
         // A refused change spends its confirmation too: a confirmation never serves twice.
         let once = try await harness.confirm(operation, by: .passkey(first), session: session)
         let refusedOnce = await refusal {
@@ -129,8 +129,8 @@ import Wire
                 Base64URL.encode(TestAuthenticator().credentialID), request: PasskeyRemoveRequest(confirmation: once),
                 session: session)
         }
-        #expect(refusedOnce?.code == "SOTTO-AUTH-VERIFY")
-        #expect(await refusal { try await request(once) }?.code == "SOTTO-AUTH-CHALLENGE")
+        #expect(refusedOnce?.code.rawValue == "SOTTO-AUTH-VERIFY")
+        #expect(await refusal { try await request(once) }?.code.rawValue == "SOTTO-AUTH-CHALLENGE")
         #expect(try await harness.service.summary(session).passkeys.count == 2)
     }
 
@@ -148,23 +148,23 @@ import Wire
         }
         // Another account's passkey signs this account's challenge.
         let byStranger = try await harness.confirm(operation, by: .passkey(mallory), session: session)
-        #expect(await refusal { try await remove(byStranger) }?.code == "SOTTO-AUTH-VERIFY")
+        #expect(await refusal { try await remove(byStranger) }?.code.rawValue == "SOTTO-AUTH-VERIFY")
         // A challenge begun by another account's session.
         let begunElsewhere = try await harness.confirm(operation, by: .passkey(first), session: mallorySession)
-        #expect(await refusal { try await remove(begunElsewhere) }?.code == "SOTTO-AUTH-CHALLENGE")
+        #expect(await refusal { try await remove(begunElsewhere) }?.code.rawValue == "SOTTO-AUTH-CHALLENGE")
         // Another account's recovery key, and a tampered signature of this account's passkey.
         let otherRecovery = try await harness.confirm(operation, by: .recovery(malloryRecovery), session: session)
-        #expect(await refusal { try await remove(otherRecovery) }?.code == "SOTTO-AUTH-VERIFY")
+        #expect(await refusal { try await remove(otherRecovery) }?.code.rawValue == "SOTTO-AUTH-VERIFY")
         var tamper = TestAuthenticator.Tamper()
         tamper.corruptSignature = true
         let tampered = try await harness.confirm(operation, by: .passkey(first, tamper: tamper), session: session)
-        #expect(await refusal { try await remove(tampered) }?.code == "SOTTO-AUTH-VERIFY")
+        #expect(await refusal { try await remove(tampered) }?.code.rawValue == "SOTTO-AUTH-VERIFY")
         // Without user verification.
         var unverified = TestAuthenticator.Tamper()
         unverified.userVerified = false
         let notVerified = try await harness.confirm(
             operation, by: .passkey(first, tamper: unverified), session: session)
-        #expect(await refusal { try await remove(notVerified) }?.code == "SOTTO-AUTH-VERIFY")
+        #expect(await refusal { try await remove(notVerified) }?.code.rawValue == "SOTTO-AUTH-VERIFY")
         #expect(try await harness.service.summary(session).passkeys.count == 2)
     }
 
@@ -191,7 +191,7 @@ import Wire
             let error = await refusal {
                 try await harness.service.confirmBegin(ConfirmBeginRequest(operation: bad), session: session)
             }
-            #expect(error?.code == "SOTTO-AUTH-BAD-REQUEST")
+            #expect(error?.code.rawValue == "SOTTO-AUTH-BAD-REQUEST")
         }
     }
 

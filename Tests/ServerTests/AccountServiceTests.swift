@@ -61,7 +61,7 @@ import Wire
         #expect(begin.options.userVerification == "required")
         #expect(begin.options.rpId == "localhost")
         let bad = await refusal { try await harness.service.loginBegin(LoginBeginRequest(credentialIDs: ["+/="])) }
-        #expect(bad?.code == "SOTTO-AUTH-BAD-REQUEST")
+        #expect(bad?.code.rawValue == "SOTTO-AUTH-BAD-REQUEST")
     }
 
     @Test func aChallengeIsUsedOnce() async throws {
@@ -73,7 +73,7 @@ import Wire
                     challengeID: begin.challengeID, passkey: passkey, recovery: TestRecoveryKey().enrollment),
                 client: nil)
         }
-        #expect(again?.code == "SOTTO-AUTH-CHALLENGE")
+        #expect(again?.code.rawValue == "SOTTO-AUTH-CHALLENGE")
         #expect(again?.status == 400)
 
         let login = try await harness.service.loginBegin(LoginBeginRequest())
@@ -87,12 +87,12 @@ import Wire
                     challengeID: login.challengeID, credential: authenticator.assert(login.options, tamper: corrupt)),
                 client: nil)
         }
-        #expect(wrong?.code == "SOTTO-AUTH-VERIFY")
+        #expect(wrong?.code.rawValue == "SOTTO-AUTH-VERIFY")
         let replay = await refusal {
             try await harness.service.loginFinish(
                 LoginFinishRequest(challengeID: login.challengeID, credential: assertion), client: nil)
         }
-        #expect(replay?.code == "SOTTO-AUTH-CHALLENGE")
+        #expect(replay?.code.rawValue == "SOTTO-AUTH-CHALLENGE")
     }
 
     @Test func concurrentFinishesShareNoChallenge() async throws {
@@ -109,7 +109,7 @@ import Wire
                         _ = try await service.loginFinish(request, client: nil)
                         return "ok"
                     } catch {
-                        return (error as? ServiceError)?.code ?? "\(error)"
+                        return (error as? ServiceError)?.code.rawValue ?? "\(error)"
                     }
                 }
             }
@@ -129,7 +129,7 @@ import Wire
                 LoginFinishRequest(challengeID: begin.challengeID, credential: authenticator.assert(begin.options)),
                 client: nil)
         }
-        #expect(late?.code == "SOTTO-AUTH-CHALLENGE")
+        #expect(late?.code.rawValue == "SOTTO-AUTH-CHALLENGE")
         // Within the lifetime it works.
         let next = try await harness.service.loginBegin(LoginBeginRequest())
         harness.clock.advance(4 * 60)
@@ -150,7 +150,7 @@ import Wire
                     passkey: AccountHarness.enrollment(authenticator.register(fake.options)),
                     recovery: TestRecoveryKey().enrollment), client: nil)
         }
-        #expect(asRegistration?.code == "SOTTO-AUTH-CHALLENGE")
+        #expect(asRegistration?.code.rawValue == "SOTTO-AUTH-CHALLENGE")
         // ...and a registration challenge cannot finish a login.
         _ = try await harness.register(authenticator)
         let registration = try await harness.service.registerBegin(VersionOnlyRequest())
@@ -161,7 +161,7 @@ import Wire
                     credential: authenticator.assert(
                         try await harness.service.loginBegin(LoginBeginRequest()).options)), client: nil)
         }
-        #expect(asLogin?.code == "SOTTO-AUTH-CHALLENGE")
+        #expect(asLogin?.code.rawValue == "SOTTO-AUTH-CHALLENGE")
     }
 
     @Test(arguments: [
@@ -179,7 +179,7 @@ import Wire
         default: tamper.clientDataType = "webauthn.create"
         }
         let error = await refusal { try await harness.login(authenticator, tamper: tamper) }
-        #expect(error?.code == "SOTTO-AUTH-VERIFY")
+        #expect(error?.code.rawValue == "SOTTO-AUTH-VERIFY")
         #expect(error?.status == 401)
         // The message names the check that failed.
         let check = [
@@ -204,7 +204,7 @@ import Wire
                     passkey: AccountHarness.enrollment(TestAuthenticator().register(begin.options, tamper: tamper)),
                     recovery: TestRecoveryKey().enrollment), client: nil)
         }
-        #expect(error?.code == "SOTTO-AUTH-VERIFY")
+        #expect(error?.code.rawValue == "SOTTO-AUTH-VERIFY")
         let check = ["origin": "ORIGIN", "rp-id": "RP-ID", "no-uv": "USER-VERIFIED"][what]!
         #expect(error?.message.contains("SOTTO-WEBAUTHN-\(check)") == true, "\(error?.message ?? "")")
         #expect(try await harness.store.account(begin.accountID) == nil)
@@ -222,13 +222,13 @@ import Wire
                     passkey: AccountHarness.enrollment(TestAuthenticator().register(begin.options)),
                     recovery: TestRecoveryKey().enrollment), client: nil)
         }
-        #expect(error?.code == "SOTTO-AUTH-VERIFY")
+        #expect(error?.code.rawValue == "SOTTO-AUTH-VERIFY")
         _ = try await other.register(TestAuthenticator(rpID: "sotto.example"))
     }
 
     @Test func anUnknownCredentialIsNamedAsSuch() async throws {
         let error = await refusal { try await harness.login(TestAuthenticator()) }
-        #expect(error?.code == "SOTTO-AUTH-UNKNOWN-CREDENTIAL")
+        #expect(error?.code.rawValue == "SOTTO-AUTH-UNKNOWN-CREDENTIAL")
         #expect(error?.status == 401)
     }
 
@@ -236,7 +236,7 @@ import Wire
         let authenticator = TestAuthenticator()
         _ = try await harness.register(authenticator)
         let error = await refusal { try await harness.register(authenticator) }
-        #expect(error?.code == "SOTTO-AUTH-DUPLICATE")
+        #expect(error?.code.rawValue == "SOTTO-AUTH-DUPLICATE")
         #expect(error?.status == 409)
     }
 
@@ -274,7 +274,7 @@ import Wire
             RegistrationFinishRequest(challengeID: begin.challengeID, passkey: good, recovery: recovery), request,
         ] {
             let error = await refusal { try await harness.service.registerFinish(bad, client: nil) }
-            #expect(error?.code == "SOTTO-AUTH-BAD-REQUEST")
+            #expect(error?.code.rawValue == "SOTTO-AUTH-BAD-REQUEST")
         }
         // The refusals above did not spend the challenge.
         _ = try await harness.service.registerFinish(

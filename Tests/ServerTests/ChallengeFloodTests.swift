@@ -26,11 +26,11 @@ import Wire
         for _ in 0..<4 { begun.append(try await service.loginBegin(LoginBeginRequest(), client: "10.0.2.1")) }
         // The N+1st begin from that address, whatever the ceremony, is refused.
         let refused = await refusal { try await service.loginBegin(LoginBeginRequest(), client: "10.0.2.1") }
-        #expect(refused?.code == "SOTTO-AUTH-RATE-LIMITED")
+        #expect(refused?.code.rawValue == "SOTTO-AUTH-RATE-LIMITED")
         #expect(refused?.status == 429)
         #expect(refused?.retryAfterSeconds == 300)
         let registration = await refusal { try await service.registerBegin(VersionOnlyRequest(), client: "10.0.2.1") }
-        #expect(registration?.code == "SOTTO-AUTH-RATE-LIMITED")
+        #expect(registration?.code.rawValue == "SOTTO-AUTH-RATE-LIMITED")
         #expect(store.challengeCount == 4)
         // Another address is not affected.
         _ = try await service.loginBegin(LoginBeginRequest(), client: "10.0.2.2")
@@ -43,7 +43,7 @@ import Wire
                     challengeID: begun[0].challengeID, credential: TestAuthenticator().assert(begun[0].options)),
                 client: "10.0.2.1")
         }
-        #expect(finish?.code == "SOTTO-AUTH-UNKNOWN-CREDENTIAL")
+        #expect(finish?.code.rawValue == "SOTTO-AUTH-UNKNOWN-CREDENTIAL")
         _ = try await service.loginBegin(LoginBeginRequest(), client: "10.0.2.1")
         // ...and so does an expired one.
         clock.advance(5 * 60 + 1)
@@ -57,7 +57,7 @@ import Wire
             _ = try await service.loginBegin(LoginBeginRequest(), client: "10.0.3.\(index)")
         }
         let refused = await refusal { try await service.loginBegin(LoginBeginRequest(), client: "10.0.3.99") }
-        #expect(refused?.code == "SOTTO-AUTH-RATE-LIMITED")
+        #expect(refused?.code.rawValue == "SOTTO-AUTH-RATE-LIMITED")
         #expect(store.challengeCount == 5)
         // Spreading over many addresses, as a flood would, leaves the count where it is.
         for index in 100..<150 {

@@ -42,12 +42,12 @@ import Wire
         // Beginning: a session token alone, or a confirmation of another root, plants nothing.
         var request = begin(first)
         let bare = await refusal { try await service.beginKeyRotation(request, session: session) }
-        #expect(bare?.code == "SOTTO-AUTH-CONFIRMATION")
+        #expect(bare?.code.rawValue == "SOTTO-AUTH-CONFIRMATION")
         let forOther = try await harness.confirm(
             .rotateKeys(requestDigest: begin(first).digest), by: .passkey(first), session: session)
         request.confirmation = forOther
         let swapped = await refusal { try await service.beginKeyRotation(request, session: session) }
-        #expect(swapped?.code == "SOTTO-AUTH-VERIFY")
+        #expect(swapped?.code.rawValue == "SOTTO-AUTH-VERIFY")
         #expect(try await harness.store.keyRotation(of: session.accountID) == nil)
         request.confirmation = try await harness.confirm(
             .rotateKeys(requestDigest: request.digest), by: .passkey(first), session: session)
@@ -59,7 +59,8 @@ import Wire
         rival.confirmation = try await harness.confirm(
             .rotateKeys(requestDigest: rival.digest), by: .passkey(second), session: session)
         #expect(
-            await refusal { try await service.beginKeyRotation(rival, session: session) }?.code == "SOTTO-AUTH-ROTATION"
+            await refusal { try await service.beginKeyRotation(rival, session: session) }?.code.rawValue
+                == "SOTTO-AUTH-ROTATION"
         )
 
         // Finishing: without a confirmation, with one for keeping other passkeys, or after the
@@ -67,19 +68,19 @@ import Wire
         let newRecovery = TestRecoveryKey()
         var finishing = finish([first], recovery: newRecovery)
         #expect(
-            await refusal { try await service.finishKeyRotation(finishing, session: session) }?.code
+            await refusal { try await service.finishKeyRotation(finishing, session: session) }?.code.rawValue
                 == "SOTTO-AUTH-CONFIRMATION")
         finishing.confirmation = try await harness.confirm(
             .rotateKeys(requestDigest: finish([first, second], recovery: newRecovery).digest), by: .passkey(first),
             session: session)
         #expect(
-            await refusal { try await service.finishKeyRotation(finishing, session: session) }?.code
+            await refusal { try await service.finishKeyRotation(finishing, session: session) }?.code.rawValue
                 == "SOTTO-AUTH-VERIFY")
         var stale = finish([first], recovery: newRecovery, lastSequence: 7)
         stale.confirmation = try await harness.confirm(
             .rotateKeys(requestDigest: stale.digest), by: .passkey(first), session: session)
         #expect(
-            await refusal { try await service.finishKeyRotation(stale, session: session) }?.code
+            await refusal { try await service.finishKeyRotation(stale, session: session) }?.code.rawValue
                 == "SOTTO-AUTH-ROTATION-STALE")
         #expect(try await service.summary(session).passkeys.count == 2)
         #expect(try await harness.recover(oldRecovery).session.accountID == session.accountID)
@@ -92,11 +93,11 @@ import Wire
         #expect(finished.wrappedRootKey == finishing.passkeys[0].wrappedRootKey)
         #expect(finished.session.credentialID == Base64URL.encode(first.credentialID))
         #expect(
-            await refusal { try await harness.session(registered.session) }?.code == "SOTTO-AUTH-SESSION")
+            await refusal { try await harness.session(registered.session) }?.code.rawValue == "SOTTO-AUTH-SESSION")
         let fresh = try await harness.session(finished)
         #expect(try await service.summary(fresh).passkeys.map(\.credentialID) == [Base64URL.encode(first.credentialID)])
-        #expect(await refusal { try await harness.login(second) }?.code == "SOTTO-AUTH-UNKNOWN-CREDENTIAL")
-        #expect(await refusal { try await harness.recover(oldRecovery) }?.code == "SOTTO-AUTH-VERIFY")
+        #expect(await refusal { try await harness.login(second) }?.code.rawValue == "SOTTO-AUTH-UNKNOWN-CREDENTIAL")
+        #expect(await refusal { try await harness.recover(oldRecovery) }?.code.rawValue == "SOTTO-AUTH-VERIFY")
         #expect(try await harness.recover(newRecovery).session.accountID == session.accountID)
         #expect(try await harness.login(first).wrappedRootKey == finishing.passkeys[0].wrappedRootKey)
     }

@@ -14,7 +14,7 @@ import Testing
     @Test func rejectsMalformedAddressesWithAReason() {
         for bad in ["", "7878", "host:", ":7878", "host:-1", "host:65536", "host:http", "::1:80", "[::1]80", "[::1"] {
             let error = #expect(throws: ConfigurationError.self, "\(bad)") { try ListenAddress(parsing: bad) }
-            #expect(error?.code == "SOTTO-CONFIG-LISTEN")
+            #expect(error?.code == .listen)
         }
     }
 }

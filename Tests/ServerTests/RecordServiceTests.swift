@@ -68,18 +68,18 @@ import Wire
             let error = await refusal {
                 try await harness.records.push(PushRequest(records: records), authorization: bearer)
             }
-            #expect(error?.code == "SOTTO-SYNC-BAD-REQUEST")
+            #expect(error?.code.rawValue == "SOTTO-SYNC-BAD-REQUEST")
             #expect(error?.status == 400)
         }
         var wrongVersion = PushRequest(records: [Self.record()])
         wrongVersion.version = 7
         let version = await refusal { try await harness.records.push(wrongVersion, authorization: bearer) }
-        #expect(version?.code == "SOTTO-SYNC-BAD-REQUEST")
+        #expect(version?.code.rawValue == "SOTTO-SYNC-BAD-REQUEST")
         for (after, limit) in [(Int64(-1), 10), (0, 0), (0, PullResponse.maximumLimit + 1)] {
             let error = await refusal {
                 try await harness.records.pull(after: after, limit: limit, authorization: bearer)
             }
-            #expect(error?.code == "SOTTO-SYNC-BAD-REQUEST")
+            #expect(error?.code.rawValue == "SOTTO-SYNC-BAD-REQUEST")
         }
         #expect(try await harness.records.pull(after: 0, limit: nil, authorization: bearer).records.isEmpty)
     }
@@ -100,7 +100,7 @@ import Wire
             let error = await refusal {
                 try await harness.records.push(PushRequest(records: [bad]), authorization: bearer)
             }
-            #expect(error?.code == "SOTTO-SYNC-BAD-REQUEST")
+            #expect(error?.code.rawValue == "SOTTO-SYNC-BAD-REQUEST")
         }
         let sealed = tombstone(Self.envelope())
         let pushed = try await harness.records.push(PushRequest(records: [sealed]), authorization: bearer)
@@ -117,13 +117,13 @@ import Wire
             try await harness.records.push(
                 PushRequest(records: [Self.record(envelope: Self.envelope(paddedBytes: 4096))]), authorization: bearer)
         }
-        #expect(big?.code == "SOTTO-STORE-RECORD-TOO-LARGE")
+        #expect(big?.code.rawValue == "SOTTO-STORE-RECORD-TOO-LARGE")
         #expect(big?.status == 413)
         let quota = await refusal {
             try await harness.records.push(
                 PushRequest(records: (0..<3).map { _ in Self.record() }), authorization: bearer)
         }
-        #expect(quota?.code == "SOTTO-STORE-QUOTA")
+        #expect(quota?.code.rawValue == "SOTTO-STORE-QUOTA")
         #expect(quota?.status == 507)
         // Nothing of the refused push was stored.
         #expect(try await harness.records.pull(after: 0, limit: nil, authorization: bearer).records.isEmpty)
@@ -154,7 +154,7 @@ import Wire
             let push = await refusal {
                 try await harness.records.push(PushRequest(records: [Self.record()]), authorization: header)
             }
-            #expect(push?.code == "SOTTO-AUTH-SESSION")
+            #expect(push?.code.rawValue == "SOTTO-AUTH-SESSION")
             let pull = await refusal { try await harness.records.pull(after: 0, limit: nil, authorization: header) }
             #expect(pull?.status == 401)
         }

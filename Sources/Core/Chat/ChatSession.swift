@@ -294,7 +294,7 @@ public actor ChatSession {
             return report
         } catch {
             lastSyncEnded = .now
-            syncStatus = .offline(code: (error as? SyncError)?.code.rawValue ?? "SOTTO-SYNC-UNAVAILABLE")
+            syncStatus = .offline(code: (error as? SyncError)?.code.rawValue ?? SyncErrorCode.unavailable.rawValue)
             throw error
         }
     }

@@ -162,7 +162,7 @@ public struct AccountAPI: Sendable {
                 status: response.status, code: body.code, serverMessage: body.message, retryAfterSeconds: retryAfter)
         }
         return AccountAPIError(
-            status: response.status, code: "SOTTO-HTTP-\(response.status)", serverMessage: "",
+            status: response.status, code: UnexplainedRefusal.code(status: response.status), serverMessage: "",
             retryAfterSeconds: retryAfter)
     }
 }

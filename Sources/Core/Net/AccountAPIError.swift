@@ -72,7 +72,7 @@ public struct AccountAPIError: Error, Hashable, Sendable, CustomStringConvertibl
             message = "the account's records changed during the key rotation; run `sotto keys rotate` again\(detail)"
         case .requestRateLimited:
             message = "too many requests to the server from here: \(RetryWait.advice(retryAfterSeconds))\(detail)"
-        case nil where code.hasPrefix("SOTTO-HTTP-") && (status == 404 || status == 405):
+        case nil where code.hasPrefix(UnexplainedRefusal.prefix) && (status == 404 || status == 405):
             message = "the server does not offer accounts (HTTP \(status)); is it a Sotto server of this version?"
         case nil:
             message = "the server refused the request (HTTP \(status))\(detail)"
@@ -81,4 +81,16 @@ public struct AccountAPIError: Error, Hashable, Sendable, CustomStringConvertibl
 
     /// "SOTTO-AUTH-…: message".
     public var description: String { "\(code): \(message)" }
+}
+
+/// The codes the client gives a refusal whose body named none (a proxy's error page, a server
+/// of another kind): docs/ERRORS.md lists them with the server's own.
+public enum UnexplainedRefusal {
+    /// A refused request whose body was not the documented error JSON.
+    public static let code = "SOTTO-HTTP"
+    /// An account call refused without a code: this, then the HTTP status ("SOTTO-HTTP-404").
+    public static let prefix = "SOTTO-HTTP-"
+
+    /// The code of an account call refused with `status` and no code of the server's.
+    public static func code(status: Int) -> String { prefix + String(status) }
 }

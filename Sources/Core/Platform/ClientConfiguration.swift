@@ -64,7 +64,15 @@ public struct ClientConfiguration: Sendable, Hashable {
 public struct ConfigurationFileError: Error, Hashable, Sendable, CustomStringConvertible {
     public let path: String
     public let problem: String
-    public var description: String { "SOTTO-CONFIG-FILE: \(path): \(problem)" }
+
+    /// The stable identifiers of these failures.
+    public enum Code: String, StableErrorCode {
+        /// config.toml is not valid TOML, or a setting in it has a wrong type or value.
+        case file = "SOTTO-CONFIG-FILE"
+    }
+
+    public var code: Code { .file }
+    public var description: String { "\(code): \(path): \(problem)" }
 }
 
 /// Where one device keeps its files. `--data-dir DIR` puts everything of the device under

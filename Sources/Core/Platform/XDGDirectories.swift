@@ -1,3 +1,5 @@
+import Wire
+
 /// Where Sotto keeps its files, following the XDG Base Directory specification.
 /// A pure function of the environment, so tests pass their own.
 public struct XDGDirectories: Sendable, Hashable {
@@ -30,10 +32,15 @@ public struct XDGDirectories: Sendable, Hashable {
 public enum PlatformError: Error, Hashable, Sendable, CustomStringConvertible {
     case noHomeDirectory(variable: String)
 
-    /// Stable identifier.
-    public var code: String {
+    /// The stable identifiers of these failures, for logs, tests and support.
+    public enum Code: String, StableErrorCode {
+        case noHome = "SOTTO-PLATFORM-NO-HOME"
+    }
+
+    /// The stable identifier of this kind of failure.
+    public var code: Code {
         switch self {
-        case .noHomeDirectory: "SOTTO-PLATFORM-NO-HOME"
+        case .noHomeDirectory: .noHome
         }
     }
 

@@ -104,5 +104,13 @@ public struct FileAuditLog: AuditLog {
 /// The audit log could not be written.
 public struct AuditLogError: Error, Hashable, Sendable, CustomStringConvertible {
     public let message: String
-    public var description: String { "SOTTO-AUDIT-WRITE: \(message)" }
+
+    /// The stable identifiers of these failures.
+    public enum Code: String, StableErrorCode {
+        /// The audit log's file could not be written (permissions, a full disk).
+        case write = "SOTTO-AUDIT-WRITE"
+    }
+
+    public var code: Code { .write }
+    public var description: String { "\(code): \(message)" }
 }

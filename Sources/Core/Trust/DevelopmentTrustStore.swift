@@ -61,5 +61,13 @@ public struct DevelopmentTrustStore: Sendable {
 public struct DevelopmentTrustError: Error, Hashable, Sendable, CustomStringConvertible {
     public let message: String
     init(_ message: String) { self.message = message }
-    public var description: String { "SOTTO-TRUST-DEV: \(message)" }
+
+    /// The stable identifiers of these failures.
+    public enum Code: String, StableErrorCode {
+        /// The pinned development root's file cannot be read, parsed or written.
+        case file = "SOTTO-TRUST-DEV"
+    }
+
+    public var code: Code { .file }
+    public var description: String { "\(code): \(message)" }
 }

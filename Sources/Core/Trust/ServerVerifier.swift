@@ -88,6 +88,8 @@ public struct VerificationFailure: Error, Sendable, CustomStringConvertible {
 /// Codes of the checks `ServerVerifier` makes itself (the others come from Wire's attestation
 /// and manifest verifiers).
 public enum ServerCheckCode: String, StableErrorCode {
+    /// The server's attestation response is not the documented JSON.
+    case malformed = "SOTTO-ATTEST-MALFORMED"
     /// The server speaks another protocol version.
     case version = "SOTTO-ATTEST-VERSION"
     /// Evidence of a platform this build does not verify.

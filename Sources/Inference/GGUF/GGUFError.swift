@@ -64,40 +64,78 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Dequantization buffers whose sizes do not match the type's block layout.
     case dequantizeSizeMismatch(type: GGMLType, elements: Int, sourceBytes: Int)
 
-    /// The stable identifier of this kind of failure, for logs, tests and support.
-    public var code: String {
+    /// The stable identifiers of these failures, for logs, tests and support.
+    public enum Code: String, Sendable, CaseIterable, CustomStringConvertible {
+        case open = "SOTTO-GGUF-OPEN"
+        case notAFile = "SOTTO-GGUF-NOT-A-FILE"
+        case mmap = "SOTTO-GGUF-MMAP"
+        case truncated = "SOTTO-GGUF-TRUNCATED"
+        case magic = "SOTTO-GGUF-MAGIC"
+        case version = "SOTTO-GGUF-VERSION"
+        case count = "SOTTO-GGUF-COUNT"
+        case stringLength = "SOTTO-GGUF-STRING-LENGTH"
+        case utf8 = "SOTTO-GGUF-UTF8"
+        case valueType = "SOTTO-GGUF-VALUE-TYPE"
+        case bool = "SOTTO-GGUF-BOOL"
+        case nesting = "SOTTO-GGUF-NESTING"
+        case duplicateKey = "SOTTO-GGUF-DUPLICATE-KEY"
+        case alignment = "SOTTO-GGUF-ALIGNMENT"
+        case duplicateTensor = "SOTTO-GGUF-DUPLICATE-TENSOR"
+        case dimensionCount = "SOTTO-GGUF-DIMENSION-COUNT"
+        case dimension = "SOTTO-GGUF-DIMENSION"
+        case tensorSize = "SOTTO-GGUF-TENSOR-SIZE"
+        case tensorType = "SOTTO-GGUF-TENSOR-TYPE"
+        case unsupportedType = "SOTTO-GGUF-UNSUPPORTED-TYPE"
+        case block = "SOTTO-GGUF-BLOCK"
+        case misaligned = "SOTTO-GGUF-MISALIGNED"
+        case tensorBounds = "SOTTO-GGUF-TENSOR-BOUNDS"
+        case overlap = "SOTTO-GGUF-OVERLAP"
+        case missingTensor = "SOTTO-GGUF-MISSING-TENSOR"
+        case row = "SOTTO-GGUF-ROW"
+        case missingKey = "SOTTO-GGUF-MISSING-KEY"
+        case keyType = "SOTTO-GGUF-KEY-TYPE"
+        case keyRange = "SOTTO-GGUF-KEY-RANGE"
+        case dequantizeType = "SOTTO-GGUF-DEQUANTIZE-TYPE"
+        case dequantizeSize = "SOTTO-GGUF-DEQUANTIZE-SIZE"
+
+        /// The code itself ("SOTTO-…"), as logs and messages print it.
+        public var description: String { rawValue }
+    }
+
+    /// The stable identifier of this kind of failure.
+    public var code: Code {
         switch self {
-        case .openFailed: "SOTTO-GGUF-OPEN"
-        case .notARegularFile: "SOTTO-GGUF-NOT-A-FILE"
-        case .mapFailed: "SOTTO-GGUF-MMAP"
-        case .truncated: "SOTTO-GGUF-TRUNCATED"
-        case .badMagic: "SOTTO-GGUF-MAGIC"
-        case .unsupportedVersion: "SOTTO-GGUF-VERSION"
-        case .countTooLarge: "SOTTO-GGUF-COUNT"
-        case .stringTooLong: "SOTTO-GGUF-STRING-LENGTH"
-        case .invalidUTF8: "SOTTO-GGUF-UTF8"
-        case .unknownValueType: "SOTTO-GGUF-VALUE-TYPE"
-        case .invalidBool: "SOTTO-GGUF-BOOL"
-        case .nestingTooDeep: "SOTTO-GGUF-NESTING"
-        case .duplicateKey: "SOTTO-GGUF-DUPLICATE-KEY"
-        case .invalidAlignment: "SOTTO-GGUF-ALIGNMENT"
-        case .duplicateTensor: "SOTTO-GGUF-DUPLICATE-TENSOR"
-        case .invalidDimensionCount: "SOTTO-GGUF-DIMENSION-COUNT"
-        case .invalidDimension: "SOTTO-GGUF-DIMENSION"
-        case .tensorTooLarge: "SOTTO-GGUF-TENSOR-SIZE"
-        case .unknownTensorType: "SOTTO-GGUF-TENSOR-TYPE"
-        case .unsupportedTensorType: "SOTTO-GGUF-UNSUPPORTED-TYPE"
-        case .rowNotBlockAligned: "SOTTO-GGUF-BLOCK"
-        case .misalignedTensor: "SOTTO-GGUF-MISALIGNED"
-        case .tensorOutOfBounds: "SOTTO-GGUF-TENSOR-BOUNDS"
-        case .overlappingTensors: "SOTTO-GGUF-OVERLAP"
-        case .missingTensor: "SOTTO-GGUF-MISSING-TENSOR"
-        case .rowOutOfRange: "SOTTO-GGUF-ROW"
-        case .missingKey: "SOTTO-GGUF-MISSING-KEY"
-        case .wrongValueType: "SOTTO-GGUF-KEY-TYPE"
-        case .valueOutOfRange: "SOTTO-GGUF-KEY-RANGE"
-        case .cannotDequantize: "SOTTO-GGUF-DEQUANTIZE-TYPE"
-        case .dequantizeSizeMismatch: "SOTTO-GGUF-DEQUANTIZE-SIZE"
+        case .openFailed: .open
+        case .notARegularFile: .notAFile
+        case .mapFailed: .mmap
+        case .truncated: .truncated
+        case .badMagic: .magic
+        case .unsupportedVersion: .version
+        case .countTooLarge: .count
+        case .stringTooLong: .stringLength
+        case .invalidUTF8: .utf8
+        case .unknownValueType: .valueType
+        case .invalidBool: .bool
+        case .nestingTooDeep: .nesting
+        case .duplicateKey: .duplicateKey
+        case .invalidAlignment: .alignment
+        case .duplicateTensor: .duplicateTensor
+        case .invalidDimensionCount: .dimensionCount
+        case .invalidDimension: .dimension
+        case .tensorTooLarge: .tensorSize
+        case .unknownTensorType: .tensorType
+        case .unsupportedTensorType: .unsupportedType
+        case .rowNotBlockAligned: .block
+        case .misalignedTensor: .misaligned
+        case .tensorOutOfBounds: .tensorBounds
+        case .overlappingTensors: .overlap
+        case .missingTensor: .missingTensor
+        case .rowOutOfRange: .row
+        case .missingKey: .missingKey
+        case .wrongValueType: .keyType
+        case .valueOutOfRange: .keyRange
+        case .cannotDequantize: .dequantizeType
+        case .dequantizeSizeMismatch: .dequantizeSize
         }
     }
 

@@ -15,16 +15,30 @@ public enum LlamaModelError: Error, Equatable, Sendable, CustomStringConvertible
     /// A position that skips ahead of the cached ones or lies past the cache's capacity.
     case invalidPosition(position: Int, cached: Int, capacity: Int)
 
-    /// The stable identifier of this kind of failure, for logs, tests and support.
-    public var code: String {
+    /// The stable identifiers of these failures, for logs, tests and support.
+    public enum Code: String, Sendable, CaseIterable, CustomStringConvertible {
+        case architecture = "SOTTO-MODEL-ARCHITECTURE"
+        case file = "SOTTO-MODEL-FILE"
+        case hyperparameter = "SOTTO-MODEL-HYPERPARAMETER"
+        case tensorShape = "SOTTO-MODEL-TENSOR-SHAPE"
+        case tensorType = "SOTTO-MODEL-TENSOR-TYPE"
+        case token = "SOTTO-MODEL-TOKEN"
+        case position = "SOTTO-MODEL-POSITION"
+
+        /// The code itself ("SOTTO-…"), as logs and messages print it.
+        public var description: String { rawValue }
+    }
+
+    /// The stable identifier of this kind of failure.
+    public var code: Code {
         switch self {
-        case .unsupportedArchitecture: "SOTTO-MODEL-ARCHITECTURE"
-        case .file: "SOTTO-MODEL-FILE"
-        case .invalidHyperparameter: "SOTTO-MODEL-HYPERPARAMETER"
-        case .tensorShapeMismatch: "SOTTO-MODEL-TENSOR-SHAPE"
-        case .unsupportedTensorType: "SOTTO-MODEL-TENSOR-TYPE"
-        case .tokenOutOfRange: "SOTTO-MODEL-TOKEN"
-        case .invalidPosition: "SOTTO-MODEL-POSITION"
+        case .unsupportedArchitecture: .architecture
+        case .file: .file
+        case .invalidHyperparameter: .hyperparameter
+        case .tensorShapeMismatch: .tensorShape
+        case .unsupportedTensorType: .tensorType
+        case .tokenOutOfRange: .token
+        case .invalidPosition: .position
         }
     }
 

@@ -39,10 +39,24 @@ public struct ByteReader: ~Copyable {
 public enum ByteReaderError: Error, Hashable, Sendable, CustomStringConvertible {
     case truncated(offset: Int, needed: Int, available: Int)
 
+    /// The stable identifiers of these failures.
+    public enum Code: String, Sendable, CaseIterable, CustomStringConvertible {
+        /// A read past the end of the bytes.
+        case truncated = "SOTTO-INFER-TRUNCATED"
+
+        public var description: String { rawValue }
+    }
+
+    public var code: Code {
+        switch self {
+        case .truncated: .truncated
+        }
+    }
+
     public var description: String {
         switch self {
         case .truncated(let offset, let needed, let available):
-            "SOTTO-INFER-TRUNCATED: the file ends early: \(needed) bytes needed at offset \(offset), \(available) left"
+            "\(code): the file ends early: \(needed) bytes needed at offset \(offset), \(available) left"
         }
     }
 }

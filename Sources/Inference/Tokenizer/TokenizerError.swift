@@ -25,21 +25,40 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
     /// A chat template needs a special token the vocabulary does not have.
     case missingTemplateToken(String)
 
-    /// The stable identifier of this kind of failure, for logs, tests and support.
-    public var code: String {
+    /// The stable identifiers of these failures, for logs, tests and support.
+    public enum Code: String, Sendable, CaseIterable, CustomStringConvertible {
+        case metadata = "SOTTO-TOKENIZER-METADATA"
+        case model = "SOTTO-TOKENIZER-MODEL"
+        case pre = "SOTTO-TOKENIZER-PRE"
+        case empty = "SOTTO-TOKENIZER-EMPTY"
+        case duplicate = "SOTTO-TOKENIZER-DUPLICATE"
+        case types = "SOTTO-TOKENIZER-TYPES"
+        case merge = "SOTTO-TOKENIZER-MERGE"
+        case specialId = "SOTTO-TOKENIZER-SPECIAL-ID"
+        case tokenId = "SOTTO-TOKENIZER-TOKEN-ID"
+        case templateMissing = "SOTTO-CHAT-TEMPLATE-MISSING"
+        case templateUnsupported = "SOTTO-CHAT-TEMPLATE-UNSUPPORTED"
+        case templateToken = "SOTTO-CHAT-TEMPLATE-TOKEN"
+
+        /// The code itself ("SOTTO-…"), as logs and messages print it.
+        public var description: String { rawValue }
+    }
+
+    /// The stable identifier of this kind of failure.
+    public var code: Code {
         switch self {
-        case .metadata: "SOTTO-TOKENIZER-METADATA"
-        case .unsupportedModel: "SOTTO-TOKENIZER-MODEL"
-        case .unsupportedPreTokenizer: "SOTTO-TOKENIZER-PRE"
-        case .emptyVocabulary: "SOTTO-TOKENIZER-EMPTY"
-        case .duplicateToken: "SOTTO-TOKENIZER-DUPLICATE"
-        case .tokenTypeCountMismatch: "SOTTO-TOKENIZER-TYPES"
-        case .malformedMerge: "SOTTO-TOKENIZER-MERGE"
-        case .specialTokenOutOfRange: "SOTTO-TOKENIZER-SPECIAL-ID"
-        case .tokenOutOfRange: "SOTTO-TOKENIZER-TOKEN-ID"
-        case .missingChatTemplate: "SOTTO-CHAT-TEMPLATE-MISSING"
-        case .unsupportedChatTemplate: "SOTTO-CHAT-TEMPLATE-UNSUPPORTED"
-        case .missingTemplateToken: "SOTTO-CHAT-TEMPLATE-TOKEN"
+        case .metadata: .metadata
+        case .unsupportedModel: .model
+        case .unsupportedPreTokenizer: .pre
+        case .emptyVocabulary: .empty
+        case .duplicateToken: .duplicate
+        case .tokenTypeCountMismatch: .types
+        case .malformedMerge: .merge
+        case .specialTokenOutOfRange: .specialId
+        case .tokenOutOfRange: .tokenId
+        case .missingChatTemplate: .templateMissing
+        case .unsupportedChatTemplate: .templateUnsupported
+        case .missingTemplateToken: .templateToken
         }
     }
 

@@ -4,8 +4,26 @@ import Wire
 /// it maps to, a message saying what to do, and for rate limits and outages how long to wait.
 /// Messages name ids (short prefixes), sizes and fields, never tokens, keys or envelopes.
 public struct ServiceError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The stable code of a refusal: an account, sync or store code.
+    public enum Code: Hashable, Sendable, CustomStringConvertible {
+        case account(AccountErrorCode)
+        case sync(SyncErrorCode)
+        case store(StoreErrorCode)
+
+        /// "SOTTO-AUTH-VERIFY" and the like, as the error body carries it.
+        public var rawValue: String {
+            switch self {
+            case .account(let code): code.rawValue
+            case .sync(let code): code.rawValue
+            case .store(let code): code.rawValue
+            }
+        }
+
+        public var description: String { rawValue }
+    }
+
     /// The stable code ("SOTTO-AUTH-VERIFY").
-    public let code: String
+    public let code: Code
     /// The HTTP status.
     public let status: Int
     /// What went wrong and what to do.
@@ -15,7 +33,7 @@ public struct ServiceError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// An account error.
     public init(_ code: AccountErrorCode, _ message: String, retryAfterSeconds: Int? = nil) {
-        self.code = code.rawValue
+        self.code = .account(code)
         self.status = code.status
         self.message = message
         self.retryAfterSeconds = retryAfterSeconds
@@ -23,7 +41,7 @@ public struct ServiceError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// A sync error.
     public init(sync code: SyncErrorCode, _ message: String) {
-        self.code = code.rawValue
+        self.code = .sync(code)
         self.status = code.status
         self.message = message
         self.retryAfterSeconds = nil
@@ -31,7 +49,7 @@ public struct ServiceError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// A store failure the caller cannot fix by changing the request.
     public init(store error: StoreError) {
-        self.code = error.code.rawValue
+        self.code = .store(error.code)
         self.message = error.message
         switch error.code {
         case .tooLarge:

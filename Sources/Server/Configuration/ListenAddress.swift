@@ -1,3 +1,5 @@
+import Wire
+
 /// A `HOST:PORT` the server listens on; `[::1]:7878` for IPv6.
 public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     public let host: String
@@ -50,10 +52,15 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
 public enum ConfigurationError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidListenAddress(String, reason: String)
 
-    /// Stable identifier.
-    public var code: String {
+    /// The stable identifiers of these failures, for logs, tests and support.
+    public enum Code: String, StableErrorCode {
+        case listen = "SOTTO-CONFIG-LISTEN"
+    }
+
+    /// The stable identifier of this kind of failure.
+    public var code: Code {
         switch self {
-        case .invalidListenAddress: "SOTTO-CONFIG-LISTEN"
+        case .invalidListenAddress: .listen
         }
     }
 

@@ -191,7 +191,7 @@ public final class Gateway: Sendable {
     /// The answer for an account or record endpoint's refusal, whose code its own enums gave.
     static func error(_ refusal: ServiceError) -> Reply {
         error(
-            refusal.status, codeText: refusal.code, refusal.message,
+            refusal.status, codeText: refusal.code.rawValue, refusal.message,
             headers: refusal.retryAfterSeconds.map { ["Retry-After": "\($0)"] } ?? [:])
     }
 

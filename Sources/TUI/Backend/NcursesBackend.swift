@@ -1,5 +1,6 @@
 import CNcurses
 import Foundation
+import Wire
 
 /// The real terminal, through ncursesw. Not thread-safe, like ncurses itself: create,
 /// use and close it on one thread (the runtime's). Draws only the cells that changed since
@@ -213,10 +214,25 @@ public enum TerminalError: Error, CustomStringConvertible {
     case notATerminal
     case cannotStart
 
+    /// The stable identifiers of these failures.
+    public enum Code: String, StableErrorCode {
+        /// Standard input or output is not a terminal (a pipe, a file).
+        case noTerminal = "SOTTO-TUI-NO-TERMINAL"
+        /// ncurses could not set the terminal up (an unknown `TERM`).
+        case terminal = "SOTTO-TUI-TERMINAL"
+    }
+
+    public var code: Code {
+        switch self {
+        case .notATerminal: .noTerminal
+        case .cannotStart: .terminal
+        }
+    }
+
     public var description: String {
         switch self {
-        case .notATerminal: "SOTTO-TUI-NO-TERMINAL: the full-screen app needs a terminal on standard input and output"
-        case .cannotStart: "SOTTO-TUI-TERMINAL: the terminal could not be set up (check TERM)"
+        case .notATerminal: "\(code): the full-screen app needs a terminal on standard input and output"
+        case .cannotStart: "\(code): the terminal could not be set up (check TERM)"
         }
     }
 }

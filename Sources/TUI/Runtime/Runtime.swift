@@ -186,7 +186,7 @@ public final class Runtime {
                     for try await event in try await service.send(turn) {
                         switch event {
                         case .token(let piece): inbox.post(.service(.answerToken(id, piece, time: now())))
-                        case .error(let code, let message): throw ChatServiceError(description: "\(code): \(message)")
+                        case .error(let code, let message): throw ChatServiceError(serverCode: code, message)
                         case .start, .end: break
                         }
                     }

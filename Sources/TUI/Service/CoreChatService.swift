@@ -94,7 +94,7 @@ public final class CoreChatService: ChatService {
             } catch let failure as VerificationFailure {
                 info.attestation = .failed(code: failure.code)
             } catch {
-                info.attestation = .failed(code: "SOTTO-NET-CONNECT")
+                info.attestation = .failed(code: NetErrorCode.connect.rawValue)
             }
         }
         if let last = try? auditLog?.records().last {
@@ -130,9 +130,9 @@ public final class CoreChatService: ChatService {
     }
 
     public func exportMarkdown(_ id: RecordID) async throws -> String {
-        guard let exportDirectory else { throw ChatServiceError(description: "exporting is not set up here") }
+        guard let exportDirectory else { throw ChatServiceError(.exportUnavailable, "exporting is not set up here") }
         guard let record = await session.conversation(id) else {
-            throw ChatServiceError(description: "the conversation is not saved yet")
+            throw ChatServiceError(.notSaved, "the conversation is not saved yet")
         }
         var bytes = Array(try await session.markdown(of: id).utf8)
         defer { ConstantTime.wipe(&bytes) }
@@ -146,7 +146,7 @@ public final class CoreChatService: ChatService {
         do throws(PrivateFile.Failure) {
             try PrivateFile.write(bytes, to: path, replaceExisting: true)
         } catch {
-            throw ChatServiceError(description: "cannot write \(path): \(error)")
+            throw ChatServiceError(.exportWrite, "cannot write \(path): \(error)")
         }
         return path
     }
@@ -160,6 +160,31 @@ public final class CoreChatService: ChatService {
 }
 
 /// A request the service cannot carry out, or an answer the server ended with an error event.
-public struct ChatServiceError: Error, CustomStringConvertible {
-    public let description: String
+public struct ChatServiceError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The stable identifiers of the service's own refusals.
+    public enum Code: String, StableErrorCode {
+        /// This screen has no folder to export to (the demo).
+        case exportUnavailable = "SOTTO-TUI-EXPORT-UNAVAILABLE"
+        /// The conversation has no stored record yet (nothing was sent in it).
+        case notSaved = "SOTTO-TUI-NOT-SAVED"
+        /// The exported file could not be written (permissions, a full disk).
+        case exportWrite = "SOTTO-TUI-EXPORT-WRITE"
+    }
+
+    /// The code: one of `Code`'s, or the server's own for an answer it ended with an error.
+    public let code: String
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code.rawValue
+        self.message = message
+    }
+
+    /// An answer the server ended with an error event carrying its `code`.
+    public init(serverCode code: String, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code): \(message)" }
 }

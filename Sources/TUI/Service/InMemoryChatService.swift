@@ -186,5 +186,13 @@ public final class InMemoryChatService: ChatService {
 /// The simulated connection broke.
 public enum InMemoryChatServiceError: Error, CustomStringConvertible {
     case connectionLost
-    public var description: String { "SOTTO-TUI-DEMO-CONNECTION: the connection was lost (simulated)" }
+
+    /// The stable identifiers of these failures.
+    public enum Code: String, StableErrorCode {
+        /// `sotto dev tui-demo`'s scripted connection failure.
+        case demoConnection = "SOTTO-TUI-DEMO-CONNECTION"
+    }
+
+    public var code: Code { .demoConnection }
+    public var description: String { "\(code): the connection was lost (simulated)" }
 }

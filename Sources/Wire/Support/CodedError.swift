@@ -1,6 +1,13 @@
 /// The stable identifiers of one family of errors (`SOTTO-NOISE-DECRYPT` style): logs, tests
-/// and documentation refer to them, so they never change meaning.
-public protocol StableErrorCode: RawRepresentable, Hashable, Sendable, CaseIterable where RawValue == String {}
+/// and documentation refer to them, so they never change meaning. Printed, a code is its raw
+/// value, so a message that interpolates one shows "SOTTO-…", never the case's Swift name.
+/// docs/ERRORS.md lists every code with what a user can do about it.
+public protocol StableErrorCode: RawRepresentable, Hashable, Sendable, CaseIterable, CustomStringConvertible
+where RawValue == String {}
+
+extension StableErrorCode {
+    public var description: String { rawValue }
+}
 
 /// An error with a stable code and a message a user can act on. Every module's errors share
 /// this shape; messages never carry secrets or user content.
