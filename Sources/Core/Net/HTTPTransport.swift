@@ -97,12 +97,19 @@ public typealias NetError = CodedError<NetErrorCode>
 
 /// Stable identifiers of `NetError`.
 public enum NetErrorCode: String, StableErrorCode {
+    /// The server URL is not a valid http(s) URL.
     case invalidURL = "SOTTO-NET-URL"
+    /// The server could not be reached (down, wrong address, no network).
     case connect = "SOTTO-NET-CONNECT"
+    /// The server stopped sending for longer than the idle limit.
     case timeout = "SOTTO-NET-TIMEOUT"
+    /// The TLS connection failed (certificate, protocol).
     case tls = "SOTTO-NET-TLS"
+    /// The request was cancelled (the user stopped it).
     case cancelled = "SOTTO-NET-CANCELLED"
+    /// The transfer failed part way (connection reset).
     case transfer = "SOTTO-NET-TRANSFER"
+    /// The server's response is larger than the client accepts for this request.
     case responseTooLarge = "SOTTO-NET-TOO-LARGE"
     /// Plain http to a host that is not this machine: refused before connecting.
     case cleartext = "SOTTO-NET-CLEARTEXT"

@@ -328,10 +328,15 @@ public typealias LocalServerError = CodedError<LocalServerErrorCode>
 
 /// Stable identifiers of `LocalServerError`.
 public enum LocalServerErrorCode: String, StableErrorCode {
+    /// Local mode found no `sotto-server` beside `sotto`.
     case missingExecutable = "SOTTO-LOCAL-EXECUTABLE"
+    /// The model file local mode needs is missing.
     case missingModel = "SOTTO-LOCAL-MODEL"
+    /// The local server could not be started (or another program holds its port).
     case startFailed = "SOTTO-LOCAL-START"
+    /// The local server stopped while it was starting; its log says why.
     case exited = "SOTTO-LOCAL-EXITED"
+    /// The local server did not answer in time; its log says why.
     case timeout = "SOTTO-LOCAL-TIMEOUT"
     /// Something other than this device's local server answers on the port.
     case foreign = "SOTTO-LOCAL-FOREIGN"

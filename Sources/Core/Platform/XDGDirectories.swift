@@ -34,6 +34,7 @@ public enum PlatformError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// The stable identifiers of these failures, for logs, tests and support.
     public enum Code: String, StableErrorCode {
+        /// Neither HOME nor the XDG variable says where to keep files.
         case noHome = "SOTTO-PLATFORM-NO-HOME"
     }
 

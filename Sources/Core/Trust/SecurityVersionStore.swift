@@ -87,6 +87,8 @@ public typealias SecurityVersionStoreError = CodedError<SecurityVersionStoreErro
 
 /// Stable identifiers of `SecurityVersionStoreError`.
 public enum SecurityVersionStoreErrorCode: String, StableErrorCode {
+    /// The file of accepted security versions is damaged.
     case damaged = "SOTTO-TRUST-VERSIONS-DAMAGED"
+    /// The file of accepted security versions cannot be written.
     case unwritable = "SOTTO-TRUST-VERSIONS-UNWRITABLE"
 }

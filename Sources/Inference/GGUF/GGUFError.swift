@@ -66,36 +66,67 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// The stable identifiers of these failures, for logs, tests and support.
     public enum Code: String, Sendable, CaseIterable, CustomStringConvertible {
+        /// The file could not be opened (missing, unreadable); `errno` is the system's reason.
         case open = "SOTTO-GGUF-OPEN"
+        /// The path names a directory or another non-regular file.
         case notAFile = "SOTTO-GGUF-NOT-A-FILE"
+        /// The kernel refused to map the file.
         case mmap = "SOTTO-GGUF-MMAP"
+        /// The file ends before `needed` bytes of `context` at `offset`.
         case truncated = "SOTTO-GGUF-TRUNCATED"
+        /// The first four bytes are not "GGUF".
         case magic = "SOTTO-GGUF-MAGIC"
+        /// A GGUF version other than 2 or 3.
         case version = "SOTTO-GGUF-VERSION"
+        /// A count (of entries, tensors or array elements) that the rest of the file cannot hold.
         case count = "SOTTO-GGUF-COUNT"
+        /// A string whose declared length runs past the end of the file.
         case stringLength = "SOTTO-GGUF-STRING-LENGTH"
+        /// A string that is not valid UTF-8.
         case utf8 = "SOTTO-GGUF-UTF8"
+        /// A metadata value type id outside the GGUF specification.
         case valueType = "SOTTO-GGUF-VALUE-TYPE"
+        /// A boolean stored as a byte other than 0 or 1.
         case bool = "SOTTO-GGUF-BOOL"
+        /// Arrays nested deeper than the reader allows.
         case nesting = "SOTTO-GGUF-NESTING"
+        /// The same metadata key appears twice.
         case duplicateKey = "SOTTO-GGUF-DUPLICATE-KEY"
+        /// `general.alignment` is zero, not a power of two, or not an integer.
         case alignment = "SOTTO-GGUF-ALIGNMENT"
+        /// The same tensor name appears twice.
         case duplicateTensor = "SOTTO-GGUF-DUPLICATE-TENSOR"
+        /// A tensor with no dimensions or more than four.
         case dimensionCount = "SOTTO-GGUF-DIMENSION-COUNT"
+        /// A tensor dimension of zero or beyond the signed 64-bit range.
         case dimension = "SOTTO-GGUF-DIMENSION"
+        /// A tensor whose element or byte count overflows.
         case tensorSize = "SOTTO-GGUF-TENSOR-SIZE"
+        /// A tensor type id ggml does not define.
         case tensorType = "SOTTO-GGUF-TENSOR-TYPE"
+        /// A tensor type ggml defines but this runtime cannot decode.
         case unsupportedType = "SOTTO-GGUF-UNSUPPORTED-TYPE"
+        /// A row length that is not a whole number of the type's blocks.
         case block = "SOTTO-GGUF-BLOCK"
+        /// A tensor offset that is not a multiple of the file's alignment.
         case misaligned = "SOTTO-GGUF-MISALIGNED"
+        /// A tensor whose data runs past the end of the file.
         case tensorBounds = "SOTTO-GGUF-TENSOR-BOUNDS"
+        /// Two tensors whose data ranges share bytes.
         case overlap = "SOTTO-GGUF-OVERLAP"
+        /// A tensor looked up by name that the file does not have.
         case missingTensor = "SOTTO-GGUF-MISSING-TENSOR"
+        /// A row index past the tensor's last row.
         case row = "SOTTO-GGUF-ROW"
+        /// A metadata key the file does not have.
         case missingKey = "SOTTO-GGUF-MISSING-KEY"
+        /// A metadata value of another type than the one asked for.
         case keyType = "SOTTO-GGUF-KEY-TYPE"
+        /// An integer metadata value that does not fit the type asked for.
         case keyRange = "SOTTO-GGUF-KEY-RANGE"
+        /// Dequantization asked of a type this runtime cannot decode.
         case dequantizeType = "SOTTO-GGUF-DEQUANTIZE-TYPE"
+        /// Dequantization buffers whose sizes do not match the type's block layout.
         case dequantizeSize = "SOTTO-GGUF-DEQUANTIZE-SIZE"
 
         /// The code itself ("SOTTO-…"), as logs and messages print it.

@@ -17,12 +17,19 @@ public enum LlamaModelError: Error, Equatable, Sendable, CustomStringConvertible
 
     /// The stable identifiers of these failures, for logs, tests and support.
     public enum Code: String, Sendable, CaseIterable, CustomStringConvertible {
+        /// `general.architecture` is not "llama".
         case architecture = "SOTTO-MODEL-ARCHITECTURE"
+        /// A metadata key is missing or unreadable, or a tensor is missing or malformed.
         case file = "SOTTO-MODEL-FILE"
+        /// A hyperparameter that is out of range or inconsistent with another.
         case hyperparameter = "SOTTO-MODEL-HYPERPARAMETER"
+        /// A tensor whose shape does not match the hyperparameters.
         case tensorShape = "SOTTO-MODEL-TENSOR-SHAPE"
+        /// A tensor of a type this runtime cannot multiply.
         case tensorType = "SOTTO-MODEL-TENSOR-TYPE"
+        /// A token id outside the model's vocabulary.
         case token = "SOTTO-MODEL-TOKEN"
+        /// A position that skips ahead of the cached ones or lies past the cache's capacity.
         case position = "SOTTO-MODEL-POSITION"
 
         /// The code itself ("SOTTO-…"), as logs and messages print it.

@@ -27,17 +27,29 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
 
     /// The stable identifiers of these failures, for logs, tests and support.
     public enum Code: String, Sendable, CaseIterable, CustomStringConvertible {
+        /// A metadata key the tokenizer needs is missing or of the wrong type.
         case metadata = "SOTTO-TOKENIZER-METADATA"
+        /// `tokenizer.ggml.model` names a tokenizer family this runtime does not implement.
         case model = "SOTTO-TOKENIZER-MODEL"
+        /// `tokenizer.ggml.pre` names a pre-tokenizer this runtime does not implement.
         case pre = "SOTTO-TOKENIZER-PRE"
+        /// The vocabulary is empty.
         case empty = "SOTTO-TOKENIZER-EMPTY"
+        /// Two tokens share the same text.
         case duplicate = "SOTTO-TOKENIZER-DUPLICATE"
+        /// `tokenizer.ggml.token_type` does not have one entry per token.
         case types = "SOTTO-TOKENIZER-TYPES"
+        /// A merge rule that is not two space-separated symbols.
         case merge = "SOTTO-TOKENIZER-MERGE"
+        /// A special token id (`bos_token_id`, ...) outside the vocabulary.
         case specialId = "SOTTO-TOKENIZER-SPECIAL-ID"
+        /// A token id to decode outside the vocabulary.
         case tokenId = "SOTTO-TOKENIZER-TOKEN-ID"
+        /// The model has no `tokenizer.chat_template`.
         case templateMissing = "SOTTO-CHAT-TEMPLATE-MISSING"
+        /// The chat template is of a family this runtime cannot render.
         case templateUnsupported = "SOTTO-CHAT-TEMPLATE-UNSUPPORTED"
+        /// A chat template needs a special token the vocabulary does not have.
         case templateToken = "SOTTO-CHAT-TEMPLATE-TOKEN"
 
         /// The code itself ("SOTTO-…"), as logs and messages print it.

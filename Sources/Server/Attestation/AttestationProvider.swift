@@ -16,7 +16,10 @@ public typealias AttestationProviderError = CodedError<AttestationProviderErrorC
 
 /// Stable identifiers of `AttestationProviderError`.
 public enum AttestationProviderErrorCode: String, StableErrorCode {
+    /// This machine offers no attestation interface (not a confidential VM, or configfs-tsm missing).
     case unavailable = "SOTTO-TEE-UNAVAILABLE"
+    /// The TEE refused or failed to produce a report.
     case failed = "SOTTO-TEE-FAILED"
+    /// The TEE's report is not what its ABI describes.
     case malformed = "SOTTO-TEE-MALFORMED"
 }

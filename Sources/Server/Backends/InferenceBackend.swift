@@ -25,9 +25,13 @@ public protocol InferenceBackend: Sendable {
 /// Why a backend could not answer. Messages never include the request's content.
 public struct BackendError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Code: String, StableErrorCode {
+        /// Every slot of the model is answering someone; the server says when to try again (`Retry-After`).
         case busy = "SOTTO-BACKEND-BUSY"
+        /// The upstream model server the gateway forwards to failed or is unreachable.
         case upstream = "SOTTO-BACKEND-UPSTREAM"
+        /// The model cannot take this request as it is (too long for its context, or malformed).
         case invalidRequest = "SOTTO-BACKEND-INVALID-REQUEST"
+        /// The model failed while answering (an engine error inside the server).
         case failed = "SOTTO-BACKEND-FAILED"
     }
 

@@ -54,6 +54,7 @@ public enum ConfigurationError: Error, Hashable, Sendable, CustomStringConvertib
 
     /// The stable identifiers of these failures, for logs, tests and support.
     public enum Code: String, StableErrorCode {
+        /// `--listen` is not a valid `HOST:PORT`.
         case listen = "SOTTO-CONFIG-LISTEN"
     }
 

@@ -314,10 +314,15 @@ public typealias StoreError = CodedError<StoreErrorCode>
 
 /// Stable identifiers of `StoreError`.
 public enum StoreErrorCode: String, StableErrorCode {
+    /// An account, passkey, recovery key or session with this id already exists.
     case duplicate = "SOTTO-STORE-DUPLICATE"
+    /// The account, passkey or session no longer exists.
     case notFound = "SOTTO-STORE-NOT-FOUND"
+    /// The account's last passkey cannot be removed.
     case lastCredential = "SOTTO-STORE-LAST-PASSKEY"
+    /// One record is larger than the server stores.
     case tooLarge = "SOTTO-STORE-RECORD-TOO-LARGE"
+    /// The account's record or byte quota would be exceeded; nothing of the push was stored.
     case quotaExceeded = "SOTTO-STORE-QUOTA"
     /// What a compare-and-set expected is no longer so (a key rotation raced a push).
     case stale = "SOTTO-STORE-STALE"

@@ -3,8 +3,11 @@ import TOMLKit
 /// A theme file that cannot be used. The message names the file, the place and the fix.
 public struct ThemeError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
+        /// A theme file is not valid TOML.
         case syntax = "SOTTO-THEME-SYNTAX"
+        /// A theme file names an unknown colour, attribute or element.
         case invalid = "SOTTO-THEME-INVALID"
+        /// A theme file cannot be read.
         case unreadable = "SOTTO-THEME-UNREADABLE"
     }
 

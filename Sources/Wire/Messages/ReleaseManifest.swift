@@ -135,9 +135,14 @@ public typealias ManifestError = CodedError<ManifestErrorCode>
 
 /// Stable identifiers of `ManifestError`.
 public enum ManifestErrorCode: String, StableErrorCode {
+    /// The release manifest is signed by a key this client does not trust.
     case untrustedSigner = "SOTTO-MANIFEST-SIGNER"
+    /// The release manifest's signature does not verify.
     case badSignature = "SOTTO-MANIFEST-SIGNATURE"
+    /// The release manifest is not the documented JSON.
     case malformed = "SOTTO-MANIFEST-MALFORMED"
+    /// The release manifest is past its expiry date.
     case expired = "SOTTO-MANIFEST-EXPIRED"
+    /// The release's security version is lower than one this device already accepted from the server.
     case rollback = "SOTTO-MANIFEST-ROLLBACK"
 }
