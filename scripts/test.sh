@@ -18,5 +18,6 @@ if [ "${SKIP_FORMAT_CHECK:-}" != "1" ]; then
     scripts/format.sh --check
 fi
 
-swift build --build-tests
+# Every module a target imports must be one it declares (SwiftPM checks the package's own).
+swift build --build-tests --explicit-target-dependency-import-check error
 swift test --skip-build "$@"
