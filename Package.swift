@@ -75,6 +75,17 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),
             ]),
+        // Issuers for a certificate authority whose keys the caller holds (AMD's certificate
+        // profile, signed SEV-SNP reports): the development authority of `serve --dev` and the
+        // tests' stand-in PKI. Never linked into the client.
+        .target(
+            name: "DevelopmentPKI",
+            dependencies: [
+                "Wire", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]),
         // The client's brain: no UI, no server code.
         .target(
             name: "Core",
@@ -88,7 +99,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Wire", "Inference",
+                "Wire", "Inference", "DevelopmentPKI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -139,7 +150,7 @@ let package = Package(
             ],
             path: "Benchmarks/SyncBenchmark"),
 
-        .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "DevelopmentPKI", "TestSupport"]),
         // Fakes for the client's side effects: record keys from a random root, a settable clock.
         .target(name: "CoreTesting", dependencies: ["Core", "Wire"], path: "Tests/CoreTesting"),
         // Writes history records in a loop until killed; the cache's crash test runs it.

@@ -1,3 +1,4 @@
+import DevelopmentPKI
 import Foundation
 import Wire
 

@@ -29,7 +29,7 @@ public struct AMDCertificate: Sendable, Hashable {
     let subjectPublicKeyInfo: [UInt8]
     let issuer: DistinguishedName
     let subject: DistinguishedName
-    let publicKey: Certificate.PublicKey
+    package let publicKey: Certificate.PublicKey
     let extensions: Certificate.Extensions
 
     /// The subject's common name ("ARK-Milan", "SEV-Milan", "SEV-VCEK", ...).

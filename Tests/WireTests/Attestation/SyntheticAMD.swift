@@ -1,4 +1,5 @@
 import Crypto
+import DevelopmentPKI
 import Foundation
 import Wire
 

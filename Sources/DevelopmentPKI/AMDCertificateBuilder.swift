@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SwiftASN1
+import Wire
 import X509
 import _CryptoExtras
 
@@ -13,8 +14,7 @@ import _CryptoExtras
 /// ECDSA P-384 endorsement key); only the root differs, so it is trusted solely by a verifier
 /// built with `SEVSNPVerifier(trustedRoots:)`.
 ///
-/// It lives in Wire, which already links swift-crypto, swift-asn1 and swift-certificates, so
-/// the server needs none of them directly.
+/// It lives apart from Wire so that the client, which only verifies, ships no issuer.
 public enum AMDCertificateBuilder {
     /// A subject or issuer name: organisation, organisational unit and common name.
     public struct Name: Sendable, Hashable {
