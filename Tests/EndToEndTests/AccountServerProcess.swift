@@ -20,7 +20,10 @@ final class AccountServerProcess {
     ) async throws -> AccountServerProcess {
         let upstream = try await FakeOpenAIServer.start(answer)
         let process = Process()
-        let server = Executables.productsDirectory.appendingPathComponent("sotto-server")
+        // SOTTO_TEST_SERVER_EXECUTABLE measures another build (a release one) under the same harness.
+        let server =
+            ProcessInfo.processInfo.environment["SOTTO_TEST_SERVER_EXECUTABLE"].map { URL(fileURLWithPath: $0) }
+            ?? Executables.productsDirectory.appendingPathComponent("sotto-server")
         let arguments =
             [
                 "serve", "--dev", "--upstream", upstream.url, "--upstream-model", "fake-model", "--listen",

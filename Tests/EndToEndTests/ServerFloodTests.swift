@@ -7,7 +7,9 @@ import Testing
 /// uploads against its resident memory, and thousands of half-open connections against a
 /// normal client's `/healthz`. Counts come from the environment so a run by hand can use the
 /// issue's figures (`SOTTO_FLOOD_UPLOADS=150`, `SOTTO_FLOOD_CONNECTIONS=10000`); the defaults
-/// suit a two-core CI runner. Each test prints what it measured.
+/// suit a two-core CI runner. Each test prints what it measured. To measure a release server
+/// with this harness: `swift build -c release --product sotto-server`, then run the suite with
+/// `SOTTO_TEST_SERVER_EXECUTABLE=.build/release/sotto-server`.
 @Suite(.serialized) struct ServerFloodTests {
     static func knob(_ name: String, _ fallback: Int) -> Int {
         ProcessInfo.processInfo.environment[name].flatMap(Int.init) ?? fallback
