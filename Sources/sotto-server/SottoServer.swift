@@ -13,7 +13,8 @@ struct SottoServer: AsyncParsableCommand {
             """,
         version: "sotto-server \(serverVersion)",
         subcommands: [
-            ServeCommand.self, ManifestCommand.self, GenerateCommand.self, BenchCommand.self, DevCommand.self,
+            ServeCommand.self, ManifestCommand.self, MeasureCommand.self, GenerateCommand.self, BenchCommand.self,
+            DevCommand.self,
         ]
     )
 }

@@ -60,4 +60,10 @@ public enum AttestationErrorCode: String, StableErrorCode {
     case revocationListSignature = "SOTTO-ATTEST-CRL-SIGNATURE"
     /// The revocation list is past its nextUpdate, or not yet valid.
     case revocationListExpired = "SOTTO-ATTEST-CRL-EXPIRED"
+    /// A firmware image `sotto-server measure` cannot read: not whole pages, or a damaged
+    /// OVMF footer table or SEV metadata.
+    case firmwareImage = "SOTTO-MEASURE-FIRMWARE"
+    /// What was asked cannot be measured with this firmware (a kernel without a kernel hashes
+    /// section, no SEV-ES reset block) or the arguments are out of range.
+    case measurementInput = "SOTTO-MEASURE-INPUT"
 }
