@@ -82,6 +82,9 @@ let package = Package(
                 "Wire", "CCurl", "CFido2", .product(name: "TOMLKit", package: "TOMLKit"),
                 // The software passkey's P-256 credential.
                 .product(name: "Crypto", package: "swift-crypto"),
+                // The development Intel-style root a device pins for simulated TDX.
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .target(name: "TUI", dependencies: ["Core", "Wire", "CNcurses"]),
@@ -89,6 +92,9 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "Wire", "Inference",
+                // The development TDX authority's P-256 keys and certificates.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
