@@ -12,8 +12,10 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             In a confidential VM the evidence comes from the TEE (Linux configfs-tsm) and the \
             signed release manifest from --manifest. With --dev, attestation is SIMULATED: a \
-            development AMD-style authority in the data folder signs the reports, and clients \
-            trust it only with their own --dev. Never use --dev for real conversations.
+            development AMD-style authority in the data folder signs the reports (with \
+            --platform tdx, a development Intel-style authority signs TDX quotes and their \
+            collateral), and clients trust it only with their own --dev. Never use --dev for real \
+            conversations.
 
             Accounts and sync keep their data in the database --store names (SQLite in the \
             data folder by default); passkeys are registered for --rp-id.
@@ -22,6 +24,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Flag(help: "Simulated attestation for development (see above).")
     var dev = false
+
+    @Option(help: "With --dev, the TEE platform to simulate: sev-snp or tdx.")
+    var platform: AttestationPlatform = .sevSNP
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var data: DataOptions
@@ -83,6 +88,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let devProduct, SEVSNPProduct(policyName: devProduct) == nil {
             throw ValidationError("--dev-product must be milan, genoa or turin")
         }
+        if !dev && platform != .sevSNP {
+            throw ValidationError("--platform chooses the simulated platform with --dev; a TEE names its own")
+        }
         if !dev && manifest == nil {
             throw ValidationError("outside --dev, pass the signed release manifest with --manifest FILE")
         }
@@ -119,13 +127,25 @@ struct ServeCommand: AsyncParsableCommand {
                 let measurement = try model.measure()
                 configuration = model.configuration(
                     modelName: backend.modelName, modelSHA256: model.model == nil ? nil : measurement.modelSHA256)
-                provider = DevelopmentSEVSNPProvider(authority: authority, measurement: measurement)
+                let tdxMeasurement: TDXMeasurement?
+                if platform == .tdx {
+                    let tdx = DevelopmentTDXProvider(
+                        authority: try DevelopmentTDXAuthority.loadOrCreate(
+                            in: DevelopmentTDXAuthority.folder(inDevelopmentFolder: folder)),
+                        measurement: measurement)
+                    provider = tdx
+                    tdxMeasurement = tdx.measurement
+                } else {
+                    provider = DevelopmentSEVSNPProvider(authority: authority, measurement: measurement)
+                    tdxMeasurement = nil
+                }
                 let releaseKey = try DevelopmentReleaseKey.loadOrCreate(in: folder)
                 signedManifest = try releaseKey.signManifest(
-                    for: measurement, configuration: configuration, version: serverVersion)
+                    for: measurement, configuration: configuration, version: serverVersion, tdx: tdxMeasurement)
                 logger.notice(
                     "SIMULATED ATTESTATION (development)",
                     metadata: [
+                        "platform": "\(platform.rawValue)",
                         "authority": "\(folder.path)", "created": "\(authority.wasCreated)",
                         "measurement": "\(measurement.hex.prefix(16))",
                     ])
@@ -183,7 +203,10 @@ struct ServeCommand: AsyncParsableCommand {
         let endpoints = store.map { accountOptions.endpoints(store: $0, origins: origins, logger: logger) }
         // Before the connection cap is derived from it.
         ServerLimits.raiseDescriptorLimit()
-        let label = provider.isSimulated ? "simulated attestation (development)" : provider.platform.rawValue
+        let label =
+            provider.isSimulated
+            ? "simulated attestation (development)\(provider.platform == .tdx ? ", Intel TDX" : "")"
+            : provider.platform.rawValue
         let app = ServerApplication.make(
             gateway: gateway, accounts: endpoints, localProof: localProof, address: address, logger: logger,
             rateLimiter: ClientRateLimiter(limits: try rateLimitOptions.limits()), limits: connectionOptions.limits
@@ -235,3 +258,5 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension AttestationPlatform: ExpressibleByArgument {}

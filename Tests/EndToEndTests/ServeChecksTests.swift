@@ -104,6 +104,16 @@ import Wire
         #expect(refused.stderr.contains("SOTTO-SERVE-MANIFEST-EXPIRED"), "\(refused.stderr)")
     }
 
+    @Test func aSimulatedPlatformIsChosenOnlyInDevelopmentMode() async throws {
+        let upstream = "http://127.0.0.1:8000"
+        let manifest = try manifest(configurations: [Self.upstream(upstream)])
+        let refused = try await serve(["--manifest", manifest, "--upstream", upstream, "--platform", "tdx"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--platform chooses the simulated platform with --dev"), "\(refused.stderr)")
+        let unknown = try await serve(["--dev", "--upstream", upstream, "--platform", "sgx"])
+        #expect(unknown.status != 0)
+    }
+
     @Test func developmentModeServesAnyUpstream() async throws {
         let process = Process()
         process.executableURL = Executables.productsDirectory.appendingPathComponent("sotto-server")
