@@ -66,6 +66,13 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "On a TDX guest, hand clients Intel's collateral (dcap-qvl's JSON) from this file, read for every answer.",
+            valueName: "file"),
+        completion: .file())
+    var tdxCollateral: String?
+
+    @Option(
+        help: ArgumentHelp(
             "The product a new development authority claims (milan, genoa, turin).", visibility: .hidden))
     var devProduct: String?
 
@@ -87,6 +94,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let devProduct, SEVSNPProduct(policyName: devProduct) == nil {
             throw ValidationError("--dev-product must be milan, genoa or turin")
+        }
+        if dev && tdxCollateral != nil {
+            throw ValidationError("--tdx-collateral is for a TDX guest; with --dev the development authority issues it")
         }
         if !dev && platform != .sevSNP {
             throw ValidationError("--platform chooses the simulated platform with --dev; a TEE names its own")
@@ -175,6 +185,17 @@ struct ServeCommand: AsyncParsableCommand {
             configuration = model.configuration(modelName: backend.modelName, modelSHA256: modelSHA256)
             try ServingCheck.checkManifest(claimed, allows: configuration, now: Date())
             provider = try ConfigFSTSMProvider()
+            if provider.platform == .tdx {
+                guard let tdxCollateral else {
+                    throw ValidationError(
+                        "this is a TDX guest: clients judge its quote with Intel's collateral, so pass "
+                            + "--tdx-collateral FILE (dcap-qvl's JSON for this platform's FMSPC, kept current)")
+                }
+                provider = try TDXCollateralAttachingProvider(
+                    provider, collateralFile: URL(fileURLWithPath: tdxCollateral))
+            } else if tdxCollateral != nil {
+                throw ValidationError("--tdx-collateral is for a TDX guest; this TEE is \(provider.platform.rawValue)")
+            }
         }
         logger.notice(
             "serving configuration",

@@ -112,6 +112,12 @@ import Wire
         #expect(refused.stderr.contains("--platform chooses the simulated platform with --dev"), "\(refused.stderr)")
         let unknown = try await serve(["--dev", "--upstream", upstream, "--platform", "sgx"])
         #expect(unknown.status != 0)
+        // Intel's collateral comes from a file on a TDX guest only; a development server makes its own.
+        let collateral = try file("collateral.json", Array("{}".utf8))
+        let devCollateral = try await serve(
+            ["--dev", "--upstream", upstream, "--platform", "tdx", "--tdx-collateral", collateral])
+        #expect(devCollateral.status != 0)
+        #expect(devCollateral.stderr.contains("--tdx-collateral is for a TDX guest"), "\(devCollateral.stderr)")
     }
 
     @Test func developmentModeServesAnyUpstream() async throws {

@@ -91,3 +91,58 @@ import Wire
         #expect(throws: AttestationProviderError.self) { try SEVSNPCertificateTable.parse([]) }
     }
 }
+
+/// A TDX guest through configfs-tsm, with Intel's collateral from the operator's file: the
+/// evidence a client gets carries both and verifies (under the root that made the fake quote).
+@Suite struct TDXCollateralAttachingProviderTests {
+    @Test func aTDXGuestsQuoteComesWithTheCollateralFile() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tsm-tdx-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let now = Date()
+        let builder = try TDXEvidenceBuilder(
+            keys: .random(), organization: "Sotto tests (NOT INTEL)",
+            validity: now.addingTimeInterval(-86_400)...now.addingTimeInterval(86_400))
+        let reportData = [UInt8](repeating: 0x42, count: 64)
+        let quote = try builder.quote(
+            TDXEvidenceBuilder.TDFields(
+                mrTD: [UInt8](repeating: 1, count: 48), rtmrs: (0..<4).map { _ in [UInt8](repeating: 2, count: 48) },
+                reportData: reportData))
+        let collateral = try builder.collateral(
+            TDXEvidenceBuilder.CollateralTerms(
+                issueDate: now.addingTimeInterval(-60), nextUpdate: now.addingTimeInterval(3600)))
+        let file = root.appendingPathComponent("collateral.json")
+        try Data(collateral).write(to: file)
+        let tsm = root.appendingPathComponent("tsm")
+        try FileManager.default.createDirectory(at: tsm, withIntermediateDirectories: true)
+        let guest = try ConfigFSTSMProvider(
+            root: tsm,
+            makeReportFolder: ConfigFSTSMProviderTests.fakeKernel(provider: "tdx_guest", report: quote, aux: nil))
+        let provider = try TDXCollateralAttachingProvider(guest, collateralFile: file)
+        #expect(provider.platform == .tdx)
+        #expect(!provider.isSimulated)
+        let evidence = try await provider.evidence(reportData: reportData)
+        #expect(evidence.report.bytes == quote)
+        #expect(evidence.collateral?.bytes == collateral)
+        let verified = try builder.verifier.verify(
+            TDXQuote(bytes: evidence.report.bytes), collateral: TDXCollateral(json: collateral), at: now)
+        #expect(verified.quote.quote.body.reportData == reportData)
+
+        // A file that is not collateral is refused at start, and one that goes bad later fails
+        // the answer instead of serving a quote without it.
+        let bad = root.appendingPathComponent("bad.json")
+        try Data("{}".utf8).write(to: bad)
+        #expect(throws: AttestationProviderError.self) {
+            try TDXCollateralAttachingProvider(guest, collateralFile: bad)
+        }
+        try FileManager.default.removeItem(at: file)
+        await #expect(throws: AttestationProviderError.self) { try await provider.evidence(reportData: reportData) }
+        // Not for an SEV-SNP guest.
+        let snp = try ConfigFSTSMProvider(
+            root: tsm,
+            makeReportFolder: ConfigFSTSMProviderTests.fakeKernel(provider: "sev_guest", report: [1], aux: nil))
+        #expect(throws: AttestationProviderError.self) {
+            try TDXCollateralAttachingProvider(snp, collateralFile: bad)
+        }
+    }
+}
