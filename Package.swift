@@ -92,9 +92,11 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "Wire", "Inference",
-                // The development TDX authority's P-256 keys and certificates.
+                // The development TDX authority's P-256 keys and certificates; PCK chains read for
+                // the collateral to fetch.
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -73,6 +73,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "On a TDX guest, hand clients Intel's collateral fetched from this PCCS (https://host:port), cached.",
+            valueName: "url"))
+    var tdxCollateralFromPCCS: String?
+
+    @Option(
+        help: ArgumentHelp(
             "The product a new development authority claims (milan, genoa, turin).", visibility: .hidden))
     var devProduct: String?
 
@@ -95,7 +101,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let devProduct, SEVSNPProduct(policyName: devProduct) == nil {
             throw ValidationError("--dev-product must be milan, genoa or turin")
         }
-        if dev && tdxCollateral != nil {
+        if tdxCollateral != nil && tdxCollateralFromPCCS != nil {
+            throw ValidationError("--tdx-collateral and --tdx-collateral-from-pccs are alternatives; choose one")
+        }
+        if dev && (tdxCollateral != nil || tdxCollateralFromPCCS != nil) {
             throw ValidationError("--tdx-collateral is for a TDX guest; with --dev the development authority issues it")
         }
         if !dev && platform != .sevSNP {
@@ -186,14 +195,21 @@ struct ServeCommand: AsyncParsableCommand {
             try ServingCheck.checkManifest(claimed, allows: configuration, now: Date())
             provider = try ConfigFSTSMProvider()
             if provider.platform == .tdx {
-                guard let tdxCollateral else {
+                if let tdxCollateral {
+                    provider = try TDXCollateralAttachingProvider(
+                        provider, collateralFile: URL(fileURLWithPath: tdxCollateral))
+                } else if let tdxCollateralFromPCCS {
+                    let cache = try self.data.folder().appendingPathComponent("tdx-collateral", isDirectory: true)
+                    provider = try TDXCollateralAttachingProvider(
+                        provider, source: TDXCollateralSource(.pccs(baseURL: tdxCollateralFromPCCS, cacheFolder: cache))
+                    )
+                } else {
                     throw ValidationError(
                         "this is a TDX guest: clients judge its quote with Intel's collateral, so pass "
-                            + "--tdx-collateral FILE (dcap-qvl's JSON for this platform's FMSPC, kept current)")
+                            + "--tdx-collateral FILE (dcap-qvl's JSON for this platform's FMSPC, kept current) or "
+                            + "--tdx-collateral-from-pccs URL")
                 }
-                provider = try TDXCollateralAttachingProvider(
-                    provider, collateralFile: URL(fileURLWithPath: tdxCollateral))
-            } else if tdxCollateral != nil {
+            } else if tdxCollateral != nil || tdxCollateralFromPCCS != nil {
                 throw ValidationError("--tdx-collateral is for a TDX guest; this TEE is \(provider.platform.rawValue)")
             }
         }

@@ -118,6 +118,12 @@ import Wire
             ["--dev", "--upstream", upstream, "--platform", "tdx", "--tdx-collateral", collateral])
         #expect(devCollateral.status != 0)
         #expect(devCollateral.stderr.contains("--tdx-collateral is for a TDX guest"), "\(devCollateral.stderr)")
+        let both = try await serve([
+            "--manifest", manifest, "--upstream", upstream, "--tdx-collateral", collateral,
+            "--tdx-collateral-from-pccs", "https://127.0.0.1:8081",
+        ])
+        #expect(both.status != 0)
+        #expect(both.stderr.contains("are alternatives"), "\(both.stderr)")
     }
 
     @Test func developmentModeServesAnyUpstream() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Server
+import ServerTesting
 import Testing
 import Wire
 
@@ -144,5 +145,48 @@ import Wire
         #expect(throws: AttestationProviderError.self) {
             try TDXCollateralAttachingProvider(snp, collateralFile: bad)
         }
+    }
+}
+
+/// Collateral fetched from a PCCS (a fake one on loopback): assembled into dcap-qvl's JSON with
+/// the TCB info and QE identity exactly as signed, for the quote's FMSPC and PCK CA, cached in
+/// the data folder and served from there while the PCCS is down and the copy is current.
+@Suite struct TDXCollateralSourceTests {
+    @Test func collateralFromAPCCSVerifiesAndIsCached() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pccs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let now = Date()
+        let builder = try TDXEvidenceBuilder(
+            keys: .random(), organization: "Sotto tests (NOT INTEL)",
+            validity: now.addingTimeInterval(-86_400)...now.addingTimeInterval(86_400))
+        let quote = try builder.quote(
+            TDXEvidenceBuilder.TDFields(
+                mrTD: [UInt8](repeating: 1, count: 48), rtmrs: (0..<4).map { _ in [UInt8](repeating: 2, count: 48) },
+                reportData: [UInt8](repeating: 3, count: 64)))
+        var terms = TDXEvidenceBuilder.CollateralTerms(
+            issueDate: now.addingTimeInterval(-60), nextUpdate: now.addingTimeInterval(3600))
+        terms.tcbStatus = "SWHardeningNeeded"
+        terms.advisoryIDs = ["INTEL-SA-00837"]
+        let pccs = try await FakePCCS.start(collateral: try builder.collateral(terms))
+        let source = TDXCollateralSource(.pccs(baseURL: pccs.url, cacheFolder: folder), refreshInterval: 0)
+        let collateral = try await source.current(for: quote, now: now)
+        let verified = try builder.verifier.verify(
+            TDXQuote(bytes: quote), collateral: TDXCollateral(json: collateral),
+            policy: TDXPolicy(acceptedStatuses: [.swHardeningNeeded]), at: now)
+        #expect(verified.advisoryIDs == ["INTEL-SA-00837"])
+        #expect(verified.revocationListsChecked == ["root CA CRL", "PCK CRL"])
+        let fmspc = Hex.encode(builder.platform.fmspc).uppercased()
+        #expect(pccs.requests.contains("/tdx/certification/v4/tcb?fmspc=\(fmspc)"))
+        #expect(pccs.requests.contains("/sgx/certification/v4/pckcrl?ca=platform&encoding=der"))
+
+        // The PCCS down: the cached copy while its TCB info is current, then nothing.
+        pccs.setFailing(true)
+        #expect(try await source.current(for: quote, now: now) == collateral)
+        await #expect(throws: AttestationProviderError.self) {
+            try await source.current(for: quote, now: now.addingTimeInterval(7200))
+        }
+        let empty = TDXCollateralSource(
+            .pccs(baseURL: pccs.url, cacheFolder: folder.appendingPathComponent("none")), refreshInterval: 0)
+        await #expect(throws: AttestationProviderError.self) { try await empty.current(for: quote, now: now) }
     }
 }
