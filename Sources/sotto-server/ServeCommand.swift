@@ -82,6 +82,17 @@ struct ServeCommand: AsyncParsableCommand {
             "The product a new development authority claims (milan, genoa, turin).", visibility: .hidden))
     var devProduct: String?
 
+    @Option(
+        name: .customLong("dev-tdx-tcb-status"),
+        help: ArgumentHelp(
+            "The TCB status simulated TDX collateral gives the platform (tests).", visibility: .hidden))
+    var devTDXTCBStatus = "UpToDate"
+
+    @Option(
+        name: .customLong("dev-tdx-advisory"),
+        help: ArgumentHelp("An advisory id simulated TDX collateral names (tests).", visibility: .hidden))
+    var devTDXAdvisory: [String] = []
+
     func validate() throws {
         do {
             _ = try ListenAddress(parsing: listen)
@@ -151,7 +162,7 @@ struct ServeCommand: AsyncParsableCommand {
                     let tdx = DevelopmentTDXProvider(
                         authority: try DevelopmentTDXAuthority.loadOrCreate(
                             in: DevelopmentTDXAuthority.folder(inDevelopmentFolder: folder)),
-                        measurement: measurement)
+                        measurement: measurement, tcbStatus: devTDXTCBStatus, advisoryIDs: devTDXAdvisory)
                     provider = tdx
                     tdxMeasurement = tdx.measurement
                 } else {

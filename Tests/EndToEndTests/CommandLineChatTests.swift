@@ -90,6 +90,51 @@ import Wire
         #expect(upstream.receivedBodies.count == 1)
     }
 
+    /// A simulated TDX platform whose TCB is SWHardeningNeeded: refused by default with its
+    /// advisory named, accepted once policy.toml lists the status, and then the advisory is in
+    /// every output (text and --json).
+    @Test func aTDXStatusThePolicyListsIsAcceptedWithItsAdvisories() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-tdx-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (server, url) = try startServer(
+            dataDir: root.appendingPathComponent("server").path,
+            model: ["--upstream", "http://127.0.0.1:9", "--upstream-model", "fake-model"],
+            extra: [
+                "--platform", "tdx", "--dev-tdx-tcb-status", "SWHardeningNeeded", "--dev-tdx-advisory",
+                "INTEL-SA-00837",
+            ])
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let device = root.appendingPathComponent("device").path
+        let env = ["HOME": root.path, "PATH": "/usr/bin:/bin"]
+        let refused = try await Executables.run(
+            "sotto", ["verify", "--dev", "--server", url, "--data-dir", device], environment: env)
+        #expect(refused.status == 1)
+        #expect(refused.stdout.contains("FAIL platform policy"))
+        #expect(refused.stderr.contains("SOTTO-TDX-TCB-ACTION-NEEDED"))
+        #expect(refused.stderr.contains("INTEL-SA-00837"))
+
+        let config = root.appendingPathComponent(".config/sotto")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        try Data(#"tdx_accept_tcb_status = ["SWHardeningNeeded"]"#.utf8).write(
+            to: config.appendingPathComponent("policy.toml"))
+        let accepted = try await Executables.run(
+            "sotto", ["verify", "--dev", "--server", url, "--data-dir", device], environment: env)
+        #expect(accepted.status == 0, "\(accepted.stdout)\(accepted.stderr)")
+        #expect(accepted.stdout.contains("ok   platform policy: TCB SWHardeningNeeded (INTEL-SA-00837)"))
+        #expect(
+            accepted.stdout.contains(
+                "WARNING: the platform TCB is SWHardeningNeeded (INTEL-SA-00837), accepted by the attestation policy"))
+        #expect(accepted.stdout.contains("TDX TCB statuses accepted: UpToDate, SWHardeningNeeded (policy.toml)"))
+        let json = try await Executables.run(
+            "sotto", ["verify", "--dev", "--json", "--server", url, "--data-dir", device], environment: env)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["verdict"] as? String == "trusted")
+        #expect((object["warnings"] as? [String])?.contains { $0.contains("INTEL-SA-00837") } == true)
+    }
+
     @Test func verifyAndAskThroughTheBinaries() async throws {
         let upstream = try await FakeOpenAIServer.start(.stream(["Paris", " is", " the", " capital", "."]))
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-cli-\(UUID().uuidString)")

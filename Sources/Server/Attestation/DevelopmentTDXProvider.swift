@@ -83,11 +83,17 @@ public struct DevelopmentTDXProvider: AttestationProvider {
     let mrTD: [UInt8]
     let rtmrs: [[UInt8]]
     let clock: @Sendable () -> Date
+    /// The status the collateral gives the platform's TCB level, and its advisories: UpToDate
+    /// unless a test asks for another, to see clients refuse or accept it.
+    let tcbStatus: String
+    let advisoryIDs: [String]
 
     public init(
-        authority: DevelopmentTDXAuthority, measurement launch: LaunchMeasurement,
-        clock: @escaping @Sendable () -> Date = { Date() }
+        authority: DevelopmentTDXAuthority, measurement launch: LaunchMeasurement, tcbStatus: String = "UpToDate",
+        advisoryIDs: [String] = [], clock: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.tcbStatus = tcbStatus
+        self.advisoryIDs = advisoryIDs
         self.authority = authority
         (mrTD, rtmrs) = Self.registers(for: launch)
         measurement = TDXMeasurement(mrtd: mrTD, rtmrs: rtmrs)
@@ -112,9 +118,11 @@ public struct DevelopmentTDXProvider: AttestationProvider {
         do {
             let quote = try authority.builder.quote(
                 TDXEvidenceBuilder.TDFields(mrTD: mrTD, rtmrs: rtmrs, reportData: reportData))
-            let collateral = try authority.builder.collateral(
-                TDXEvidenceBuilder.CollateralTerms(
-                    issueDate: now.addingTimeInterval(-60), nextUpdate: now.addingTimeInterval(30 * 86_400)))
+            var terms = TDXEvidenceBuilder.CollateralTerms(
+                issueDate: now.addingTimeInterval(-60), nextUpdate: now.addingTimeInterval(30 * 86_400))
+            terms.tcbStatus = tcbStatus
+            terms.advisoryIDs = advisoryIDs
+            let collateral = try authority.builder.collateral(terms)
             return AttestationEvidence(report: quote, certificates: [], collateral: collateral)
         } catch {
             throw AttestationProviderError(.failed, "signing the development TDX quote failed; start the server again")
