@@ -93,6 +93,9 @@ let package = Package(
                 "Wire", "CCurl", "CFido2", .product(name: "TOMLKit", package: "TOMLKit"),
                 // The software passkey's P-256 credential.
                 .product(name: "Crypto", package: "swift-crypto"),
+                // The development Intel-style root a device pins for simulated TDX.
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .target(name: "TUI", dependencies: ["Core", "Wire", "CNcurses"]),
@@ -100,6 +103,11 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "Wire", "Inference", "DevelopmentPKI",
+                // The development TDX authority's P-256 keys and certificates; PCK chains read for
+                // the collateral to fetch.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -179,14 +187,17 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "ServerTesting", "TestSupport",
+                "Server", "ServerTesting", "TestSupport", "DevelopmentPKI",
                 // The store suite tampers with the databases directly (a schema from a newer build).
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Wire", "Core", "CoreTesting", "Server", "ServerTesting", "TestSupport", "VirtualCTAP2"]),
+            dependencies: [
+                "Wire", "Core", "CoreTesting", "Server", "ServerTesting", "TestSupport", "VirtualCTAP2",
+                "DevelopmentPKI",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,8 +12,10 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             In a confidential VM the evidence comes from the TEE (Linux configfs-tsm) and the \
             signed release manifest from --manifest. With --dev, attestation is SIMULATED: a \
-            development AMD-style authority in the data folder signs the reports, and clients \
-            trust it only with their own --dev. Never use --dev for real conversations.
+            development AMD-style authority in the data folder signs the reports (with \
+            --platform tdx, a development Intel-style authority signs TDX quotes and their \
+            collateral), and clients trust it only with their own --dev. Never use --dev for real \
+            conversations.
 
             Accounts and sync keep their data in the database --store names (SQLite in the \
             data folder by default); passkeys are registered for --rp-id.
@@ -22,6 +24,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Flag(help: "Simulated attestation for development (see above).")
     var dev = false
+
+    @Option(help: "With --dev, the TEE platform to simulate: sev-snp or tdx.")
+    var platform: AttestationPlatform = .sevSNP
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var data: DataOptions
@@ -61,8 +66,32 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "On a TDX guest, hand clients Intel's collateral (dcap-qvl's JSON) from this file, read for every answer.",
+            valueName: "file"),
+        completion: .file())
+    var tdxCollateral: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "On a TDX guest, hand clients Intel's collateral fetched from this PCCS (https://host:port), cached.",
+            valueName: "url"))
+    var tdxCollateralFromPCCS: String?
+
+    @Option(
+        help: ArgumentHelp(
             "The product a new development authority claims (milan, genoa, turin).", visibility: .hidden))
     var devProduct: String?
+
+    @Option(
+        name: .customLong("dev-tdx-tcb-status"),
+        help: ArgumentHelp(
+            "The TCB status simulated TDX collateral gives the platform (tests).", visibility: .hidden))
+    var devTDXTCBStatus = "UpToDate"
+
+    @Option(
+        name: .customLong("dev-tdx-advisory"),
+        help: ArgumentHelp("An advisory id simulated TDX collateral names (tests).", visibility: .hidden))
+    var devTDXAdvisory: [String] = []
 
     func validate() throws {
         do {
@@ -82,6 +111,15 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let devProduct, SEVSNPProduct(policyName: devProduct) == nil {
             throw ValidationError("--dev-product must be milan, genoa or turin")
+        }
+        if tdxCollateral != nil && tdxCollateralFromPCCS != nil {
+            throw ValidationError("--tdx-collateral and --tdx-collateral-from-pccs are alternatives; choose one")
+        }
+        if dev && (tdxCollateral != nil || tdxCollateralFromPCCS != nil) {
+            throw ValidationError("--tdx-collateral is for a TDX guest; with --dev the development authority issues it")
+        }
+        if !dev && platform != .sevSNP {
+            throw ValidationError("--platform chooses the simulated platform with --dev; a TEE names its own")
         }
         if !dev && manifest == nil {
             throw ValidationError("outside --dev, pass the signed release manifest with --manifest FILE")
@@ -119,13 +157,25 @@ struct ServeCommand: AsyncParsableCommand {
                 let measurement = try model.measure()
                 configuration = model.configuration(
                     modelName: backend.modelName, modelSHA256: model.model == nil ? nil : measurement.modelSHA256)
-                provider = DevelopmentSEVSNPProvider(authority: authority, measurement: measurement)
+                let tdxMeasurement: TDXMeasurement?
+                if platform == .tdx {
+                    let tdx = DevelopmentTDXProvider(
+                        authority: try DevelopmentTDXAuthority.loadOrCreate(
+                            in: DevelopmentTDXAuthority.folder(inDevelopmentFolder: folder)),
+                        measurement: measurement, tcbStatus: devTDXTCBStatus, advisoryIDs: devTDXAdvisory)
+                    provider = tdx
+                    tdxMeasurement = tdx.measurement
+                } else {
+                    provider = DevelopmentSEVSNPProvider(authority: authority, measurement: measurement)
+                    tdxMeasurement = nil
+                }
                 let releaseKey = try DevelopmentReleaseKey.loadOrCreate(in: folder)
                 signedManifest = try releaseKey.signManifest(
-                    for: measurement, configuration: configuration, version: serverVersion)
+                    for: measurement, configuration: configuration, version: serverVersion, tdx: tdxMeasurement)
                 logger.notice(
                     "SIMULATED ATTESTATION (development)",
                     metadata: [
+                        "platform": "\(platform.rawValue)",
                         "authority": "\(folder.path)", "created": "\(authority.wasCreated)",
                         "measurement": "\(measurement.hex.prefix(16))",
                     ])
@@ -155,6 +205,24 @@ struct ServeCommand: AsyncParsableCommand {
             configuration = model.configuration(modelName: backend.modelName, modelSHA256: modelSHA256)
             try ServingCheck.checkManifest(claimed, allows: configuration, now: Date())
             provider = try ConfigFSTSMProvider()
+            if provider.platform == .tdx {
+                if let tdxCollateral {
+                    provider = try TDXCollateralAttachingProvider(
+                        provider, collateralFile: URL(fileURLWithPath: tdxCollateral))
+                } else if let tdxCollateralFromPCCS {
+                    let cache = try self.data.folder().appendingPathComponent("tdx-collateral", isDirectory: true)
+                    provider = try TDXCollateralAttachingProvider(
+                        provider, source: TDXCollateralSource(.pccs(baseURL: tdxCollateralFromPCCS, cacheFolder: cache))
+                    )
+                } else {
+                    throw ValidationError(
+                        "this is a TDX guest: clients judge its quote with Intel's collateral, so pass "
+                            + "--tdx-collateral FILE (dcap-qvl's JSON for this platform's FMSPC, kept current) or "
+                            + "--tdx-collateral-from-pccs URL")
+                }
+            } else if tdxCollateral != nil || tdxCollateralFromPCCS != nil {
+                throw ValidationError("--tdx-collateral is for a TDX guest; this TEE is \(provider.platform.rawValue)")
+            }
         }
         logger.notice(
             "serving configuration",
@@ -183,7 +251,10 @@ struct ServeCommand: AsyncParsableCommand {
         let endpoints = store.map { accountOptions.endpoints(store: $0, origins: origins, logger: logger) }
         // Before the connection cap is derived from it.
         ServerLimits.raiseDescriptorLimit()
-        let label = provider.isSimulated ? "simulated attestation (development)" : provider.platform.rawValue
+        let label =
+            provider.isSimulated
+            ? "simulated attestation (development)\(provider.platform == .tdx ? ", Intel TDX" : "")"
+            : provider.platform.rawValue
         let app = ServerApplication.make(
             gateway: gateway, accounts: endpoints, localProof: localProof, address: address, logger: logger,
             rateLimiter: ClientRateLimiter(limits: try rateLimitOptions.limits()), limits: connectionOptions.limits
@@ -235,3 +306,5 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension AttestationPlatform: ExpressibleByArgument {}

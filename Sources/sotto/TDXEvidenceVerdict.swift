@@ -10,21 +10,32 @@ struct TDXEvidenceVerdict {
     let error: TDXError?
     let checkedAt: Date
 
-    /// Revocation lists are not checked yet, whether or not the collateral carries them.
-    static let revocationWarning =
-        "the PCK and root CA revocation lists were not checked (this build does not read them yet)"
+    /// What to warn of with the verdict: revocation lists that were not checked, and statuses
+    /// accepted only because the policy lists them.
+    var warnings: [String] {
+        guard let evidence else { return [] }
+        var warnings = evidence.warnings
+        let missing = ["root CA CRL", "PCK CRL"].filter { !evidence.revocationListsChecked.contains($0) }
+        if !missing.isEmpty {
+            warnings.append(
+                "the \(missing.joined(separator: " and ")) \(missing.count == 1 ? "was" : "were") not checked: the "
+                    + "collateral carries none")
+        }
+        return warnings
+    }
 
     func text() -> String {
         var lines = [String]()
         if let evidence {
+            let advisories = evidence.advisoryIDs.isEmpty ? "" : " (\(evidence.advisoryIDs.joined(separator: ", ")))"
             lines.append(
                 "VERIFIED: Intel TDX quote (version \(evidence.quote.quote.version), "
                     + "\(evidence.quote.quote.body.kind)) through a PCK certificate that chains to Intel's SGX Root "
-                    + "CA; TCB UpToDate")
+                    + "CA; TCB \(evidence.tcbStatus)\(advisories)")
         } else {
             lines.append("REFUSED: \(error.map(\.description) ?? "not verified")")
         }
-        lines.append("WARNING: \(Self.revocationWarning)")
+        for warning in warnings { lines.append("WARNING: \(warning)") }
         guard let quote else { return lines.joined(separator: "\n") }
         if evidence == nil { lines.append("The quote was not accepted; its fields are shown for diagnosis only.") }
         func row(_ name: String, _ value: String) {
@@ -38,6 +49,12 @@ struct TDXEvidenceVerdict {
                 let advisories = level.advisoryIDs.isEmpty ? "" : ", \(level.advisoryIDs.joined(separator: " "))"
                 row(level.component, "\(level.status) (\(level.tcbDate)\(advisories))")
             }
+            row("tcb status", evidence.tcbStatus.description)
+            row("advisories", evidence.advisoryIDs.isEmpty ? "none" : evidence.advisoryIDs.joined(separator: " "))
+            row(
+                "revocation lists",
+                evidence.revocationListsChecked.isEmpty
+                    ? "none given" : evidence.revocationListsChecked.joined(separator: ", ") + ": not revoked")
             row("fmspc", Hex.encode(evidence.pck.fmspc))
             row("tcb evaluation", "\(evidence.tcbEvaluationDataNumber)")
             row("collateral until", evidence.collateralNextUpdate.formatted(Date.ISO8601FormatStyle()))
@@ -65,9 +82,10 @@ struct TDXEvidenceVerdict {
                 JSONOutput.Level(
                     component: $0.component, status: $0.status.description, tcbDate: $0.tcbDate,
                     advisoryIDs: $0.advisoryIDs)
-            }, fmspc: evidence.map { Hex.encode($0.pck.fmspc) },
+            }, tcbStatus: evidence?.tcbStatus.description, advisoryIDs: evidence?.advisoryIDs,
+            revocationListsChecked: evidence?.revocationListsChecked, fmspc: evidence.map { Hex.encode($0.pck.fmspc) },
             collateralNextUpdate: evidence?.collateralNextUpdate.formatted(Date.ISO8601FormatStyle()),
-            warnings: [Self.revocationWarning], quote: quote.map(JSONOutput.Quote.init))
+            warnings: warnings, quote: quote.map(JSONOutput.Quote.init))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(output) else { return "{}" }
@@ -96,6 +114,7 @@ struct TDXEvidenceVerdict {
             let mrSignerSEAM: String
             let seamAttributes: String
             let tdAttributes: String
+            let debug: Bool
             let xfam: String
             let mrTD: String
             let mrConfigID: String
@@ -115,6 +134,7 @@ struct TDXEvidenceVerdict {
                 mrSignerSEAM = Hex.encode(body.mrSignerSEAM)
                 seamAttributes = "0x" + String(body.seamAttributes, radix: 16)
                 tdAttributes = "0x" + String(body.tdAttributes, radix: 16)
+                debug = body.tdAttributes & 1 != 0
                 xfam = "0x" + String(body.xfam, radix: 16)
                 mrTD = Hex.encode(body.mrTD)
                 mrConfigID = Hex.encode(body.mrConfigID)
@@ -132,6 +152,9 @@ struct TDXEvidenceVerdict {
         let checkedAt: String
         let error: Failure?
         let tcbLevels: [Level]?
+        let tcbStatus: String?
+        let advisoryIDs: [String]?
+        let revocationListsChecked: [String]?
         let fmspc: String?
         let collateralNextUpdate: String?
         let warnings: [String]

@@ -9,15 +9,16 @@ struct VerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Verify by remote attestation what the server runs, and show each check.",
         discussion: """
-            Fetches fresh evidence (with a new nonce), checks it against AMD's roots (or, with \
-            --dev, the development root), the platform policy, the signed release manifest and \
-            the key binding, and records the verdict in the audit log. Exit status 0 only when \
-            every check passes.
+            Fetches fresh evidence (with a new nonce), checks it against AMD's roots for SEV-SNP \
+            or Intel's for TDX, with the collateral the server serves (or, with --dev, the \
+            development root), the platform policy, the signed release manifest and the key \
+            binding, and records the verdict in the audit log. Exit status 0 only when every \
+            check passes.
 
             Prints the attestation policy in force and where each rule came from: shipped with \
-            sotto, raised by the server's signed manifest, or tightened by policy.toml in the \
+            sotto, raised by the server's signed manifest, or set in policy.toml in the \
             configuration folder (allow_products, require_smt_off, max_manifest_age_days, \
-            [minimum_tcb.<product>]).
+            [minimum_tcb.<product>], tdx_accept_tcb_status).
             """
     )
 

@@ -26,8 +26,10 @@ struct VerifyEvidenceCommand: ParsableCommand {
             signed by that key. --collateral is the JSON object dcap-qvl reads (TCB info and QE \
             identity with their signatures and issuer chains): both must be signed by Intel's TCB \
             signing key, current at the verification time, for this platform's FMSPC, and the \
-            platform, TDX module and quoting enclave TCB levels must all be UpToDate. Revocation \
-            lists are not checked yet, and TDX is not yet accepted by `sotto verify` or the chat.
+            platform, TDX module and quoting enclave TCB levels must all be UpToDate, or a status \
+            policy.toml's tdx_accept_tcb_status lists (SWHardeningNeeded, ConfigurationNeeded, \
+            ConfigurationAndSWHardeningNeeded; their advisories are shown). The root CA and PCK \
+            revocation lists are checked when the collateral carries them. A debug TD is refused.
 
             Prints the verdict and the evidence's fields (--json: one JSON object). Exit status 0 \
             only when the evidence verifies; 1 when it is refused, with the reason; 64 for \
@@ -115,6 +117,7 @@ struct VerifyEvidenceCommand: ParsableCommand {
         guard let quote, let collateral else {
             throw ValidationError("--quote and --collateral are required with --platform tdx")
         }
+        let policy = try loadPolicy().tdx
         let quoteBytes = try read(quote, what: "quote")
         let collateralBytes = try read(collateral, what: "collateral")
         var parsed: TDXQuote?
@@ -122,7 +125,8 @@ struct VerifyEvidenceCommand: ParsableCommand {
         do throws(TDXError) {
             let quote = try TDXQuote(fileContents: quoteBytes)
             parsed = quote
-            let evidence = try TDXVerifier().verify(quote, collateral: TDXCollateral(json: collateralBytes), at: now)
+            let evidence = try TDXVerifier().verify(
+                quote, collateral: TDXCollateral(json: collateralBytes), policy: policy, at: now)
             verdict = TDXEvidenceVerdict(quote: quote, evidence: evidence, error: nil, checkedAt: now)
         } catch {
             verdict = TDXEvidenceVerdict(quote: parsed, evidence: nil, error: error, checkedAt: now)
@@ -154,21 +158,26 @@ struct VerifyEvidenceCommand: ParsableCommand {
         if evidenceOnly {
             snp = SEVSNPPolicy()
         } else {
-            let path: String
-            if let policy {
-                path = policy
-            } else {
-                let environment = ProcessInfo.processInfo.environment
-                path = AttestationPolicyFile.path(inConfigFolder: try XDGDirectories(environment: environment).config)
-            }
-            do {
-                snp = try AttestationPolicyFile.apply(path: path, to: .shipped).snp
-            } catch {
-                throw ValidationError("\(error)")
-            }
+            snp = try loadPolicy().snp
         }
         snp.allowDebug = allowDebug
         return snp
+    }
+
+    /// The shipped policy tightened (or, for the rules that may, loosened) by the policy file.
+    private func loadPolicy() throws -> VerificationPolicy {
+        let path: String
+        if let policy {
+            path = policy
+        } else {
+            let environment = ProcessInfo.processInfo.environment
+            path = AttestationPolicyFile.path(inConfigFolder: try XDGDirectories(environment: environment).config)
+        }
+        do {
+            return try AttestationPolicyFile.apply(path: path, to: .shipped)
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 
     /// Prints the verdict, then exits 0 if verified, 1 if not.

@@ -71,6 +71,31 @@ import Wire
         #expect(policy.snp.minimumTCB[.milan]?.microcode == 219)
     }
 
+    @Test func tdxActionNeededStatusesAreAcceptedOnlyWhenListed() throws {
+        #expect(VerificationPolicy.shipped.tdx == .shipped)
+        #expect(VerificationPolicy.shipped.lines.contains("TDX TCB statuses accepted: UpToDate (shipped)"))
+        let policy = try withFile(
+            """
+            tdx_accept_tcb_status = ["SWHardeningNeeded", "ConfigurationAndSWHardeningNeeded"]
+            """
+        ) { try AttestationPolicyFile.apply(path: $0, to: .shipped) }
+        #expect(policy.tdx.accepts(.swHardeningNeeded))
+        #expect(policy.tdx.accepts(.configurationAndSWHardeningNeeded))
+        #expect(!policy.tdx.accepts(.configurationNeeded))
+        #expect(
+            policy.lines.contains(
+                "TDX TCB statuses accepted: UpToDate, SWHardeningNeeded, ConfigurationAndSWHardeningNeeded (policy.toml)"
+            ))
+        // OutOfDate, Revoked and unknown statuses can never be accepted; the list must be a list.
+        for text in [
+            #"tdx_accept_tcb_status = ["OutOfDate"]"#, #"tdx_accept_tcb_status = ["Revoked"]"#,
+            #"tdx_accept_tcb_status = ["UpToDateish"]"#, #"tdx_accept_tcb_status = "SWHardeningNeeded""#,
+            #"tdx_accept_tcb_status = [1]"#,
+        ] {
+            #expect(try refusal(text)?.code == .malformed, "\(text)")
+        }
+    }
+
     @Test func aLooserFloorIsRefusedNamingTheRuleAndFile() throws {
         let error = try #require(try refusal("[minimum_tcb.genoa]\nmicrocode = 83\n"))
         #expect(error.code == .looser)

@@ -13,10 +13,10 @@ import Wire
         try startServer(dataDir: dataDir, model: ["--upstream", upstream, "--upstream-model", "fake-model"])
     }
 
-    func startServer(dataDir: String, model: [String]) throws -> (Process, String) {
+    func startServer(dataDir: String, model: [String], extra: [String] = []) throws -> (Process, String) {
         let process = Process()
         process.executableURL = Executables.productsDirectory.appendingPathComponent("sotto-server")
-        process.arguments = ["serve", "--dev"] + model + ["--listen", "127.0.0.1:0", "--data-dir", dataDir]
+        process.arguments = ["serve", "--dev"] + model + ["--listen", "127.0.0.1:0", "--data-dir", dataDir] + extra
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -37,6 +37,102 @@ import Wire
         }
         #expect(text.contains("simulated attestation (development)"))
         return (process, String(text[range]))
+    }
+
+    /// `serve --dev --platform tdx`: the quote and its collateral come with the evidence, the
+    /// client verifies them with its TDX verifier under the development Intel-style root it pins,
+    /// labels everything simulated, and the chat works; without --dev the root is refused.
+    @Test func verifyAndAskOnSimulatedTDX() async throws {
+        let upstream = try await FakeOpenAIServer.start(.stream(["Paris", " is", " the", " capital", "."]))
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-tdx-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (server, url) = try startServer(
+            dataDir: root.appendingPathComponent("server").path,
+            model: ["--upstream", upstream.url, "--upstream-model", "fake-model"], extra: ["--platform", "tdx"])
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let device = root.appendingPathComponent("device-a").path
+        let env = ["HOME": root.path, "PATH": "/usr/bin:/bin"]
+
+        let verify = try await Executables.run(
+            "sotto", ["verify", "--dev", "--server", url, "--data-dir", device], environment: env)
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        #expect(verify.stdout.contains("verdict: TRUSTED"))
+        #expect(verify.stdout.contains("simulated attestation (development)"))
+        #expect(verify.stdout.contains("tdx"))
+        #expect(verify.stdout.contains("development Intel-style root (simulated attestation)"))
+        #expect(verify.stdout.contains("TCB UpToDate, debug off, root CA CRL and PCK CRL checked"))
+        #expect(verify.stdout.contains("ok   key binding"))
+        let json = try await Executables.run(
+            "sotto", ["verify", "--dev", "--json", "--server", url, "--data-dir", device], environment: env)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["verdict"] as? String == "trusted")
+        #expect(object["simulated"] as? Bool == true)
+        #expect(object["platform"] as? String == "tdx")
+
+        let canary = "canary-tdx-prompt-5b1c"
+        let ask = try await Executables.run(
+            "sotto", ["ask", "--dev", "--server", url, "--data-dir", device, "Capital of France? \(canary)"],
+            environment: env)
+        #expect(ask.status == 0, "\(ask.stderr)")
+        #expect(ask.stdout == "Paris is the capital.\n")
+        #expect(ask.stderr.contains("simulated attestation (development)"))
+        #expect(upstream.receivedBodies.last?.contains(canary) == true)
+
+        // Without --dev Intel's pinned root does not know the development root: nothing is sent.
+        let refused = try await Executables.run(
+            "sotto", ["ask", "--server", url, "--data-dir", root.appendingPathComponent("device-b").path, "hello"],
+            environment: env)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("SOTTO-TDX-UNTRUSTED-ROOT"))
+        #expect(upstream.receivedBodies.count == 1)
+    }
+
+    /// A simulated TDX platform whose TCB is SWHardeningNeeded: refused by default with its
+    /// advisory named, accepted once policy.toml lists the status, and then the advisory is in
+    /// every output (text and --json).
+    @Test func aTDXStatusThePolicyListsIsAcceptedWithItsAdvisories() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-tdx-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (server, url) = try startServer(
+            dataDir: root.appendingPathComponent("server").path,
+            model: ["--upstream", "http://127.0.0.1:9", "--upstream-model", "fake-model"],
+            extra: [
+                "--platform", "tdx", "--dev-tdx-tcb-status", "SWHardeningNeeded", "--dev-tdx-advisory",
+                "INTEL-SA-00837",
+            ])
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let device = root.appendingPathComponent("device").path
+        let env = ["HOME": root.path, "PATH": "/usr/bin:/bin"]
+        let refused = try await Executables.run(
+            "sotto", ["verify", "--dev", "--server", url, "--data-dir", device], environment: env)
+        #expect(refused.status == 1)
+        #expect(refused.stdout.contains("FAIL platform policy"))
+        #expect(refused.stderr.contains("SOTTO-TDX-TCB-ACTION-NEEDED"))
+        #expect(refused.stderr.contains("INTEL-SA-00837"))
+
+        let config = root.appendingPathComponent(".config/sotto")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        try Data(#"tdx_accept_tcb_status = ["SWHardeningNeeded"]"#.utf8).write(
+            to: config.appendingPathComponent("policy.toml"))
+        let accepted = try await Executables.run(
+            "sotto", ["verify", "--dev", "--server", url, "--data-dir", device], environment: env)
+        #expect(accepted.status == 0, "\(accepted.stdout)\(accepted.stderr)")
+        #expect(accepted.stdout.contains("ok   platform policy: TCB SWHardeningNeeded (INTEL-SA-00837)"))
+        #expect(
+            accepted.stdout.contains(
+                "WARNING: the platform TCB is SWHardeningNeeded (INTEL-SA-00837), accepted by the attestation policy"))
+        #expect(accepted.stdout.contains("TDX TCB statuses accepted: UpToDate, SWHardeningNeeded (policy.toml)"))
+        let json = try await Executables.run(
+            "sotto", ["verify", "--dev", "--json", "--server", url, "--data-dir", device], environment: env)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["verdict"] as? String == "trusted")
+        #expect((object["warnings"] as? [String])?.contains { $0.contains("INTEL-SA-00837") } == true)
     }
 
     @Test func verifyAndAskThroughTheBinaries() async throws {

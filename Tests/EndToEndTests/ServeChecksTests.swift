@@ -104,6 +104,28 @@ import Wire
         #expect(refused.stderr.contains("SOTTO-SERVE-MANIFEST-EXPIRED"), "\(refused.stderr)")
     }
 
+    @Test func aSimulatedPlatformIsChosenOnlyInDevelopmentMode() async throws {
+        let upstream = "http://127.0.0.1:8000"
+        let manifest = try manifest(configurations: [Self.upstream(upstream)])
+        let refused = try await serve(["--manifest", manifest, "--upstream", upstream, "--platform", "tdx"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--platform chooses the simulated platform with --dev"), "\(refused.stderr)")
+        let unknown = try await serve(["--dev", "--upstream", upstream, "--platform", "sgx"])
+        #expect(unknown.status != 0)
+        // Intel's collateral comes from a file on a TDX guest only; a development server makes its own.
+        let collateral = try file("collateral.json", Array("{}".utf8))
+        let devCollateral = try await serve(
+            ["--dev", "--upstream", upstream, "--platform", "tdx", "--tdx-collateral", collateral])
+        #expect(devCollateral.status != 0)
+        #expect(devCollateral.stderr.contains("--tdx-collateral is for a TDX guest"), "\(devCollateral.stderr)")
+        let both = try await serve([
+            "--manifest", manifest, "--upstream", upstream, "--tdx-collateral", collateral,
+            "--tdx-collateral-from-pccs", "https://127.0.0.1:8081",
+        ])
+        #expect(both.status != 0)
+        #expect(both.stderr.contains("are alternatives"), "\(both.stderr)")
+    }
+
     @Test func developmentModeServesAnyUpstream() async throws {
         let process = Process()
         process.executableURL = Executables.productsDirectory.appendingPathComponent("sotto-server")

@@ -117,11 +117,16 @@ import Wire
     @Test func theEvidenceStep() async throws {
         let nonce = SecureRandom.bytes(32)
         let (good, trust) = try await Self.response(nonce: nonce)
+        // SEV-SNP evidence labelled TDX: no collateral, and the report is no TDX quote.
         var tdx = good
         tdx.platform = .tdx
         Self.expectRefusal(
             ServerVerifier(trust: trust).verify(tdx, nonce: nonce, now: Self.now), at: .evidence,
-            code: ServerCheckCode.platform.rawValue)
+            code: TDXErrorCode.collateralParse.rawValue)
+        tdx.evidence.collateral = Base64Bytes(Array("{}".utf8))
+        Self.expectRefusal(
+            ServerVerifier(trust: trust).verify(tdx, nonce: nonce, now: Self.now), at: .evidence,
+            code: TDXErrorCode.version.rawValue)
         var truncated = good
         truncated.evidence.report.bytes.removeLast(17)
         Self.expectRefusal(

@@ -216,17 +216,37 @@ import Wire
                 + "SGX Root CA; TCB UpToDate")
         #expect(lines.contains { $0.hasPrefix("  TDX module TDX_01") && $0.contains("UpToDate") })
         #expect(lines.contains { $0.hasPrefix("  quoting enclave") && $0.contains("UpToDate") })
-        #expect(result.stdout.contains("revocation lists were not checked"))
+        #expect(lines.contains("  revocation lists    root CA CRL, PCK CRL: not revoked"))
+        #expect(lines.contains("  advisories          none"))
+        #expect(lines.contains("  td attributes       0x10000000 (debug off)"))
+        #expect(!result.stdout.contains("WARNING"))
         #expect(
             result.stdout.contains(
                 "91eb2b44d141d4ece09f0c75c2c53d247a3c68edd7fafe8a3520c942a604a407de03ae6dc5f87f27428b2538873118b7"))
         #expect(result.stdout.contains("b0c06f000000"))
 
-        // A day past the TCB info's nextUpdate the same evidence is refused.
+        // A day past the TCB info's nextUpdate the same evidence is refused: the PCK CRL, due 16
+        // minutes before the TCB info, is the first part found stale.
         let stale = try Executables.run("sotto", Self.tdx + ["--at", "2025-07-20T00:00:00Z"])
         #expect(stale.status == 1)
-        #expect(stale.stdout.hasPrefix("REFUSED: SOTTO-TDX-COLLATERAL-EXPIRED"))
-        #expect(stale.stderr.contains("SOTTO-TDX-COLLATERAL-EXPIRED"))
+        #expect(stale.stdout.hasPrefix("REFUSED: SOTTO-TDX-CRL-EXPIRED"))
+        #expect(stale.stderr.contains("SOTTO-TDX-CRL-EXPIRED"))
+
+        // Without revocation lists the TCB info's own nextUpdate refuses it, and a verdict says
+        // the lists were not checked.
+        let collateral = try Fixtures.text("vectors/tdx/dcap-qvl/tdx_quote_collateral.json")
+        var object = try #require(JSONSerialization.jsonObject(with: Data(collateral.utf8)) as? [String: Any])
+        for key in ["root_ca_crl", "pck_crl", "pck_crl_issuer_chain"] { object.removeValue(forKey: key) }
+        try Self.withTemporaryFile(Array(try JSONSerialization.data(withJSONObject: object))) { path in
+            let arguments = [
+                "verify-evidence", "--platform", "tdx", "--quote", Self.tdxVector("tdx_quote"), "--collateral", path,
+            ]
+            let bare = try Executables.run("sotto", arguments + ["--at", "2025-07-01T00:00:00Z"])
+            #expect(bare.status == 0, "\(bare.stdout)\(bare.stderr)")
+            #expect(bare.stdout.contains("WARNING: the root CA CRL and PCK CRL were not checked"))
+            let staleInfo = try Executables.run("sotto", arguments + ["--at", "2025-07-20T00:00:00Z"])
+            #expect(staleInfo.stdout.hasPrefix("REFUSED: SOTTO-TDX-COLLATERAL-EXPIRED"))
+        }
     }
 
     @Test func tdxJSONOutputIsOneObject() throws {
@@ -238,9 +258,29 @@ import Wire
         #expect(object["verified"] as? Bool == true)
         let levels = try #require(object["tcbLevels"] as? [[String: Any]])
         #expect(levels.map { $0["status"] as? String } == ["UpToDate", "UpToDate", "UpToDate"])
+        #expect(object["tcbStatus"] as? String == "UpToDate")
+        #expect(object["advisoryIDs"] as? [String] == [])
+        #expect(object["revocationListsChecked"] as? [String] == ["root CA CRL", "PCK CRL"])
+        #expect(object["warnings"] as? [String] == [])
         let quote = try #require(object["quote"] as? [String: Any])
         #expect((quote["rtmrs"] as? [String])?.count == 4)
         #expect((quote["mrTD"] as? String)?.hasPrefix("91eb2b44") == true)
+        #expect(quote["debug"] as? Bool == false)
+        #expect(quote["seamAttributes"] as? String == "0x0")
+    }
+
+    @Test func aTDXPolicyFileThatWouldAcceptOutOfDateIsRefused() throws {
+        try Self.withTemporaryFile(Array(#"tdx_accept_tcb_status = ["OutOfDate"]"#.utf8)) { path in
+            let result = try Executables.run("sotto", Self.tdx + ["--at", "2025-07-01T00:00:00Z", "--policy", path])
+            #expect(result.status != 0 && result.status != 1)
+            #expect(result.stderr.contains("SOTTO-POLICY-FILE"))
+            #expect(result.stderr.contains("tdx_accept_tcb_status"))
+            #expect(!result.stdout.contains("VERIFIED"))
+        }
+        try Self.withTemporaryFile(Array(#"tdx_accept_tcb_status = ["SWHardeningNeeded"]"#.utf8)) { path in
+            let result = try Executables.run("sotto", Self.tdx + ["--at", "2025-07-01T00:00:00Z", "--policy", path])
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        }
     }
 
     @Test func tdxRefusalsNameTheirReason() throws {

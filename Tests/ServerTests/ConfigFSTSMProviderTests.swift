@@ -1,5 +1,7 @@
+import DevelopmentPKI
 import Foundation
 import Server
+import ServerTesting
 import Testing
 import Wire
 
@@ -89,5 +91,103 @@ import Wire
         #expect(throws: AttestationProviderError.self) { try SEVSNPCertificateTable.parse(bad) }
         #expect(throws: AttestationProviderError.self) { try SEVSNPCertificateTable.parse(Array(table.prefix(30))) }
         #expect(throws: AttestationProviderError.self) { try SEVSNPCertificateTable.parse([]) }
+    }
+}
+
+/// A TDX guest through configfs-tsm, with Intel's collateral from the operator's file: the
+/// evidence a client gets carries both and verifies (under the root that made the fake quote).
+@Suite struct TDXCollateralAttachingProviderTests {
+    @Test func aTDXGuestsQuoteComesWithTheCollateralFile() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tsm-tdx-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let now = Date()
+        let builder = try TDXEvidenceBuilder(
+            keys: .random(), organization: "Sotto tests (NOT INTEL)",
+            validity: now.addingTimeInterval(-86_400)...now.addingTimeInterval(86_400))
+        let reportData = [UInt8](repeating: 0x42, count: 64)
+        let quote = try builder.quote(
+            TDXEvidenceBuilder.TDFields(
+                mrTD: [UInt8](repeating: 1, count: 48), rtmrs: (0..<4).map { _ in [UInt8](repeating: 2, count: 48) },
+                reportData: reportData))
+        let collateral = try builder.collateral(
+            TDXEvidenceBuilder.CollateralTerms(
+                issueDate: now.addingTimeInterval(-60), nextUpdate: now.addingTimeInterval(3600)))
+        let file = root.appendingPathComponent("collateral.json")
+        try Data(collateral).write(to: file)
+        let tsm = root.appendingPathComponent("tsm")
+        try FileManager.default.createDirectory(at: tsm, withIntermediateDirectories: true)
+        let guest = try ConfigFSTSMProvider(
+            root: tsm,
+            makeReportFolder: ConfigFSTSMProviderTests.fakeKernel(provider: "tdx_guest", report: quote, aux: nil))
+        let provider = try TDXCollateralAttachingProvider(guest, collateralFile: file)
+        #expect(provider.platform == .tdx)
+        #expect(!provider.isSimulated)
+        let evidence = try await provider.evidence(reportData: reportData)
+        #expect(evidence.report.bytes == quote)
+        #expect(evidence.collateral?.bytes == collateral)
+        let verified = try builder.verifier.verify(
+            TDXQuote(bytes: evidence.report.bytes), collateral: TDXCollateral(json: collateral), at: now)
+        #expect(verified.quote.quote.body.reportData == reportData)
+
+        // A file that is not collateral is refused at start, and one that goes bad later fails
+        // the answer instead of serving a quote without it.
+        let bad = root.appendingPathComponent("bad.json")
+        try Data("{}".utf8).write(to: bad)
+        #expect(throws: AttestationProviderError.self) {
+            try TDXCollateralAttachingProvider(guest, collateralFile: bad)
+        }
+        try FileManager.default.removeItem(at: file)
+        await #expect(throws: AttestationProviderError.self) { try await provider.evidence(reportData: reportData) }
+        // Not for an SEV-SNP guest.
+        let snp = try ConfigFSTSMProvider(
+            root: tsm,
+            makeReportFolder: ConfigFSTSMProviderTests.fakeKernel(provider: "sev_guest", report: [1], aux: nil))
+        #expect(throws: AttestationProviderError.self) {
+            try TDXCollateralAttachingProvider(snp, collateralFile: bad)
+        }
+    }
+}
+
+/// Collateral fetched from a PCCS (a fake one on loopback): assembled into dcap-qvl's JSON with
+/// the TCB info and QE identity exactly as signed, for the quote's FMSPC and PCK CA, cached in
+/// the data folder and served from there while the PCCS is down and the copy is current.
+@Suite struct TDXCollateralSourceTests {
+    @Test func collateralFromAPCCSVerifiesAndIsCached() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pccs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let now = Date()
+        let builder = try TDXEvidenceBuilder(
+            keys: .random(), organization: "Sotto tests (NOT INTEL)",
+            validity: now.addingTimeInterval(-86_400)...now.addingTimeInterval(86_400))
+        let quote = try builder.quote(
+            TDXEvidenceBuilder.TDFields(
+                mrTD: [UInt8](repeating: 1, count: 48), rtmrs: (0..<4).map { _ in [UInt8](repeating: 2, count: 48) },
+                reportData: [UInt8](repeating: 3, count: 64)))
+        var terms = TDXEvidenceBuilder.CollateralTerms(
+            issueDate: now.addingTimeInterval(-60), nextUpdate: now.addingTimeInterval(3600))
+        terms.tcbStatus = "SWHardeningNeeded"
+        terms.advisoryIDs = ["INTEL-SA-00837"]
+        let pccs = try await FakePCCS.start(collateral: try builder.collateral(terms))
+        let source = TDXCollateralSource(.pccs(baseURL: pccs.url, cacheFolder: folder), refreshInterval: 0)
+        let collateral = try await source.current(for: quote, now: now)
+        let verified = try builder.verifier.verify(
+            TDXQuote(bytes: quote), collateral: TDXCollateral(json: collateral),
+            policy: TDXPolicy(acceptedStatuses: [.swHardeningNeeded]), at: now)
+        #expect(verified.advisoryIDs == ["INTEL-SA-00837"])
+        #expect(verified.revocationListsChecked == ["root CA CRL", "PCK CRL"])
+        let fmspc = Hex.encode(builder.platform.fmspc).uppercased()
+        #expect(pccs.requests.contains("/tdx/certification/v4/tcb?fmspc=\(fmspc)"))
+        #expect(pccs.requests.contains("/sgx/certification/v4/pckcrl?ca=platform&encoding=der"))
+
+        // The PCCS down: the cached copy while its TCB info is current, then nothing.
+        pccs.setFailing(true)
+        #expect(try await source.current(for: quote, now: now) == collateral)
+        await #expect(throws: AttestationProviderError.self) {
+            try await source.current(for: quote, now: now.addingTimeInterval(7200))
+        }
+        let empty = TDXCollateralSource(
+            .pccs(baseURL: pccs.url, cacheFolder: folder.appendingPathComponent("none")), refreshInterval: 0)
+        await #expect(throws: AttestationProviderError.self) { try await empty.current(for: quote, now: now) }
     }
 }

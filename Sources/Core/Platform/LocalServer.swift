@@ -283,7 +283,7 @@ public final class LocalServer: Sendable {
             return false
         }
         if pinned != developmentTrust, pinned.releaseSigner == developmentTrust.releaseSigner,
-            replacedRoots.contains(pinned.root)
+            let root = pinned.root, replacedRoots.contains(root)
         {
             try store.pin(developmentTrust)
             return true

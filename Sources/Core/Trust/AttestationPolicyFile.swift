@@ -9,6 +9,7 @@ import Wire
 /// allow_products = ["Genoa", "Turin"]     # "Milan" re-enables Milan, with a warning on every verdict
 /// require_smt_off = true
 /// max_manifest_age_days = 30
+/// tdx_accept_tcb_status = ["SWHardeningNeeded"]  # Intel TDX: also accept these, advisories shown
 /// [minimum_tcb.genoa]                      # components left out keep the shipped floor
 /// microcode = 90
 /// ```
@@ -31,7 +32,9 @@ public enum AttestationPolicyFile {
         return try apply(table, path: path, to: base)
     }
 
-    static let keys: Set<String> = ["allow_products", "require_smt_off", "max_manifest_age_days", "minimum_tcb"]
+    static let keys: Set<String> = [
+        "allow_products", "require_smt_off", "max_manifest_age_days", "minimum_tcb", "tdx_accept_tcb_status",
+    ]
     static let components: Set<String> = ["fmc", "bootloader", "tee", "snp", "microcode"]
 
     private static func apply(
@@ -78,6 +81,26 @@ public enum AttestationPolicyFile {
                     "max_manifest_age_days", path: path, "the limit in force is \(limit / 86_400) days")
             }
             policy.maxManifestAgeSeconds = PolicyRule(seconds, from: .policyFile)
+        }
+
+        if let value = table["tdx_accept_tcb_status"] {
+            let known = TDXPolicy.acceptable.map(\.description).joined(separator: ", ")
+            guard let array = value.array else {
+                throw malformed("`tdx_accept_tcb_status` must be a list of TCB statuses (\(known))")
+            }
+            var statuses = Set<TDXTCBStatus>()
+            for element in array {
+                guard let name = element.string, TDXPolicy.acceptable.contains(TDXTCBStatus(name)) else {
+                    let named = element.string.map { "\"\($0)\"" } ?? "a non-string"
+                    throw malformed(
+                        "`tdx_accept_tcb_status` names \(named); only \(known) can be accepted (UpToDate always is; "
+                            + "OutOfDate, Revoked and unknown statuses never are)")
+                }
+                statuses.insert(TDXTCBStatus(name))
+            }
+            // Like naming Milan: a loosening the user may choose, shown with every verdict (each
+            // accepted level's advisories are named).
+            policy.tdxAcceptedStatuses = PolicyRule(statuses, from: .policyFile)
         }
 
         if let value = table["minimum_tcb"] {

@@ -1,5 +1,7 @@
 import Foundation
+import SwiftASN1
 import Wire
+import X509
 
 /// Remembers the development root and release key a device trusts with `--dev`. The first
 /// development server a device verifies is pinned (trust on first use, labelled as such);
@@ -12,12 +14,16 @@ public struct DevelopmentTrustStore: Sendable {
     }
 
     struct Stored: Codable {
-        var root: Base64Bytes
+        /// The development ARK; absent when only a development TDX server was pinned.
+        var root: Base64Bytes?
         var releaseSigner: Base64Bytes
+        /// The development Intel-style root (DER), when a development TDX server was pinned.
+        var tdxRoot: Base64Bytes?
 
         enum CodingKeys: String, CodingKey {
             case root
             case releaseSigner = "release_signer"
+            case tdxRoot = "tdx_root"
         }
     }
 
@@ -27,9 +33,11 @@ public struct DevelopmentTrustStore: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         do {
             let stored = try JSONDecoder().decode(Stored.self, from: data)
+            guard stored.root != nil || stored.tdxRoot != nil else { throw DevelopmentTrustError("no root") }
             return DevelopmentTrust(
-                root: try AMDCertificate(derEncoded: stored.root.bytes, role: "development ARK"),
-                releaseSigner: stored.releaseSigner.bytes)
+                root: try stored.root.map { try AMDCertificate(derEncoded: $0.bytes, role: "development ARK") },
+                releaseSigner: stored.releaseSigner.bytes,
+                tdxRoot: try stored.tdxRoot.map { try Certificate(derEncoded: $0.bytes) })
         } catch {
             throw DevelopmentTrustError(
                 "the development trust file \(path) is damaged; delete it to trust the development server again")
@@ -41,15 +49,30 @@ public struct DevelopmentTrustStore: Sendable {
         let folder = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(
             atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var tdxRoot: Base64Bytes?
+        if let root = trust.tdxRoot {
+            var serializer = DER.Serializer()
+            try serializer.serialize(root)
+            tdxRoot = Base64Bytes(serializer.serializedBytes)
+        }
         let stored = Stored(
-            root: Base64Bytes(trust.root.derRepresentation), releaseSigner: Base64Bytes(trust.releaseSigner))
+            root: trust.root.map { Base64Bytes($0.derRepresentation) }, releaseSigner: Base64Bytes(trust.releaseSigner),
+            tdxRoot: tdxRoot)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(stored).write(to: URL(fileURLWithPath: path), options: [.atomic])
     }
 
-    /// The development trust a response proposes: its ARK and manifest signer.
+    /// The development trust a response proposes: its ARK (SEV-SNP) or the root of its quote's
+    /// PCK chain (TDX), and its manifest signer.
     public static func proposed(by response: AttestationResponse) -> DevelopmentTrust? {
+        if response.platform == .tdx {
+            guard let quote = try? TDXQuote(bytes: response.evidence.report.bytes),
+                let documents = try? PEMDocument.parseMultiple(pemString: quote.pckChainPEM),
+                let last = documents.last, let root = try? Certificate(derEncoded: last.derBytes)
+            else { return nil }
+            return DevelopmentTrust(root: nil, releaseSigner: response.manifest.signer.bytes, tdxRoot: root)
+        }
         guard let arkBytes = response.evidence.certificates.last, response.evidence.certificates.count >= 3,
             let ark = try? AMDCertificate(derEncoded: arkBytes.bytes, role: "development ARK")
         else { return nil }

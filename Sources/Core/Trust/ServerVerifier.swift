@@ -1,5 +1,6 @@
 import Foundation
 import Wire
+import X509
 
 /// What the client trusts: AMD's pinned roots and the pinned release keys, or — only in
 /// development mode — the development root and release key recorded in the trust store.
@@ -35,15 +36,20 @@ public enum ReleaseKeys {
     public static let production: [[UInt8]] = []
 }
 
-/// The development root of trust: a development ARK (standing in for AMD's) and a
-/// development release key, both made by a `sotto-server serve --dev`.
+/// The development root of trust: a development ARK (standing in for AMD's) or a development
+/// Intel-style root (standing in for Intel's SGX Root CA), and a development release key, all
+/// made by a `sotto-server serve --dev`. A root that is nil is not trusted: simulated evidence
+/// of its platform is refused.
 public struct DevelopmentTrust: Sendable, Hashable {
-    public var root: AMDCertificate
+    public var root: AMDCertificate?
     public var releaseSigner: [UInt8]
+    /// The development Intel-style root of a server that simulates TDX.
+    public var tdxRoot: Certificate?
 
-    public init(root: AMDCertificate, releaseSigner: [UInt8]) {
+    public init(root: AMDCertificate?, releaseSigner: [UInt8], tdxRoot: Certificate? = nil) {
         self.root = root
         self.releaseSigner = releaseSigner
+        self.tdxRoot = tdxRoot
     }
 }
 
@@ -153,13 +159,10 @@ public struct ServerVerifier: Sendable {
         init(_ error: AttestationError) { self.init(error.code.rawValue, error.message) }
     }
 
-    /// Runs every step in order and stops at the first failure.
-    /// - Parameter minimumSecurityVersion: the highest release security version this device
-    ///   accepted from the server before; a lower one is a rollback.
-    public func verify(
-        _ response: AttestationResponse, nonce: [UInt8], now: Date, minimumSecurityVersion: UInt64 = 0
-    ) -> Result<VerifiedServer, VerificationFailure> {
-        var steps = [VerificationStep]()
+    /// Records each step's outcome as the steps run; the first failure stops the verification.
+    final class StepRecorder {
+        private(set) var steps = [VerificationStep]()
+
         func run<T>(_ step: Step, _ body: () throws(StepFailure) -> (T, String)) throws(VerificationFailure) -> T {
             do {
                 let (value, detail) = try body()
@@ -170,56 +173,86 @@ public struct ServerVerifier: Sendable {
                 throw VerificationFailure(steps: steps, code: error.code, message: error.message)
             }
         }
+    }
+
+    /// Runs every step in order and stops at the first failure.
+    /// - Parameter minimumSecurityVersion: the highest release security version this device
+    ///   accepted from the server before; a lower one is a rollback.
+    public func verify(
+        _ response: AttestationResponse, nonce: [UInt8], now: Date, minimumSecurityVersion: UInt64 = 0
+    ) -> Result<VerifiedServer, VerificationFailure> {
+        let recorder = StepRecorder()
         let nowSeconds = UInt64(max(0, now.timeIntervalSince1970))
         do throws(VerificationFailure) {
-            try run(.protocol) { () throws(StepFailure) in ((), try checkProtocol(response)) }
-            let report = try run(.evidence) { () throws(StepFailure) in try parseEvidence(response) }
+            try recorder.run(.protocol) { () throws(StepFailure) in ((), try checkProtocol(response)) }
+            if response.platform == .tdx {
+                return .success(
+                    try verifyTDX(
+                        response, nonce: nonce, now: now, minimumSecurityVersion: minimumSecurityVersion,
+                        recorder: recorder))
+            }
+            let report = try recorder.run(.evidence) { () throws(StepFailure) in try parseEvidence(response) }
             let verifier = self.reportVerifier
-            let endorsement = try run(.certificateChain) { () throws(StepFailure) in
+            let endorsement = try recorder.run(.certificateChain) { () throws(StepFailure) in
                 try checkChain(response, verifier: verifier, now: now)
             }
-            let signed = try run(.reportSignature) { () throws(StepFailure) in
+            let signed = try recorder.run(.reportSignature) { () throws(StepFailure) in
                 try checkSignature(report, endorsement: endorsement, verifier: verifier)
             }
-            let verified = try run(.platformPolicy) { () throws(StepFailure) in try checkPlatformPolicy(signed) }
-            let manifest = try run(.releaseManifest) { () throws(StepFailure) in
+            let verified = try recorder.run(.platformPolicy) { () throws(StepFailure) in
+                try checkPlatformPolicy(signed)
+            }
+            let manifest = try recorder.run(.releaseManifest) { () throws(StepFailure) in
                 try checkManifest(response, now: nowSeconds, minimumSecurityVersion: minimumSecurityVersion)
             }
             let policy = trust.policy.raised(by: manifest)
             if policy != trust.policy {
-                try run(.manifestPolicy) { () throws(StepFailure) in
+                try recorder.run(.manifestPolicy) { () throws(StepFailure) in
                     ((), try checkRaisedPolicy(policy, verified, manifest: manifest))
                 }
             }
-            if let maxAge = policy.maxManifestAgeSeconds.value {
-                try run(.manifestAge) { () throws(StepFailure) in
-                    (
-                        (),
-                        try checkManifestAge(
-                            manifest, maxAge: maxAge, source: policy.maxManifestAgeSeconds.source, now: nowSeconds)
-                    )
-                }
-            }
-            let measurement = try run(.measurement) { () throws(StepFailure) in
+            try checkManifestAge(manifest, policy: policy, now: nowSeconds, recorder: recorder)
+            let measurement = try recorder.run(.measurement) { () throws(StepFailure) in
                 try checkMeasurement(verified.report, manifest: manifest)
             }
-            try run(.configuration) { () throws(StepFailure) in
-                ((), try checkConfiguration(response.configuration, manifest: manifest))
-            }
-            try run(.keyBinding) { () throws(StepFailure) in
-                ((), try checkKeyBinding(response, report: verified.report, nonce: nonce))
-            }
-            try run(.keyFreshness) { () throws(StepFailure) in
-                ((), try checkKeyFreshness(response.keys, now: nowSeconds))
-            }
+            try checkReleaseBinding(
+                response, reportData: verified.report.reportData, manifest: manifest, nonce: nonce, now: nowSeconds,
+                recorder: recorder)
             return .success(
                 VerifiedServer(
                     key: AttestedChannelKey(response.keys), platform: response.platform,
                     simulated: trust.development != nil, measurement: measurement, manifest: manifest,
-                    configuration: response.configuration, product: endorsement.product.name, steps: steps,
+                    configuration: response.configuration, product: endorsement.product.name, steps: recorder.steps,
                     policy: policy, warnings: verified.warnings))
         } catch {
             return .failure(error)
+        }
+    }
+
+    /// `manifest age`, when the policy limits it.
+    func checkManifestAge(
+        _ manifest: ReleaseManifest, policy: VerificationPolicy, now: UInt64, recorder: StepRecorder
+    ) throws(VerificationFailure) {
+        guard let maxAge = policy.maxManifestAgeSeconds.value else { return }
+        try recorder.run(.manifestAge) { () throws(StepFailure) in
+            ((), try checkManifestAge(manifest, maxAge: maxAge, source: policy.maxManifestAgeSeconds.source, now: now))
+        }
+    }
+
+    /// The steps after the measurement, the same on every platform: `configuration`, `key
+    /// binding` (of the report's 64 bytes of report data) and `key freshness`.
+    func checkReleaseBinding(
+        _ response: AttestationResponse, reportData: [UInt8], manifest: ReleaseManifest, nonce: [UInt8], now: UInt64,
+        recorder: StepRecorder
+    ) throws(VerificationFailure) {
+        try recorder.run(.configuration) { () throws(StepFailure) in
+            ((), try checkConfiguration(response.configuration, manifest: manifest))
+        }
+        try recorder.run(.keyBinding) { () throws(StepFailure) in
+            ((), try checkKeyBinding(response, reportData: reportData, nonce: nonce))
+        }
+        try recorder.run(.keyFreshness) { () throws(StepFailure) in
+            ((), try checkKeyFreshness(response.keys, now: now))
         }
     }
 
@@ -238,7 +271,8 @@ public struct ServerVerifier: Sendable {
     func parseEvidence(_ response: AttestationResponse) throws(StepFailure) -> (SEVSNPReport, String) {
         guard response.platform == .sevSNP else {
             throw StepFailure(
-                .platform, "\(response.platform.rawValue) evidence is not verified by this build yet; only AMD SEV-SNP")
+                .platform,
+                "\(response.platform.rawValue) evidence is not verified by this build; only AMD SEV-SNP and Intel TDX")
         }
         do {
             let report = try SEVSNPReport(bytes: response.evidence.report.bytes)
@@ -251,8 +285,10 @@ public struct ServerVerifier: Sendable {
     /// The report verifier: AMD's pinned roots, or in development mode only the development root.
     var reportVerifier: SEVSNPVerifier {
         guard let development = trust.development else { return SEVSNPVerifier() }
+        // No development ARK pinned: no root at all, so simulated SEV-SNP evidence is refused.
+        guard let root = development.root else { return SEVSNPVerifier(trustedRoots: [:]) }
         return SEVSNPVerifier(
-            trustedRoots: Dictionary(uniqueKeysWithValues: SEVSNPProduct.allCases.map { ($0, development.root) }))
+            trustedRoots: Dictionary(uniqueKeysWithValues: SEVSNPProduct.allCases.map { ($0, root) }))
     }
 
     /// `certificate chain`: the VCEK (or VLEK) chains to a trusted root at `now` and is not
@@ -410,7 +446,7 @@ public struct ServerVerifier: Sendable {
     /// `key binding`: REPORT_DATA binds the announced keys, the configuration and this
     /// request's nonce.
     func checkKeyBinding(
-        _ response: AttestationResponse, report: SEVSNPReport, nonce: [UInt8]
+        _ response: AttestationResponse, reportData: [UInt8], nonce: [UInt8]
     ) throws(StepFailure) -> String {
         let expected: [UInt8]
         do {
@@ -420,7 +456,7 @@ public struct ServerVerifier: Sendable {
             throw StepFailure(.keyBinding, "the announced keys are malformed")
         }
         guard response.keys.mlkem768.bytes.count == ChatChannel.mlkemPublicKeyByteCount,
-            ConstantTime.equals(expected, report.reportData)
+            ConstantTime.equals(expected, reportData)
         else {
             throw StepFailure(
                 .keyBinding,

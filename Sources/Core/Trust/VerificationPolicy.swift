@@ -34,6 +34,8 @@ public struct VerificationPolicy: Sendable, Hashable {
     public var requireNoSMT: PolicyRule<Bool>
     /// Refuse a release manifest issued longer ago than this many seconds; nil is no limit.
     public var maxManifestAgeSeconds: PolicyRule<UInt64?>
+    /// Intel TDX TCB statuses accepted besides UpToDate (only those of `TDXPolicy.acceptable`).
+    public var tdxAcceptedStatuses: PolicyRule<Set<TDXTCBStatus>> = PolicyRule([], from: .shipped)
 
     /// The policy built into the client.
     public static let shipped: VerificationPolicy = {
@@ -51,6 +53,9 @@ public struct VerificationPolicy: Sendable, Hashable {
             requireNoSMT: requireNoSMT.value, minimumTCB: minimumTCB.mapValues(\.value),
             allowedProducts: allowedProducts.value)
     }
+
+    /// The TDX checks of this policy, for `TDXVerifier` (debug TDs are always refused).
+    public var tdx: TDXPolicy { TDXPolicy(acceptedStatuses: tdxAcceptedStatuses.value) }
 
     /// This policy with the floors a signed manifest names raised into it. Unknown product
     /// names are ignored: a newer release may name a product this build does not know.
@@ -94,6 +99,12 @@ public struct VerificationPolicy: Sendable, Hashable {
                 rule: "maximum manifest age",
                 value: maxManifestAgeSeconds.value.map { "\($0 / 86_400) days" } ?? "no limit",
                 source: maxManifestAgeSeconds.source))
+        let tdxStatuses =
+            [TDXTCBStatus.upToDate] + TDXPolicy.acceptable.filter { tdxAcceptedStatuses.value.contains($0) }
+        entries.append(
+            Entry(
+                rule: "TDX TCB statuses accepted", value: tdxStatuses.map(\.description).joined(separator: ", "),
+                source: tdxAcceptedStatuses.source))
         return entries
     }
 

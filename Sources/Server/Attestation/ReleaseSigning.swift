@@ -84,7 +84,7 @@ public struct DevelopmentReleaseKey: Sendable {
     /// - Throws: `ManifestError` `.malformed` when a digest has the wrong length.
     public func signManifest(
         measurement: [UInt8], version: String, modelSHA256: [UInt8], configurations: [ServerConfiguration],
-        securityVersion: UInt64 = 1, issuedAt: Date = Date(), expiresAt: Date? = nil
+        securityVersion: UInt64 = 1, issuedAt: Date = Date(), expiresAt: Date? = nil, tdx: TDXMeasurement? = nil
     ) throws -> SignedReleaseManifest {
         guard measurement.count == LaunchMeasurement.byteCount else {
             throw ManifestError(
@@ -95,10 +95,11 @@ public struct DevelopmentReleaseKey: Sendable {
                 .malformed, "a release manifest names a 32-byte model SHA-256; this one has \(modelSHA256.count)")
         }
         let expiry = expiresAt ?? issuedAt.addingTimeInterval(Self.developmentLifetime)
-        let manifest = ReleaseManifest(
+        var manifest = ReleaseManifest(
             version: version, measurement: Hex.encode(measurement), modelSHA256: Hex.encode(modelSHA256),
             issuedAt: UInt64(max(0, issuedAt.timeIntervalSince1970)), securityVersion: securityVersion,
             expiresAt: UInt64(max(0, expiry.timeIntervalSince1970)), configurations: configurations.map(\.digestHex))
+        manifest.tdx = tdx
         return try SignedReleaseManifest.sign(manifest, with: signingKey)
     }
 
@@ -111,11 +112,11 @@ public struct DevelopmentReleaseKey: Sendable {
     /// the model digest is the one the measurement covers.
     public func signManifest(
         for measurement: LaunchMeasurement, configuration: ServerConfiguration, version: String,
-        securityVersion: UInt64 = 1, issuedAt: Date = Date(), expiresAt: Date? = nil
+        securityVersion: UInt64 = 1, issuedAt: Date = Date(), expiresAt: Date? = nil, tdx: TDXMeasurement? = nil
     ) throws -> SignedReleaseManifest {
         try signManifest(
             measurement: measurement.bytes, version: version, modelSHA256: measurement.modelSHA256,
             configurations: [configuration], securityVersion: securityVersion, issuedAt: issuedAt,
-            expiresAt: expiresAt)
+            expiresAt: expiresAt, tdx: tdx)
     }
 }

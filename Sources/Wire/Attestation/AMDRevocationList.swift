@@ -35,9 +35,9 @@ public struct AMDRevocationList: Sendable, Hashable {
             }
             der = document.derBytes
         }
-        let fields: Fields
+        let fields: RevocationListFields
         do {
-            fields = try Self.decode(der)
+            fields = try RevocationListFields(der: der)
         } catch {
             throw AttestationError(
                 .revocationListParse,
@@ -92,78 +92,5 @@ public struct AMDRevocationList: Sendable, Hashable {
     /// True when the list names `certificate`'s serial number.
     public func revokes(_ certificate: AMDCertificate) -> Bool {
         revokedSerials.contains(certificate.serialNumber)
-    }
-
-    // MARK: Decoding
-
-    private struct Fields {
-        var tbs: [UInt8] = []
-        var outerAlgorithm: [UInt8] = []
-        var innerAlgorithm: [UInt8] = []
-        var signature: [UInt8] = []
-        var issuer = DistinguishedName()
-        var thisUpdate = Date(timeIntervalSince1970: 0)
-        var nextUpdate: Date?
-        var serials: Set<[UInt8]> = []
-    }
-
-    private static func decode(_ der: [UInt8]) throws -> Fields {
-        let parts = try SignedDERObject.decode(der, kind: "CRL", tbs: decodeTBS)
-        var fields = parts.fields
-        fields.outerAlgorithm = parts.outerAlgorithm
-        fields.signature = parts.signature
-        return fields
-    }
-
-    private static func decodeTBS(_ node: ASN1Node) throws -> Fields {
-        try DER.sequence(node, identifier: .sequence) { nodes in
-            var fields = Fields()
-            fields.tbs = Array(node.encodedBytes)
-            // version is OPTIONAL; AMD's lists are v2 (1).
-            let version: Int? = try DER.optionalImplicitlyTagged(&nodes, tag: .integer)
-            guard version == 1 else { throw ASN1Error.invalidASN1Object(reason: "not a v2 CRL") }
-            guard let algorithm = nodes.next(), let issuerNode = nodes.next(), let thisUpdate = nodes.next() else {
-                throw ASN1Error.invalidASN1Object(reason: "the TBSCertList is missing fields")
-            }
-            fields.innerAlgorithm = Array(algorithm.encodedBytes)
-            fields.issuer = try DistinguishedName(derEncoded: issuerNode)
-            fields.thisUpdate = try AMDCertificate.date(thisUpdate)
-            var next = nodes.next()
-            if let node = next, [ASN1Identifier.utcTime, .generalizedTime].contains(node.identifier) {
-                fields.nextUpdate = try AMDCertificate.date(node)
-                next = nodes.next()
-            }
-            if let node = next, node.identifier == .sequence {
-                try DER.sequence(node, identifier: .sequence) { entries in
-                    while let entry = entries.next() {
-                        try DER.sequence(entry, identifier: .sequence) { parts in
-                            let serial = try ArraySlice<UInt8>(derEncoded: &parts)
-                            guard let date = parts.next() else {
-                                throw ASN1Error.invalidASN1Object(reason: "a revoked entry has no date")
-                            }
-                            _ = try AMDCertificate.date(date)
-                            // crlEntryExtensions (a reason code, say) are optional and not needed.
-                            _ = parts.next()
-                            fields.serials.insert(serial.isEmpty ? [0] : Array(serial))
-                        }
-                    }
-                }
-                next = nodes.next()
-            }
-            // crlExtensions [0] (CRL number, authority key id): nothing critical is acted on,
-            // so a critical one would be refused by a strict reader; AMD marks none critical.
-            if let node = next {
-                guard node.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) else {
-                    throw ASN1Error.invalidASN1Object(reason: "unexpected field after the revoked certificates")
-                }
-                let extensions = try DER.explicitlyTagged(node, tagNumber: 0, tagClass: .contextSpecific) {
-                    try DER.sequence(of: Certificate.Extension.self, identifier: .sequence, rootNode: $0)
-                }
-                if extensions.contains(where: \.critical) {
-                    throw ASN1Error.invalidASN1Object(reason: "a critical CRL extension")
-                }
-            }
-            return fields
-        }
     }
 }

@@ -55,11 +55,16 @@ public struct AttestationEvidence: Codable, Hashable, Sendable {
     /// AMD's DER revocation list for the chain's product, when the server has one; the client
     /// checks it under the ARK. Absent from servers that predate it.
     public var crl: Base64Bytes?
+    /// TDX only: Intel's collateral for the quote's platform (TCB info, QE identity, revocation
+    /// lists) as the JSON object dcap-qvl reads, fetched and cached by the server so the client
+    /// never reaches Intel. The quote carries its own PCK chain, so `certificates` is empty.
+    public var collateral: Base64Bytes?
 
-    public init(report: [UInt8], certificates: [[UInt8]], crl: [UInt8]? = nil) {
+    public init(report: [UInt8], certificates: [[UInt8]], crl: [UInt8]? = nil, collateral: [UInt8]? = nil) {
         self.report = Base64Bytes(report)
         self.certificates = certificates.map(Base64Bytes.init)
         self.crl = crl.map(Base64Bytes.init)
+        self.collateral = collateral.map(Base64Bytes.init)
     }
 }
 

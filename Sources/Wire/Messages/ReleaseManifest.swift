@@ -16,6 +16,10 @@ public struct ReleaseManifest: Codable, Hashable, Sendable {
     /// takes the higher of each component. Absent in manifests that raise nothing.
     public var minimumTCB: [String: SEVSNPReport.MinimumTCB]? = nil
 
+    /// The measurements the release produces on Intel TDX; absent from releases that do not run
+    /// on TDX, whose TDX evidence is then refused.
+    public var tdx: TDXMeasurement? = nil
+
     /// Raised by every release that fixes a vulnerability; a client refuses a manifest whose
     /// security version is lower than one it has accepted from the same server (rollback).
     public var securityVersion: UInt64
@@ -45,6 +49,7 @@ public struct ReleaseManifest: Codable, Hashable, Sendable {
         case expiresAt = "expires_at"
         case configurations
         case minimumTCB = "minimum_tcb"
+        case tdx
     }
 
     /// Whether the manifest names `configuration` among those it allows.
@@ -76,6 +81,20 @@ public struct ReleaseManifest: Codable, Hashable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array(try encoder.encode(self))
+    }
+}
+
+/// What a release's trust domain measures to on Intel TDX: MRTD (the initial contents: firmware)
+/// and RTMR0–3 (extended at boot: firmware configuration, kernel and command line, and the
+/// application), each 48 bytes as lower-case hex. All five must equal the quote's.
+public struct TDXMeasurement: Codable, Hashable, Sendable {
+    public var mrtd: String
+    /// RTMR0, RTMR1, RTMR2 and RTMR3, in that order.
+    public var rtmrs: [String]
+
+    public init(mrtd: [UInt8], rtmrs: [[UInt8]]) {
+        self.mrtd = Hex.encode(mrtd)
+        self.rtmrs = rtmrs.map { Hex.encode($0) }
     }
 }
 

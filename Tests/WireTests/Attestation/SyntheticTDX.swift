@@ -95,6 +95,41 @@ struct SyntheticTDX: Sendable {
         return signed + Self.le32(UInt32(signatureData.count)) + signatureData
     }
 
+    /// A DER X.509 v2 CRL issued by `issuer`, signed by `signer` (ECDSA P-256, SHA-256), listing
+    /// `revoked`, current from 2020 to 2039.
+    static func revocationList(
+        issuer: String, signer: P256.Signing.PrivateKey, revoked: [Certificate] = []
+    ) throws -> [UInt8] {
+        let algorithm: [UInt8] = [0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02]
+        var tbs = DER.Serializer()
+        try tbs.appendConstructedNode(identifier: .sequence) { coder in
+            try coder.serialize(1)
+            coder.serializeRawBytes(algorithm)
+            try coder.serialize(name(issuer))
+            try coder.serialize(UTCTime(year: 2020, month: 1, day: 1, hours: 0, minutes: 0, seconds: 0))
+            try coder.serialize(UTCTime(year: 2039, month: 1, day: 1, hours: 0, minutes: 0, seconds: 0))
+            if !revoked.isEmpty {
+                try coder.appendConstructedNode(identifier: .sequence) { entries in
+                    for certificate in revoked {
+                        try entries.appendConstructedNode(identifier: .sequence) { entry in
+                            try entry.serialize(certificate.serialNumber.bytes)
+                            try entry.serialize(UTCTime(year: 2021, month: 1, day: 1, hours: 0, minutes: 0, seconds: 0))
+                        }
+                    }
+                }
+            }
+        }
+        let tbsBytes = tbs.serializedBytes
+        let signature = Array(try signer.signature(for: SHA256.hash(data: tbsBytes)).derRepresentation)
+        var outer = DER.Serializer()
+        try outer.appendConstructedNode(identifier: .sequence) { coder in
+            coder.serializeRawBytes(tbsBytes)
+            coder.serializeRawBytes(algorithm)
+            try coder.serialize(ASN1BitString(bytes: signature[...]))
+        }
+        return outer.serializedBytes
+    }
+
     static func le16(_ value: UInt16) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8)] }
     static func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8((value >> (8 * $0)) & 0xFF) } }
 }

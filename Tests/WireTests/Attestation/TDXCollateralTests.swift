@@ -49,8 +49,11 @@ import Wire
         #expect(evidence.pck.pceSVN == 11)
         #expect(evidence.pck.sgxTCBComponents == [3, 3, 2, 2, 4, 1, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0])
         #expect(evidence.tcbEvaluationDataNumber == 17)
-        // 2025-07-19T10:16:03Z, the TCB info's nextUpdate (the QE identity's is 16 minutes later).
-        #expect(evidence.collateralNextUpdate == Date(timeIntervalSince1970: 1_752_920_163))
+        // 2025-07-19T10:00:35Z, the PCK CRL's nextUpdate (the TCB info's is 10:16:03Z).
+        #expect(evidence.collateralNextUpdate == Date(timeIntervalSince1970: 1_752_919_235))
+        #expect(evidence.tcbStatus == .upToDate)
+        #expect(evidence.advisoryIDs.isEmpty)
+        #expect(evidence.warnings.isEmpty)
     }
 
     /// Its PCK certificate's SEAMLDR ACM component (3) is below every level's (5): Intel's
@@ -60,10 +63,20 @@ import Wire
     }
 
     @Test func collateralIsCheckedAtTheGivenTime() throws {
-        // The TCB info is due for replacement at 2025-07-19T10:16:03Z and was issued 2025-06-19.
-        #expect(try Self.code(TDXVectors.v4, at: Date(timeIntervalSince1970: 1_752_920_164)) == .collateralExpired)
-        #expect(try Self.code(TDXVectors.v4, at: Date(timeIntervalSince1970: 1_750_291_000)) == .collateralNotYetValid)
-        #expect(try Self.code(TDXVectors.v4, at: Date(timeIntervalSince1970: 1_752_920_000)) == nil)
+        // The TCB info is due for replacement at 2025-07-19T10:16:03Z and was issued 2025-06-19;
+        // the revocation lists are left out here (their own dates are tested with them).
+        let bare = try Self.editedCollateral(TDXVectors.v4) { object in
+            for key in ["root_ca_crl", "pck_crl", "pck_crl_issuer_chain"] { object.removeValue(forKey: key) }
+        }
+        let v4 = TDXVectors.v4
+        #expect(
+            try Self.code(v4, collateral: bare, at: Date(timeIntervalSince1970: 1_752_920_164)) == .collateralExpired)
+        #expect(
+            try Self.code(v4, collateral: bare, at: Date(timeIntervalSince1970: 1_750_291_000))
+                == .collateralNotYetValid)
+        #expect(try Self.code(v4, collateral: bare, at: Date(timeIntervalSince1970: 1_752_920_000)) == nil)
+        // With them, the PCK CRL's nextUpdate (10:00:35Z) comes first.
+        #expect(try Self.code(v4, at: Date(timeIntervalSince1970: 1_752_920_000)) == .revocationListExpired)
     }
 
     @Test func collateralForAnotherPlatformIsRefused() throws {
@@ -111,7 +124,8 @@ import Wire
     /// The verdict of the v4 sample against its TCB info and QE identity after `edit`.
     static func evaluate(
         tcbInfo editTCBInfo: (inout [String: Any]) throws -> Void = { _ in },
-        qeIdentity editQEIdentity: (inout [String: Any]) throws -> Void = { _ in }
+        qeIdentity editQEIdentity: (inout [String: Any]) throws -> Void = { _ in },
+        quote editQuote: (inout [UInt8]) -> Void = { _ in }, policy: TDXPolicy = .shipped
     ) throws -> (code: TDXErrorCode?, message: String) {
         let sample = TDXVectors.v4
         let collateral = try Self.collateral(sample)
@@ -122,12 +136,15 @@ import Wire
         }
         let tcbInfo: TCBInfo = try edited(collateral.tcbInfoText, editTCBInfo)
         let qeIdentity: QEIdentity = try edited(collateral.qeIdentityText, editQEIdentity)
-        let quote = try sample.quote()
         let pck = try PCKCertificateExtensions(
-            certificate: TDXVerifier().verify(quote, at: sample.now).pckCertificate)
+            certificate: TDXVerifier().verify(sample.quote(), at: sample.now).pckCertificate)
+        // Matching reads the quote's fields only; an edited quote is not signed again.
+        var bytes = try sample.bytes()
+        editQuote(&bytes)
+        let quote = try TDXQuote(bytes: bytes)
         do throws(TDXError) {
             let matches = try TDXTCBEvaluation.match(quote: quote, pck: pck, tcbInfo: tcbInfo, qeIdentity: qeIdentity)
-            try TDXTCBEvaluation.requireUpToDate(matches)
+            try TDXTCBEvaluation.judge(matches, policy: policy)
             return (nil, "")
         } catch {
             return (error.code, error.message)
@@ -259,6 +276,84 @@ import Wire
         #expect(revoked.code == .tcbRevoked)
         #expect(revoked.message.contains("quoting enclave"))
         #expect(try Self.evaluate(qeIdentity: { $0["tcbLevels"] = Array(levels.prefix(1)) }).code == .tcbNotSupported)
+    }
+
+    @Test func swHardeningAndConfigurationNeededPassOnlyWhereThePolicyListsThem() throws {
+        func result(_ status: String, _ policy: TDXPolicy) throws -> (code: TDXErrorCode?, message: String) {
+            try Self.evaluate(
+                tcbInfo: { object in
+                    Self.editLevel(&object, 0) {
+                        $0["tcbStatus"] = status
+                        $0["advisoryIDs"] = ["INTEL-SA-00960", "INTEL-SA-00982"]
+                    }
+                }, policy: policy)
+        }
+        let hardening = TDXPolicy(acceptedStatuses: [.swHardeningNeeded])
+        #expect(try result("SWHardeningNeeded", hardening).code == nil)
+        #expect(try result("SWHardeningNeeded", .shipped).code == .tcbActionNeeded)
+        #expect(try result("SWHardeningNeeded", .shipped).message.contains("INTEL-SA-00960, INTEL-SA-00982"))
+        #expect(try result("ConfigurationNeeded", hardening).code == .tcbActionNeeded)
+        let all = TDXPolicy(acceptedStatuses: Set(TDXPolicy.acceptable))
+        for status in ["SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded"] {
+            #expect(try result(status, all).code == nil, "\(status)")
+        }
+        // Never accepted, whatever the policy lists.
+        let everything = TDXPolicy(
+            acceptedStatuses: [.outOfDate, .outOfDateConfigurationNeeded, .revoked, .unknown("Unheard")])
+        #expect(everything.acceptedStatuses.isEmpty)
+        #expect(try result("OutOfDate", all).code == .tcbOutOfDate)
+        #expect(try result("OutOfDateConfigurationNeeded", all).code == .tcbOutOfDate)
+        #expect(try result("Revoked", all).code == .tcbRevoked)
+        #expect(try result("Unheard", all).code == .tcbStatusUnknown)
+    }
+
+    /// Intel's library compares TEE_TCB_SVN with a level's TDX components from byte 2 when the
+    /// TDX module's major version (byte 1) is above 0: bytes 0 and 1 are the module's SVN and
+    /// version, judged by its identity. The quote's TEE_TCB_SVN starts 06 01 03.
+    @Test func theModuleBytesOfTEETCBSVNAreLeftToTheModuleIdentity() throws {
+        func raiseModuleBytes(_ object: inout [String: Any]) {
+            Self.editLevel(&object, 0) { level in
+                var tcb = level["tcb"] as! [String: Any]
+                var components = tcb["tdxtcbcomponents"] as! [[String: Any]]
+                components[0]["svn"] = 7
+                components[1]["svn"] = 2
+                tcb["tdxtcbcomponents"] = components
+                level["tcb"] = tcb
+            }
+        }
+        // Major version 1: bytes 0 and 1 are not compared, the UpToDate level still matches.
+        #expect(try Self.evaluate(tcbInfo: raiseModuleBytes).code == nil)
+        // Byte 2 still is: raised above the quote's 3, the OutOfDate level below matches.
+        let seam = try Self.evaluate(tcbInfo: { object in
+            Self.editLevel(&object, 0) { level in
+                var tcb = level["tcb"] as! [String: Any]
+                var components = tcb["tdxtcbcomponents"] as! [[String: Any]]
+                components[2]["svn"] = 4
+                tcb["tdxtcbcomponents"] = components
+                level["tcb"] = tcb
+            }
+        })
+        #expect(seam.code == .tcbOutOfDate)
+        // Major version 0 (a module without identities): every byte is compared.
+        let majorZero = try Self.evaluate(
+            tcbInfo: raiseModuleBytes, quote: { bytes in bytes[TDXQuote.headerSize + 1] = 0 })
+        #expect(majorZero.code == .tcbOutOfDate)
+        #expect(majorZero.message.contains("platform"))
+    }
+
+    @Test func aDebugTDIsRefused() throws {
+        var bytes = try TDXVectors.v4.bytes()
+        let quote = try TDXQuote(bytes: bytes)
+        #expect(quote.body.tdAttributes == 0x1000_0000)
+        try TDXVerifier.checkNotDebug(quote.body)
+        bytes[TDXQuote.headerSize + 120] |= 1
+        let debug = try TDXQuote(bytes: bytes)
+        do throws(TDXError) {
+            try TDXVerifier.checkNotDebug(debug.body)
+            Issue.record("a debug TD was accepted")
+        } catch {
+            #expect(error.code == .debugTD)
+        }
     }
 
     @Test func collateralOfTheWrongKindIsRefused() throws {

@@ -15,7 +15,7 @@ public struct PCKCertificateExtensions: Sendable, Hashable {
     /// PCESVN (OID …1.13.1.2.17).
     public let pceSVN: Int
 
-    static let sgxExtensions: ASN1ObjectIdentifier = [1, 2, 840, 113_741, 1, 13, 1]
+    package static let sgxExtensions: ASN1ObjectIdentifier = [1, 2, 840, 113_741, 1, 13, 1]
     static let tcb: ASN1ObjectIdentifier = [1, 2, 840, 113_741, 1, 13, 1, 2]
     static let pceIDOID: ASN1ObjectIdentifier = [1, 2, 840, 113_741, 1, 13, 1, 3]
     static let fmspcOID: ASN1ObjectIdentifier = [1, 2, 840, 113_741, 1, 13, 1, 4]

@@ -3,8 +3,9 @@ import Foundation
 /// The collateral a TDX quote is judged with, in the JSON form open DCAP verifiers such as
 /// Phala's dcap-qvl read and write: Intel's TCB info and QE identity, each as the exact JSON text
 /// Intel signed, with its signature (hex, r ‖ s) and the PEM chain of the TCB signing key.
-/// Parsed, not yet verified: `TDXVerifier.verify(_:collateral:at:)` checks it. The optional
-/// revocation lists (`pck_crl`, `root_ca_crl`, `pck_crl_issuer_chain`) are not read yet.
+/// Parsed, not yet verified: `TDXVerifier.verify(_:collateral:policy:at:)` checks it. The optional
+/// revocation lists (`root_ca_crl` and `pck_crl`, hexadecimal DER, and `pck_crl_issuer_chain`,
+/// PEM) are checked when present.
 public struct TDXCollateral: Sendable, Hashable {
     /// The TCB signing chain of the TCB info (TCB signing certificate, then root), PEM.
     public let tcbInfoIssuerChain: String
@@ -24,6 +25,13 @@ public struct TDXCollateral: Sendable, Hashable {
     /// The QE identity, decoded from `qeIdentityText`.
     public let qeIdentity: QEIdentity
 
+    /// The root CA's revocation list (revoked PCK CAs and TCB signing certificates), if given.
+    public let rootCACRL: IntelRevocationList?
+    /// The PCK CA's revocation list (revoked PCK certificates), if given.
+    public let pckCRL: IntelRevocationList?
+    /// The PEM chain of the PCK CRL's issuer (PCK CA, then root), if given.
+    public let pckCRLIssuerChain: String?
+
     private struct Fields: Decodable {
         let tcbInfoIssuerChain: String
         let tcbInfo: String
@@ -31,6 +39,9 @@ public struct TDXCollateral: Sendable, Hashable {
         let qeIdentityIssuerChain: String
         let qeIdentity: String
         let qeIdentitySignature: String
+        let rootCACRL: String?
+        let pckCRL: String?
+        let pckCRLIssuerChain: String?
 
         enum CodingKeys: String, CodingKey {
             case tcbInfoIssuerChain = "tcb_info_issuer_chain"
@@ -39,6 +50,9 @@ public struct TDXCollateral: Sendable, Hashable {
             case qeIdentityIssuerChain = "qe_identity_issuer_chain"
             case qeIdentity = "qe_identity"
             case qeIdentitySignature = "qe_identity_signature"
+            case rootCACRL = "root_ca_crl"
+            case pckCRL = "pck_crl"
+            case pckCRLIssuerChain = "pck_crl_issuer_chain"
         }
     }
 
@@ -62,6 +76,20 @@ public struct TDXCollateral: Sendable, Hashable {
         qeIdentitySignature = try Self.signature(fields.qeIdentitySignature, name: "qe_identity_signature")
         tcbInfo = try Self.decode(TCBInfo.self, fields.tcbInfo, name: "tcb_info")
         qeIdentity = try Self.decode(QEIdentity.self, fields.qeIdentity, name: "qe_identity")
+        rootCACRL = try fields.rootCACRL.map { text throws(TDXError) in
+            try Self.revocationList(text, name: "root CA CRL (root_ca_crl)")
+        }
+        pckCRL = try fields.pckCRL.map { text throws(TDXError) in
+            try Self.revocationList(text, name: "PCK CRL (pck_crl)")
+        }
+        pckCRLIssuerChain = fields.pckCRLIssuerChain
+    }
+
+    private static func revocationList(_ hex: String, name: String) throws(TDXError) -> IntelRevocationList {
+        guard let der = try? Hex.decode(hex.lowercased()), !der.isEmpty else {
+            throw TDXError(.revocationListParse, "the collateral's \(name) is not hexadecimal DER")
+        }
+        return try IntelRevocationList(der: der, name: name)
     }
 
     private static func signature(_ hex: String, name: String) throws(TDXError) -> [UInt8] {

@@ -93,9 +93,25 @@ public enum TDXErrorCode: String, StableErrorCode {
     case tcbOutOfDate = "SOTTO-TDX-TCB-OUT-OF-DATE"
     /// A TCB level's status is Revoked.
     case tcbRevoked = "SOTTO-TDX-TCB-REVOKED"
-    /// A TCB level's status is SWHardeningNeeded or ConfigurationNeeded (or both), which this
-    /// build does not accept yet.
+    /// A TCB level's status is SWHardeningNeeded or ConfigurationNeeded (or both), and the
+    /// attestation policy does not accept it.
     case tcbActionNeeded = "SOTTO-TDX-TCB-ACTION-NEEDED"
     /// A TCB level's status is one this build does not know.
     case tcbStatusUnknown = "SOTTO-TDX-TCB-STATUS-UNKNOWN"
+    /// The TD runs with its DEBUG attribute set: the host can read and change its memory.
+    case debugTD = "SOTTO-TDX-DEBUG"
+
+    // MARK: Revocation lists
+
+    /// A revocation list is not hexadecimal DER, not an X.509 v2 CRL, or not ECDSA P-256 SHA-256.
+    case revocationListParse = "SOTTO-TDX-CRL-PARSE"
+    /// A revocation list was not issued or not signed by the CA it must come from.
+    case revocationListSignature = "SOTTO-TDX-CRL-SIGNATURE"
+    /// A revocation list is past its nextUpdate, or dated after the verification time.
+    case revocationListExpired = "SOTTO-TDX-CRL-EXPIRED"
+    /// The PCK certificate is on its CA's revocation list.
+    case pckRevoked = "SOTTO-TDX-PCK-REVOKED"
+    /// A certificate the root issued (the PCK CA or the TCB signing certificate) is on the root
+    /// CA's revocation list.
+    case issuerRevoked = "SOTTO-TDX-CA-REVOKED"
 }

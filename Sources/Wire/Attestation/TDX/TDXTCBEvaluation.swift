@@ -101,20 +101,35 @@ public enum TDXTCBEvaluation {
 
     /// Refuses every status but UpToDate, naming the part and its advisories.
     public static func requireUpToDate(_ matches: [TDXTCBLevelMatch]) throws(TDXError) {
-        for match in matches {
+        try judge(matches, policy: .shipped)
+    }
+
+    /// Refuses every status `policy` does not accept, naming the part and its advisories:
+    /// OutOfDate, Revoked and unknown statuses always, SWHardeningNeeded and ConfigurationNeeded
+    /// (and both) unless the policy lists them.
+    public static func judge(_ matches: [TDXTCBLevelMatch], policy: TDXPolicy) throws(TDXError) {
+        for match in matches where !policy.accepts(match.status) {
             let advisories = match.advisoryIDs.isEmpty ? "" : " (\(match.advisoryIDs.joined(separator: ", ")))"
             let code: TDXErrorCode
+            let remedy: String
             switch match.status {
             case .upToDate: continue
-            case .outOfDate, .outOfDateConfigurationNeeded: code = .tcbOutOfDate
-            case .revoked: code = .tcbRevoked
-            case .swHardeningNeeded, .configurationNeeded, .configurationAndSWHardeningNeeded: code = .tcbActionNeeded
-            case .unknown: code = .tcbStatusUnknown
+            case .outOfDate, .outOfDateConfigurationNeeded:
+                code = .tcbOutOfDate
+                remedy = "it is never accepted; the server's platform must be updated"
+            case .revoked:
+                code = .tcbRevoked
+                remedy = "it is never accepted; Intel has revoked this TCB's keys"
+            case .swHardeningNeeded, .configurationNeeded, .configurationAndSWHardeningNeeded:
+                code = .tcbActionNeeded
+                remedy =
+                    "the attestation policy does not accept it; policy.toml's tdx_accept_tcb_status can, "
+                    + "once the advisories are read and judged harmless for this service"
+            case .unknown:
+                code = .tcbStatusUnknown
+                remedy = "this build does not know the status, so it is refused"
             }
-            throw TDXError(
-                code,
-                "the \(match.component) TCB is \(match.status)\(advisories); only UpToDate is accepted, so the "
-                    + "server's platform must be updated")
+            throw TDXError(code, "the \(match.component) TCB is \(match.status)\(advisories); \(remedy)")
         }
     }
 
@@ -134,7 +149,11 @@ public enum TDXTCBEvaluation {
             // Each component at least the level's: a shorter comparison could pass a platform whose
             // unchecked components are below it.
             let sgxMet = zip(pck.sgxTCBComponents, sgx).allSatisfy { Int($0) >= $1 }
-            let tdxMet = zip(teeTCBSVN, tdx).allSatisfy { Int($0) >= $1 }
+            // When the TDX module's major version (TEE_TCB_SVN[1]) is above 0, bytes 0 and 1 are
+            // its SVN and version, judged by its identity's levels (`moduleLevel`), so the
+            // platform comparison starts at byte 2, as Intel's quote verification library does.
+            let first = teeTCBSVN[1] > 0 ? 2 : 0
+            let tdxMet = (first..<16).allSatisfy { Int(teeTCBSVN[$0]) >= tdx[$0] }
             if sgxMet, tdxMet, pck.pceSVN >= level.tcb.pcesvn {
                 return TDXTCBLevelMatch(
                     component: "platform", status: TDXTCBStatus(level.tcbStatus), tcbDate: level.tcbDate,
