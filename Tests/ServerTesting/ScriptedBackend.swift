@@ -10,13 +10,16 @@ public final class ScriptedBackend: InferenceBackend {
     let delay: Duration
     let failAfter: Int?
     let busy: Bool
+    /// Thrown by `generate` before anything streams, as a refused request is.
+    let refusal: BackendError?
     private let received = Mutex<[ChatRequest]>([])
     private let cancelledCount = Counter()
 
     public init(
         modelName: String = "scripted-test-model", tokens: [String] = ["Hello", ",", " world", "!"],
-        delay: Duration = .zero, failAfter: Int? = nil, busy: Bool = false
+        delay: Duration = .zero, failAfter: Int? = nil, busy: Bool = false, refusal: BackendError? = nil
     ) {
+        self.refusal = refusal
         self.modelName = modelName
         self.tokens = tokens
         self.delay = delay
@@ -32,6 +35,7 @@ public final class ScriptedBackend: InferenceBackend {
     public func generate(_ request: ChatRequest) async throws -> AsyncThrowingStream<BackendEvent, any Error> {
         if busy { throw BackendError(.busy, "all slots are taken", retryAfterSeconds: 7) }
         received.withLock { $0.append(request) }
+        if let refusal { throw refusal }
         let (tokens, delay, failAfter) = (self.tokens, self.delay, self.failAfter)
         return AsyncThrowingStream { continuation in
             let task = Task {

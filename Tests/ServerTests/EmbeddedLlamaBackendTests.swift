@@ -41,6 +41,12 @@ import Wire
             try backend.promptTokens([.init(role: .user, content: huge)], reserving: 256)
         }
         #expect(error?.code == .invalidRequest)
+        // It says by how much, in sizes only.
+        let capacity = backend.generator.contextCapacity
+        #expect(
+            error?.message.contains("the model's context holds \(capacity), 256 of them kept for the answer") == true)
+        #expect(error?.message.contains("shorten it by at least") == true)
+        #expect(error?.message.contains("word") == false)
     }
 }
 
@@ -68,6 +74,38 @@ import Wire
         }
         #expect(prompt > 5)
         #expect(completion >= 1 && completion <= 12)
+    }
+
+    /// The client's length limit is honoured (within the server's bounds), and the stop says so.
+    @Test(.enabled(if: modelPath != nil)) func theRequestedLengthLimitStopsTheAnswerAsALengthStop() async throws {
+        let backend = try EmbeddedLlamaBackend(path: Self.modelPath!, defaultMaxTokens: 64)
+        func finish(_ request: ChatRequest) async throws -> (FinishReason, Int, String) {
+            var text = ""
+            for try await event in try await backend.generate(request) {
+                switch event {
+                case .token(let piece): text += piece
+                case .finished(let reason, _, let completion): return (reason, completion, text)
+                }
+            }
+            throw BackendError(.failed, "no finish")
+        }
+        let count = [ChatRequest.Message(role: .user, content: "Count from one to one hundred, in words.")]
+        let (reason, completion, _) = try await finish(ChatRequest(messages: count, maxTokens: 3))
+        #expect(reason == .length)
+        #expect(completion == 3)
+        // Above the server's bound (eight times its default), the bound applies.
+        let (bounded, boundedCount, _) = try await finish(ChatRequest(messages: count, maxTokens: 100_000))
+        #expect(bounded == .length || boundedCount < 64 * 8)
+        #expect(boundedCount <= 64 * 8)
+
+        // A continuation goes on from the cut answer's last word.
+        let (_, _, rest) = try await finish(
+            ChatRequest(
+                messages: [
+                    .init(role: .user, content: "What is the capital of Germany?"),
+                    .init(role: .assistant, content: "The capital of Germany is"),
+                ], maxTokens: 6, continuesLast: true))
+        #expect(rest.contains("Berlin"), "\(rest)")
     }
 
     @Test(.enabled(if: modelPath != nil)) func aFullQueueIsBusyAndCancellationFreesIt() async throws {

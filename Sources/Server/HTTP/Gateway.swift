@@ -79,7 +79,8 @@ public final class Gateway: Sendable {
             let evidence = try await provider.evidence(reportData: reportData)
             let response = AttestationResponse(
                 platform: provider.platform, evidence: evidence, keys: key.announcement, manifest: manifest,
-                configuration: configuration)
+                configuration: configuration, modelContextTokens: backend.contextTokens,
+                defaultMaxTokens: backend.defaultMaxTokens)
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             logger.info(
@@ -136,10 +137,19 @@ public final class Gateway: Sendable {
                 503, error.code, error.message, headers: ["Retry-After": "\(error.retryAfterSeconds ?? 5)"])
         } catch {
             let code = (error as? BackendError)?.code.rawValue ?? BackendError.Code.failed.rawValue
+            // A backend's refusal says why in sizes, never content (a message too long for the
+            // context): logged, and told to the client inside the channel.
+            let reason = (error as? BackendError)?.message ?? "the model could not answer"
+            logger.notice(
+                "chat turn refused",
+                metadata: [
+                    "code": "\(code)", "reason": "\(reason)", "bytes": "\(body.count)",
+                    "messages": "\(request.messages.count)",
+                ])
             return streamOnly(
                 session,
                 [
-                    .error(code: code, message: "the model could not answer"),
+                    .error(code: code, message: reason),
                     .end(reason: .cancelled, promptTokens: 0, completionTokens: 0),
                 ])
         }

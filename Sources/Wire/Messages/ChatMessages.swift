@@ -50,16 +50,21 @@ public struct ChatRequest: Codable, Hashable, Sendable {
     public var messages: [Message]
     public var maxTokens: Int?
     public var sampling: Sampling?
+    /// True when the last message is an answer cut short at the length limit: the model goes
+    /// on from where it stopped instead of answering anew. Absent means false.
+    public var continuesLast: Bool?
 
-    public init(messages: [Message], maxTokens: Int? = nil, sampling: Sampling? = nil) {
+    public init(messages: [Message], maxTokens: Int? = nil, sampling: Sampling? = nil, continuesLast: Bool? = nil) {
         self.messages = messages
         self.maxTokens = maxTokens
         self.sampling = sampling
+        self.continuesLast = continuesLast
     }
 
     enum CodingKeys: String, CodingKey {
         case messages, sampling
         case maxTokens = "max_tokens"
+        case continuesLast = "continue_last"
     }
 }
 
