@@ -11,6 +11,8 @@ public enum AppAction: String, CaseIterable, Hashable, Sendable {
     case search
     case editInEditor
     case regenerate
+    case previousVersion
+    case nextVersion
     case stop
     case copyMessage
     case copyCodeBlock
@@ -35,6 +37,8 @@ public enum AppAction: String, CaseIterable, Hashable, Sendable {
         case .search: "Search all conversations"
         case .editInEditor: "Edit input in $EDITOR"
         case .regenerate: "Regenerate last answer"
+        case .previousVersion: "Previous version of the answer"
+        case .nextVersion: "Next version of the answer"
         case .stop: "Stop generation"
         case .copyMessage: "Copy last answer"
         case .copyCodeBlock: "Copy last code block"
@@ -56,6 +60,8 @@ public enum AppAction: String, CaseIterable, Hashable, Sendable {
         case .editInEditor: "Ctrl-E"
         case .stop: "Esc"
         case .regenerate: "Ctrl-R"
+        case .previousVersion: "Alt-,"
+        case .nextVersion: "Alt-."
         case .help: "? / F1"
         case .quit: "Ctrl-Q"
         case .switchTheme: "Ctrl-T"

@@ -80,6 +80,9 @@ enum ChatPaneView {
         return reachedTop ? maxScroll : nil
     }
 
+    /// Said under an answer the model stopped at the length limit.
+    static let lengthStopNote = "(stopped at the length limit — Ctrl-R continues)"
+
     /// One message as lines: its label, its text, a blank line after.
     static func render(_ message: ChatMessage, width: Int) -> [StyledLine] {
         var lines: [StyledLine] = []
@@ -90,7 +93,12 @@ enum ChatPaneView {
                 lines += TextWrapper.wrap([Span(String(line).replacingTabs())], width: width)
             }
         case .assistant:
-            lines.append(StyledLine("Assistant", role: .assistantLabel, attributes: .bold))
+            var label = StyledLine("Assistant", role: .assistantLabel, attributes: .bold)
+            if message.versionCount > 1 {
+                label.spans.append(
+                    Span(" · answer \(message.versionNumber) of \(message.versionCount) (Alt-, Alt-.)", role: .muted))
+            }
+            lines.append(label)
             lines += MarkdownRenderer.render(message.text, width: width)
         case .system:
             lines.append(StyledLine("Instructions", role: .muted, attributes: .bold))
@@ -99,6 +107,9 @@ enum ChatPaneView {
         if message.interrupted {
             lines += TextWrapper.wrap(
                 [Span("(interrupted — Ctrl-R retries)", role: .statusWarning, attributes: .italic)], width: width)
+        } else if message.stoppedAtLength {
+            lines += TextWrapper.wrap(
+                [Span(lengthStopNote, role: .statusWarning, attributes: .italic)], width: width)
         }
         lines.append(StyledLine())
         return lines
