@@ -122,7 +122,7 @@ struct AskCommand: AsyncParsableCommand {
         let output = ContentOutput(raw: rawOutput)
         for try await event in events {
             switch event {
-            case .start: break
+            case .start, .progress: break
             case .token(let piece): output.write(piece)
             case .error(let code, let message): endedWithError = "\(code): \(message)"
             case .end: output.write("\n")

@@ -65,6 +65,7 @@ import Wire
             switch event {
             case .token(let piece): text += piece
             case .finished: finish = event
+            case .progress: break
             }
         }
         #expect(text.contains("Berlin"), "\(text)")
@@ -85,6 +86,7 @@ import Wire
                 switch event {
                 case .token(let piece): text += piece
                 case .finished(let reason, _, let completion): return (reason, completion, text)
+                case .progress: break
                 }
             }
             throw BackendError(.failed, "no finish")
@@ -106,6 +108,34 @@ import Wire
                     .init(role: .assistant, content: "The capital of Germany is"),
                 ], maxTokens: 6, continuesLast: true))
         #expect(rest.contains("Berlin"), "\(rest)")
+    }
+
+    /// A long prompt reports its reading batch by batch before the first token; a short one
+    /// does not.
+    @Test(.enabled(if: modelPath != nil)) func aLongPromptReportsItsReading() async throws {
+        let backend = try EmbeddedLlamaBackend(path: Self.modelPath!)
+        func reading(_ content: String) async throws -> [(Int, Int)] {
+            var seen: [(Int, Int)] = []
+            var tokenSeen = false
+            for try await event in try await backend.generate(
+                ChatRequest(messages: [.init(role: .user, content: content)], maxTokens: 1))
+            {
+                switch event {
+                case .progress(let read, let total):
+                    #expect(!tokenSeen)
+                    seen.append((read, total))
+                case .token: tokenSeen = true
+                case .finished: break
+                }
+            }
+            return seen
+        }
+        let long = try await reading(String(repeating: "the quick brown fox jumps over the lazy dog ", count: 60))
+        #expect(long.count > 5)
+        #expect(zip(long, long.dropFirst()).allSatisfy { $0.0 < $1.0 })
+        #expect(long.last.map { $0.0 == $0.1 } == true)
+        #expect(long.first.map { $0.1 >= EmbeddedLlamaBackend.progressThreshold } == true)
+        #expect(try await reading("Hi").isEmpty)
     }
 
     @Test(.enabled(if: modelPath != nil)) func aFullQueueIsBusyAndCancellationFreesIt() async throws {

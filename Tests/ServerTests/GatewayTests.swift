@@ -146,6 +146,30 @@ import Wire
         #expect(!logged.contains("canary-paste-77f3"))
     }
 
+    /// While a long prompt is read, progress events go to a client that asked for them, and
+    /// to no other (one that predates them could not read them).
+    @Test func progressGoesOnlyToClientsThatAsk() async throws {
+        let reading = try GatewayTests(backend: ScriptedBackend(reading: [32, 64, 70]))
+        let (response, _) = try await reading.attest()
+        for asked in [true, false] {
+            let request = try JSONEncoder().encode(
+                ChatRequest(messages: [.init(role: .user, content: "hi")], progress: asked ? true : nil))
+            let (body, client) = try ClientChatSession.seal(
+                request: Array(request), to: AttestedChannelKey(response.keys), nowMilliseconds: Self.now)
+            let events = try client.receive(try await reading.collect(await reading.gateway.chat(body: body)))
+            try client.finish()
+            let progress = events.filter { if case .progress = $0 { true } else { false } }
+            #expect(
+                progress
+                    == (asked
+                        ? [
+                            .progress(read: 32, total: 70), .progress(read: 64, total: 70),
+                            .progress(read: 70, total: 70),
+                        ] : []))
+            #expect(events.contains(.token("Hello")))
+        }
+    }
+
     @Test func backendFailureMidStreamEndsWithErrorAndEnd() async throws {
         let failing = try GatewayTests(backend: ScriptedBackend(failAfter: 2))
         let (response, _) = try await failing.attest()

@@ -93,6 +93,8 @@ final class LengthLimitedSender: ChatSender {
         let requests = sender.requests.withLock { $0 }
         #expect(requests.map(\.maxTokens) == [4, 4])
         #expect(requests[0].continuesLast == nil)
+        // The session reads progress events, so it asks for them.
+        #expect(requests.allSatisfy { $0.progress == true })
         #expect(requests[1].continuesLast == true)
         #expect(requests[1].messages.map(\.content) == ["Count to three", "One, two,"])
         #expect(requests[1].messages.last?.role == .assistant)
@@ -106,5 +108,29 @@ final class LengthLimitedSender: ChatSender {
         #expect(messages.last?.stoppedAtLength == false)
         #expect(messages.last?.versions.map(\.text) == ["One, two,", "One, two, three."])
         #expect(messages.last?.versions.first?.stoppedAtLength == true)
+    }
+}
+
+/// While the model reads a long prompt, the waiting answer says how far it got (issue 20,
+/// bug 4); the first token replaces the note.
+@Suite struct ReadingProgressTests {
+    init() { TestEnvironment.prepare() }
+
+    @Test func theWaitingAnswerShowsTheReadingUntilItsFirstToken() {
+        var model = Fixtures.demoModel(size: Size(columns: 80, rows: 24))
+        let id = DemoContent.welcomeID
+        Fixtures.type("A long paste<CR>", into: &model)
+        #expect(!AppView.render(model).text.contains("reading"))
+        _ = Update.update(&model, .service(.answerProgress(id, read: 1024, total: 4096)))
+        #expect(AppView.render(model).text.contains("Assistant ● reading 4096 tokens… 25%"))
+        _ = Update.update(&model, .service(.answerProgress(id, read: 4096, total: 4096)))
+        #expect(AppView.render(model).text.contains("reading 4096 tokens… 100%"))
+        _ = Update.update(&model, .service(.answerToken(id, "Sure.", time: 1)))
+        let screen = AppView.render(model).text
+        #expect(!screen.contains("reading"))
+        #expect(screen.contains("Sure."))
+        // A late progress event after the first token changes nothing.
+        _ = Update.update(&model, .service(.answerProgress(id, read: 4096, total: 4096)))
+        #expect(!AppView.render(model).text.contains("reading"))
     }
 }

@@ -263,7 +263,7 @@ public actor ChatSession {
         let request = ChatRequest(
             messages: turns, maxTokens: maxTokens,
             sampling: conversation.modelSettings.temperature.map { ChatRequest.Sampling(temperature: $0) },
-            continuesLast: continued.isEmpty ? nil : true)
+            continuesLast: continued.isEmpty ? nil : true, progress: true)
         return Answer(
             events: sender.chat(request), session: self, conversation: id, answer: turn.answer, replacing: replacing,
             continued: continued)
@@ -318,7 +318,7 @@ public actor ChatSession {
                 // An error event, or the stream ending early (stopped): what arrived is part of
                 // the conversation.
                 case .error, nil: try? await keep(interrupted: true)
-                case .start: break
+                case .start, .progress: break
                 }
                 return event
             }

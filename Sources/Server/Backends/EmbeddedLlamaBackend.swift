@@ -61,10 +61,17 @@ public final class EmbeddedLlamaBackend: InferenceBackend {
             let task = Task.detached { [self] in
                 defer { admitted.subtract(1, ordering: .relaxed) }
                 do {
+                    let total = prompt.count
                     let result = try generator.generate(
                         promptTokens: prompt, options: options,
                         onText: { text in if !text.isEmpty { continuation.yield(.token(text)) } },
-                        isCancelled: { cancelled.isSet })
+                        isCancelled: { cancelled.isSet },
+                        onPromptProgress: { read in
+                            // Only a prompt long enough to keep the client waiting is worth telling.
+                            if total >= Self.progressThreshold {
+                                continuation.yield(.progress(read: read, total: total))
+                            }
+                        })
                     let reason: FinishReason =
                         switch result.stopReason {
                         case .maxTokens, .contextFull: .length
@@ -87,6 +94,9 @@ public final class EmbeddedLlamaBackend: InferenceBackend {
             }
         }
     }
+
+    /// Prompts of at least this many tokens report their reading (`BackendEvent.progress`).
+    static let progressThreshold = 256
 
     /// The generation options for a request's sampling settings: anything the client leaves out keeps the
     /// engine's default, which is greedy decoding without penalties.

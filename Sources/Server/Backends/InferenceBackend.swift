@@ -4,6 +4,8 @@ import Wire
 public enum BackendEvent: Sendable, Hashable {
     /// Text to append to the answer (whole UTF-8 characters).
     case token(String)
+    /// `read` of the prompt's `total` tokens are read (before the first token).
+    case progress(read: Int, total: Int)
     /// Generation ended; always the last event.
     case finished(reason: FinishReason, promptTokens: Int, completionTokens: Int)
 }

@@ -160,7 +160,7 @@ public final class Gateway: Sendable {
             return Self.error(
                 500, HTTPErrorCode.channelInternal, "the server could not start the encrypted answer")
         }
-        let rest = SealedFrames(events: events, session: session, logger: logger)
+        let rest = SealedFrames(events: events, session: session, logger: logger, progress: request.progress == true)
         return .stream(first: first, rest: rest)
     }
 
@@ -226,11 +226,14 @@ public struct SealedFrames: AsyncSequence, Sendable {
     let events: AsyncThrowingStream<BackendEvent, any Error>?
     let session: ServerChatSession
     let logger: Logger
+    /// Whether the client asked for progress events (`ChatRequest.progress`).
+    var progress = false
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         var events: AsyncThrowingStream<BackendEvent, any Error>.AsyncIterator?
         let session: ServerChatSession
         let logger: Logger
+        let progress: Bool
 
         public mutating func next() async throws -> [UInt8]? {
             guard var iterator = events else { return nil }
@@ -240,6 +243,9 @@ public struct SealedFrames: AsyncSequence, Sendable {
                 switch event {
                 case .token(let text):
                     return try session.seal(.token(text))
+                case .progress(let read, let total):
+                    // A client that did not ask gets an empty write, never an event it cannot read.
+                    return progress ? try session.seal(.progress(read: read, total: total)) : []
                 case .finished(let reason, let prompt, let completion):
                     events = nil
                     logger.info("chat turn done", metadata: ["completion_tokens": "\(completion)"])
@@ -262,6 +268,6 @@ public struct SealedFrames: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(events: events?.makeAsyncIterator(), session: session, logger: logger)
+        AsyncIterator(events: events?.makeAsyncIterator(), session: session, logger: logger, progress: progress)
     }
 }

@@ -37,6 +37,9 @@ public enum ServiceEvent: Hashable, Sendable {
     case conversationLoaded(RecordID, [ChatMessage])
     case status(StatusInfo)
     case answerToken(RecordID, String, time: Double)
+    /// The model has read `read` of the prompt's `total` tokens (a long prompt, before the
+    /// first token).
+    case answerProgress(RecordID, read: Int, total: Int)
     case answerFinished(RecordID, time: Double)
     /// The model stopped the answer at the length limit (its `end` said so); `answerFinished`
     /// follows.

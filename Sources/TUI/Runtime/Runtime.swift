@@ -188,6 +188,8 @@ public final class Runtime {
                         case .token(let piece): inbox.post(.service(.answerToken(id, piece, time: now())))
                         case .error(let code, let message): throw ChatServiceError(description: "\(code): \(message)")
                         case .end(.length, _, _): inbox.post(.service(.answerStoppedAtLength(id)))
+                        case .progress(let read, let total):
+                            inbox.post(.service(.answerProgress(id, read: read, total: total)))
                         case .start, .end: break
                         }
                     }

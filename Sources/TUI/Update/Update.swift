@@ -629,8 +629,13 @@ public enum Update {
             else { return [] }
             model.transcripts[id]?[index].text += text
             streaming.tokens += 1
+            streaming.reading = nil
             if streaming.startTime == nil { streaming.startTime = time }
             streaming.lastTime = time
+            model.streaming[id] = streaming
+        case .answerProgress(let id, let read, let total):
+            guard var streaming = model.streaming[id], streaming.tokens == 0 else { return [] }
+            streaming.reading = Streaming.Reading(read: read, total: total)
             model.streaming[id] = streaming
         case .answerStoppedAtLength(let id):
             guard let streaming = model.streaming[id],

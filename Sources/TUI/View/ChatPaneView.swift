@@ -51,6 +51,9 @@ enum ChatPaneView {
             var lines = cache.lines(for: message, in: model.current, width: width, render: render)
             if message.id == streamingID, !lines.isEmpty {
                 lines[0].spans.append(Span(" ●", role: .marker))
+                if let current = model.current, let reading = model.streaming[current]?.reading {
+                    lines[0].spans.append(Span(" " + readingNote(reading.read, of: reading.total), role: .muted))
+                }
             }
             if message.id == model.searchMark, !lines.isEmpty {
                 lines[0].spans.append(Span(" ◀ found", role: .marker))
@@ -78,6 +81,12 @@ enum ChatPaneView {
                 more, x: rect.maxX - DisplayWidth.of(more) - 1, y: rect.maxY - 1, role: .marker, clip: rect)
         }
         return reachedTop ? maxScroll : nil
+    }
+
+    /// Beside an answer that has not started while the model reads a long prompt.
+    static func readingNote(_ read: Int, of total: Int) -> String {
+        let percent = total > 0 ? min(100, read * 100 / total) : 0
+        return "reading \(total) tokens… \(percent)%"
     }
 
     /// Said under an answer the model stopped at the length limit.
