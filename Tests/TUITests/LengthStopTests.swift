@@ -134,3 +134,31 @@ final class LengthLimitedSender: ChatSender {
         #expect(!AppView.render(model).text.contains("reading"))
     }
 }
+
+/// A banner cut at the screen's edge says F2 shows it whole, and F2 does (issue 20, bug 10).
+@Suite struct BannerDetailsTests {
+    init() { TestEnvironment.prepare() }
+
+    @Test func f2ShowsTheWholeBanner() {
+        var model = Fixtures.demoModel(size: Size(columns: 80, rows: 24))
+        let message =
+            "SOTTO-NET-CONNECT: cannot reach http://127.0.0.1:47391 (connection refused); is the local server running? Start sotto again, or check the log"
+        _ = Update.update(&model, .service(.failed(message: message)))
+        let screen = AppView.render(model).text
+        #expect(screen.contains("F2 whole"))
+        #expect(!screen.contains("check the log"))
+        Fixtures.type("<F2>", into: &model)
+        guard case .notice(let title, let lines)? = model.overlay else {
+            Issue.record("no details")
+            return
+        }
+        #expect(title == "Message")
+        #expect(lines == [message])
+        let details = AppView.render(model).text
+        #expect(details.contains("check the log"))
+        // A short banner is whole already: no hint.
+        model.overlay = nil
+        model.banner = "Copied the answer"
+        #expect(!AppView.render(model).text.contains("F2 whole"))
+    }
+}

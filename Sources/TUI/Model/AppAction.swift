@@ -19,6 +19,7 @@ public enum AppAction: String, CaseIterable, Hashable, Sendable {
     case copyPick
     case export
     case attestationDetails
+    case messageDetails
     case switchTheme
     case help
     case quit
@@ -45,6 +46,7 @@ public enum AppAction: String, CaseIterable, Hashable, Sendable {
         case .copyPick: "Copy a message or code block…"
         case .export: "Export to Markdown"
         case .attestationDetails: "Attestation details"
+        case .messageDetails: "Show the whole message (banner)"
         case .switchTheme: "Switch theme"
         case .help: "Help"
         case .quit: "Quit"
@@ -65,6 +67,7 @@ public enum AppAction: String, CaseIterable, Hashable, Sendable {
         case .help: "? / F1"
         case .quit: "Ctrl-Q"
         case .switchTheme: "Ctrl-T"
+        case .messageDetails: "F2"
         default: ""
         }
     }

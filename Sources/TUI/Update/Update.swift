@@ -43,6 +43,7 @@ public enum Update {
             model.overlay = .palette(query: "", selection: 0)
             return []
         case .function(1): return perform(&model, .help)
+        case .function(2): return perform(&model, .messageDetails)
         case .control("n"): return perform(&model, .newConversation)
         case .control("f"): return perform(&model, .search)
         case .control("r"): return perform(&model, .regenerate)
@@ -380,6 +381,14 @@ public enum Update {
             return []
         case .attestationDetails:
             model.overlay = .notice(title: "Attestation", lines: attestationLines(model.status))
+            return []
+        case .messageDetails:
+            // The banner cut at the screen's edge, whole and wrapped.
+            guard let banner = model.banner else {
+                model.banner = "No message to show"
+                return []
+            }
+            model.overlay = .notice(title: "Message", lines: banner.split(separator: "\n").map(String.init))
             return []
         case .switchTheme:
             guard !model.themeNames.isEmpty else { return [] }

@@ -50,9 +50,15 @@ public enum InputView {
         let separator = Rect(x: rect.x, y: rect.y, width: rect.width, height: 1)
         buffer.put(String(repeating: "─", count: rect.width), x: rect.x, y: rect.y, role: .border, clip: separator)
         if let banner = model.banner {
+            // Cut, it says which key shows it whole.
+            let more = " F2 whole "
+            let cut = DisplayWidth.of(banner) > rect.width - 4 && rect.width > 30
             buffer.put(
-                " " + TextWrapper.truncate(banner, width: rect.width - 4) + " ", x: rect.x + 1, y: rect.y,
-                role: .statusWarning, clip: separator)
+                " " + TextWrapper.truncate(banner, width: rect.width - 4 - (cut ? DisplayWidth.of(more) : 0)) + " ",
+                x: rect.x + 1, y: rect.y, role: .statusWarning, clip: separator)
+            if cut {
+                buffer.put(more, x: rect.maxX - DisplayWidth.of(more) - 1, y: rect.y, role: .muted, clip: separator)
+            }
         } else if !model.input.text.isEmpty, let use = Update.contextUse(model, draft: model.input.text) {
             // How much of the model's context the draft and the conversation take.
             let draft = ContextBudget.estimate(model.input.text)
