@@ -48,7 +48,7 @@ struct AskCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    mutating func run() async throws {
         let text = try prompt ?? readStandardInput()
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ValidationError("the prompt is empty: pass it as an argument or on standard input")
@@ -59,6 +59,9 @@ struct AskCommand: AsyncParsableCommand {
         if continued != nil && !hasAccount {
             throw ValidationError("--conversation needs an account on this device (`sotto register` or `sotto login`)")
         }
+        // Local mode, as the full screen has it: the local server, started when none runs.
+        let local = try await LocalMode.attach(&global) { printError("sotto: \($0)") }
+        defer { local?.stop() }
         do {
             if noSave || !hasAccount {
                 try await askWithoutSaving(text)

@@ -67,9 +67,15 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "Set the cache file aside (kept) and restore the history from the server.")
     var rebuildCache = false
 
-    func run() async throws {
+    mutating func run() async throws {
+        // Local mode, as the full screen has it: the local server, started when none runs.
+        let local = try await LocalMode.attach(&global) { printError("sotto: \($0)") }
+        defer { local?.stop() }
+        let command = self
         try await runAccountCommand {
-            let opened = try await rebuildCache ? rebuild() : UnlockedHistory.open(global, account)
+            let opened =
+                try await command.rebuildCache
+                ? command.rebuild() : UnlockedHistory.open(command.global, command.account)
             guard let sync = opened.sync else {
                 throw ValidationError("the server could not be reached to open a session; try again when online")
             }
