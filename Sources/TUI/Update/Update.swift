@@ -702,6 +702,19 @@ public enum Update {
 
     /// The edited text replaces the input; on failure the input stays and the banner says why.
     private static func editorFinished(_ model: inout AppModel, _ result: Result<String, EditorProblem>) -> [Effect] {
+        // Ctrl-E from the folder form edited its instructions: they take the text.
+        if case .folderForm(var form) = model.overlay, form.field == 1 {
+            switch result {
+            case .success(let edited):
+                var text = edited.replacingCRLF()
+                if text.hasSuffix("\n") { text.removeLast() }
+                form.instructions = InputEditor(text)
+                model.overlay = .folderForm(form)
+            case .failure(let problem):
+                model.banner = problem.message
+            }
+            return []
+        }
         switch result {
         case .success(let edited):
             var text = edited.replacingCRLF()
