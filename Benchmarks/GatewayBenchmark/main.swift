@@ -44,6 +44,8 @@ func plainRoute(_ router: Router<BasicRequestContext>, backend: FastBackend) {
                             ByteBuffer(bytes: [UInt8(bytes.count >> 8), UInt8(bytes.count & 0xff)] + bytes))
                     case .finished:
                         try await writer.write(ByteBuffer(bytes: [0, 0]))
+                    case .progress:
+                        break
                     }
                 }
                 try await writer.finish(nil)

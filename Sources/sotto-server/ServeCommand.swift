@@ -45,6 +45,11 @@ struct ServeCommand: AsyncParsableCommand {
             "Stop when the process that started this server ends (local mode's child).", visibility: .hidden))
     var exitWithParent = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Stop once no process holds a lock on this lease file (local mode's windows).", visibility: .hidden))
+    var exitWhenUnused: String?
+
     @Flag(
         help: ArgumentHelp(
             "Read local mode's 32-byte secret from standard input and prove holding it at \(LocalServerProof.path).",
@@ -268,6 +273,7 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(line.utf8))
         }
         if exitWithParent { Self.stopWhenOrphaned() }
+        if let exitWhenUnused { Self.stopWhenUnused(leasePath: exitWhenUnused) }
         do {
             try await app.runService()
         } catch {
@@ -293,6 +299,24 @@ struct ServeCommand: AsyncParsableCommand {
             total += count
         }
         return SecureBytes(copying: bytes)
+    }
+
+    /// Sends this process SIGTERM (the graceful shutdown) once no window of local mode uses it:
+    /// each holds a shared lock on the lease file while it does (the kernel releases it when a
+    /// window dies), so an exclusive lock that can be taken means nobody is left. Checked each
+    /// second on a thread of its own.
+    static func stopWhenUnused(leasePath: String) {
+        Thread.detachNewThread {
+            sleep(2)
+            while true {
+                let fd = open(leasePath, O_RDONLY | O_CLOEXEC)
+                let unused = fd < 0 || flock(fd, LOCK_EX | LOCK_NB) == 0
+                if fd >= 0 { close(fd) }
+                if unused { break }
+                sleep(1)
+            }
+            kill(getpid(), SIGTERM)
+        }
     }
 
     /// Sends this process SIGTERM (the graceful shutdown) once its parent is gone, so local

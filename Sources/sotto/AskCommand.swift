@@ -33,7 +33,7 @@ struct AskCommand: AsyncParsableCommand {
     @Option(help: "A system prompt.")
     var system: String?
 
-    @Option(help: "Continue this conversation (its id, from `sotto history`).")
+    @Option(help: "Continue this conversation (its id from `sotto history`, or a unique prefix of it).")
     var conversation: String?
 
     @Flag(help: "Keep nothing: neither this device nor the server stores the exchange.")
@@ -48,21 +48,20 @@ struct AskCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    mutating func run() async throws {
         let text = try prompt ?? readStandardInput()
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ValidationError("the prompt is empty: pass it as an argument or on standard input")
         }
-        let continued = try conversation.map { text in
-            do { return try RecordID(text) } catch {
-                throw ValidationError("\(text) is not a conversation id (32 hex digits); `sotto history` lists them")
-            }
-        }
+        let continued = conversation
         let folders = try global.folders()
         let hasAccount = (try? AccountStateFile(dataFolder: folders.data).load()) != nil
         if continued != nil && !hasAccount {
             throw ValidationError("--conversation needs an account on this device (`sotto register` or `sotto login`)")
         }
+        // Local mode, as the full screen has it: the local server, started when none runs.
+        let local = try await LocalMode.attach(&global) { printError("sotto: \($0)") }
+        defer { local?.stop() }
         do {
             if noSave || !hasAccount {
                 try await askWithoutSaving(text)
@@ -89,25 +88,29 @@ struct AskCommand: AsyncParsableCommand {
         try await stream(client.chat(ChatRequest(messages: messages, maxTokens: maxTokens)))
     }
 
-    private func askAndSave(_ text: String, continuing: RecordID?) async throws {
+    /// - Parameter continuing: the conversation to continue: its id or a unique prefix.
+    private func askAndSave(_ text: String, continuing: String?) async throws {
         let client = try global.makeClient()
         // Verify before unlocking: a server that fails verification gets nothing, not even a login.
         let server = try await client.verifiedServer()
         if server.simulated { printError("sotto: \(simulatedLabel)") }
         let opened = try await UnlockedHistory.open(global, account)
+        let continued = try continuing.map { try opened.history.conversationID(named: $0) }
         let session = ChatSession(history: opened.history, sender: client, sync: opened.sync)
         let id: RecordID
-        if let continuing {
-            guard await session.conversation(continuing) != nil else {
-                throw ValidationError("no conversation \(continuing) on this device; `sotto sync` then `sotto history`")
-            }
-            id = continuing
+        if let continued {
+            id = continued
         } else {
             id = try await session.startConversation(firstPrompt: text, settings: ModelSettings(systemPrompt: system))
         }
+        // What the model's context cannot hold is left out, or the prompt refused, before sending.
+        let budget = server.modelContextTokens.map {
+            ContextBudget(contextTokens: $0, answerTokens: maxTokens ?? server.defaultMaxTokens ?? 512)
+        }
         try await stream(
             try await session.send(
-                ChatTurn(conversation: id, ask: .prompt(id: .random(), text: text)), maxTokens: maxTokens))
+                ChatTurn(conversation: id, ask: .prompt(id: .random(), text: text), budget: budget),
+                maxTokens: maxTokens))
         printError("sotto: saved in conversation \(id)")
         await session.close()
         if opened.sync != nil {
@@ -122,7 +125,7 @@ struct AskCommand: AsyncParsableCommand {
         let output = ContentOutput(raw: rawOutput)
         for try await event in events {
             switch event {
-            case .start: break
+            case .start, .progress: break
             case .token(let piece): output.write(piece)
             case .error(let code, let message): endedWithError = "\(code): \(message)"
             case .end: output.write("\n")

@@ -14,7 +14,7 @@ struct HistoryCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var account: AccountOptions
 
-    @Argument(help: "A conversation id (32 hex digits) to print.")
+    @Argument(help: "A conversation to print: its id, or a unique prefix of it (4 or more hex digits).")
     var id: String?
 
     func run() async throws {
@@ -22,10 +22,7 @@ struct HistoryCommand: AsyncParsableCommand {
             let opened = try await UnlockedHistory.open(global, account, readOnly: true)
             let history = opened.history
             if let id {
-                let recordID: RecordID
-                do { recordID = try RecordID(id) } catch {
-                    throw ValidationError("\(id) is not a conversation id (32 hex digits); `sotto history` lists them")
-                }
+                let recordID = try history.conversationID(named: id)
                 let reported = history.corrupt.count
                 print(try HistoryExport(history: history, conversation: recordID).markdown(), terminator: "")
                 try opened.reportMissing(after: reported)
@@ -70,9 +67,15 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "Set the cache file aside (kept) and restore the history from the server.")
     var rebuildCache = false
 
-    func run() async throws {
+    mutating func run() async throws {
+        // Local mode, as the full screen has it: the local server, started when none runs.
+        let local = try await LocalMode.attach(&global) { printError("sotto: \($0)") }
+        defer { local?.stop() }
+        let command = self
         try await runAccountCommand {
-            let opened = try await rebuildCache ? rebuild() : UnlockedHistory.open(global, account)
+            let opened =
+                try await command.rebuildCache
+                ? command.rebuild() : UnlockedHistory.open(command.global, command.account)
             guard let sync = opened.sync else {
                 throw ValidationError("the server could not be reached to open a session; try again when online")
             }
@@ -136,7 +139,7 @@ struct ExportCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var account: AccountOptions
 
-    @Option(help: "Only this conversation (its id).")
+    @Option(help: "Only this conversation (its id, or a unique prefix of it).")
     var conversation: String?
 
     @Option(help: "markdown or json.")
@@ -152,13 +155,9 @@ struct ExportCommand: AsyncParsableCommand {
         if let output, FileManager.default.fileExists(atPath: output) {
             throw ValidationError("\(output) already exists; choose a new file")
         }
-        let only = try conversation.map { text in
-            do { return try RecordID(text) } catch {
-                throw ValidationError("\(text) is not a conversation id (32 hex digits)")
-            }
-        }
         try await runAccountCommand {
             let opened = try await UnlockedHistory.open(global, account, readOnly: true)
+            let only = try conversation.map { try opened.history.conversationID(named: $0) }
             let reported = opened.history.corrupt.count
             let export = try HistoryExport(history: opened.history, conversation: only)
             var bytes: [UInt8] =

@@ -29,6 +29,32 @@ import Wire
         #expect(try given.inferenceClient().serverURL == "https://given.example")
     }
 
+    /// `max_tokens` in config.toml is the answer's length limit; a bad value is refused with
+    /// the file and the range named.
+    @Test func theAnswerLengthLimitComesFromTheConfiguration() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let environment = ["HOME": folder, "XDG_CONFIG_HOME": folder + "/config"]
+        let folders = try DeviceFolders(dataDirectory: folder + "/device", environment: environment)
+        let device = Device(folders: folders, environment: environment)
+        #expect(try device.answerTokenLimit() == nil)
+        try FileManager.default.createDirectory(atPath: folders.config, withIntermediateDirectories: true)
+        func write(_ text: String) throws {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: folders.configurationPath))
+        }
+        try write("max_tokens = 2048\n")
+        #expect(try device.answerTokenLimit() == 2048)
+        for bad in ["max_tokens = 0\n", "max_tokens = \"long\"\n", "max_tokens = 40000\n", "max_tokens = 1.5\n"] {
+            try write(bad)
+            #expect {
+                try device.answerTokenLimit()
+            } throws: { error in
+                "\(error)".hasPrefix("SOTTO-CONFIG-FILE: \(folders.configurationPath)")
+                    && "\(error)".contains("1 to 32768")
+            }
+        }
+    }
+
     @Test func thePassphraseComesFromTheFileElseTheEnvironmentElseIsTyped() throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -239,6 +239,30 @@ import Wire
         #expect(ask.stderr.contains("simulated attestation (development)"))
     }
 
+    /// `sotto ask` with no server configured runs in local mode, as the full screen does: it
+    /// starts the local server, gets its answer, and stops the server it started when no
+    /// window uses it (issue 20, bug 12).
+    @Test(.enabled(if: modelPath != nil)) func askWithNoServerConfiguredStartsTheLocalServer() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let port = Int.random(in: 42_000..<46_000)
+        let ask = try await Executables.run(
+            "sotto", ["ask", "--max-tokens", "16", "What is the capital of Germany?"],
+            environment: [
+                "HOME": root.path, "XDG_CONFIG_HOME": root.path + "/config", "XDG_DATA_HOME": root.path + "/data",
+                "XDG_STATE_HOME": root.path + "/state", "PATH": "/usr/bin:/bin", "SOTTO_MODEL": Self.modelPath!,
+                "SOTTO_LOCAL_PORT": "\(port)",
+            ])
+        #expect(ask.status == 0, "\(ask.stderr)")
+        #expect(ask.stdout.contains("Berlin"), "\(ask.stdout)")
+        #expect(ask.stderr.contains("Starting the local development server"), "\(ask.stderr)")
+        #expect(ask.stderr.contains("simulated attestation (development)"))
+        // Nobody else used it: it is gone with the command.
+        await #expect(throws: NetError.self) {
+            _ = try await CurlHTTPClient().send(HTTPRequest(url: "http://127.0.0.1:\(port)/healthz"))
+        }
+    }
+
     @Test func noServerConfiguredIsAClearError() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-cli-\(UUID().uuidString)")
         let result = try await Executables.run(

@@ -60,6 +60,13 @@ import Testing
         #expect(mode == 0o600)
         let markdown = try await sotto(["history", "--data-dir", root + "/b", id])
         #expect(markdown.stdout.contains("## You\n\n\(canary)"))
+        // A unique prefix of the id names it too, as git takes a commit's.
+        let byPrefix = try await sotto(["history", "--data-dir", root + "/b", String(id.prefix(7))])
+        #expect(byPrefix.status == 0, "\(byPrefix.stderr)")
+        #expect(byPrefix.stdout == markdown.stdout)
+        let tooShort = try await sotto(["history", "--data-dir", root + "/b", String(id.prefix(3))])
+        #expect(tooShort.status != 0)
+        #expect(tooShort.stderr.contains("SOTTO-CACHE-ID"), "\(tooShort.stderr)")
 
         // Importing the export on A adds nothing; a bad file is refused clearly.
         let importAgain = try await sotto(["import", "--data-dir", root + "/a", exportFile])

@@ -64,6 +64,33 @@ import Wire
         #expect(first.isRunning)
     }
 
+    /// Two windows on one local server: the one that started it quits first, and the server
+    /// stays for the other (it holds the lease); when that one quits too, the server stops
+    /// itself (issue 20, bug 10).
+    @Test(.enabled(if: modelPath != nil)) func theServerLivesWhileAnyWindowUsesIt() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-local-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var fixed = options(root: root, model: Self.modelPath!)
+        fixed.port = Int.random(in: 42_000..<46_000)
+        let first = try await LocalServer.start(fixed)
+        let second = try await LocalServer.start(fixed)
+        #expect(first.ownsServer && !second.ownsServer)
+        first.stop()
+        let health = try await CurlHTTPClient().send(HTTPRequest(url: second.url + "/healthz"))
+        #expect(health.status == 200)
+        second.stop()
+        var stopped = false
+        for _ in 0..<100 where !stopped {
+            try await Task.sleep(for: .milliseconds(100))
+            do {
+                _ = try await CurlHTTPClient().send(HTTPRequest(url: second.url + "/healthz"))
+            } catch is NetError {
+                stopped = true
+            }
+        }
+        #expect(stopped, "the server outlived its last window")
+    }
+
     /// Anything else on the port, even a server that looks like a development server, is
     /// refused with a code that says what to do, and receives nothing but the proof's nonce.
     @Test func aForeignServerOnThePortIsRefused() async throws {

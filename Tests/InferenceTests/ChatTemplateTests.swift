@@ -50,6 +50,35 @@ import Testing
         #expect(template.endOfTurn == "<|eot_id|>")
     }
 
+    /// A continuation after a length stop: the cut answer is left open, so the model goes on
+    /// from its last word instead of starting a new answer.
+    @Test func aContinuationLeavesTheLastAnswerOpen() throws {
+        let cut = [
+            ChatMessage(role: .system, content: "Be brief."), ChatMessage(role: .user, content: "Hi"),
+            ChatMessage(role: .assistant, content: "Hello. Also, "),
+        ]
+        let chatML = try ChatTemplate(source: Self.smolTemplate)
+        #expect(
+            chatML.render(cut, continuingLast: true)
+                == "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
+                + "<|im_start|>assistant\nHello. Also, ")
+        #expect(
+            ChatTemplate.llama3.render(
+                [ChatMessage(role: .user, content: "Hi"), ChatMessage(role: .assistant, content: "One, two, ")],
+                continuingLast: true)
+                == "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+                + "<|start_header_id|>assistant<|end_header_id|>\n\nOne, two, ")
+        // Without it, or when the last message is not an answer, nothing changes.
+        #expect(chatML.render(Self.conversation, continuingLast: true) == chatML.render(Self.conversation))
+        var vocabulary = VocabularyBuilder()
+        vocabulary.chatTemplate = "{{ '<|im_start|>' }} {% if messages[0]['role'] != 'system' %}"
+        let tokenizer = try vocabulary.tokenizer()
+        let template = try ChatTemplate(metadata: try vocabulary.metadata())
+        let tokens = try template.encode(cut, with: tokenizer, continuingLast: true)
+        #expect(tokens == tokenizer.encode(template.render(cut, continuingLast: true), parseSpecial: true))
+        #expect(tokens.last != 2)  // no <|im_end|> after the cut answer
+    }
+
     @Test func rejectsUnknownOrMissingTemplates() throws {
         #expect(throws: TokenizerError.unsupportedChatTemplate) { try ChatTemplate(source: "[INST] {{ x }} [/INST]") }
         let metadata = try VocabularyBuilder().metadata()

@@ -10,13 +10,20 @@ public final class ScriptedBackend: InferenceBackend {
     let delay: Duration
     let failAfter: Int?
     let busy: Bool
+    /// Thrown by `generate` before anything streams, as a refused request is.
+    let refusal: BackendError?
+    /// Reported as read of the prompt before the first token, the last one being the whole.
+    let reading: [Int]
     private let received = Mutex<[ChatRequest]>([])
     private let cancelledCount = Counter()
 
     public init(
         modelName: String = "scripted-test-model", tokens: [String] = ["Hello", ",", " world", "!"],
-        delay: Duration = .zero, failAfter: Int? = nil, busy: Bool = false
+        delay: Duration = .zero, failAfter: Int? = nil, busy: Bool = false, refusal: BackendError? = nil,
+        reading: [Int] = []
     ) {
+        self.reading = reading
+        self.refusal = refusal
         self.modelName = modelName
         self.tokens = tokens
         self.delay = delay
@@ -32,9 +39,11 @@ public final class ScriptedBackend: InferenceBackend {
     public func generate(_ request: ChatRequest) async throws -> AsyncThrowingStream<BackendEvent, any Error> {
         if busy { throw BackendError(.busy, "all slots are taken", retryAfterSeconds: 7) }
         received.withLock { $0.append(request) }
-        let (tokens, delay, failAfter) = (self.tokens, self.delay, self.failAfter)
+        if let refusal { throw refusal }
+        let (tokens, delay, failAfter, reading) = (self.tokens, self.delay, self.failAfter, self.reading)
         return AsyncThrowingStream { continuation in
             let task = Task {
+                for read in reading { continuation.yield(.progress(read: read, total: reading.last ?? read)) }
                 for (i, token) in tokens.enumerated() {
                     if let failAfter, i == failAfter {
                         continuation.finish(throwing: BackendError(.failed, "scripted failure"))

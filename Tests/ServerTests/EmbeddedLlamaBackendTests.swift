@@ -41,6 +41,12 @@ import Wire
             try backend.promptTokens([.init(role: .user, content: huge)], reserving: 256)
         }
         #expect(error?.code == .invalidRequest)
+        // It says by how much, in sizes only.
+        let capacity = backend.generator.contextCapacity
+        #expect(
+            error?.message.contains("the model's context holds \(capacity), 256 of them kept for the answer") == true)
+        #expect(error?.message.contains("shorten it by at least") == true)
+        #expect(error?.message.contains("word") == false)
     }
 }
 
@@ -59,6 +65,7 @@ import Wire
             switch event {
             case .token(let piece): text += piece
             case .finished: finish = event
+            case .progress: break
             }
         }
         #expect(text.contains("Berlin"), "\(text)")
@@ -68,6 +75,67 @@ import Wire
         }
         #expect(prompt > 5)
         #expect(completion >= 1 && completion <= 12)
+    }
+
+    /// The client's length limit is honoured (within the server's bounds), and the stop says so.
+    @Test(.enabled(if: modelPath != nil)) func theRequestedLengthLimitStopsTheAnswerAsALengthStop() async throws {
+        let backend = try EmbeddedLlamaBackend(path: Self.modelPath!, defaultMaxTokens: 64)
+        func finish(_ request: ChatRequest) async throws -> (FinishReason, Int, String) {
+            var text = ""
+            for try await event in try await backend.generate(request) {
+                switch event {
+                case .token(let piece): text += piece
+                case .finished(let reason, _, let completion): return (reason, completion, text)
+                case .progress: break
+                }
+            }
+            throw BackendError(.failed, "no finish")
+        }
+        let count = [ChatRequest.Message(role: .user, content: "Count from one to one hundred, in words.")]
+        let (reason, completion, _) = try await finish(ChatRequest(messages: count, maxTokens: 3))
+        #expect(reason == .length)
+        #expect(completion == 3)
+        // Above the server's bound (eight times its default), the bound applies.
+        let (bounded, boundedCount, _) = try await finish(ChatRequest(messages: count, maxTokens: 100_000))
+        #expect(bounded == .length || boundedCount < 64 * 8)
+        #expect(boundedCount <= 64 * 8)
+
+        // A continuation goes on from the cut answer's last word.
+        let (_, _, rest) = try await finish(
+            ChatRequest(
+                messages: [
+                    .init(role: .user, content: "What is the capital of Germany?"),
+                    .init(role: .assistant, content: "The capital of Germany is"),
+                ], maxTokens: 6, continuesLast: true))
+        #expect(rest.contains("Berlin"), "\(rest)")
+    }
+
+    /// A long prompt reports its reading batch by batch before the first token; a short one
+    /// does not.
+    @Test(.enabled(if: modelPath != nil)) func aLongPromptReportsItsReading() async throws {
+        let backend = try EmbeddedLlamaBackend(path: Self.modelPath!)
+        func reading(_ content: String) async throws -> [(Int, Int)] {
+            var seen: [(Int, Int)] = []
+            var tokenSeen = false
+            for try await event in try await backend.generate(
+                ChatRequest(messages: [.init(role: .user, content: content)], maxTokens: 1))
+            {
+                switch event {
+                case .progress(let read, let total):
+                    #expect(!tokenSeen)
+                    seen.append((read, total))
+                case .token: tokenSeen = true
+                case .finished: break
+                }
+            }
+            return seen
+        }
+        let long = try await reading(String(repeating: "the quick brown fox jumps over the lazy dog ", count: 60))
+        #expect(long.count > 5)
+        #expect(zip(long, long.dropFirst()).allSatisfy { $0.0 < $1.0 })
+        #expect(long.last.map { $0.0 == $0.1 } == true)
+        #expect(long.first.map { $0.1 >= EmbeddedLlamaBackend.progressThreshold } == true)
+        #expect(try await reading("Hi").isEmpty)
     }
 
     @Test(.enabled(if: modelPath != nil)) func aFullQueueIsBusyAndCancellationFreesIt() async throws {

@@ -125,6 +125,51 @@ import Wire
         #expect(headers["Retry-After"] == "7")
     }
 
+    /// A request the model refuses (a message longer than its context): the reason, in sizes,
+    /// is logged and reaches the client inside the channel; the content is in neither.
+    @Test func aRefusedTurnIsLoggedWithItsReasonInSizes() async throws {
+        let reason =
+            "the last message alone is 5000 tokens; the model's context holds 4096, 512 of them kept for the answer: shorten it by at least 1416 tokens"
+        let refusing = try GatewayTests(backend: ScriptedBackend(refusal: BackendError(.invalidRequest, reason)))
+        let (response, _) = try await refusing.attest()
+        let canary = "canary-paste-77f3 " + String(repeating: "long line\n", count: 300)
+        let request = try JSONEncoder().encode(ChatRequest(messages: [.init(role: .user, content: canary)]))
+        let (body, client) = try ClientChatSession.seal(
+            request: Array(request), to: AttestedChannelKey(response.keys), nowMilliseconds: Self.now)
+        let events = try client.receive(try await refusing.collect(await refusing.gateway.chat(body: body)))
+        try client.finish()
+        #expect(events.first == .error(code: "SOTTO-BACKEND-INVALID-REQUEST", message: reason))
+        let logged = refusing.logs.text
+        #expect(logged.contains("chat turn refused"))
+        #expect(logged.contains("shorten it by at least 1416 tokens"))
+        #expect(logged.contains("SOTTO-BACKEND-INVALID-REQUEST"))
+        #expect(!logged.contains("canary-paste-77f3"))
+    }
+
+    /// While a long prompt is read, progress events go to a client that asked for them, and
+    /// to no other (one that predates them could not read them).
+    @Test func progressGoesOnlyToClientsThatAsk() async throws {
+        let reading = try GatewayTests(backend: ScriptedBackend(reading: [32, 64, 70]))
+        let (response, _) = try await reading.attest()
+        for asked in [true, false] {
+            let request = try JSONEncoder().encode(
+                ChatRequest(messages: [.init(role: .user, content: "hi")], progress: asked ? true : nil))
+            let (body, client) = try ClientChatSession.seal(
+                request: Array(request), to: AttestedChannelKey(response.keys), nowMilliseconds: Self.now)
+            let events = try client.receive(try await reading.collect(await reading.gateway.chat(body: body)))
+            try client.finish()
+            let progress = events.filter { if case .progress = $0 { true } else { false } }
+            #expect(
+                progress
+                    == (asked
+                        ? [
+                            .progress(read: 32, total: 70), .progress(read: 64, total: 70),
+                            .progress(read: 70, total: 70),
+                        ] : []))
+            #expect(events.contains(.token("Hello")))
+        }
+    }
+
     @Test func backendFailureMidStreamEndsWithErrorAndEnd() async throws {
         let failing = try GatewayTests(backend: ScriptedBackend(failAfter: 2))
         let (response, _) = try await failing.attest()

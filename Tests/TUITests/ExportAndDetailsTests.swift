@@ -54,15 +54,17 @@ import Wire
                 keyID: "k1", verdict: "trusted", reason: nil))
         let service = CoreChatService(
             session: session, client: nil, serverLabel: "test", exportDirectory: folder + "/exports", auditLog: audit)
-        let path = try await service.exportMarkdown(id)
+        let path = try await service.exportMarkdown(id, showing: [])
         #expect(path.hasPrefix(folder + "/exports/Trains-in-Japan"))
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.contains("# Trains in Japan?") && text.contains("## You\n\nTrains in Japan?"))
         #expect((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o600)
-        await #expect(throws: ChatServiceError.self) { _ = try await service.exportMarkdown(.random()) }
+        await #expect(throws: ChatServiceError.self) { _ = try await service.exportMarkdown(.random(), showing: []) }
 
         let status = await service.status()
-        #expect(status.audit.contains("verdict: trusted"))
+        // Simulated attestation is never called trusted, in the audit record's lines either.
+        #expect(status.audit.contains("verdict: simulated (development)"))
+        #expect(!status.audit.contains { $0.contains("trusted") })
         #expect(status.audit.contains("platform: sev-snp (simulated)"))
         var model = AppModel(size: Size(columns: 100, rows: 30))
         _ = Update.update(&model, .service(.status(status)))
@@ -75,5 +77,37 @@ import Wire
         }
         #expect(lines.contains("Last audit record:"))
         #expect(lines.contains("  manifest: 0.1.0"))
+    }
+
+    /// Development attestation says so in the verdict, and the details name the model and the
+    /// digest of its file (issue 20, bug 13).
+    @Test func theDetailsSaySimulatedAndNameTheModelAndItsDigest() {
+        let digest = String(repeating: "5e", count: 32)
+        var status = StatusInfo(
+            lock: .unlocked, server: "http://127.0.0.1:7878",
+            attestation: .verified(platform: "sev-snp", measurement: "3f2a9c1e77d0", simulated: true),
+            model: "SmolLM2-135M-Instruct-Q4_1")
+        status.modelDigest = digest
+        var model = AppModel(size: Size(columns: 100, rows: 30))
+        _ = Update.update(&model, .service(.status(status)))
+        _ = Update.perform(&model, .attestationDetails)
+        guard case .notice(_, let lines)? = model.overlay else {
+            Issue.record("no details overlay")
+            return
+        }
+        #expect(lines.contains("Verdict: simulated (development)"))
+        #expect(!lines.contains { $0.contains("trusted") })
+        #expect(lines.contains("Model: SmolLM2-135M-Instruct-Q4_1"))
+        #expect(lines.contains("Model SHA-256: \(digest)"))
+        let screen = AppView.render(model).text
+        #expect(screen.contains("simulated (development)"))
+        #expect(screen.contains(String(digest.prefix(40))))
+
+        // Hardware attestation that passed is trusted.
+        status.attestation = .verified(platform: "sev-snp", measurement: "3f2a9c1e77d0", simulated: false)
+        _ = Update.update(&model, .service(.status(status)))
+        _ = Update.perform(&model, .attestationDetails)
+        guard case .notice(_, let hardware)? = model.overlay else { return }
+        #expect(hardware.contains("Verdict: trusted"))
     }
 }

@@ -11,6 +11,48 @@ import Wire
 @Suite struct FolderTests {
     init() { TestEnvironment.prepare() }
 
+    /// Instructions are multi-line text: Ctrl-J adds a line, a long line wraps instead of
+    /// running off the box, the view scrolls with the cursor, and Ctrl-E edits them in
+    /// $EDITOR (issue 20, bug 8).
+    @Test func folderInstructionsGetAMultiLineEditor() {
+        var model = AppModel(size: Size(columns: 100, rows: 30))
+        _ = Update.update(&model, .service(.conversationsLoaded([], folders: [])))
+        let long = "Answer as a careful reviewer who reads every line of the code twice before saying anything."
+        Fixtures.type("<C-p>new folder<CR>Review<Tab>\(long)<C-j>Second line.<C-j><C-j>Fourth line.", into: &model)
+        guard case .folderForm(let form)? = model.overlay else {
+            Issue.record("no folder form")
+            return
+        }
+        #expect(form.instructions.text == long + "\nSecond line.\n\nFourth line.")
+        var screen = AppView.render(model).text
+        #expect(screen.contains("twice before saying anything."))
+        #expect(screen.contains("Fourth line.▏"))
+        Snapshot.assert(Snapshot.frame(AppView.render(model)), named: "folder-instructions-100x30")
+
+        // More lines than the box shows: it follows the cursor, and says what is hidden.
+        Fixtures.type("<C-j>5<C-j>6<C-j>7<C-j>8", into: &model)
+        screen = AppView.render(model).text
+        #expect(screen.contains("8▏") && screen.contains("↑ "))
+        #expect(!screen.contains("Answer as a careful"))
+        Fixtures.type("<Up><Up><Up><Up><Up><Up><Up>", into: &model)
+        screen = AppView.render(model).text
+        #expect(screen.contains("Answer as a careful") && screen.contains(" ↓"))
+
+        // Ctrl-E hands the instructions to $EDITOR and takes the edited text back.
+        let effects = Fixtures.type("<C-e>", into: &model)
+        #expect(effects == [.editInEditor(long + "\nSecond line.\n\nFourth line.\n5\n6\n7\n8")])
+        _ = Update.update(&model, .editorFinished(.success("Be brief.\nCite sources.\n")))
+        guard case .folderForm(let edited)? = model.overlay else {
+            Issue.record("the form closed")
+            return
+        }
+        #expect(edited.instructions.text == "Be brief.\nCite sources.")
+        #expect(model.input.text.isEmpty)
+        let created = Fixtures.type("<CR>", into: &model)
+        #expect(model.folders.first?.instructions == "Be brief.\nCite sources.")
+        #expect(created.count == 1)
+    }
+
     @Test func aNewFolderFromThePaletteCarriesItsInstructions() async throws {
         let (service, session, sender, folder) = try CoreChatServiceTests().makeService(answer: "ok")
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -59,6 +59,16 @@ public actor ChatSession {
         return replaced.isEmpty ? all : all.filter { !replaced.contains($0.id) }
     }
 
+    /// The versions of each regenerated answer of a conversation, keyed by its current version
+    /// (`AnswerVersions`): oldest first, the current one last.
+    public func answerVersions(in id: RecordID) throws -> [RecordID: [(id: RecordID, record: MessageRecord)]] {
+        let all = try history.messages(in: id)
+        let records = Dictionary(all.map { ($0.id, $0.record) }, uniquingKeysWith: { a, _ in a })
+        return AnswerVersions.lines(ids: all.map(\.id)) { records[$0]?.regenerationParent }.mapValues { line in
+            line.compactMap { id in records[id].map { (id, $0) } }
+        }
+    }
+
     /// A message that contains a searched text.
     public struct Match: Sendable, Hashable {
         public var conversation: RecordID
@@ -88,8 +98,9 @@ public actor ChatSession {
     }
 
     /// One conversation as Markdown (decrypted; the caller decides where it goes).
-    public func markdown(of id: RecordID) throws -> String {
-        try HistoryExport(history: history, conversation: id).markdown()
+    /// - Parameter shown: earlier versions of regenerated answers the screen shows.
+    public func markdown(of id: RecordID, showing shown: Set<RecordID> = []) throws -> String {
+        try HistoryExport(history: history, conversation: id).markdown(showing: shown)
     }
 
     /// One conversation's record.
@@ -170,7 +181,7 @@ public actor ChatSession {
     @discardableResult
     public func append(
         _ role: MessageRole, _ text: String, to id: RecordID, as messageID: RecordID = .random(),
-        replacing: RecordID? = nil, interrupted: Bool = false, now: Date = Date()
+        replacing: RecordID? = nil, interrupted: Bool = false, stoppedAtLength: Bool = false, now: Date = Date()
     ) throws -> RecordID {
         guard let record = history.conversations[id] else {
             throw CacheError(.notFound, "conversation \(id) is not in this history")
@@ -178,7 +189,7 @@ public actor ChatSession {
         try store(
             MessageRecord(
                 conversationID: id, role: role, content: text, time: now, regenerationParent: replacing,
-                interrupted: interrupted, clock: history.tick()),
+                interrupted: interrupted, stoppedAtLength: stoppedAtLength, clock: history.tick()),
             as: messageID, in: record)
         return messageID
     }
@@ -197,36 +208,78 @@ public actor ChatSession {
         let id = turn.conversation
         var context: [(id: RecordID, record: MessageRecord)]
         var replacing: RecordID?
+        var continued = ""
         switch turn.ask {
         case .prompt(let promptID, let text):
             // A new conversation and its first prompt are stored together, or neither is.
             var record = storedOrNew(id, now: now)
             if record.title.isEmpty { record.title = ConversationTitle.from(prompt: text) }
+            // A prompt that cannot fit is refused before it is stored.
+            if let budget = turn.budget {
+                let messages =
+                    systemMessage(turn, record) + (try shown(in: id, turn.shownVersions)).map(\.record.message)
+                    + [ChatRequest.Message(role: .user, content: text)]
+                if case .tooLong(let needed, let over) = budget.fit(messages) {
+                    throw budget.tooLongError(needed: needed, over: over)
+                }
+            }
             try store(
                 MessageRecord(conversationID: id, role: .user, content: text, time: now, clock: history.tick()),
                 as: promptID, in: record)
-            context = try messages(in: id)
+            context = try shown(in: id, turn.shownVersions)
         case .again(let promptID):
-            let all = try messages(in: id)
+            let all = try shown(in: id, turn.shownVersions)
             guard let index = all.firstIndex(where: { $0.id == promptID && $0.record.role == .user }) else {
                 throw CacheError(.notFound, "message \(promptID) is not a prompt of conversation \(id)")
             }
             context = Array(all[...index])
-            if index + 1 < all.count, all[index + 1].record.role == .assistant { replacing = all[index + 1].id }
+            // The new version follows the current one, whichever the screen shows.
+            let current = try messages(in: id)
+            if let at = current.firstIndex(where: { $0.id == promptID }), at + 1 < current.count,
+                current[at + 1].record.role == .assistant
+            {
+                replacing = current[at + 1].id
+            }
+        case .continuation(let answerID):
+            let all = try shown(in: id, turn.shownVersions)
+            guard let index = all.firstIndex(where: { $0.id == answerID && $0.record.role == .assistant }) else {
+                throw CacheError(.notFound, "message \(answerID) is not an answer of conversation \(id)")
+            }
+            context = Array(all[...index])
+            replacing = answerID
+            continued = all[index].record.content
         }
         guard let conversation = history.conversations[id] else {
             throw CacheError(.notFound, "conversation \(id) is not in this history")
         }
-        var turns: [ChatRequest.Message] = []
-        let system = [turn.instructions, conversation.modelSettings.systemPrompt ?? ""].filter { !$0.isEmpty }
-            .joined(separator: "\n\n")
-        if !system.isEmpty { turns.append(.init(role: .system, content: system)) }
-        turns += context.map { .init(role: $0.record.role, content: $0.record.content) }
+        var turns = systemMessage(turn, conversation) + context.map(\.record.message)
+        if let budget = turn.budget {
+            // The oldest turns the context cannot hold are left out (the screen says so).
+            if case .tooLong(let needed, let over) = budget.fit(turns) {
+                throw budget.tooLongError(needed: needed, over: over)
+            }
+            turns = budget.trimmed(turns)
+        }
         let request = ChatRequest(
             messages: turns, maxTokens: maxTokens,
-            sampling: conversation.modelSettings.temperature.map { ChatRequest.Sampling(temperature: $0) })
+            sampling: conversation.modelSettings.temperature.map { ChatRequest.Sampling(temperature: $0) },
+            continuesLast: continued.isEmpty ? nil : true, progress: true)
         return Answer(
-            events: sender.chat(request), session: self, conversation: id, answer: turn.answer, replacing: replacing)
+            events: sender.chat(request), session: self, conversation: id, answer: turn.answer, replacing: replacing,
+            continued: continued)
+    }
+
+    /// The folder's instructions and the conversation's system prompt, as one system message.
+    private func systemMessage(_ turn: ChatTurn, _ conversation: ConversationRecord) -> [ChatRequest.Message] {
+        let system = [turn.instructions, conversation.modelSettings.systemPrompt ?? ""].filter { !$0.isEmpty }
+            .joined(separator: "\n\n")
+        return system.isEmpty ? [] : [.init(role: .system, content: system)]
+    }
+
+    /// The conversation as the screen shows it: the current messages, with the earlier
+    /// versions in `versions` in place of their current ones.
+    private func shown(in id: RecordID, _ versions: Set<RecordID>) throws -> [(id: RecordID, record: MessageRecord)] {
+        try AnswerVersions.choosing(versions, in: messages(in: id), all: history.messages(in: id))
     }
 
     /// One turn's answer: the channel's events as they arrive, read by the caller's task (its
@@ -238,6 +291,8 @@ public actor ChatSession {
         let conversation: RecordID
         let answer: RecordID
         let replacing: RecordID?
+        /// The answer a continuation goes on from: stored before what arrives.
+        let continued: String
 
         public func makeAsyncIterator() -> AsyncIterator {
             AsyncIterator(events: events.makeAsyncIterator(), turn: self)
@@ -259,21 +314,21 @@ public actor ChatSession {
                 }
                 switch event {
                 case .token(let piece): text += piece
-                case .end: try await keep(interrupted: false)
+                case .end(let reason, _, _): try await keep(interrupted: false, stoppedAtLength: reason == .length)
                 // An error event, or the stream ending early (stopped): what arrived is part of
                 // the conversation.
                 case .error, nil: try? await keep(interrupted: true)
-                case .start: break
+                case .start, .progress: break
                 }
                 return event
             }
 
-            private mutating func keep(interrupted: Bool) async throws {
+            private mutating func keep(interrupted: Bool, stoppedAtLength: Bool = false) async throws {
                 guard !kept, !text.isEmpty else { return }
                 kept = true
                 try await turn.session.append(
-                    .assistant, text, to: turn.conversation, as: turn.answer, replacing: turn.replacing,
-                    interrupted: interrupted)
+                    .assistant, turn.continued + text, to: turn.conversation, as: turn.answer,
+                    replacing: turn.replacing, interrupted: interrupted, stoppedAtLength: stoppedAtLength)
             }
         }
     }
@@ -359,4 +414,9 @@ public actor ChatSession {
         syncTask?.cancel()
         syncTask = nil
     }
+}
+
+extension MessageRecord {
+    /// The message as a request carries it.
+    var message: ChatRequest.Message { ChatRequest.Message(role: role, content: content) }
 }

@@ -11,6 +11,9 @@ public struct ChatTurn: Hashable, Sendable {
         /// The stored prompt `id` answered again (a regeneration, or the retry of an answer that
         /// broke off): the answer after it, if any, is replaced.
         case again(prompt: RecordID)
+        /// The stored answer `id`, which the model stopped at the length limit, continued from
+        /// where it stopped: the whole answer is stored anew, replacing it.
+        case continuation(answer: RecordID)
     }
 
     public var conversation: RecordID
@@ -19,11 +22,23 @@ public struct ChatTurn: Hashable, Sendable {
     public var answer: RecordID
     /// The folder's custom instructions, sent as the system prompt.
     public var instructions: String
+    /// Earlier versions of regenerated answers that the screen shows in place of the current
+    /// ones (`AnswerVersions`): the model reads the conversation as it is shown.
+    public var shownVersions: Set<RecordID>
+    /// What the model's context holds, when the server announced it: the oldest turns that
+    /// do not fit are left out, and a prompt that cannot fit is refused (`SOTTO-CHAT-TOO-LONG`)
+    /// before it is stored.
+    public var budget: ContextBudget?
 
-    public init(conversation: RecordID, ask: Ask, answer: RecordID = .random(), instructions: String = "") {
+    public init(
+        conversation: RecordID, ask: Ask, answer: RecordID = .random(), instructions: String = "",
+        shownVersions: Set<RecordID> = [], budget: ContextBudget? = nil
+    ) {
+        self.budget = budget
         self.conversation = conversation
         self.ask = ask
         self.answer = answer
         self.instructions = instructions
+        self.shownVersions = shownVersions
     }
 }

@@ -88,6 +88,12 @@ public struct Device: Sendable {
         return server
     }
 
+    /// The length limit of an answer that config.toml sets (`max_tokens`), or nil.
+    /// - Throws: `ConfigurationFileError` when config.toml cannot be used.
+    public func answerTokenLimit() throws -> Int? {
+        try ClientConfiguration.load(path: folders.configurationPath).maxTokens
+    }
+
     /// The shipped attestation policy tightened by the user's policy.toml.
     public func attestationPolicy() throws -> VerificationPolicy {
         try AttestationPolicyFile.apply(path: AttestationPolicyFile.path(inConfigFolder: folders.config), to: .shipped)

@@ -4,15 +4,23 @@ import Wire
 
 /// The client's settings file, `$XDG_CONFIG_HOME/sotto/config.toml`: the default server,
 /// `server = "https://…"`, and `rp_id = "example.org"` when that server's passkeys are for a
-/// parent domain of its host (the user's confirmation that the parent is theirs).
+/// parent domain of its host (the user's confirmation that the parent is theirs), and
+/// `max_tokens = 1024`, the length limit of an answer in tokens (the server keeps it within
+/// its own bounds; without it the server's default applies).
 public struct ClientConfiguration: Sendable, Hashable {
     public var server: String?
     /// The parent domain `server`'s passkeys are for; applies to that server only.
     public var rpID: String?
+    /// The length limit of an answer, in tokens; nil leaves it to the server.
+    public var maxTokens: Int?
 
-    public init(server: String? = nil, rpID: String? = nil) {
+    /// The range `max_tokens` may take.
+    public static let maxTokensRange = 1...32_768
+
+    public init(server: String? = nil, rpID: String? = nil, maxTokens: Int? = nil) {
         self.server = server
         self.rpID = rpID
+        self.maxTokens = maxTokens
     }
 
     /// The RP ID configured for the server at `serverURL`: `rp_id` when `server` names it.
@@ -55,6 +63,16 @@ public struct ClientConfiguration: Sendable, Hashable {
                         "`rp_id` must be a lower-case domain such as \"example.org\", beside the `server` it is for")
             }
             configuration.rpID = rpID
+        }
+        if let value = table["max_tokens"] {
+            guard let limit = value.int, maxTokensRange.contains(limit) else {
+                throw ConfigurationFileError(
+                    path: path,
+                    problem:
+                        "`max_tokens` must be a whole number of tokens from \(maxTokensRange.lowerBound) to \(maxTokensRange.upperBound), such as 1024"
+                )
+            }
+            configuration.maxTokens = limit
         }
         return configuration
     }

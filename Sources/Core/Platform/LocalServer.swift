@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Wire
 
 #if canImport(Glibc)
@@ -36,8 +37,12 @@ public final class LocalServer: Sendable {
         public var secretPath: String
         /// The environment the child's is made from (without `SOTTO_PASSPHRASE`).
         public var environment: [String: String]
+        /// The lease file: every window that uses the server holds a shared lock on it, and the
+        /// server stops itself once none does (`serve --exit-when-unused`).
+        public var leasePath: String
 
-        /// - Parameter secretPath: default `local-server.secret` beside `dataDirectory`.
+        /// - Parameter secretPath: default `local-server.secret` beside `dataDirectory`; the
+        ///   lease is `local-server.lease` there.
         public init(
             executable: String, modelPath: String, dataDirectory: String, logPath: String,
             startTimeoutSeconds: Double = 120, port: Int = 0, secretPath: String? = nil,
@@ -47,6 +52,7 @@ public final class LocalServer: Sendable {
             self.secretPath =
                 secretPath ?? (dataDirectory as NSString).deletingLastPathComponent + "/local-server.secret"
             self.environment = environment
+            self.leasePath = (dataDirectory as NSString).deletingLastPathComponent + "/local-server.lease"
             self.executable = executable
             self.modelPath = modelPath
             self.dataDirectory = dataDirectory
@@ -64,12 +70,44 @@ public final class LocalServer: Sendable {
     let replacedRoots: [AMDCertificate]
     /// The child, or nil when another window's local server was already answering.
     private let process: Process?
+    /// This window's shared lock on the lease file while it uses the server; nil once stopped.
+    private let lease: Mutex<Int32?>
+    private let leasePath: String
 
-    private init(dataDirectory: String, url: String, process: Process?) throws {
+    private init(dataDirectory: String, url: String, process: Process?, lease: Int32, leasePath: String) throws {
+        self.leasePath = leasePath
         self.url = url
         self.developmentTrust = try Self.developmentTrust(in: dataDirectory)
         self.replacedRoots = Self.replacedRoots(in: dataDirectory)
         self.process = process
+        self.lease = Mutex(lease)
+    }
+
+    /// Takes a shared lock on the lease file (made owner-only when missing): this window uses
+    /// the local server from now on.
+    static func takeLease(_ path: String) throws -> Int32 {
+        try? FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw LocalServerError(.startFailed, "cannot open the local server's lease \(path) (errno \(errno))")
+        }
+        while flock(fd, LOCK_SH) != 0 {
+            guard errno == EINTR else {
+                close(fd)
+                throw LocalServerError(.startFailed, "cannot lock the local server's lease \(path) (errno \(errno))")
+            }
+        }
+        return fd
+    }
+
+    /// Whether any window (another process) holds the lease at `path`.
+    static func leaseIsHeld(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return flock(fd, LOCK_EX | LOCK_NB) != 0
     }
 
     /// The port local mode uses unless configured otherwise.
@@ -99,11 +137,27 @@ public final class LocalServer: Sendable {
         -> LocalServer
     {
         let secret = try LocalServerSecret.loadOrCreate(at: options.secretPath)
+        // Held before the server is looked for or started, so it never sees itself unused
+        // while this window is about to use it.
+        let lease = try takeLease(options.leasePath)
+        do {
+            return try await start(options, http: http, secret: secret, lease: lease)
+        } catch {
+            close(lease)
+            throw error
+        }
+    }
+
+    private static func start(
+        _ options: Options, http: any HTTPTransport, secret: SecureBytes, lease: Int32
+    ) async throws -> LocalServer {
         if options.port != 0 {
             let url = "http://127.0.0.1:\(options.port)"
             switch await identify(url, secret: secret, http: http) {
             case .ours:
-                return try LocalServer(dataDirectory: options.dataDirectory, url: url, process: nil)
+                return try LocalServer(
+                    dataDirectory: options.dataDirectory, url: url, process: nil, lease: lease,
+                    leasePath: options.leasePath)
             case .foreign:
                 throw foreignServer(on: options.port)
             case .nobody:
@@ -134,8 +188,9 @@ public final class LocalServer: Sendable {
         process.arguments = [
             "serve", "--dev", "--model", options.modelPath, "--listen", "127.0.0.1:\(options.port)", "--data-dir",
             options.dataDirectory,
-            // Stopped with this process even when it cannot stop it (killed with its terminal).
-            "--exit-with-parent",
+            // Stopped once no window uses it, even a window killed with its terminal (whose
+            // lock the kernel releases); not with this process while another window uses it.
+            "--exit-when-unused", options.leasePath,
         ]
         process.arguments?.append("--local-secret-on-stdin")
         var environment = options.environment
@@ -168,7 +223,9 @@ public final class LocalServer: Sendable {
                 switch await identify(url, secret: secret, http: http) {
                 case .ours:
                     do {
-                        return try LocalServer(dataDirectory: options.dataDirectory, url: url, process: process)
+                        return try LocalServer(
+                            dataDirectory: options.dataDirectory, url: url, process: process, lease: lease,
+                            leasePath: options.leasePath)
                     } catch {
                         stop(process)
                         throw error
@@ -306,10 +363,19 @@ public final class LocalServer: Sendable {
     /// Whether this process started the server (and stops it).
     public var ownsServer: Bool { process != nil }
 
-    /// Stops the child: SIGTERM, then SIGKILL after `graceSeconds`. A server this process
-    /// did not start is left running.
+    /// This window is done with the server: its lease goes, and the child it started is
+    /// stopped (SIGTERM, then SIGKILL after `graceSeconds`) unless another window still uses
+    /// it; then the server stops itself when the last one goes. A server this process did not
+    /// start is left running.
     public func stop(graceSeconds: Double = 5) {
-        guard let process else { return }
+        let released = lease.withLock { fd -> Bool in
+            guard let held = fd else { return false }
+            close(held)
+            fd = nil
+            return true
+        }
+        guard let process, released else { return }
+        if Self.leaseIsHeld(leasePath) { return }
         Self.stop(process, graceSeconds: graceSeconds)
     }
 

@@ -15,6 +15,10 @@ public enum CacheErrorCode: String, StableErrorCode {
     case conflict = "SOTTO-CACHE-CONFLICT"
     /// The record asked for is not in the cache.
     case notFound = "SOTTO-CACHE-NOT-FOUND"
+    /// A conversation named on the command line by something that is not (a prefix of) an id.
+    case invalidID = "SOTTO-CACHE-ID"
+    /// A prefix of an id that several conversations' ids start with.
+    case ambiguousID = "SOTTO-CACHE-AMBIGUOUS-ID"
     /// A file given to `sotto import` is not a Sotto export this build reads.
     case invalidExport = "SOTTO-CACHE-IMPORT"
 }

@@ -147,8 +147,10 @@ public struct HistoryExport: Codable, Sendable, Hashable {
         return try encoder.encode(self)
     }
 
-    /// Markdown: one section per conversation, each message under its role.
-    public func markdown() -> String {
+    /// Markdown: one section per conversation, each message under its role. A regenerated
+    /// answer is written once, as the version shown (the current one unless `shown` names an
+    /// earlier one), its other versions after it as alternatives.
+    public func markdown(showing shown: Set<RecordID> = []) -> String {
         var out = ""
         let folderNames = Dictionary(folders.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         let formatter = ISO8601DateFormatter()
@@ -159,15 +161,29 @@ public struct HistoryExport: Codable, Sendable, Hashable {
             if let folder = conversation.folderID.flatMap({ folderNames[$0] }) { facts.append("folder \(folder)") }
             if let model = conversation.model { facts.append("model \(model)") }
             out += "_" + facts.joined(separator: " · ") + "_\n\n"
-            for message in conversation.messages {
+            let byID = Dictionary(conversation.messages.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            let lines = AnswerVersions.lines(ids: conversation.messages.map(\.id)) { byID[$0]?.regenerationParent }
+            let replaced = Set(lines.values.flatMap { $0.dropLast() })
+            for message in conversation.messages where !replaced.contains(message.id) {
                 let label =
                     switch message.role {
                     case .user: "You"
                     case .assistant: "Assistant"
                     case .system: "System"
                     }
-                out += "## \(label)\n\n\(message.content)\n\n"
-                if message.interrupted == true { out += "_(interrupted)_\n\n" }
+                guard let line = lines[message.id] else {
+                    out += "## \(label)\n\n\(message.content)\n\n"
+                    if message.interrupted == true { out += "_(interrupted)_\n\n" }
+                    continue
+                }
+                let versions = line.compactMap { byID[$0] }
+                let chosen = versions.lastIndex { shown.contains($0.id) } ?? versions.count - 1
+                out += "## \(label) (answer \(chosen + 1) of \(versions.count))\n\n\(versions[chosen].content)\n\n"
+                if versions[chosen].interrupted == true { out += "_(interrupted)_\n\n" }
+                for (index, version) in versions.enumerated() where index != chosen {
+                    out += "### Alternative answer \(index + 1) of \(versions.count)\n\n\(version.content)\n\n"
+                    if version.interrupted == true { out += "_(interrupted)_\n\n" }
+                }
             }
         }
         return out

@@ -53,12 +53,16 @@ public struct MessageRecord: Sendable, Hashable, Codable {
     /// An answer that broke off (stopped, or the server failed) before it ended: kept as far
     /// as it got, so it survives a restart and a retry can replace it.
     public var interrupted: Bool
+    /// An answer the model stopped at the length limit (`FinishReason.length`): complete as
+    /// far as it goes, and continued on request.
+    public var stoppedAtLength: Bool
     /// Orders messages written in the same millisecond.
     public var clock: HLCTimestamp
 
     public init(
         conversationID: RecordID, role: MessageRole, content: String, time: Date,
-        regenerationParent: RecordID? = nil, interrupted: Bool = false, clock: HLCTimestamp
+        regenerationParent: RecordID? = nil, interrupted: Bool = false, stoppedAtLength: Bool = false,
+        clock: HLCTimestamp
     ) {
         self.conversationID = conversationID
         self.role = role
@@ -66,11 +70,12 @@ public struct MessageRecord: Sendable, Hashable, Codable {
         self.time = time
         self.regenerationParent = regenerationParent
         self.interrupted = interrupted
+        self.stoppedAtLength = stoppedAtLength
         self.clock = clock
     }
 
     enum CodingKeys: String, CodingKey {
-        case conversationID, role, content, time, regenerationParent, interrupted, clock
+        case conversationID, role, content, time, regenerationParent, interrupted, stoppedAtLength, clock
     }
 
     // Records written before `interrupted` existed lack it; a complete message leaves it out,
@@ -83,6 +88,7 @@ public struct MessageRecord: Sendable, Hashable, Codable {
         time = try c.decode(Date.self, forKey: .time)
         regenerationParent = try c.decodeIfPresent(RecordID.self, forKey: .regenerationParent)
         interrupted = try c.decodeIfPresent(Bool.self, forKey: .interrupted) ?? false
+        stoppedAtLength = try c.decodeIfPresent(Bool.self, forKey: .stoppedAtLength) ?? false
         clock = try c.decode(HLCTimestamp.self, forKey: .clock)
     }
 
@@ -94,6 +100,7 @@ public struct MessageRecord: Sendable, Hashable, Codable {
         try c.encode(time, forKey: .time)
         try c.encodeIfPresent(regenerationParent, forKey: .regenerationParent)
         if interrupted { try c.encode(true, forKey: .interrupted) }
+        if stoppedAtLength { try c.encode(true, forKey: .stoppedAtLength) }
         try c.encode(clock, forKey: .clock)
     }
 }

@@ -78,6 +78,10 @@ public struct VerifiedServer: Sendable {
     public let policy: VerificationPolicy
     /// To show with every verdict: a product accepted despite a known break.
     public let warnings: [String]
+    /// What the server announced of its model's context and default answer length (advice
+    /// for judging what fits, not verified: `AttestationResponse.modelContextTokens`).
+    public var modelContextTokens: Int? = nil
+    public var defaultMaxTokens: Int? = nil
 }
 
 /// Verification failed; `steps` shows how far it got, `error` why it stopped.
@@ -223,7 +227,8 @@ public struct ServerVerifier: Sendable {
                     key: AttestedChannelKey(response.keys), platform: response.platform,
                     simulated: trust.development != nil, measurement: measurement, manifest: manifest,
                     configuration: response.configuration, product: endorsement.product.name, steps: recorder.steps,
-                    policy: policy, warnings: verified.warnings))
+                    policy: policy, warnings: verified.warnings, modelContextTokens: response.modelContextTokens,
+                    defaultMaxTokens: response.defaultMaxTokens))
         } catch {
             return .failure(error)
         }

@@ -39,8 +39,12 @@ public enum ChatTemplate: Sendable, Equatable {
     ///
     /// For display and debugging: encode with ``encode(_:with:addGenerationPrompt:)``, which keeps special-token
     /// texts inside message contents as plain text.
-    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) -> String {
-        segments(messages, addGenerationPrompt: addGenerationPrompt).map { segment in
+    public func render(
+        _ messages: [ChatMessage], addGenerationPrompt: Bool = true, continuingLast: Bool = false
+    )
+        -> String
+    {
+        segments(messages, addGenerationPrompt: addGenerationPrompt, continuingLast: continuingLast).map { segment in
             switch segment {
             case .special(let text), .text(let text): text
             }
@@ -49,11 +53,15 @@ public enum ChatTemplate: Sendable, Equatable {
 
     /// The prompt tokens for `messages`. Only the template's own markers become special tokens; contents are
     /// encoded as text, so a message cannot close its turn or forge another role's.
+    ///
+    /// With `continuingLast`, the last message (an assistant's answer cut short) is left open,
+    /// without its end marker or a new assistant header, so generation goes on from its end.
     public func encode(
-        _ messages: [ChatMessage], with tokenizer: Tokenizer, addGenerationPrompt: Bool = true
+        _ messages: [ChatMessage], with tokenizer: Tokenizer, addGenerationPrompt: Bool = true,
+        continuingLast: Bool = false
     ) throws(TokenizerError) -> [Int] {
         var out: [Int] = []
-        for segment in segments(messages, addGenerationPrompt: addGenerationPrompt) {
+        for segment in segments(messages, addGenerationPrompt: addGenerationPrompt, continuingLast: continuingLast) {
             switch segment {
             case .special(let text):
                 guard let id = tokenizer.specialTokenID(text) else { throw .missingTemplateToken(text) }
@@ -72,7 +80,12 @@ public enum ChatTemplate: Sendable, Equatable {
 
     /// The prompt as special markers and text runs; adjacent text is joined so it is encoded as llama.cpp
     /// encodes the text between two special tokens.
-    private func segments(_ messages: [ChatMessage], addGenerationPrompt: Bool) -> [Segment] {
+    private func segments(
+        _ messages: [ChatMessage], addGenerationPrompt: Bool, continuingLast: Bool = false
+    )
+        -> [Segment]
+    {
+        let open = continuingLast && messages.last?.role == .assistant
         var out: [Segment] = []
         func special(_ text: String) { out.append(.special(text)) }
         func text(_ text: String) {
@@ -85,17 +98,20 @@ public enum ChatTemplate: Sendable, Equatable {
         }
         switch self {
         case .chatML(let defaultSystemPrompt):
-            func turn(_ role: String, _ content: String) {
+            func turn(_ role: String, _ content: String, closed: Bool = true) {
                 special("<|im_start|>")
                 text(role + "\n" + content)
+                guard closed else { return }
                 special("<|im_end|>")
                 text("\n")
             }
             if let defaultSystemPrompt, messages.first?.role != .system {
                 turn(ChatRole.system.rawValue, defaultSystemPrompt)
             }
-            for message in messages { turn(message.role.rawValue, message.content) }
-            if addGenerationPrompt {
+            for (index, message) in messages.enumerated() {
+                turn(message.role.rawValue, message.content, closed: !(open && index == messages.count - 1))
+            }
+            if addGenerationPrompt && !open {
                 special("<|im_start|>")
                 text("assistant\n")
             }
@@ -107,12 +123,17 @@ public enum ChatTemplate: Sendable, Equatable {
                 text("\n\n")
             }
             special("<|begin_of_text|>")
-            for message in messages {
+            for (index, message) in messages.enumerated() {
                 header(message.role.rawValue)
+                if open && index == messages.count - 1 {
+                    // Left as it is: trimming its end would change where generation goes on.
+                    text(message.content)
+                    continue
+                }
                 text(Self.trimmed(message.content))
                 special("<|eot_id|>")
             }
-            if addGenerationPrompt { header(ChatRole.assistant.rawValue) }
+            if addGenerationPrompt && !open { header(ChatRole.assistant.rawValue) }
         }
         return out
     }

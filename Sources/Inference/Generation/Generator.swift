@@ -134,14 +134,16 @@ public final class Generator: Sendable {
     /// Generates from `promptTokens`, calling `onText` with each piece of text as it completes.
     ///
     /// `isCancelled` is checked before every token; by default it is the current task's cancellation.
+    /// `onPromptProgress` is called after each batch of the prompt with the tokens read so far.
     public func generate(
         promptTokens: [Int], options: GenerationOptions = GenerationOptions(),
-        onText: (String) throws -> Void = { _ in }, isCancelled: () -> Bool = { Task.isCancelled }
+        onText: (String) throws -> Void = { _ in }, isCancelled: () -> Bool = { Task.isCancelled },
+        onPromptProgress: (Int) -> Void = { _ in }
     ) throws -> GenerationResult {
         try lock.withLock { _ throws -> GenerationResult in
             try Self.run(
                 model: model, tokenizer: tokenizer, promptTokens: promptTokens, options: options,
-                onText: onText, isCancelled: isCancelled)
+                onText: onText, isCancelled: isCancelled, onPromptProgress: onPromptProgress)
         }
     }
 
@@ -176,7 +178,7 @@ public final class Generator: Sendable {
 
     private static func run(
         model: LlamaModel, tokenizer: Tokenizer, promptTokens: [Int], options: GenerationOptions,
-        onText: (String) throws -> Void, isCancelled: () -> Bool
+        onText: (String) throws -> Void, isCancelled: () -> Bool, onPromptProgress: (Int) -> Void = { _ in }
     ) throws -> GenerationResult {
         let clock = ContinuousClock()
         let start = clock.now
@@ -221,6 +223,7 @@ public final class Generator: Sendable {
                 try model.feed(batch, position: fed)
             }
             fed = end
+            onPromptProgress(fed)
         }
         let generationStart = clock.now
         result.promptDuration = generationStart - start

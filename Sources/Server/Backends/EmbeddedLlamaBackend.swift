@@ -11,7 +11,7 @@ public final class EmbeddedLlamaBackend: InferenceBackend {
     let generator: Generator
     let template: ChatTemplate
     let queueLimit: Int
-    let defaultMaxTokens: Int
+    let answerLimit: Int
     private let admitted = Atomic<Int>(0)
 
     /// Loads the model at `path`.
@@ -22,8 +22,11 @@ public final class EmbeddedLlamaBackend: InferenceBackend {
         template = try ChatTemplate(metadata: file.metadata)
         modelName = Self.modelName(of: file, path: path)
         self.queueLimit = queueLimit
-        self.defaultMaxTokens = defaultMaxTokens
+        answerLimit = defaultMaxTokens
     }
+
+    public var contextTokens: Int? { generator.contextCapacity }
+    public var defaultMaxTokens: Int? { answerLimit }
 
     /// The name a server running the model at `path` reports, read from its metadata only.
     /// - Throws: the GGUF error when the file is not a readable model.
@@ -36,7 +39,7 @@ public final class EmbeddedLlamaBackend: InferenceBackend {
     }
 
     public func generate(_ request: ChatRequest) async throws -> AsyncThrowingStream<BackendEvent, any Error> {
-        let maxTokens = max(1, min(request.maxTokens ?? defaultMaxTokens, defaultMaxTokens * 8))
+        let maxTokens = max(1, min(request.maxTokens ?? answerLimit, answerLimit * 8))
         let options = try Self.options(for: request.sampling, maxTokens: maxTokens)
         // Admission: the one running plus the waiting ones.
         let current = admitted.add(1, ordering: .relaxed).newValue
@@ -46,7 +49,8 @@ public final class EmbeddedLlamaBackend: InferenceBackend {
         }
         let prompt: [Int]
         do {
-            prompt = try promptTokens(request.messages, reserving: maxTokens)
+            prompt = try promptTokens(
+                request.messages, reserving: maxTokens, continuingLast: request.continuesLast == true)
         } catch {
             admitted.subtract(1, ordering: .relaxed)
             throw error
@@ -57,10 +61,17 @@ public final class EmbeddedLlamaBackend: InferenceBackend {
             let task = Task.detached { [self] in
                 defer { admitted.subtract(1, ordering: .relaxed) }
                 do {
+                    let total = prompt.count
                     let result = try generator.generate(
                         promptTokens: prompt, options: options,
                         onText: { text in if !text.isEmpty { continuation.yield(.token(text)) } },
-                        isCancelled: { cancelled.isSet })
+                        isCancelled: { cancelled.isSet },
+                        onPromptProgress: { read in
+                            // Only a prompt long enough to keep the client waiting is worth telling.
+                            if total >= Self.progressThreshold {
+                                continuation.yield(.progress(read: read, total: total))
+                            }
+                        })
                     let reason: FinishReason =
                         switch result.stopReason {
                         case .maxTokens, .contextFull: .length
@@ -83,6 +94,9 @@ public final class EmbeddedLlamaBackend: InferenceBackend {
             }
         }
     }
+
+    /// Prompts of at least this many tokens report their reading (`BackendEvent.progress`).
+    static let progressThreshold = 256
 
     /// The generation options for a request's sampling settings: anything the client leaves out keeps the
     /// engine's default, which is greedy decoding without penalties.
@@ -111,7 +125,8 @@ public final class EmbeddedLlamaBackend: InferenceBackend {
 
     /// The prompt for `messages`, dropping the oldest turns (never the system prompt, never the
     /// last message) until it leaves room for `reserving` generated tokens.
-    func promptTokens(_ messages: [ChatRequest.Message], reserving: Int) throws -> [Int] {
+    /// With `continuingLast`, the last message is an answer to go on from (`ChatRequest.continuesLast`).
+    func promptTokens(_ messages: [ChatRequest.Message], reserving: Int, continuingLast: Bool = false) throws -> [Int] {
         var turns = messages.map { message in
             let role: ChatRole =
                 switch message.role {
@@ -123,12 +138,15 @@ public final class EmbeddedLlamaBackend: InferenceBackend {
         }
         let capacity = generator.contextCapacity
         while true {
-            let tokens = try template.encode(turns, with: generator.tokenizer)
+            let tokens = try template.encode(turns, with: generator.tokenizer, continuingLast: continuingLast)
             if tokens.count + reserving <= capacity { return tokens }
             guard let oldest = turns.indices.first(where: { turns[$0].role != .system }), oldest < turns.count - 1
             else {
+                // Sizes only: what the message takes, what fits, and by how much it is over.
                 throw BackendError(
-                    .invalidRequest, "the last message alone is longer than the model's context; shorten it")
+                    .invalidRequest,
+                    "the last message alone is \(tokens.count) tokens; the model's context holds \(capacity), \(reserving) of them kept for the answer: shorten it by at least \(tokens.count + reserving - capacity) tokens"
+                )
             }
             turns.remove(at: oldest)
         }

@@ -4,6 +4,8 @@ import Wire
 public enum BackendEvent: Sendable, Hashable {
     /// Text to append to the answer (whole UTF-8 characters).
     case token(String)
+    /// `read` of the prompt's `total` tokens are read (before the first token).
+    case progress(read: Int, total: Int)
     /// Generation ended; always the last event.
     case finished(reason: FinishReason, promptTokens: Int, completionTokens: Int)
 }
@@ -17,9 +19,19 @@ public protocol InferenceBackend: Sendable {
     /// The model's name as shown to users.
     var modelName: String { get }
 
+    /// The model's context in tokens, announced with the attestation; nil when unknown.
+    var contextTokens: Int? { get }
+    /// The answer's length limit when a request sets none; nil when unknown.
+    var defaultMaxTokens: Int? { get }
+
     /// Starts generating an answer to `request`.
     /// - Throws: `BackendError.busy` (before anything streams) when the queue is full.
     func generate(_ request: ChatRequest) async throws -> AsyncThrowingStream<BackendEvent, any Error>
+}
+
+extension InferenceBackend {
+    public var contextTokens: Int? { nil }
+    public var defaultMaxTokens: Int? { nil }
 }
 
 /// Why a backend could not answer. Messages never include the request's content.

@@ -52,6 +52,9 @@ public struct OpenAICompatibleBackend: InferenceBackend {
         let stream = true
         let stream_options = StreamOptions()
         let max_tokens: Int?
+        /// vLLM's way to go on from the last assistant message (`ChatRequest.continuesLast`).
+        let continue_final_message: Bool?
+        let add_generation_prompt: Bool?
         let temperature: Double?
         let top_p: Double?
         let top_k: Int?
@@ -80,7 +83,9 @@ public struct OpenAICompatibleBackend: InferenceBackend {
         let s = request.sampling
         let body = Body(
             model: modelName, messages: request.messages.map { .init(role: $0.role.rawValue, content: $0.content) },
-            max_tokens: request.maxTokens, temperature: s?.temperature, top_p: s?.topP, top_k: s?.topK, min_p: s?.minP,
+            max_tokens: request.maxTokens, continue_final_message: request.continuesLast == true ? true : nil,
+            add_generation_prompt: request.continuesLast == true ? false : nil, temperature: s?.temperature,
+            top_p: s?.topP, top_k: s?.topK, min_p: s?.minP,
             repeat_penalty: s?.repeatPenalty, seed: s?.seed)
         return Array(try JSONEncoder().encode(body))
     }

@@ -79,7 +79,8 @@ public final class Gateway: Sendable {
             let evidence = try await provider.evidence(reportData: reportData)
             let response = AttestationResponse(
                 platform: provider.platform, evidence: evidence, keys: key.announcement, manifest: manifest,
-                configuration: configuration)
+                configuration: configuration, modelContextTokens: backend.contextTokens,
+                defaultMaxTokens: backend.defaultMaxTokens)
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             logger.info(
@@ -136,10 +137,19 @@ public final class Gateway: Sendable {
                 503, error.code, error.message, headers: ["Retry-After": "\(error.retryAfterSeconds ?? 5)"])
         } catch {
             let code = (error as? BackendError)?.code.rawValue ?? BackendError.Code.failed.rawValue
+            // A backend's refusal says why in sizes, never content (a message too long for the
+            // context): logged, and told to the client inside the channel.
+            let reason = (error as? BackendError)?.message ?? "the model could not answer"
+            logger.notice(
+                "chat turn refused",
+                metadata: [
+                    "code": "\(code)", "reason": "\(reason)", "bytes": "\(body.count)",
+                    "messages": "\(request.messages.count)",
+                ])
             return streamOnly(
                 session,
                 [
-                    .error(code: code, message: "the model could not answer"),
+                    .error(code: code, message: reason),
                     .end(reason: .cancelled, promptTokens: 0, completionTokens: 0),
                 ])
         }
@@ -150,7 +160,7 @@ public final class Gateway: Sendable {
             return Self.error(
                 500, HTTPErrorCode.channelInternal, "the server could not start the encrypted answer")
         }
-        let rest = SealedFrames(events: events, session: session, logger: logger)
+        let rest = SealedFrames(events: events, session: session, logger: logger, progress: request.progress == true)
         return .stream(first: first, rest: rest)
     }
 
@@ -216,11 +226,14 @@ public struct SealedFrames: AsyncSequence, Sendable {
     let events: AsyncThrowingStream<BackendEvent, any Error>?
     let session: ServerChatSession
     let logger: Logger
+    /// Whether the client asked for progress events (`ChatRequest.progress`).
+    var progress = false
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         var events: AsyncThrowingStream<BackendEvent, any Error>.AsyncIterator?
         let session: ServerChatSession
         let logger: Logger
+        let progress: Bool
 
         public mutating func next() async throws -> [UInt8]? {
             guard var iterator = events else { return nil }
@@ -230,6 +243,9 @@ public struct SealedFrames: AsyncSequence, Sendable {
                 switch event {
                 case .token(let text):
                     return try session.seal(.token(text))
+                case .progress(let read, let total):
+                    // A client that did not ask gets an empty write, never an event it cannot read.
+                    return progress ? try session.seal(.progress(read: read, total: total)) : []
                 case .finished(let reason, let prompt, let completion):
                     events = nil
                     logger.info("chat turn done", metadata: ["completion_tokens": "\(completion)"])
@@ -252,6 +268,6 @@ public struct SealedFrames: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(events: events?.makeAsyncIterator(), session: session, logger: logger)
+        AsyncIterator(events: events?.makeAsyncIterator(), session: session, logger: logger, progress: progress)
     }
 }

@@ -146,8 +146,9 @@ public final class CoreAccessService: AccessService {
         let service = CoreChatService(
             session: opened.chat, client: opened.client, serverLabel: Self.hostLabel(state.server),
             softwareLabel: state.passkey.kind == .softwarePasskey ? PasskeyKind.softwarePasskey.label : nil,
-            exportDirectory: device.folders.data + "/exports", auditLog: FileAuditLog(path: device.folders.auditLogPath)
-        )
+            exportDirectory: device.folders.data + "/exports",
+            auditLog: FileAuditLog(path: device.folders.auditLogPath),
+            maxTokens: try device.answerTokenLimit())
         var banners: [String] = []
         if !online {
             banners.append(

@@ -11,12 +11,15 @@ public enum AppAction: String, CaseIterable, Hashable, Sendable {
     case search
     case editInEditor
     case regenerate
+    case previousVersion
+    case nextVersion
     case stop
     case copyMessage
     case copyCodeBlock
     case copyPick
     case export
     case attestationDetails
+    case messageDetails
     case switchTheme
     case help
     case quit
@@ -35,12 +38,15 @@ public enum AppAction: String, CaseIterable, Hashable, Sendable {
         case .search: "Search all conversations"
         case .editInEditor: "Edit input in $EDITOR"
         case .regenerate: "Regenerate last answer"
+        case .previousVersion: "Previous version of the answer"
+        case .nextVersion: "Next version of the answer"
         case .stop: "Stop generation"
         case .copyMessage: "Copy last answer"
         case .copyCodeBlock: "Copy last code block"
         case .copyPick: "Copy a message or code block…"
         case .export: "Export to Markdown"
         case .attestationDetails: "Attestation details"
+        case .messageDetails: "Show the whole message (banner)"
         case .switchTheme: "Switch theme"
         case .help: "Help"
         case .quit: "Quit"
@@ -56,9 +62,12 @@ public enum AppAction: String, CaseIterable, Hashable, Sendable {
         case .editInEditor: "Ctrl-E"
         case .stop: "Esc"
         case .regenerate: "Ctrl-R"
+        case .previousVersion: "Alt-,"
+        case .nextVersion: "Alt-."
         case .help: "? / F1"
         case .quit: "Ctrl-Q"
         case .switchTheme: "Ctrl-T"
+        case .messageDetails: "F2"
         default: ""
         }
     }

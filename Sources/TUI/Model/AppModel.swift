@@ -29,6 +29,14 @@ public struct Streaming: Hashable, Sendable {
     public var startTime: Double?
     public var lastTime: Double?
     public var tokens: Int
+    /// While the model reads a long prompt: how much of it (before the first token).
+    public var reading: Reading? = nil
+
+    /// How much of the prompt the model has read.
+    public struct Reading: Hashable, Sendable {
+        public var read: Int
+        public var total: Int
+    }
 
     /// Tokens per second so far; nil until two tokens have arrived.
     public var tokensPerSecond: Double? {

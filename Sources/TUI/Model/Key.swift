@@ -37,7 +37,13 @@ public enum ServiceEvent: Hashable, Sendable {
     case conversationLoaded(RecordID, [ChatMessage])
     case status(StatusInfo)
     case answerToken(RecordID, String, time: Double)
+    /// The model has read `read` of the prompt's `total` tokens (a long prompt, before the
+    /// first token).
+    case answerProgress(RecordID, read: Int, total: Int)
     case answerFinished(RecordID, time: Double)
+    /// The model stopped the answer at the length limit (its `end` said so); `answerFinished`
+    /// follows.
+    case answerStoppedAtLength(RecordID)
     /// The answer broke off; the partial text stays, marked interrupted.
     case answerFailed(RecordID, message: String)
     /// Something went wrong outside an answer; shown in the banner.
@@ -56,8 +62,9 @@ public enum ServiceEvent: Hashable, Sendable {
 public enum Effect: Hashable, Sendable {
     /// Searches every conversation's messages.
     case search(String)
-    /// Exports one conversation to Markdown.
-    case export(RecordID)
+    /// Exports one conversation to Markdown, showing these earlier versions of its
+    /// regenerated answers (the current ones otherwise).
+    case export(RecordID, showing: Set<RecordID>)
     case loadConversations
     case loadConversation(RecordID)
     case loadStatus

@@ -1,3 +1,5 @@
+import Core
+
 /// Sync's state, and a counter of the passes that changed the history (another device's
 /// changes arrived): when it moves, the screen reloads what it shows.
 public struct SyncSnapshot: Hashable, Sendable {
@@ -36,7 +38,13 @@ public struct StatusInfo: Hashable, Sendable {
     public var lock: LockState
     public var server: String
     public var attestation: Attestation
+    /// The model the verified server runs, as its attested configuration names it.
     public var model: String
+    /// The SHA-256 of the model file the release pins (hex; empty when unknown or upstream).
+    public var modelDigest: String = ""
+    /// What the model's context holds (announced by the verified server), with the answer's
+    /// room; nil until known.
+    public var budget: ContextBudget?
     public var sync: SyncState
     /// Sync's integrity warning, shown until the session ends (see `SyncSnapshot`).
     public var integrityWarning: String?

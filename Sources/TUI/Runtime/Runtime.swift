@@ -132,8 +132,8 @@ public final class Runtime {
                 try await service.saveFolder(folder)
                 return nil
             }
-        case .export(let id):
-            background("The export failed") { .exported(path: try await service.exportMarkdown(id)) }
+        case .export(let id, let shown):
+            background("The export failed") { .exported(path: try await service.exportMarkdown(id, showing: shown)) }
         case .search(let query):
             background("The search failed") {
                 .searchResults(query: query, try await service.search(query, limit: 200))
@@ -187,6 +187,9 @@ public final class Runtime {
                         switch event {
                         case .token(let piece): inbox.post(.service(.answerToken(id, piece, time: now())))
                         case .error(let code, let message): throw ChatServiceError(serverCode: code, message)
+                        case .end(.length, _, _): inbox.post(.service(.answerStoppedAtLength(id)))
+                        case .progress(let read, let total):
+                            inbox.post(.service(.answerProgress(id, read: read, total: total)))
                         case .start, .end: break
                         }
                     }

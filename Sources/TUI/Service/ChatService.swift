@@ -27,8 +27,9 @@ public protocol ChatService: Sendable {
     /// conversations first, at most `limit`.
     func search(_ query: String, limit: Int) async throws -> [SearchHit]
     /// Writes one conversation as Markdown (decrypted, readable only by the user) and returns
-    /// where it went.
-    func exportMarkdown(_ id: RecordID) async throws -> String
+    /// where it went. A regenerated answer is written as the version shown (`shown` names the
+    /// earlier versions on screen), with its others as alternatives.
+    func exportMarkdown(_ id: RecordID, showing shown: Set<RecordID>) async throws -> String
     /// How sync is doing, asked every second: no network, no decryption.
     func syncSnapshot() async -> SyncSnapshot
 }

@@ -11,6 +11,7 @@ public final class CoreChatService: ChatService {
     let softwareLabel: String?
     let exportDirectory: String?
     let auditLog: FileAuditLog?
+    let maxTokens: Int?
 
     /// - Parameters:
     ///   - client: the verified server's client, for the status bar's attestation verdict.
@@ -18,10 +19,13 @@ public final class CoreChatService: ChatService {
     ///   - softwareLabel: "software passkey" when the account was unlocked by one; always shown.
     ///   - exportDirectory: where Markdown exports go (nil: exporting is refused).
     ///   - auditLog: the verification audit log, for the attestation details.
+    ///   - maxTokens: the length limit of an answer (config.toml's `max_tokens`); nil leaves
+    ///     it to the server.
     public init(
         session: ChatSession, client: InferenceClient?, serverLabel: String, softwareLabel: String? = nil,
-        exportDirectory: String? = nil, auditLog: FileAuditLog? = nil
+        exportDirectory: String? = nil, auditLog: FileAuditLog? = nil, maxTokens: Int? = nil
     ) {
+        self.maxTokens = maxTokens
         self.session = session
         self.client = client
         self.serverLabel = serverLabel
@@ -48,13 +52,22 @@ public final class CoreChatService: ChatService {
 
     public func messages(of id: RecordID) async throws -> [ChatMessage] {
         guard await session.conversation(id) != nil else { return [] }
+        let versions = try await session.answerVersions(in: id)
+        func message(_ id: RecordID, _ record: MessageRecord) -> ChatMessage {
+            var message = ChatMessage(id: id, role: record.role, text: record.content, interrupted: record.interrupted)
+            message.stoppedAtLength = record.stoppedAtLength
+            return message
+        }
         return try await session.messages(in: id).map { id, record in
-            ChatMessage(id: id, role: record.role, text: record.content, interrupted: record.interrupted)
+            var shown = message(id, record)
+            // The current version is the last: the others come before it.
+            if let line = versions[id] { shown.earlier = line.dropLast().map { message($0.id, $0.record) } }
+            return shown
         }
     }
 
     public func send(_ turn: ChatTurn) async throws -> any AsyncSequence<ChatEvent, any Error> {
-        try await session.send(turn)
+        try await session.send(turn, maxTokens: maxTokens)
     }
 
     /// Stores the title, folder and pin; a conversation not stored yet (nothing sent) is created.
@@ -91,6 +104,14 @@ public final class CoreChatService: ChatService {
                 info.attestation = .verified(
                     platform: server.platform.rawValue, measurement: String(server.measurement.prefix(12)),
                     simulated: server.simulated)
+                // The model is part of what the report binds (the configuration's digest).
+                info.model = server.configuration.model
+                info.modelDigest = server.configuration.modelSHA256
+                info.budget = server.modelContextTokens.map {
+                    ContextBudget(
+                        contextTokens: $0,
+                        answerTokens: maxTokens ?? server.defaultMaxTokens ?? Self.assumedAnswerTokens)
+                }
             } catch let failure as VerificationFailure {
                 info.attestation = .failed(code: failure.code)
             } catch {
@@ -102,13 +123,24 @@ public final class CoreChatService: ChatService {
                 "time: \(last.time)", "server: \(last.server)",
                 "platform: \(last.platform)\(last.simulated ? " (simulated)" : "")",
                 "measurement: \(last.measurement ?? "-")", "manifest: \(last.manifestVersion ?? "-")",
-                "channel key: \(last.keyID ?? "-")", "verdict: \(last.verdict)\(last.reason.map { " (\($0))" } ?? "")",
+                "channel key: \(last.keyID ?? "-")",
+                "verdict: \(Self.verdict(last.verdict, simulated: last.simulated))\(last.reason.map { " (\($0))" } ?? "")",
             ]
             info.audit += warnings.map { "WARNING: \($0)" }
         }
         info.sync = await syncSnapshot().state
         return info
     }
+
+    /// An audit record's verdict as the details show it: development attestation passed its
+    /// checks, but proves nothing about hardware, so it is never called trusted.
+    static func verdict(_ verdict: String, simulated: Bool) -> String {
+        simulated && verdict == "trusted" ? "simulated (development)" : verdict
+    }
+
+    /// The room kept for an answer when neither config.toml nor the server says (the embedded
+    /// engine's default).
+    static let assumedAnswerTokens = 512
 
     /// How long an idle screen goes without pulling.
     static let pullInterval: Duration = .seconds(30)
@@ -129,12 +161,12 @@ public final class CoreChatService: ChatService {
             integrityWarning: await session.syncIntegrity.warning.map(String.init(describing:)))
     }
 
-    public func exportMarkdown(_ id: RecordID) async throws -> String {
+    public func exportMarkdown(_ id: RecordID, showing shown: Set<RecordID>) async throws -> String {
         guard let exportDirectory else { throw ChatServiceError(.exportUnavailable, "exporting is not set up here") }
         guard let record = await session.conversation(id) else {
             throw ChatServiceError(.notSaved, "the conversation is not saved yet")
         }
-        var bytes = Array(try await session.markdown(of: id).utf8)
+        var bytes = Array(try await session.markdown(of: id, showing: shown).utf8)
         defer { ConstantTime.wipe(&bytes) }
         let safeTitle = String(
             record.title.map { $0.isLetter || $0.isNumber ? $0 : "-" }.prefix(40)

@@ -68,6 +68,8 @@ public final class InMemoryChatService: ChatService {
                 messages.append(ChatMessage(id: promptID, role: .user, text: text))
             case .again(let promptID):
                 messages = Array(messages.prefix { $0.id != promptID }) + messages.filter { $0.id == promptID }
+            case .continuation(let answerID):
+                messages = Array(messages.prefix { $0.id != answerID }) + messages.filter { $0.id == answerID }
             }
             state.messages[id] = messages
             state.sent.append((id, messages, turn.instructions))
@@ -137,7 +139,7 @@ public final class InMemoryChatService: ChatService {
     public func status() async -> StatusInfo { statusInfo }
 
     /// Keeps the Markdown in memory (nothing is written); the path names it.
-    public func exportMarkdown(_ id: RecordID) async throws -> String {
+    public func exportMarkdown(_ id: RecordID, showing shown: Set<RecordID>) async throws -> String {
         let text = state.withLock { state in
             (state.messages[id] ?? []).map { "## \($0.role.rawValue)\n\n\($0.text)\n" }.joined(separator: "\n")
         }

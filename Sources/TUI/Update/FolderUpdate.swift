@@ -13,7 +13,17 @@ extension Update {
         case .escape:
             model.overlay = nil
             return []
-        case .tab, .backTab, .up, .down: form.field = 1 - form.field
+        case .tab, .backTab: form.field = 1 - form.field
+        // The instructions are multi-line text: new lines, lines up and down, $EDITOR.
+        case .control("j") where form.field == 1, .altEnter where form.field == 1: form.instructions.insert("\n")
+        case .up where form.field == 1:
+            if !form.instructions.moveUp() { form.field = 0 }
+        case .down where form.field == 1: _ = form.instructions.moveDown()
+        case .up, .down: form.field = 1 - form.field
+        case .control("e") where form.field == 1:
+            // The form stays open; `editorFinished` puts the edited text back in it.
+            model.overlay = .folderForm(form)
+            return [.editInEditor(form.instructions.text)]
         case .enter:
             let name = form.name.text.trimmingSpaces()
             guard !name.isEmpty else {
@@ -22,11 +32,8 @@ extension Update {
             }
             model.overlay = nil
             return saveFolder(&model, form, name: name)
-        case .character(let c):
-            if form.field == 0 { form.name.insert(String(c)) } else { form.instructions.insert(String(c)) }
-        case .backspace:
-            if form.field == 0 { form.name.backspace() } else { form.instructions.backspace() }
-        default: break
+        default:
+            if form.field == 0 { _ = form.name.applyLineKey(key) } else { _ = form.instructions.applyLineKey(key) }
         }
         model.overlay = .folderForm(form)
         return []

@@ -43,6 +43,7 @@ public enum Update {
             model.overlay = .palette(query: "", selection: 0)
             return []
         case .function(1): return perform(&model, .help)
+        case .function(2): return perform(&model, .messageDetails)
         case .control("n"): return perform(&model, .newConversation)
         case .control("f"): return perform(&model, .search)
         case .control("r"): return perform(&model, .regenerate)
@@ -53,6 +54,8 @@ public enum Update {
             model.banner = "Ctrl-Q quits"
             return []
         case .control("e"): return perform(&model, .editInEditor)
+        case .alt(","), .alt("<"): return perform(&model, .previousVersion)
+        case .alt("."), .alt(">"): return perform(&model, .nextVersion)
         case .tab, .backTab:
             model.focus = model.focus == .input ? .list : .input
             if model.focus == .list { model.listSelection = selectedRowIndex(model) }
@@ -331,6 +334,10 @@ public enum Update {
             return [.stop(current)] + reloadIfStale(&model, current)
         case .regenerate:
             return regenerate(&model)
+        case .previousVersion:
+            return stepVersion(&model, by: -1)
+        case .nextVersion:
+            return stepVersion(&model, by: 1)
         case .pin:
             guard let id = targetConversation(model), let index = model.conversations.firstIndex(where: { $0.id == id })
             else { return [] }
@@ -375,6 +382,14 @@ public enum Update {
         case .attestationDetails:
             model.overlay = .notice(title: "Attestation", lines: attestationLines(model.status))
             return []
+        case .messageDetails:
+            // The banner cut at the screen's edge, whole and wrapped.
+            guard let banner = model.banner else {
+                model.banner = "No message to show"
+                return []
+            }
+            model.overlay = .notice(title: "Message", lines: banner.split(separator: "\n").map(String.init))
+            return []
         case .switchTheme:
             guard !model.themeNames.isEmpty else { return [] }
             let index = model.themeNames.firstIndex(of: model.themeName) ?? -1
@@ -386,7 +401,7 @@ public enum Update {
                 model.banner = "Open a conversation to export it"
                 return []
             }
-            return [.export(id)]
+            return [.export(id, showing: shownVersions(model, id))]
         case .newFolder:
             model.overlay = .folderForm(FolderForm())
             return []
@@ -426,13 +441,54 @@ public enum Update {
         {
             model.conversations[index].title = ConversationTitle.from(prompt: prompt)
         }
+        // What fits in the model's context, judged before anything is sent.
+        var note: String?
+        if let use = contextUse(model, draft: prompt) {
+            switch use.budget.fit(use.messages) {
+            case .tooLong(let needed, let over):
+                model.overlay = .notice(
+                    title: "Not sent: too long for the model",
+                    lines: [
+                        "This message is about \(ContextBudget.short(needed)) tokens; the model reads about \(ContextBudget.short(use.budget.promptTokens)) (its context is \(ContextBudget.short(use.budget.contextTokens)), \(ContextBudget.short(use.budget.answerTokens)) kept for the answer).",
+                        "Shorten it by about \(ContextBudget.short(over)) tokens (some \(over * 3) characters), or split it in parts. The draft is kept.",
+                    ])
+                return []
+            case .dropping(let dropped, let used):
+                note =
+                    "The \(dropped) oldest message\(dropped == 1 ? "" : "s") left out: the model reads about \(ContextBudget.short(used)) of \(ContextBudget.short(use.budget.promptTokens)) tokens"
+            case .fits:
+                break
+            }
+        }
         model.input.clear()
         model.banner = nil
         model.scrollOffset = 0
         let promptID = RecordID.random()
         var transcript = model.transcripts[current] ?? []
         transcript.append(ChatMessage(id: promptID, role: .user, text: prompt))
-        return startAnswer(&model, current, after: transcript, .prompt(id: promptID, text: prompt))
+        let effects = startAnswer(&model, current, after: transcript, .prompt(id: promptID, text: prompt))
+        model.banner = note
+        return effects
+    }
+
+    /// The open conversation as the model would read it with `draft` sent (its folder's
+    /// instructions, what is shown, the draft), and the context it must fit; nil until the
+    /// server has announced its context.
+    static func contextUse(
+        _ model: AppModel, draft: String
+    ) -> (
+        messages: [ChatRequest.Message], budget: ContextBudget
+    )? {
+        guard let budget = model.status.budget else { return nil }
+        let id = model.current
+        let folder = model.conversations.first { $0.id == id }?.folder
+        let instructions = model.folders.first { $0.id == folder }?.instructions ?? ""
+        var messages: [ChatRequest.Message] = instructions.isEmpty ? [] : [.init(role: .system, content: instructions)]
+        messages += (id.flatMap { model.transcripts[$0] } ?? []).filter { !$0.text.isEmpty }.map {
+            ChatRequest.Message(role: $0.role, content: $0.text)
+        }
+        messages.append(.init(role: .user, content: draft))
+        return (messages, budget)
     }
 
     /// Shows an empty answer after `shown` and asks for it.
@@ -444,20 +500,80 @@ public enum Update {
         model.streaming[id] = Streaming(conversation: id, messageID: answerID, tokens: 0)
         let folder = model.conversations.first { $0.id == id }?.folder
         let instructions = model.folders.first { $0.id == folder }?.instructions ?? ""
-        return [.send(ChatTurn(conversation: id, ask: ask, answer: answerID, instructions: instructions))]
+        return [
+            .send(
+                ChatTurn(
+                    conversation: id, ask: ask, answer: answerID, instructions: instructions,
+                    shownVersions: shownVersions(model, id), budget: model.status.budget))
+        ]
     }
 
-    /// Ctrl-R: the last prompt answered again, its answer (complete or broken off) replaced.
+    /// The earlier versions of regenerated answers shown in conversation `id` (in place of
+    /// the current ones): what the model reads and an export writes is what is on screen.
+    static func shownVersions(_ model: AppModel, _ id: RecordID) -> Set<RecordID> {
+        Set((model.transcripts[id] ?? []).filter { !$0.later.isEmpty }.map(\.id))
+    }
+
+    /// Alt-, and Alt-.: the open conversation's last regenerated answer shows its previous or
+    /// next version. Not while an answer streams there (its text is still arriving).
+    private static func stepVersion(_ model: inout AppModel, by delta: Int) -> [Effect] {
+        guard let current = model.current, model.streaming[current] == nil,
+            let index = model.transcripts[current]?.lastIndex(where: { $0.versionCount > 1 }),
+            let message = model.transcripts[current]?[index]
+        else {
+            model.banner = "No other version of an answer here (Ctrl-R makes one)"
+            return []
+        }
+        let shown = message.showing(by: delta)
+        model.transcripts[current]?[index] = shown
+        model.banner = "Answer \(shown.versionNumber) of \(shown.versionCount)"
+        return []
+    }
+
+    /// Ctrl-R: the last prompt answered again, its answer (complete or broken off) replaced;
+    /// an answer the model stopped at the length limit is continued instead.
     private static func regenerate(_ model: inout AppModel) -> [Effect] {
         guard let current = model.current, model.streaming[current] == nil,
             let transcript = model.transcripts[current],
             let lastUser = transcript.lastIndex(where: { $0.role == .user })
         else { return [] }
+        if let last = transcript.last, last.role == .assistant, last.stoppedAtLength, !last.interrupted {
+            return continueAnswer(&model, current, last)
+        }
         model.scrollOffset = 0
         // A banner about the answer being replaced ("broke off") no longer applies.
         model.banner = nil
-        return startAnswer(
+        // The answer it replaces becomes an earlier version (one that never got a word was
+        // not stored, and is no version). The new one follows every version there is.
+        var versions: [ChatMessage] = []
+        if lastUser + 1 < transcript.count, transcript[lastUser + 1].role == .assistant {
+            versions = transcript[lastUser + 1].versions.filter { !$0.text.isEmpty }
+        }
+        let effects = startAnswer(
             &model, current, after: Array(transcript[...lastUser]), .again(prompt: transcript[lastUser].id))
+        if let last = model.transcripts[current]?.indices.last { model.transcripts[current]?[last].earlier = versions }
+        return effects
+    }
+
+    /// Continues `answer` (stopped at the length limit) in place: what arrives is added to its
+    /// text, stored as a new version that replaces it.
+    private static func continueAnswer(_ model: inout AppModel, _ id: RecordID, _ answer: ChatMessage) -> [Effect] {
+        model.scrollOffset = 0
+        model.banner = nil
+        // Read before the answer leaves the screen: an earlier version is continued as shown.
+        let shown = shownVersions(model, id)
+        let answerID = RecordID.random()
+        let continued = ChatMessage(id: answerID, role: .assistant, text: answer.text, earlier: answer.versions)
+        model.transcripts[id] = (model.transcripts[id] ?? []).dropLast() + [continued]
+        model.streaming[id] = Streaming(conversation: id, messageID: answerID, tokens: 0)
+        let folder = model.conversations.first { $0.id == id }?.folder
+        let instructions = model.folders.first { $0.id == folder }?.instructions ?? ""
+        return [
+            .send(
+                ChatTurn(
+                    conversation: id, ask: .continuation(answer: answer.id), answer: answerID,
+                    instructions: instructions, shownVersions: shown, budget: model.status.budget))
+        ]
     }
 
     private static func open(_ model: inout AppModel, _ id: RecordID) -> [Effect] {
@@ -522,9 +638,19 @@ public enum Update {
             else { return [] }
             model.transcripts[id]?[index].text += text
             streaming.tokens += 1
+            streaming.reading = nil
             if streaming.startTime == nil { streaming.startTime = time }
             streaming.lastTime = time
             model.streaming[id] = streaming
+        case .answerProgress(let id, let read, let total):
+            guard var streaming = model.streaming[id], streaming.tokens == 0 else { return [] }
+            streaming.reading = Streaming.Reading(read: read, total: total)
+            model.streaming[id] = streaming
+        case .answerStoppedAtLength(let id):
+            guard let streaming = model.streaming[id],
+                let index = model.transcripts[id]?.lastIndex(where: { $0.id == streaming.messageID })
+            else { return [] }
+            model.transcripts[id]?[index].stoppedAtLength = true
         case .answerFinished(let id, _):
             guard model.streaming.removeValue(forKey: id) != nil else { return [] }
             if model.banner == waitForAnswerHint { model.banner = nil }
@@ -576,6 +702,19 @@ public enum Update {
 
     /// The edited text replaces the input; on failure the input stays and the banner says why.
     private static func editorFinished(_ model: inout AppModel, _ result: Result<String, EditorProblem>) -> [Effect] {
+        // Ctrl-E from the folder form edited its instructions: they take the text.
+        if case .folderForm(var form) = model.overlay, form.field == 1 {
+            switch result {
+            case .success(let edited):
+                var text = edited.replacingCRLF()
+                if text.hasSuffix("\n") { text.removeLast() }
+                form.instructions = InputEditor(text)
+                model.overlay = .folderForm(form)
+            case .failure(let problem):
+                model.banner = problem.message
+            }
+            return []
+        }
         switch result {
         case .success(let edited):
             var text = edited.replacingCRLF()
@@ -706,7 +845,8 @@ public enum Update {
         case .unverified:
             lines.append("Not verified yet.")
         case .verified(let platform, let measurement, let simulated):
-            lines.append("Verdict: trusted")
+            // Development attestation proves nothing about hardware: never called trusted.
+            lines.append(simulated ? "Verdict: simulated (development)" : "Verdict: trusted")
             lines.append("Platform: \(platform)")
             lines.append("Measurement: \(measurement)")
             if simulated { lines.append("DEV: simulated attestation — not a real TEE") }
@@ -718,6 +858,7 @@ public enum Update {
             lines += status.audit.map { "  " + $0 }
         }
         lines.append("Model: \(status.model.isEmpty ? "(unknown)" : status.model)")
+        if !status.modelDigest.isEmpty { lines.append("Model SHA-256: \(status.modelDigest)") }
         return lines
     }
 }

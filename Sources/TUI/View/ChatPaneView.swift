@@ -51,6 +51,9 @@ enum ChatPaneView {
             var lines = cache.lines(for: message, in: model.current, width: width, render: render)
             if message.id == streamingID, !lines.isEmpty {
                 lines[0].spans.append(Span(" ●", role: .marker))
+                if let current = model.current, let reading = model.streaming[current]?.reading {
+                    lines[0].spans.append(Span(" " + readingNote(reading.read, of: reading.total), role: .muted))
+                }
             }
             if message.id == model.searchMark, !lines.isEmpty {
                 lines[0].spans.append(Span(" ◀ found", role: .marker))
@@ -80,6 +83,15 @@ enum ChatPaneView {
         return reachedTop ? maxScroll : nil
     }
 
+    /// Beside an answer that has not started while the model reads a long prompt.
+    static func readingNote(_ read: Int, of total: Int) -> String {
+        let percent = total > 0 ? min(100, read * 100 / total) : 0
+        return "reading \(total) tokens… \(percent)%"
+    }
+
+    /// Said under an answer the model stopped at the length limit.
+    static let lengthStopNote = "(stopped at the length limit — Ctrl-R continues)"
+
     /// One message as lines: its label, its text, a blank line after.
     static func render(_ message: ChatMessage, width: Int) -> [StyledLine] {
         var lines: [StyledLine] = []
@@ -90,7 +102,12 @@ enum ChatPaneView {
                 lines += TextWrapper.wrap([Span(String(line).replacingTabs())], width: width)
             }
         case .assistant:
-            lines.append(StyledLine("Assistant", role: .assistantLabel, attributes: .bold))
+            var label = StyledLine("Assistant", role: .assistantLabel, attributes: .bold)
+            if message.versionCount > 1 {
+                label.spans.append(
+                    Span(" · answer \(message.versionNumber) of \(message.versionCount) (Alt-, Alt-.)", role: .muted))
+            }
+            lines.append(label)
             lines += MarkdownRenderer.render(message.text, width: width)
         case .system:
             lines.append(StyledLine("Instructions", role: .muted, attributes: .bold))
@@ -99,6 +116,9 @@ enum ChatPaneView {
         if message.interrupted {
             lines += TextWrapper.wrap(
                 [Span("(interrupted — Ctrl-R retries)", role: .statusWarning, attributes: .italic)], width: width)
+        } else if message.stoppedAtLength {
+            lines += TextWrapper.wrap(
+                [Span(lengthStopNote, role: .statusWarning, attributes: .italic)], width: width)
         }
         lines.append(StyledLine())
         return lines

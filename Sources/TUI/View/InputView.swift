@@ -1,3 +1,5 @@
+import Core
+
 /// The composer: a separator line (with the banner or key hints) over the text, which wraps
 /// by display width and grows with it up to the layout's limit.
 public enum InputView {
@@ -48,9 +50,27 @@ public enum InputView {
         let separator = Rect(x: rect.x, y: rect.y, width: rect.width, height: 1)
         buffer.put(String(repeating: "─", count: rect.width), x: rect.x, y: rect.y, role: .border, clip: separator)
         if let banner = model.banner {
+            // Cut, it says which key shows it whole.
+            let more = " F2 whole "
+            let cut = DisplayWidth.of(banner) > rect.width - 4 && rect.width > 30
             buffer.put(
-                " " + TextWrapper.truncate(banner, width: rect.width - 4) + " ", x: rect.x + 1, y: rect.y,
-                role: .statusWarning, clip: separator)
+                " " + TextWrapper.truncate(banner, width: rect.width - 4 - (cut ? DisplayWidth.of(more) : 0)) + " ",
+                x: rect.x + 1, y: rect.y, role: .statusWarning, clip: separator)
+            if cut {
+                buffer.put(more, x: rect.maxX - DisplayWidth.of(more) - 1, y: rect.y, role: .muted, clip: separator)
+            }
+        } else if !model.input.text.isEmpty, let use = Update.contextUse(model, draft: model.input.text) {
+            // How much of the model's context the draft and the conversation take.
+            let draft = ContextBudget.estimate(model.input.text)
+            let total = use.messages.map { ContextBudget.estimate($0.content) }.reduce(0, +)
+            let over = total > use.budget.promptTokens
+            let hint =
+                " ~\(ContextBudget.short(total)) of \(ContextBudget.short(use.budget.promptTokens)) tokens (draft \(ContextBudget.short(draft)))\(over ? " — too long" : "") "
+            if DisplayWidth.of(hint) + 2 <= rect.width {
+                buffer.put(
+                    hint, x: rect.maxX - DisplayWidth.of(hint) - 1, y: rect.y, role: over ? .statusWarning : .muted,
+                    clip: separator)
+            }
         } else {
             let hint = " Enter send · Alt-Enter/Ctrl-J newline "
             if DisplayWidth.of(hint) + 2 <= rect.width {

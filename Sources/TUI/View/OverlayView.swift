@@ -88,21 +88,32 @@ enum OverlayView {
                 title: "Search\(count) — Enter opens, Esc closes", lines: body, preferredWidth: width + 4,
                 into: &buffer)
         case .folderForm(let form):
-            func field(_ label: String, _ editor: InputEditor, active: Bool) -> StyledLine {
+            let inner = innerWidth(70, in: buffer)
+            // The name: one line, its end kept in view.
+            let nameText = form.name.text + (form.field == 0 ? "▏" : "")
+            let nameRoom = max(1, inner - 6)
+            let shownName =
+                DisplayWidth.of(nameText) > nameRoom ? "…" + String(nameText.suffix(max(1, nameRoom - 1))) : nameText
+            var lines = [
                 StyledLine([
-                    Span(label, role: .overlayTitle, attributes: active ? .bold : []),
-                    Span(editor.text.replacingOccurrences(of: "\n", with: " ⏎ ") + (active ? "▏" : ""), role: .overlay),
-                ])
-            }
+                    Span("Name: ", role: .overlayTitle, attributes: form.field == 0 ? .bold : []),
+                    Span(shownName, role: .overlay),
+                ]),
+                StyledLine([
+                    Span("Instructions", role: .overlayTitle, attributes: form.field == 1 ? .bold : []),
+                    Span(" (Ctrl-J new line · Ctrl-E $EDITOR):", role: .muted),
+                ]),
+            ]
+            lines += instructionLines(
+                form.instructions, active: form.field == 1, width: inner - 2, rows: Self.instructionRows(buffer)
+            )
+            .map { StyledLine([Span("  "), Span($0, role: .overlay)]) }
+            lines.append(StyledLine("Instructions are sent as the system prompt of its conversations.", role: .muted))
             drawBox(
                 title: form.folder == nil
                     ? "New folder — Tab switches, Enter creates, Esc cancels"
                     : "Edit folder — Tab switches, Enter saves, Esc cancels",
-                lines: [
-                    field("Name: ", form.name, active: form.field == 0),
-                    field("Instructions: ", form.instructions, active: form.field == 1),
-                    StyledLine("Instructions are sent as the system prompt of its conversations.", role: .muted),
-                ], preferredWidth: 70, into: &buffer)
+                lines: lines, preferredWidth: 70, into: &buffer)
         case .folderPicker(let picker):
             FolderOverlayView.drawPicker(picker, model: model, into: &buffer)
         case .copy(let picker):
@@ -137,6 +148,30 @@ enum OverlayView {
                 title: title + " — any key closes", lines: lines.map { StyledLine($0, role: .overlay) },
                 preferredWidth: 64, wrap: true, into: &buffer)
         }
+    }
+
+    /// How many lines of instructions the folder form shows: six, fewer on a short screen.
+    static func instructionRows(_ buffer: ScreenBuffer) -> Int { max(1, min(6, buffer.size.rows - 10)) }
+
+    /// The instructions as the folder form shows them: wrapped to `width`, `rows` lines
+    /// scrolled to keep the cursor (drawn when `active`) in view.
+    static func instructionLines(_ editor: InputEditor, active: Bool, width: Int, rows: Int) -> [String] {
+        // The cursor goes into the text as a character of its own, so it wraps with it.
+        var characters = editor.characters
+        if active { characters.insert("▏", at: editor.cursor) }
+        // Wrapped at word boundaries, a line at a time.
+        let texts = String(characters).split(separator: "\n", omittingEmptySubsequences: false).flatMap { line in
+            line.isEmpty
+                ? [""]
+                : TextWrapper.wrap([Span(String(line))], width: max(1, width)).map { $0.spans.map(\.text).joined() }
+        }
+        let cursorRow = active ? texts.firstIndex { $0.contains("▏") } ?? 0 : 0
+        let first = active ? max(0, min(cursorRow - rows + 1, texts.count - rows)) : 0
+        var shown = Array(texts.dropFirst(first).prefix(rows))
+        while shown.count < rows { shown.append("") }
+        if first > 0 { shown[0] = "↑ " + shown[0] }
+        if first + rows < texts.count { shown[rows - 1] += " ↓" }
+        return shown
     }
 
     /// The columns inside a box drawn `preferredWidth` wide on `buffer`.

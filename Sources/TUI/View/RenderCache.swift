@@ -12,6 +12,9 @@ public final class RenderCache {
     struct Entry {
         var textLength: Int
         var interrupted: Bool
+        /// The version shown, how many there are (the label names them), and whether the
+        /// length-stop note is under it.
+        var version: [Int]
         var width: Int
         var lines: [StyledLine]
     }
@@ -28,14 +31,16 @@ public final class RenderCache {
     ) -> [StyledLine] {
         let key = Key(conversation: conversation, message: message.id)
         let length = message.text.utf8.count
+        let version = [message.versionNumber, message.versionCount, message.stoppedAtLength ? 1 : 0]
         if let entry = entries[key], entry.textLength == length, entry.interrupted == message.interrupted,
-            entry.width == width
+            entry.version == version, entry.width == width
         {
             return entry.lines
         }
         wrapCount += 1
         let lines = render(message, width)
-        entries[key] = Entry(textLength: length, interrupted: message.interrupted, width: width, lines: lines)
+        entries[key] = Entry(
+            textLength: length, interrupted: message.interrupted, version: version, width: width, lines: lines)
         if entries.count > 50_000 { entries.removeAll(keepingCapacity: true) }
         return lines
     }

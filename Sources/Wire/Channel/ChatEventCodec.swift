@@ -8,7 +8,7 @@ public enum ChatEventCodec {
     public static let maxContentByteCount = noiseMaxMessageLength - CipherState.tagByteCount - 3
 
     enum Kind: UInt8 {
-        case start = 1, token = 2, error = 3, end = 4
+        case start = 1, token = 2, error = 3, end = 4, progress = 5
     }
 
     /// Encodes `event`, padded.
@@ -26,6 +26,11 @@ public enum ChatEventCodec {
             appendUInt32(&bytes, UInt32(clamping: promptTokens))
             appendUInt32(&bytes, UInt32(clamping: completionTokens))
             (kind, content) = (.end, bytes)
+        case .progress(let read, let total):
+            var bytes = [UInt8]()
+            appendUInt32(&bytes, UInt32(clamping: read))
+            appendUInt32(&bytes, UInt32(clamping: total))
+            (kind, content) = (.progress, bytes)
         }
         guard content.count <= maxContentByteCount else {
             throw ChannelError(.eventTooLarge, "an event of \(content.count) bytes does not fit in one frame")
@@ -76,6 +81,11 @@ public enum ChatEventCodec {
             return .end(
                 reason: reason, promptTokens: Int(readUInt32(content, at: 1)),
                 completionTokens: Int(readUInt32(content, at: 5)))
+        case .progress:
+            guard content.count == 8 else {
+                throw ChannelError(.malformedEvent, "a progress event has the wrong size")
+            }
+            return .progress(read: Int(readUInt32(content, at: 0)), total: Int(readUInt32(content, at: 4)))
         }
     }
 

@@ -77,10 +77,17 @@ public struct AttestationResponse: Codable, Hashable, Sendable {
     public var manifest: SignedReleaseManifest
     /// Where the server sends decrypted prompts; its digest is in REPORT_DATA.
     public var configuration: ServerConfiguration
+    /// The model's context in tokens, for the client to judge before sending what fits.
+    /// Advice, not bound by the report: a server that misstates it only misleads that
+    /// judgement (it still refuses what does not fit). Absent from servers that predate it.
+    public var modelContextTokens: Int?
+    /// The answer's length limit when a request sets none.
+    public var defaultMaxTokens: Int?
 
     public init(
         platform: AttestationPlatform, evidence: AttestationEvidence, keys: ServerKeyAnnouncement,
-        manifest: SignedReleaseManifest, configuration: ServerConfiguration
+        manifest: SignedReleaseManifest, configuration: ServerConfiguration, modelContextTokens: Int? = nil,
+        defaultMaxTokens: Int? = nil
     ) {
         version = Wire.protocolVersion
         self.platform = platform
@@ -88,5 +95,13 @@ public struct AttestationResponse: Codable, Hashable, Sendable {
         self.keys = keys
         self.manifest = manifest
         self.configuration = configuration
+        self.modelContextTokens = modelContextTokens
+        self.defaultMaxTokens = defaultMaxTokens
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version, platform, evidence, keys, manifest, configuration
+        case modelContextTokens = "model_context_tokens"
+        case defaultMaxTokens = "default_max_tokens"
     }
 }

@@ -50,16 +50,28 @@ public struct ChatRequest: Codable, Hashable, Sendable {
     public var messages: [Message]
     public var maxTokens: Int?
     public var sampling: Sampling?
+    /// True when the last message is an answer cut short at the length limit: the model goes
+    /// on from where it stopped instead of answering anew. Absent means false.
+    public var continuesLast: Bool?
+    /// True when the client reads `ChatEvent.progress` events; absent means false (a client
+    /// that predates them gets none).
+    public var progress: Bool?
 
-    public init(messages: [Message], maxTokens: Int? = nil, sampling: Sampling? = nil) {
+    public init(
+        messages: [Message], maxTokens: Int? = nil, sampling: Sampling? = nil, continuesLast: Bool? = nil,
+        progress: Bool? = nil
+    ) {
+        self.progress = progress
         self.messages = messages
         self.maxTokens = maxTokens
         self.sampling = sampling
+        self.continuesLast = continuesLast
     }
 
     enum CodingKeys: String, CodingKey {
-        case messages, sampling
+        case messages, sampling, progress
         case maxTokens = "max_tokens"
+        case continuesLast = "continue_last"
     }
 }
 
@@ -72,6 +84,9 @@ public enum FinishReason: String, Codable, Sendable {
 public enum ChatEvent: Hashable, Sendable {
     /// First event: which model answers.
     case start(model: String)
+    /// The model has read `read` of the prompt's `total` tokens; sent while a long prompt is
+    /// read, before the first token, to clients that asked (`ChatRequest.progress`).
+    case progress(read: Int, total: Int)
     /// A piece of the answer (whole UTF-8 characters).
     case token(String)
     /// Generation failed; the stream ends after this with `end`.

@@ -228,6 +228,7 @@ import Wire
                 .error(code: "SOTTO-BACKEND-BUSY", message: "try again"), .token(""),
                 .end(reason: .length, promptTokens: Int(UInt32.max), completionTokens: 0),
                 .end(reason: .cancelled, promptTokens: 1, completionTokens: 2),
+                .progress(read: 32, total: 4000), .progress(read: 0, total: 0),
             ]
         for e in all {
             let bytes = try ChatEventCodec.encode(e)
@@ -241,6 +242,12 @@ import Wire
         #expect(throws: ChannelError.self) { try ChatEventCodec.decode([2, 0, 2, 0xff, 0xfe]) }
         #expect(throws: ChannelError.self) { try ChatEventCodec.decode([2, 0, 9, 1]) }
         #expect(throws: ChannelError.self) { try ChatEventCodec.decode([4, 0, 1, 0]) }
+        // A progress event is two u32: read, then total.
+        #expect(
+            try ChatEventCodec.encode(.progress(read: 258, total: 4000)).prefix(11) == [
+                5, 0, 8, 0, 0, 1, 2, 0, 0, 15, 160,
+            ])
+        #expect(throws: ChannelError.self) { try ChatEventCodec.decode([5, 0, 4, 0, 0, 0, 1]) }
         #expect(throws: ChannelError.self) {
             try ChatEventCodec.encode(.token(String(repeating: "a", count: ChatEventCodec.maxContentByteCount + 1)))
         }
