@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, and runs every test suite.
 # Usage: scripts/test.sh [extra `swift test` arguments, e.g. --filter NoiseTests]
+# With no arguments it also runs the fuzz regression (scripts/fuzz.sh --regress).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,3 +21,10 @@ fi
 
 swift build --build-tests
 swift test --skip-build "$@"
+
+# The fuzz regression (as in CI): every fuzz target over its committed corpus, then 2 seconds
+# of fuzzing each, in its own build folder. Skipped when only some suites were asked for, or
+# with SOTTO_SKIP_FUZZ=1.
+if [ $# -eq 0 ] && [ "${SOTTO_SKIP_FUZZ:-}" != "1" ]; then
+    scripts/fuzz.sh --regress
+fi
