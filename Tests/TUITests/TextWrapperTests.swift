@@ -14,6 +14,17 @@ import Testing
         #expect(wrap("  indented", 20) == ["  indented"])
     }
 
+    /// Found by the text-wrapper fuzz target: an indent wider than the room made a line of
+    /// 25 columns at width 10.
+    @Test func anIndentNeverPushesALinePastTheWidth() {
+        #expect(wrap(String(repeating: " ", count: 25) + "word", 10) == ["      word"])
+        #expect(wrap(String(repeating: " ", count: 25) + "abcdefghijkl", 10) == ["abcdefghij", "kl"])
+        #expect(wrap("  indented", 10) == ["  indented"])
+        let lines = TextWrapper.wrap(
+            [Span(String(repeating: " ", count: 25)), Span(String(repeating: "\0", count: 8) + "   ")], width: 10)
+        #expect(lines.allSatisfy { $0.width <= 10 }, "\(lines.map(\.plainText))")
+    }
+
     @Test func breaksALongWordOnlyWhenItMust() {
         #expect(wrap("abcdefghijkl xy", 5) == ["abcde", "fghij", "kl xy"])
     }

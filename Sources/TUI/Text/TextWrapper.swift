@@ -36,6 +36,12 @@ public enum TextWrapper {
                 pendingSpaces = []
                 pendingWidth = 0
             }
+            // Spaces that start a line (an indent) keep only the room the word leaves, so they
+            // never push the line past the width.
+            if currentWidth == 0 && pendingWidth + wordWidth > room() {
+                pendingSpaces = Array(pendingSpaces.prefix(max(0, room() - wordWidth)))
+                pendingWidth = pendingSpaces.count
+            }
             current += pendingSpaces
             currentWidth += pendingWidth
             pendingSpaces = []
