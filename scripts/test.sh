@@ -22,8 +22,8 @@ fi
 swift build --build-tests
 swift test --skip-build "$@"
 
-# The fuzz regression (as in CI): every fuzz target over its committed corpus, then 2 seconds
-# of fuzzing each, in its own build folder. Skipped when only some suites were asked for, or
+# The fuzz regression (as in CI): every fuzz target once over its committed corpus, built in
+# its own folder. Skipped when only some suites were asked for, or
 # with SOTTO_SKIP_FUZZ=1.
 if [ $# -eq 0 ] && [ "${SOTTO_SKIP_FUZZ:-}" != "1" ]; then
     scripts/fuzz.sh --regress

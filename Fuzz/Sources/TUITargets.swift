@@ -80,7 +80,10 @@ func fuzzTextWrapper(_ data: [UInt8]) {
         }
         let sent = visible(spans)
         let shown = visible(lines.flatMap(\.spans))
-        guard sent == shown else { violated("wrapping keeps every visible grapheme in order") }
+        guard sent == shown else {
+            violated(
+                "wrapping keeps every visible grapheme in order: \(sent.map(\.value)) became \(shown.map(\.value))")
+        }
     }
     _ = TextWrapper.hardWrap(spans, width: width)
     let truncated = TextWrapper.truncate(spans.map(\.text).joined(), width: width)

@@ -30,6 +30,9 @@ public enum AttestationPolicyFile {
     ) throws(PolicyFileError)
         -> VerificationPolicy
     {
+        if let line = TOMLHeaderCheck.lineOfHeaderWithoutKey(in: toml) {
+            throw PolicyFileError(.malformed, "\(path): \(TOMLHeaderCheck.problem(line: line))")
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: toml)
