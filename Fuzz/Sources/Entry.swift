@@ -31,6 +31,8 @@ let targets: [String: @Sendable (_ data: [UInt8]) -> Void] = [
 ]
 
 let selected: @Sendable (_ data: [UInt8]) -> Void = {
+    // Display widths as the app measures them (it runs in the user's UTF-8 locale).
+    setlocale(LC_ALL, "C.UTF-8")
     let name = ProcessInfo.processInfo.environment["SOTTO_FUZZ_TARGET"] ?? ""
     guard let target = targets[name] else {
         let known = targets.keys.sorted().joined(separator: " ")

@@ -25,6 +25,14 @@ import Testing
         #expect(lines.allSatisfy { $0.width <= 10 }, "\(lines.map(\.plainText))")
     }
 
+    /// Found by the text-wrapper fuzz target: a last word of zero-width graphemes that started
+    /// a new line was dropped.
+    @Test func aLastWordOfZeroWidthGraphemesIsKept() {
+        #expect(wrap("abc \u{3}\u{3}", 3) == ["abc", "\u{3}\u{3}"])
+        #expect(wrap("abc", 3) == ["abc"])
+        #expect(wrap("abc ", 3) == ["abc"])
+    }
+
     @Test func breaksALongWordOnlyWhenItMust() {
         #expect(wrap("abcdefghijkl xy", 5) == ["abcde", "fghij", "kl xy"])
     }
