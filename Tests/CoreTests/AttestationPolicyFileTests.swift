@@ -22,6 +22,9 @@ import Wire
         #expect(error.code == .malformed)
         #expect(error.message.hasSuffix("line 2: a table header needs a name after `[`"))
         #expect(try refusal("[minimum_tcb.genoa]\nsnp = 22\n") == nil)
+        // A combining mark after `[` joins it into one grapheme; the check reads scalars.
+        let marked = try #require(try refusal("max_manifest_age_days = 17\n[\u{656}m0x\nsnp = +2L\n"))
+        #expect(marked.message.hasSuffix("line 2: a table header needs a name after `[`"))
     }
 
     func refusal(_ text: String) throws -> PolicyFileError? {

@@ -7,13 +7,15 @@
 package enum TOMLHeaderCheck {
     /// The 1-based line of the first table header without a key, or nil when every one has one.
     package static func lineOfHeaderWithoutKey(in text: String) -> Int? {
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // By scalar, not by Character: a combining mark after `[` joins it into one grapheme.
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, line) in lines.enumerated() {
             var rest = line.drop(while: { $0 == " " || $0 == "\t" })
             guard rest.first == "[" else { continue }
             rest = rest.dropFirst()
             if rest.first == "[" { rest = rest.dropFirst() }
             rest = rest.drop(while: { $0 == " " || $0 == "\t" })
-            guard let first = rest.unicodeScalars.first else { return index + 1 }
+            guard let first = rest.first else { return index + 1 }
             let startsKey =
                 first.isASCII
                 && (first.properties.isAlphabetic || ("0"..."9").contains(first)
