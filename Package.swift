@@ -201,3 +201,14 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fuzz targets (Fuzz/, docs/ARCHITECTURE.md): one libFuzzer binary, added only when scripts/fuzz.sh builds it
+// (`SOTTO_FUZZ=1`, `--sanitize fuzzer --sanitize address`, its own build folder), so the normal build never
+// compiles it. It needs the parsers' modules only, not the server's.
+if ProcessInfo.processInfo.environment["SOTTO_FUZZ"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "sotto-fuzz", dependencies: ["Wire", "Core", "TUI", "Inference"], path: "Fuzz/Sources",
+            // libFuzzer supplies `main`; the targets only export `LLVMFuzzerTestOneInput`.
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+}

@@ -11,7 +11,7 @@ if ! command -v swift-format >/dev/null 2>&1 && ! swift format --version >/dev/n
 fi
 fmt() { if command -v swift-format >/dev/null 2>&1; then swift-format "$@"; else swift format "$@"; fi; }
 
-files=$(git ls-files --cached --others --exclude-standard -- 'Package.swift' 'Sources/*.swift' 'Tests/*.swift' 'Benchmarks/*.swift')
+files=$(git ls-files --cached --others --exclude-standard -- 'Package.swift' 'Sources/*.swift' 'Tests/*.swift' 'Benchmarks/*.swift' 'Fuzz/*.swift')
 if [ "${1:-}" = "--check" ]; then
     fmt lint --strict --configuration .swift-format $files
 else

@@ -15,6 +15,18 @@ import Wire
         return try body(path)
     }
 
+    /// Found by the policy fuzz target: a table header without a name made TOMLKit's parser
+    /// abort the process; it is refused as malformed, naming the line.
+    @Test func aHeaderWithoutANameIsMalformedNotACrash() throws {
+        let error = try #require(try refusal("allow_products = [\"Genoa\"]\n[\nsnp = +2L\n"))
+        #expect(error.code == .malformed)
+        #expect(error.message.hasSuffix("line 2: a table header needs a name after `[`"))
+        #expect(try refusal("[minimum_tcb.genoa]\nsnp = 22\n") == nil)
+        // A combining mark after `[` joins it into one grapheme; the check reads scalars.
+        let marked = try #require(try refusal("max_manifest_age_days = 17\n[\u{656}m0x\nsnp = +2L\n"))
+        #expect(marked.message.hasSuffix("line 2: a table header needs a name after `[`"))
+    }
+
     func refusal(_ text: String) throws -> PolicyFileError? {
         try withFile(text) { path -> PolicyFileError? in
             do throws(PolicyFileError) {

@@ -8,6 +8,15 @@ import Testing
         MarkdownRenderer.render(markdown, width: width).map(\.spans)
     }
 
+    /// Found by the Markdown fuzz target: a fence line longer than the width made a language
+    /// label line past it.
+    @Test func aLongFenceLabelIsCutToTheWidth() {
+        let lines = MarkdownRenderer.render(String(repeating: "`", count: 120) + "\ncode", width: 96)
+        #expect(lines.allSatisfy { $0.width <= 96 })
+        #expect(lines.first?.plainText.hasSuffix("…") == true)
+        #expect(MarkdownRenderer.render("```swift\nlet x = 1\n```", width: 40).first?.plainText == " swift")
+    }
+
     @Test func headingsAreBoldAndStripped() {
         let lines = MarkdownRenderer.render("# Title\n## Sub", width: 20)
         #expect(lines.map(\.plainText) == ["Title", "Sub"])

@@ -14,6 +14,25 @@ import Testing
         #expect(wrap("  indented", 20) == ["  indented"])
     }
 
+    /// Found by the text-wrapper fuzz target: an indent wider than the room made a line of
+    /// 25 columns at width 10.
+    @Test func anIndentNeverPushesALinePastTheWidth() {
+        #expect(wrap(String(repeating: " ", count: 25) + "word", 10) == ["      word"])
+        #expect(wrap(String(repeating: " ", count: 25) + "abcdefghijkl", 10) == ["abcdefghij", "kl"])
+        #expect(wrap("  indented", 10) == ["  indented"])
+        let lines = TextWrapper.wrap(
+            [Span(String(repeating: " ", count: 25)), Span(String(repeating: "\0", count: 8) + "   ")], width: 10)
+        #expect(lines.allSatisfy { $0.width <= 10 }, "\(lines.map(\.plainText))")
+    }
+
+    /// Found by the text-wrapper fuzz target: a last word of zero-width graphemes that started
+    /// a new line was dropped.
+    @Test func aLastWordOfZeroWidthGraphemesIsKept() {
+        #expect(wrap("abc \u{3}\u{3}", 3) == ["abc", "\u{3}\u{3}"])
+        #expect(wrap("abc", 3) == ["abc"])
+        #expect(wrap("abc ", 3) == ["abc"])
+    }
+
     @Test func breaksALongWordOnlyWhenItMust() {
         #expect(wrap("abcdefghijkl xy", 5) == ["abcde", "fghij", "kl xy"])
     }

@@ -70,6 +70,12 @@ import Testing
             }
         }
         #expect(problem("[roles\ntext = 1").hasPrefix("SOTTO-THEME-SYNTAX: theme bad.toml: line 1"))
+        // Found by the theme fuzz target: a header without a name made TOMLKit's parser abort
+        // the process; it is now a syntax error naming the line.
+        #expect(
+            problem("name = \"x\"\n[\nmuted = \"#6e7781\"")
+                == "SOTTO-THEME-SYNTAX: theme bad.toml: line 2: a table header needs a name after `[`")
+        #expect(problem("[[ #\n").contains("line 1: a table header needs a name"))
         #expect(problem("name = \"x\"").contains("a `[roles]` table is required"))
         #expect(problem("[roles]\ntext = {}\nhedaing = { bold = true }").contains("unknown role `hedaing`"))
         #expect(problem("[roles]\ntext = { fg = \"#12345\" }").contains("`roles.text.fg`: `#12345` is not a colour"))

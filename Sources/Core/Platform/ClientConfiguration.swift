@@ -39,9 +39,13 @@ public struct ClientConfiguration: Sendable, Hashable {
     /// - Throws: `ConfigurationFileError` naming the file and the problem.
     public static func load(path: String) throws -> ClientConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else { return ClientConfiguration() }
+        let text = String(decoding: data, as: UTF8.self)
+        if let line = TOMLHeaderCheck.lineOfHeaderWithoutKey(in: text) {
+            throw ConfigurationFileError(path: path, problem: TOMLHeaderCheck.problem(line: line))
+        }
         let table: TOMLTable
         do {
-            table = try TOMLTable(string: String(decoding: data, as: UTF8.self))
+            table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
             throw ConfigurationFileError(
                 path: path, problem: "line \(error.source.begin.line): \(error.description)")

@@ -21,9 +21,22 @@ public enum AttestationPolicyFile {
     /// - Throws: `PolicyFileError` `.malformed` naming the line or key, `.looser` naming the rule.
     public static func apply(path: String, to base: VerificationPolicy) throws(PolicyFileError) -> VerificationPolicy {
         guard let data = FileManager.default.contents(atPath: path) else { return base }
+        return try apply(toml: String(decoding: data, as: UTF8.self), path: path, to: base)
+    }
+
+    /// `base` tightened by the policy text `toml`, read from `path` (named in errors).
+    /// - Throws: `PolicyFileError` as `apply(path:to:)`.
+    static func apply(
+        toml: String, path: String, to base: VerificationPolicy
+    ) throws(PolicyFileError)
+        -> VerificationPolicy
+    {
+        if let line = TOMLHeaderCheck.lineOfHeaderWithoutKey(in: toml) {
+            throw PolicyFileError(.malformed, "\(path): \(TOMLHeaderCheck.problem(line: line))")
+        }
         let table: TOMLTable
         do {
-            table = try TOMLTable(string: String(decoding: data, as: UTF8.self))
+            table = try TOMLTable(string: toml)
         } catch let error as TOMLParseError {
             throw PolicyFileError(.malformed, "\(path): line \(error.source.begin.line): \(error.description)")
         } catch {

@@ -90,7 +90,9 @@ public enum MarkdownRenderer {
     private static func codeBlock(_ lines: [String], language: String, width: Int) -> [StyledLine] {
         var result: [StyledLine] = []
         if !language.isEmpty {
-            result.append(StyledLine([Span(" " + language, role: .codeComment)], fillRole: .codeBlock))
+            // The label is cut to the width: a fence line can be any length.
+            let label = " " + TextWrapper.truncate(language, width: width - 1)
+            result.append(StyledLine([Span(label, role: .codeComment)], fillRole: .codeBlock))
         }
         for line in lines {
             let spans = [Span(" ", role: .codeBlock)] + CodeHighlighter.spans(line.replacingTabs(), language: language)

@@ -36,6 +36,12 @@ public enum TextWrapper {
                 pendingSpaces = []
                 pendingWidth = 0
             }
+            // Spaces that start a line (an indent) keep only the room the word leaves, so they
+            // never push the line past the width.
+            if currentWidth == 0 && pendingWidth + wordWidth > room() {
+                pendingSpaces = Array(pendingSpaces.prefix(max(0, room() - wordWidth)))
+                pendingWidth = pendingSpaces.count
+            }
             current += pendingSpaces
             currentWidth += pendingWidth
             pendingSpaces = []
@@ -67,11 +73,12 @@ public enum TextWrapper {
         }
         placeWord()
         // Leading spaces of a line that never got a word (indentation of code, etc.).
-        if currentWidth == 0 && !pendingSpaces.isEmpty && lines.isEmpty {
+        if current.isEmpty && !pendingSpaces.isEmpty && lines.isEmpty {
             current = Array(pendingSpaces.prefix(max(0, room())))
             currentWidth = current.count
         }
-        if currentWidth > 0 || lines.isEmpty { finishLine() }
+        // A last line of zero-width graphemes only (controls, lone marks) is kept too.
+        if !current.isEmpty || lines.isEmpty { finishLine() }
         return lines
     }
 

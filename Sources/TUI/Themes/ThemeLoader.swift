@@ -1,3 +1,4 @@
+import Core
 import TOMLKit
 
 /// A theme file that cannot be used. The message names the file, the place and the fix.
@@ -28,6 +29,9 @@ public enum ThemeLoader {
     ///   - fallbackName: the name when the file gives none (its file name without `.toml`).
     /// - Throws: `ThemeError`.
     public static func parse(_ text: String, source: String, fallbackName: String? = nil) throws -> Theme {
+        if let line = TOMLHeaderCheck.lineOfHeaderWithoutKey(in: text) {
+            throw ThemeError(code: .syntax, source: source, problem: TOMLHeaderCheck.problem(line: line))
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
