@@ -6,8 +6,8 @@ import Testing
 /// `Process`, which detects exit through a descriptor the child inherits, and the tmux server
 /// the first command forks keeps that open for good.
 ///
-/// The window stays after its program exits (`remain-on-exit`), so a test that waits for a
-/// screen the program never drew records what it printed before it ended, not an empty pane.
+/// A program's standard error goes to a file of the session's, so a test that waits for a
+/// screen the program never drew records what it said before it ended.
 public final class TmuxSession: Sendable {
     public static let tmuxPath = ["/usr/bin/tmux", "/usr/local/bin/tmux"].first {
         FileManager.default.isExecutableFile(atPath: $0)
@@ -68,18 +68,25 @@ public final class TmuxSession: Sendable {
         _ = waitpid(pid, &status, 0)
     }
 
-    /// Opens window `t` (closing an earlier one) running `command`: one argument is run by
-    /// the shell, several are the program and its arguments. `environment` holds `NAME=value`
-    /// settings beside the terminal's own (UTF-8, tmux-256color, the session's home).
+    /// What the window's programs wrote to standard error (it is not on the screen, which the
+    /// full-screen app clears): a timed-out wait records it.
+    public var errorLog: URL { home.appendingPathComponent("window-stderr.log") }
+
+    /// Opens window `t` running `command`: one argument is run by the shell, several are the
+    /// program and its arguments. `environment` holds `NAME=value` settings beside the
+    /// terminal's own (UTF-8, tmux-256color, the session's home). The window closes when its
+    /// program ends; what the program wrote to standard error is kept in `errorLog`.
     public func launch(_ command: [String], columns: Int, rows: Int, environment: [String] = []) throws {
-        _ = try? tmux(["kill-session", "-t", "t"])
         let settings = [
             "LANG=C.UTF-8", "TERM=tmux-256color", "HOME=\(home.path)", "XDG_CONFIG_HOME=\(home.path)/config",
         ]
+        let program =
+            command.count == 1
+            ? ["(" + command[0] + ") 2>>" + Self.quote(errorLog.path)]
+            : ["/bin/sh", "-c", "exec \"$@\" 2>>" + Self.quote(errorLog.path), "sh"] + command
         try tmux(
             ["new-session", "-d", "-s", "t", "-x", "\(columns)", "-y", "\(rows)"]
-                + (settings + environment).flatMap { ["-e", $0] } + command
-                + [";", "set-option", "-t", "t", "remain-on-exit", "on"])
+                + (settings + environment).flatMap { ["-e", $0] } + program)
     }
 
     public func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", "t"]) }
@@ -95,8 +102,9 @@ public final class TmuxSession: Sendable {
             try await Task.sleep(for: .milliseconds(25))
         }
         let ended = try isRunning() ? "" : " (the program has ended)"
+        let errors = (try? String(contentsOf: errorLog, encoding: .utf8)) ?? ""
         Issue.record(
-            "timed out waiting for \(absent ? "no " : "")\(text)\(ended); screen:\n\(try screen())",
+            "timed out waiting for \(absent ? "no " : "")\(text)\(ended); screen:\n\(try screen())\nstandard error:\n\(errors)",
             sourceLocation: sourceLocation)
     }
 
