@@ -245,7 +245,7 @@ import Wire
     @Test(.enabled(if: modelPath != nil)) func askWithNoServerConfiguredStartsTheLocalServer() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-cli-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
-        let port = Int.random(in: 42_000..<46_000)
+        let port = LoopbackPort.outsideTheEphemeralRange()
         let ask = try await Executables.run(
             "sotto", ["ask", "--max-tokens", "16", "What is the capital of Germany?"],
             environment: [

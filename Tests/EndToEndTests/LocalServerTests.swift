@@ -71,7 +71,7 @@ import Wire
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-local-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         var fixed = options(root: root, model: Self.modelPath!)
-        fixed.port = Int.random(in: 42_000..<46_000)
+        fixed.port = LoopbackPort.outsideTheEphemeralRange()
         let first = try await LocalServer.start(fixed)
         let second = try await LocalServer.start(fixed)
         #expect(first.ownsServer && !second.ownsServer)

@@ -28,6 +28,22 @@ import Testing
             ] + variable)
     }
 
+    /// Onboards a `sotto` started with `SOTTO_PASSPHRASE` (nobody is asked for it): a new
+    /// account, its recovery key read off the screen and its last group typed back, until the
+    /// chat opens. Returns the recovery key.
+    @discardableResult
+    static func createAccountFromTheEnvironment(in session: TmuxTests.Session) async throws -> String {
+        try await session.waitFor("This device has no account yet", timeoutSeconds: 60)
+        try session.keys("Enter")
+        try await session.waitFor("Recovery key — shown once", timeoutSeconds: 60)
+        let rows = recoveryKeyRows(try session.screen())
+        try #require(rows.count == 2, "the recovery key is shown in two rows of seven groups")
+        try session.type(String(rows[1].split(separator: "-").last!))
+        try session.keys("Enter")
+        try await session.waitFor("software passkey", timeoutSeconds: 60)
+        return rows.joined(separator: "-")
+    }
+
     /// The rows of seven dash-separated groups the recovery key screen shows.
     static func recoveryKeyRows(_ screen: String) -> [String] {
         var rows: [String] = []
@@ -143,15 +159,7 @@ import Testing
 
         // A: a new account whose passphrase comes from SOTTO_PASSPHRASE (nobody is asked).
         try start(device: "a", passphraseVariable: true)
-        try await session.waitFor("This device has no account yet", timeoutSeconds: 60)
-        try session.keys("Enter")
-        try await session.waitFor("Recovery key — shown once", timeoutSeconds: 60)
-        let rows = Self.recoveryKeyRows(try session.screen())
-        try #require(rows.count == 2)
-        let recoveryKey = rows.joined(separator: "-")
-        try session.type(String(rows[1].suffix(4)))
-        try session.keys("Enter")
-        try await session.waitFor("software passkey", timeoutSeconds: 30)
+        let recoveryKey = try await Self.createAccountFromTheEnvironment(in: session)
         try session.type("Name one primary colour.")
         try session.keys("Enter")
         try await session.waitFor("Assistant", timeoutSeconds: 60)

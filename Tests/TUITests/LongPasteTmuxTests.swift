@@ -14,16 +14,9 @@ import Testing
     func aPasteTooLongForTheContextIsRefusedSayingByHowMuch() async throws {
         let session = try TmuxTests.Session()
         defer { session.stop() }
-        let port = Int.random(in: 46_000..<50_000)
+        let port = LoopbackPort.outsideTheEphemeralRange()
         try LocalModeTmuxTests.startSotto(in: session, localPort: port, passphraseVariable: true)
-        try await session.waitFor("This device has no account yet", timeoutSeconds: 60)
-        try session.keys("Enter")
-        try await session.waitFor("Recovery key — shown once", timeoutSeconds: 60)
-        let rows = LocalModeTmuxTests.recoveryKeyRows(try session.screen())
-        try #require(rows.count == 2, "the recovery key is shown in two rows of seven groups")
-        try session.type(String(rows[1].split(separator: "-").last!))
-        try session.keys("Enter")
-        try await session.waitFor("software passkey", timeoutSeconds: 60)
+        try await LocalModeTmuxTests.createAccountFromTheEnvironment(in: session)
 
         // 300 lines, 14.5 KB: more than the model's 4096-token context less the answer's room.
         let line = "This is line of the pasted log file, with some words to make it long.\n"
@@ -56,7 +49,6 @@ import Testing
         #expect(details.contains("Model SHA-256:"), "\(details)")
         try session.keys("Escape")
         try session.keys("C-q")
-        for _ in 0..<400 where try session.isRunning() { try await Task.sleep(for: .milliseconds(25)) }
-        #expect(try !session.isRunning())
+        #expect(try await session.waitUntilEnded())
     }
 }

@@ -12,16 +12,9 @@ import Testing
     func quittingTheFirstWindowLeavesTheServerToTheSecond() async throws {
         let session = try TmuxTests.Session()
         defer { session.stop() }
-        let port = Int.random(in: 46_000..<50_000)
+        let port = LoopbackPort.outsideTheEphemeralRange()
         try LocalModeTmuxTests.startSotto(in: session, localPort: port, passphraseVariable: true)
-        try await session.waitFor("This device has no account yet", timeoutSeconds: 60)
-        try session.keys("Enter")
-        try await session.waitFor("Recovery key — shown once", timeoutSeconds: 60)
-        let rows = LocalModeTmuxTests.recoveryKeyRows(try session.screen())
-        try #require(rows.count == 2)
-        try session.type(String(rows[1].split(separator: "-").last!))
-        try session.keys("Enter")
-        try await session.waitFor("software passkey", timeoutSeconds: 60)
+        try await LocalModeTmuxTests.createAccountFromTheEnvironment(in: session)
 
         // The second window: the same device, in another terminal.
         let home = session.home.path
@@ -45,8 +38,7 @@ import Testing
 
         // The first window, which started the server, quits.
         try session.keys("C-q")
-        for _ in 0..<400 where try session.isRunning() { try await Task.sleep(for: .milliseconds(25)) }
-        #expect(try !session.isRunning())
+        #expect(try await session.waitUntilEnded())
         try await Task.sleep(for: .seconds(3))
 
         // The second still has its server.
