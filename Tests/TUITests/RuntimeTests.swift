@@ -159,6 +159,10 @@ extension RuntimeTests {
     struct EditorScript {
         let folder: String
         var path: String { folder + "/editor.sh" }
+        /// The editor command: the script run by the shell, not executed by path. A script
+        /// just written can be refused with ETXTBSY (status 126) while a process another test
+        /// forks at that moment still holds the write descriptor; reading it never is.
+        var command: String { "/bin/sh " + path }
         var temporary: String { folder + "/tmp" }
 
         init(_ body: String) throws {
@@ -197,7 +201,7 @@ extension RuntimeTests {
         #expect(held > 2)
         defer { close(held) }
         let editor = ExternalEditor(environment: [
-            "EDITOR": script.path + " --wait", "PATH": "/usr/bin:/bin", "TMPDIR": script.temporary,
+            "EDITOR": script.command + " --wait", "PATH": "/usr/bin:/bin", "TMPDIR": script.temporary,
             "SOTTO_PASSPHRASE": "correct horse",
         ])
         #expect(editor.edit("first line 你好") == .success("first line 你好\nsecond line\n"))
@@ -217,7 +221,7 @@ extension RuntimeTests {
         defer { failing.remove() }
         let environment = ["PATH": "/usr/bin:/bin", "TMPDIR": failing.temporary]
         #expect(
-            ExternalEditor(environment: environment.merging(["EDITOR": failing.path]) { $1 }).edit("draft")
+            ExternalEditor(environment: environment.merging(["EDITOR": failing.command]) { $1 }).edit("draft")
                 == .failure(.exited(editor: "$EDITOR", status: 1)))
         #expect(try FileManager.default.contentsOfDirectory(atPath: failing.temporary).isEmpty)
 
@@ -226,7 +230,7 @@ extension RuntimeTests {
         defer { long.remove() }
         #expect(
             ExternalEditor(
-                environment: environment.merging(["VISUAL": long.path, "EDITOR": failing.path]) { $1 },
+                environment: environment.merging(["VISUAL": long.command, "EDITOR": failing.command]) { $1 },
                 maximumByteCount: 8
             ).edit("draft") == .failure(.tooLong(limit: 8)))
         #expect(try FileManager.default.contentsOfDirectory(atPath: failing.temporary).isEmpty)
